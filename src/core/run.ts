@@ -1,0 +1,49 @@
+/** Run history and per-row outcomes, as stored by the state store and printed by the CLI (SPEC §4). */
+
+export interface RunCounts {
+  extracted: number;
+  invalid: number;
+  unchanged: number;
+  new: number;
+  changed: number;
+  planned: number;
+  succeeded: number;
+  failed: number;
+}
+
+export function emptyCounts(): RunCounts {
+  return { extracted: 0, invalid: 0, unchanged: 0, new: 0, changed: 0, planned: 0, succeeded: 0, failed: 0 };
+}
+
+export type RunStatus = 'running' | 'completed' | 'failed';
+
+export interface RunSummary {
+  runId: string;
+  sync: string;
+  status: RunStatus;
+  dryRun: boolean;
+  fullResync: boolean;
+  counts: RunCounts;
+  startedAt: string;
+  finishedAt: string | null;
+  error: { code: string; message: string } | null;
+}
+
+/** The fate of one planned or invalid row in a run. */
+export type RecordStatus = 'succeeded' | 'failed' | 'invalid' | 'abandoned' | 'pending';
+
+export interface RunRecord {
+  runId: string;
+  key: string | null;
+  status: RecordStatus;
+  /** A reason code: new | changed | resync for delivered rows, SPEC §3's codes for invalid ones. */
+  reason: string | null;
+  /** A human sentence: why it is invalid, or the destination's answer when it failed. */
+  message: string | null;
+  messageId: string | null;
+  /** The message as sent (JSON text), or the mapped payload for invalid rows when one exists. */
+  payload: string | null;
+}
+
+/** Why a row is planned: never delivered, or different from what was delivered. */
+export type ChangeReason = 'new' | 'changed';

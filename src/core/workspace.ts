@@ -1,0 +1,128 @@
+/**
+ * The resolved, validated workspace: what `workspace/load-workspace.ts` produces from `sluice.yaml`
+ * (SPEC §1) after `${VAR}` interpolation and every cross-reference check. Everything here is frozen
+ * and plain data: no secrets are hidden yet (see `Secret`), no paths are relative.
+ */
+
+/** A string read from config that must never be printed, logged or stored (write keys, passwords). */
+export class Secret {
+  readonly #value: string;
+
+  constructor(value: string) {
+    this.#value = value;
+  }
+
+  /** The clear value: call only where it goes on the wire. */
+  reveal(): string {
+    return this.#value;
+  }
+
+  /** A safe hint for humans: the last 4 characters, e.g. "…x7Qz". */
+  fingerprint(): string {
+    return this.#value.length <= 4 ? '…' : `…${this.#value.slice(-4)}`;
+  }
+
+  toString(): string {
+    return '[secret]';
+  }
+
+  toJSON(): string {
+    return '[secret]';
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[secret]';
+  }
+}
+
+export type SourceConfig =
+  | { type: 'duckdb'; path: string /* absolute, or ":memory:" */ }
+  | { type: 'postgres'; url: Secret; sslmode?: string; statementTimeoutMs?: number }
+  | { type: 'mysql'; url: Secret; statementTimeoutMs?: number }
+  | { type: 'sqlite'; path: string }
+  | { type: 'files' };
+
+export interface SegmentDestinationConfig {
+  type: 'segment';
+  writeKey: Secret;
+  region: 'us' | 'eu';
+  /** Base URL without /v1, e.g. "http://127.0.0.1:8787"; derived from region when absent. */
+  endpoint: string;
+  /** Requests in flight at once (default 4). */
+  concurrency: number;
+  /** Per-request timeout in ms (default 10,000, like analytics-node). */
+  timeoutMs: number;
+}
+
+export type DestinationConfig = SegmentDestinationConfig;
+
+export interface ModelConfig {
+  source: string;
+  /** The model's SQL, read from `file:` when given that way. */
+  sql: string;
+}
+
+export type ObjectKind = 'user' | 'group' | 'event';
+
+/** How one destination path is filled. */
+export type MappingSource =
+  | { kind: 'column'; column: string }
+  | { kind: 'constant'; value: unknown }
+  | { kind: 'template'; template: string; json: boolean };
+
+export interface Mapping {
+  /** Destination path, e.g. "traits.address.city" or "traits.tags[0]". */
+  path: string;
+  source: MappingSource;
+  /** Per-mapping override of the sync's `nulls` policy. */
+  nulls?: 'send' | 'skip';
+  /** 1-based line in sluice.yaml, for error messages at run time. */
+  line: number;
+}
+
+export interface BundleConfig {
+  into: string;
+  include?: string[];
+  exclude?: string[];
+}
+
+export type ScheduleConfig =
+  | { kind: 'cron'; cron: string; timezone?: string }
+  | { kind: 'every'; everyMs: number }
+  | { kind: 'continuous' }
+  | { kind: 'after'; syncs: string[] };
+
+export interface RetryPolicy {
+  /** Abandon a row after this many failed delivery attempts (runs); undefined = unbounded. */
+  maxAttempts?: number;
+  /** Abandon a row this long after its first failure, in ms; undefined = unbounded. */
+  maxAgeMs?: number;
+}
+
+export interface SyncConfig {
+  name: string;
+  model: string;
+  destination: string;
+  object: ObjectKind;
+  key: { column: string; field?: 'userId' | 'anonymousId' | 'groupId' };
+  mappings: Mapping[];
+  bundle?: BundleConfig;
+  nulls: 'send' | 'skip';
+  backfill: boolean;
+  schedule?: ScheduleConfig;
+  retry: RetryPolicy;
+  line: number;
+}
+
+export interface Workspace {
+  /** Absolute folder holding sluice.yaml. */
+  dir: string;
+  /** Absolute path of sluice.yaml. */
+  file: string;
+  /** "sqlite:/abs/path/state.db" or a postgres URL (kept secret). */
+  state: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: Secret };
+  sources: Record<string, SourceConfig>;
+  destinations: Record<string, DestinationConfig>;
+  models: Record<string, ModelConfig>;
+  syncs: Record<string, SyncConfig>;
+}

@@ -1,0 +1,100 @@
+import type { ObjectKind } from '../core/workspace.js';
+
+/** What a destination object accepts: used by the workspace loader to check keys and mappings. */
+export interface ObjectDescriptor {
+  /** Allowed `key.field` values; empty when the key is only the row's identity (events). */
+  keyFields: readonly string[];
+  /** The key field used when `key.field` is omitted (none for events). */
+  defaultKeyField?: string;
+  /** Top-level message fields a mapping path may start with (e.g. userId, traits, context). */
+  fields: readonly string[];
+  /** Delivery behaviour: upsert (send new and changed rows) or send-once (each key once, ever). */
+  behaviour: 'upsert' | 'send-once';
+}
+
+/** A row that must not be sent, with one of SPEC §3's reason codes and a human sentence. */
+export interface Invalid {
+  ok: false;
+  reason: string;
+  message: string;
+}
+
+/**
+ * A validated message without its messageId (and, for users and groups without a mapped timestamp,
+ * without the planned-at stamp), serialised once: these exact bytes are hashed for diffing and
+ * reused, with the id spliced in, for the request body.
+ */
+export interface Prepared {
+  ok: true;
+  json: string;
+  /** UTF-8 length of `json`. */
+  bytes: number;
+  /** Whether `json` carries its own timestamp; if not, `encode` stamps the planned-at time. */
+  hasTimestamp: boolean;
+}
+
+/** A message ready for the wire. */
+export interface EncodedMessage {
+  key: string;
+  messageId: string;
+  json: string;
+  bytes: number;
+}
+
+export type MessageOutcome =
+  | { status: 'succeeded' }
+  | { status: 'failed'; reason: string; error: string };
+
+export interface SendOptions {
+  signal?: AbortSignal;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** Lines for a human: what was tested and what it proves (and does not). */
+  notes: string[];
+}
+
+export interface DestinationLimits {
+  maxMessageBytes: number;
+  maxBatchBytes: number;
+  maxBatchMessages: number;
+}
+
+/**
+ * A destination connection. `send` delivers one batch within `limits`, retrying what its policy
+ * retries, and returns one outcome per message in order (graphile-worker style: outcomes are values).
+ * A failure that makes the rest of the run pointless (bad credentials, unreachable host) throws
+ * SluiceError('destination_fatal').
+ */
+export interface Destination {
+  readonly type: string;
+  readonly limits: DestinationLimits;
+  /** Validates a mapped payload for an object kind and serialises it; pure and synchronous. */
+  prepare(object: ObjectKind, payload: Record<string, unknown>): Prepared | Invalid;
+  /** Adds the messageId (and the planned-at timestamp where needed) to a prepared message. */
+  encode(prepared: Prepared, key: string, messageId: string, plannedAt: string): EncodedMessage;
+  send(batch: readonly EncodedMessage[], options?: SendOptions): Promise<MessageOutcome[]>;
+  /** Concurrency the destination wants for `send` calls. */
+  readonly concurrency: number;
+  check(): Promise<CheckResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * One destination type: its sluice.yaml settings, the objects it accepts, and how to connect.
+ * `destinations/registry.ts` lists these; adding a destination is one folder and one line there.
+ */
+export interface DestinationType<Config = unknown> {
+  type: string;
+  /**
+   * Parses the raw `destinations.<name>` mapping (after ${VAR} interpolation). Returns the typed
+   * config, or problems as `{ path, message, fix }` with `path` relative to the destination entry
+   * (e.g. ["region"]) so the loader can point at the line.
+   */
+  parseConfig(
+    raw: Record<string, unknown>,
+  ): { ok: true; config: Config } | { ok: false; problems: { path: (string | number)[]; message: string; fix?: string }[] };
+  objects: Readonly<Record<ObjectKind, ObjectDescriptor>>;
+  create(config: Config, context: { version: string }): Destination;
+}

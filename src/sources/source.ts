@@ -1,0 +1,36 @@
+import type { Row } from '../core/values.js';
+import type { SourceConfig } from '../core/workspace.js';
+
+/** What differs between SQL engines, kept in one object instead of `if (type === …)` around the code. */
+export interface SourceCapabilities {
+  /** Quotes an identifier for this dialect: "id" for most, `id` for MySQL. */
+  quoteIdentifier(name: string): string;
+}
+
+export interface StreamOptions {
+  /** Rows per yielded batch. */
+  batchSize: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * A warehouse connection. `stream` yields the rows of a query in batches, normalised to the shared
+ * value model (core/values.ts), and never holds the whole result in memory.
+ */
+export interface Source {
+  readonly type: string;
+  readonly capabilities: SourceCapabilities;
+  stream(sql: string, options: StreamOptions): AsyncIterable<Row[]>;
+  /** Connects and runs a trivial query; throws SluiceError('source_error') saying what to check. */
+  check(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SourceContext {
+  /** The source's name in sluice.yaml, for error messages. */
+  name: string;
+  /** Absolute workspace folder: relative paths in models resolve against it. */
+  workspaceDir: string;
+}
+
+export type SourceFactory = (config: SourceConfig, context: SourceContext) => Promise<Source>;

@@ -1,0 +1,93 @@
+import type { RecordStatus, RunCounts, RunRecord, RunStatus, RunSummary } from '../core/run.js';
+
+/** What the state store remembers per sync and key. */
+export interface KeyState {
+  key: string;
+  /** Hash of the prepared message last delivered (2xx), or null if never delivered. */
+  deliveredHash: string | null;
+  /** The prepared message JSON last delivered, for "which fields changed" explanations. */
+  deliveredPayload: string | null;
+  deliveredMessageId: string | null;
+  /** The last delivery generation handed out for this key (0 = none yet). */
+  generation: number;
+  /** A change planned but not yet delivered: retried with the same messageId while its hash holds. */
+  pending: PendingChange | null;
+}
+
+export interface PendingChange {
+  hash: string;
+  messageId: string;
+  generation: number;
+  /** Failed delivery attempts so far. */
+  attempts: number;
+  firstFailedAt: string | null;
+  lastError: string | null;
+  abandoned: boolean;
+}
+
+/** A change about to be sent: written durably before the send. */
+export interface PlannedChange {
+  key: string;
+  hash: string;
+  messageId: string;
+  generation: number;
+}
+
+/** The outcome of one sent message, recorded with its batch in one transaction. */
+export interface DeliveryResult {
+  key: string;
+  hash: string;
+  messageId: string;
+  /** The message as sent. */
+  payload: string;
+  /** The prepared JSON (without id/stamp) remembered for later diffs when delivered. */
+  prepared: string;
+  reason: string;
+  status: 'succeeded' | 'failed' | 'abandoned';
+  error: string | null;
+}
+
+export interface NewRun {
+  sync: string;
+  fullResync: boolean;
+  startedAt: string;
+}
+
+export interface FinishRun {
+  status: Exclude<RunStatus, 'running'>;
+  counts: RunCounts;
+  finishedAt: string;
+  error: { code: string; message: string } | null;
+}
+
+/**
+ * Durable memory: run history, per-row outcomes, and per sync and key what was delivered. Async so a
+ * PostgreSQL implementation fits the same interface. Every multi-row write is one transaction.
+ */
+export interface StateStore {
+  /** A random id made once at first use; namespaces messageIds across workspaces. */
+  workspaceId(): Promise<string>;
+
+  startRun(run: NewRun): Promise<string>;
+  finishRun(runId: string, finish: FinishRun): Promise<void>;
+  getRun(runId: string): Promise<RunSummary | null>;
+  listRuns(options: { sync?: string; limit: number }): Promise<RunSummary[]>;
+  listRecords(runId: string, options: { status?: RecordStatus; limit: number }): Promise<RunRecord[]>;
+
+  /** Key states for the given keys of a sync; keys never seen are absent from the map. */
+  getKeyStates(sync: string, keys: readonly string[]): Promise<Map<string, KeyState>>;
+  /** Marks changes as pending with their messageIds, durably, before they are sent. */
+  savePlanned(sync: string, changes: readonly PlannedChange[]): Promise<void>;
+  /** Records a batch's outcomes and updates key state, in one transaction. */
+  recordDeliveries(sync: string, runId: string, results: readonly DeliveryResult[]): Promise<void>;
+  /** Records rows that were not sent (invalid), in one transaction. */
+  recordRecords(runId: string, records: readonly Omit<RunRecord, 'runId'>[]): Promise<void>;
+  /**
+   * Marks keys as delivered without sending (event syncs with backfill: false on their first run).
+   */
+  markSeen(sync: string, entries: readonly { key: string; hash: string; prepared: string }[]): Promise<void>;
+  /** Whether any key state exists for the sync (first run detection for backfill). */
+  hasKeys(sync: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}
