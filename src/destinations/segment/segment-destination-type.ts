@@ -1,0 +1,14 @@
+import type { SegmentDestinationConfig } from '../../core/workspace.js';
+import type { DestinationType } from '../destination.js';
+import { parseSegmentConfig } from './segment-config.js';
+import { createSegmentDestination } from './segment-destination.js';
+import { segmentObjects } from './segment-objects.js';
+
+/** Segment (identify, group, track over the HTTP Tracking API): its line in destinations/registry.ts. */
+export const segmentDestinationType: DestinationType<SegmentDestinationConfig> = Object.freeze({
+  type: 'segment',
+  parseConfig: parseSegmentConfig,
+  objects: segmentObjects,
+  create: (config: SegmentDestinationConfig, context: { version: string }) =>
+    createSegmentDestination(config, { version: context.version }),
+});

@@ -1,0 +1,211 @@
+import type { ObjectKind } from '../../core/workspace.js';
+import type { EncodedMessage, Invalid, Prepared } from '../destination.js';
+import { normaliseTimestamp } from './normalise-timestamp.js';
+import { MAX_MESSAGE_BYTES, MAX_MESSAGE_ID_LENGTH } from './segment-limits.js';
+import { SEGMENT_CALLS, segmentObjects } from './segment-objects.js';
+
+/** The worst-case `,"messageId":"<100 chars>"` that `encode` adds (ids are ASCII hashes). */
+const MESSAGE_ID_BYTES = ',"messageId":""'.length + MAX_MESSAGE_ID_LENGTH;
+/** The `,"timestamp":"2024-01-02T03:04:05.678Z"` that `encode` adds when no timestamp was mapped. */
+const STAMP_BYTES = ',"timestamp":""'.length + 24;
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+const FIELD_SETS: Readonly<Record<ObjectKind, ReadonlySet<string>>> = {
+  user: new Set(segmentObjects.user.fields),
+  group: new Set(segmentObjects.group.fields),
+  event: new Set(segmentObjects.event.fields),
+};
+
+/**
+ * Turns mapped payloads into Segment messages: `prepare` validates and serialises once, `encode`
+ * splices the per-send parts into that text. Hot path: one JSON.stringify per row, no re-parse.
+ *
+ * Layout of `Prepared.json`: `{"type":…,<ids>,"event"?,"timestamp"?,"traits"|"properties",
+ * "integrations"?,"context":{…}}`, `type` first and `context` always last (possibly `{}`).
+ * `context.library = {name:"sluice",version}` is Sluice's, not the user's: a mapped
+ * `context.library` is dropped (Segment reads it as the sending library, segment-contract.md §3.1),
+ * and the library is spliced in by `encode`, not kept in `Prepared.json`. That text is what the
+ * sync hashes to find changes, so keeping the version out of it means upgrading Sluice does not
+ * make every user and group look changed and get resent.
+ */
+export class SegmentMessageCodec {
+  /** `"library":{"name":"sluice","version":"x"}` (no braces around it: it goes inside context). */
+  readonly #library: string;
+  readonly #libraryBytes: number;
+
+  constructor(version: string) {
+    this.#library = `"library":${JSON.stringify({ name: 'sluice', version })}`;
+    // +1 for the comma needed when the user's context is not empty.
+    this.#libraryBytes = Buffer.byteLength(this.#library) + 1;
+  }
+
+  /**
+   * Validates a mapped payload the way Segment's ingest does (segment-contract.md §1 "partial batch
+   * failure", §3.2), because Segment answers 200 and silently drops what it finds malformed
+   * (SPEC §3), then serialises it once. Ids must already be strings (the mapper coerces them).
+   */
+  prepare(object: ObjectKind, payload: Record<string, unknown>): Prepared | Invalid {
+    const allowed = FIELD_SETS[object];
+    for (const field in payload) {
+      // The workspace loader only lets mappings reach these fields; anything else is a bug upstream.
+      if (!allowed.has(field))
+        throw new TypeError(`"${field}" is not a field of a Segment ${object} message`);
+    }
+    const userId = payload.userId ?? undefined;
+    const anonymousId = payload.anonymousId ?? undefined;
+    // Identity: D-DISCARD `no_user_anon_id`, `id_not_string` (empty or non-string ids), and the
+    // common rule also holds for group (segment-contract.md §3.2, §5 "identity check").
+    if (userId === undefined && anonymousId === undefined) {
+      return invalid(
+        'missing_identity',
+        'neither userId nor anonymousId is set; Segment drops such messages',
+      );
+    }
+    if (userId !== undefined && !isNonEmptyString(userId)) {
+      return invalid('missing_identity', `userId must be a non-empty string, got ${describe(userId)}`);
+    }
+    if (anonymousId !== undefined && !isNonEmptyString(anonymousId)) {
+      return invalid(
+        'missing_identity',
+        `anonymousId must be a non-empty string, got ${describe(anonymousId)}`,
+      );
+    }
+    let groupId: unknown;
+    let event: unknown;
+    if (object === 'group') {
+      groupId = payload.groupId ?? undefined;
+      if (!isNonEmptyString(groupId)) {
+        return invalid(
+          'missing_group_id',
+          groupId === undefined
+            ? 'groupId is not set'
+            : `groupId must be a non-empty string, got ${describe(groupId)}`,
+        );
+      }
+    } else if (object === 'event') {
+      // D-DISCARD `event_not_defined`, `event_not_string`.
+      event = payload.event ?? undefined;
+      if (!isNonEmptyString(event)) {
+        return invalid(
+          'missing_event',
+          event === undefined
+            ? 'event is not set'
+            : `event must be a non-empty string, got ${describe(event)}`,
+        );
+      }
+    }
+    let timestamp: string | undefined;
+    const rawTimestamp = payload.timestamp ?? undefined;
+    if (rawTimestamp !== undefined) {
+      const normalised = normaliseTimestamp(rawTimestamp);
+      if (normalised === null) return invalid('invalid_timestamp', timestampProblem(rawTimestamp));
+      timestamp = normalised;
+    }
+    // D-DISCARD `traits_not_object`, `properties_not_object`; context and integrations are objects
+    // by the spec (segment-contract.md §3.1, §3.3).
+    const bag = object === 'event' ? 'properties' : 'traits';
+    const bagValue = payload[bag] ?? EMPTY;
+    if (!isObject(bagValue)) return notAnObject(bag, bagValue);
+    const integrations = payload.integrations ?? undefined;
+    if (integrations !== undefined && !isObject(integrations))
+      return notAnObject('integrations', integrations);
+    let context = payload.context ?? EMPTY;
+    if (!isObject(context)) return notAnObject('context', context);
+    if ('library' in context) {
+      const { library: _ours, ...rest } = context;
+      context = rest;
+    }
+
+    // Property order fixes the wire order: type first, context last (see the class comment).
+    const json = JSON.stringify({
+      type: SEGMENT_CALLS[object],
+      userId,
+      anonymousId,
+      groupId,
+      event,
+      timestamp,
+      traits: bag === 'traits' ? bagValue : undefined,
+      properties: bag === 'properties' ? bagValue : undefined,
+      integrations,
+      context,
+    });
+    const bytes = Buffer.byteLength(json);
+    const hasTimestamp = timestamp !== undefined;
+    const worst = bytes + this.#libraryBytes + MESSAGE_ID_BYTES + (hasTimestamp ? 0 : STAMP_BYTES);
+    if (worst > MAX_MESSAGE_BYTES) {
+      // segment-contract.md §2 "one message": over 32 KB fails the whole request with a 400.
+      return invalid(
+        'message_too_large',
+        `message would be up to ${worst} bytes with its messageId and timestamp, over Segment's ${MAX_MESSAGE_BYTES}-byte limit; map fewer or smaller fields`,
+      );
+    }
+    return { ok: true, json, bytes, hasTimestamp };
+  }
+
+  /**
+   * Splices `context.library`, the messageId and (when none was mapped) the planned-at timestamp
+   * into a prepared message by string concatenation. `plannedAt` must be canonical ISO-8601 UTC
+   * ("2024-01-02T03:04:05.678Z"); `messageId` at most 100 characters (SPEC §3).
+   */
+  encode(prepared: Prepared, key: string, messageId: string, plannedAt: string): EncodedMessage {
+    if (messageId.length === 0 || messageId.length > MAX_MESSAGE_ID_LENGTH) {
+      throw new RangeError(
+        `messageId must be 1 to ${MAX_MESSAGE_ID_LENGTH} characters, got ${messageId.length}`,
+      );
+    }
+    if (!prepared.hasTimestamp && plannedAt.length !== 24) {
+      throw new RangeError(`plannedAt must be ISO-8601 UTC with milliseconds, got "${plannedAt}"`);
+    }
+    const text = prepared.json;
+    // The text ends with `"context":{…}}`: an empty context ends with `{}}`.
+    const emptyContext = text.charCodeAt(text.length - 3) === 123; /* { */
+    const tail = `${emptyContext ? '' : ','}${this.#library}},"messageId":${JSON.stringify(messageId)}${
+      prepared.hasTimestamp ? '' : `,"timestamp":"${plannedAt}"`
+    }}`;
+    return {
+      key,
+      messageId,
+      json: text.slice(0, -2) + tail,
+      bytes: prepared.bytes - 2 + Buffer.byteLength(tail),
+    };
+  }
+}
+
+function invalid(reason: string, message: string): Invalid {
+  return { ok: false, reason, message };
+}
+
+function notAnObject(field: string, value: unknown): Invalid {
+  return invalid('not_an_object', `${field} must be an object, got ${describe(value)}`);
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+/** A plain object, including the prototype-less ones a mapper may build to avoid `__proto__` keys. */
+function isObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function timestampProblem(value: unknown): string {
+  if (typeof value === 'number') {
+    return `timestamp ${value} is a number; convert epochs to a timestamp in the model's SQL (seconds or milliseconds is ambiguous)`;
+  }
+  return `timestamp ${describe(value)} is not an ISO-8601 date and time (e.g. 2024-01-02T03:04:05Z)`;
+}
+
+/** A short, safe description of a value for a human sentence. */
+function describe(value: unknown): string {
+  if (typeof value === 'string')
+    return value.length === 0 ? 'an empty string' : JSON.stringify(truncate(value));
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${truncate(String(value))}`;
+}
+
+function truncate(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
