@@ -1,0 +1,66 @@
+import { formatProblems } from '../core/errors.js';
+import type { ColumnUse } from './mapping-plan.js';
+
+/**
+ * Every column the mapping reads that the model does not have, one located line each, with the
+ * nearest real column as a hint ("did you mean …") when one is close.
+ */
+export function checkColumns(file: string, uses: readonly ColumnUse[], columns: readonly string[]): string[] {
+  const known = new Set(columns);
+  const problems: string[] = [];
+  // In file order, like every other list of config problems.
+  for (const use of [...uses].sort((a, b) => a.line - b.line)) {
+    if (known.has(use.column)) continue;
+    const near = nearestName(use.column, columns);
+    const message =
+      use.via === 'template'
+        ? `${use.who}: the template reads "${use.column}", which is not a column of the model`
+        : `${use.who}: column "${use.column}" is not in the model`;
+    const fix = near === undefined ? listColumns(columns) : `did you mean "${near}"?`;
+    problems.push(formatProblems([{ file, line: use.line, message, fix }]));
+  }
+  return problems;
+}
+
+function listColumns(columns: readonly string[]): string {
+  if (columns.length === 0) return 'the model has no columns';
+  const shown = columns.slice(0, 20).join(', ');
+  return `the model's columns: ${shown}${columns.length > 20 ? `, … (${columns.length} in all)` : ''}`;
+}
+
+/** The candidate within a small edit distance (a third of the name, at least 1), case-insensitively. */
+export function nearestName(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance where swapping two neighbours counts once ("emial" is one typo from "email"). */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    const above = rows[i - 1] as number[];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(
+        (above[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (above[j - 1] as number) + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      }
+      row[j] = best;
+    }
+    rows.push(row);
+  }
+  return (rows[a.length] as number[])[b.length] as number;
+}
