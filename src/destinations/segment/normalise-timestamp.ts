@@ -11,26 +11,55 @@
  * the user converts it in SQL where the unit is known.
  */
 
-/** The canonical form the sources already produce: checked cheaply, then round-tripped. */
-const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /** The timestamp as canonical ISO-8601 UTC, or null when it is not a valid date and time. */
 export function normaliseTimestamp(value: unknown): string | null {
-  if (typeof value === 'string') {
-    if (value.length === 24 && CANONICAL.test(value)) {
-      // Date.parse rolls impossible dates over (Feb 30 → Mar 1): the round trip catches that.
-      const t = Date.parse(value);
-      return Number.isNaN(t) || new Date(t).toISOString() !== value ? null : value;
-    }
-    return parseIso(value);
-  }
+  if (typeof value === 'string') return isCanonicalTimestamp(value) ? value : parseIso(value);
   if (value instanceof Date) {
     return Number.isNaN(value.getTime()) ? null : value.toISOString();
   }
   return null;
+}
+
+/**
+ * The form the sources already produce ("2024-01-02T03:04:05.678Z"), checked with character codes
+ * and no Date: this runs once per row, so it is the hot path. Anything else takes `parseIso`.
+ */
+export function isCanonicalTimestamp(s: string): boolean {
+  if (s.length !== 24 || s.charCodeAt(23) !== 90 /* Z */) return false;
+  for (let i = 0; i < 23; i++) {
+    const c = s.charCodeAt(i);
+    const expected = SEPARATORS[i];
+    if (expected === 0 ? c < 48 || c > 57 : c !== expected) return false;
+  }
+  const year = num(s, 0, 4);
+  const month = num(s, 5, 2);
+  const day = num(s, 8, 2);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    num(s, 11, 2) <= 23 &&
+    num(s, 14, 2) <= 59 &&
+    num(s, 17, 2) <= 59
+  );
+}
+
+/** Per position of the canonical form: the separator's char code, or 0 for a digit. */
+const SEPARATORS = [0, 0, 0, 0, 45, 0, 0, 45, 0, 0, 84, 0, 0, 58, 0, 0, 58, 0, 0, 46, 0, 0, 0];
+
+function num(s: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) n = n * 10 + s.charCodeAt(i) - 48;
+  return n;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function parseIso(text: string): string | null {

@@ -46,6 +46,7 @@ export class SegmentClient {
   readonly #secrets: string[];
   readonly #retry: RetryOptions;
   readonly #fingerprint: string;
+  readonly #timeoutMs: number;
   /** A 429 with Retry-After pauses every request of this client, like analytics-node (§5). */
   #pausedUntil = 0;
 
@@ -70,6 +71,7 @@ export class SegmentClient {
     this.#secrets = [key, basic].filter((s) => s.length > 0);
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#fingerprint = options.writeKey.fingerprint();
+    this.#timeoutMs = options.timeoutMs;
   }
 
   /** The batch URL, safe to show (it holds no credentials). */
@@ -93,6 +95,8 @@ export class SegmentClient {
       let afterMs: number | undefined;
       let rateLimited = false;
       let unreachable = false;
+      // undici's own timeouts tick coarsely; a timer signal makes `timeout_ms` hold to the ms.
+      const timeout = AbortSignal.timeout(this.#timeoutMs);
       try {
         const headers = total === 0 ? this.#headers : { ...this.#headers, 'x-retry-count': String(total) };
         total++;
@@ -102,7 +106,7 @@ export class SegmentClient {
           path: this.#path,
           headers,
           body,
-          signal,
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });
         const text = await response.body.text();
         const status = response.statusCode;
@@ -123,7 +127,9 @@ export class SegmentClient {
           throw new SluiceError('interrupted', 'sending to Segment was interrupted', { cause: error });
         const code = errorCode(error);
         unreachable = code !== undefined && UNREACHABLE.has(code);
-        lastError = this.#redact(describeError(error, code));
+        lastError = timeout.aborted
+          ? `no answer within ${this.#timeoutMs} ms (timeout_ms)`
+          : this.#redact(describeError(error, code));
       }
       // Rate limits with Retry-After are Segment pacing us, not failures: analytics-node does not
       // count them against maxRetries, only against a hard cap (segment-contract.md §5).
@@ -163,6 +169,7 @@ export class SegmentClient {
         path: this.#path,
         headers: this.#headers,
         body: '{"batch":[]}',
+        signal: AbortSignal.timeout(this.#timeoutMs),
       });
       const text = await response.body.text();
       const ms = Math.round(performance.now() - started);

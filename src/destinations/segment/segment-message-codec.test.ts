@@ -144,6 +144,8 @@ describe('SegmentMessageCodec.prepare: message_too_large (32,768 bytes with mess
       expect(encoded.bytes).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
       // Tight: within one unit (4 bytes at most) of the limit.
       expect(encoded.bytes).toBeGreaterThan(MAX_MESSAGE_BYTES - 5);
+      // A 100-character id that needs more bytes than it has characters cannot sneak past the limit.
+      expect(() => codec.encode(p, 'k', 'é'.repeat(100), PLANNED)).toThrow(RangeError);
       const over = codec.prepare(object, { ...extra, [bag]: { f: unit.repeat(n + 1) } });
       expect(over).toMatchObject({ ok: false, reason: 'message_too_large' });
       expect(over.ok === false && over.message).toContain('32768-byte limit');

@@ -1,11 +1,9 @@
 import type { ObjectKind } from '../../core/workspace.js';
 import type { EncodedMessage, Invalid, Prepared } from '../destination.js';
-import { normaliseTimestamp } from './normalise-timestamp.js';
+import { isCanonicalTimestamp, normaliseTimestamp } from './normalise-timestamp.js';
 import { MAX_MESSAGE_BYTES, MAX_MESSAGE_ID_LENGTH } from './segment-limits.js';
 import { SEGMENT_CALLS, segmentObjects } from './segment-objects.js';
 
-/** The worst-case `,"messageId":"<100 chars>"` that `encode` adds (ids are ASCII hashes). */
-const MESSAGE_ID_BYTES = ',"messageId":""'.length + MAX_MESSAGE_ID_LENGTH;
 /** The `,"timestamp":"2024-01-02T03:04:05.678Z"` that `encode` adds when no timestamp was mapped. */
 const STAMP_BYTES = ',"timestamp":""'.length + 24;
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -28,14 +26,19 @@ const FIELD_SETS: Readonly<Record<ObjectKind, ReadonlySet<string>>> = {
  * make every user and group look changed and get resent.
  */
 export class SegmentMessageCodec {
-  /** `"library":{"name":"sluice","version":"x"}` (no braces around it: it goes inside context). */
-  readonly #library: string;
-  readonly #libraryBytes: number;
+  /** `"library":{"name":"sluice","version":"x"}},"messageId":` : closes context, opens the id. */
+  readonly #libraryTail: string;
+  readonly #libraryTailAfterComma: string;
+  readonly #libraryTailBytes: number;
+  /** Worst-case bytes `encode` adds to `Prepared.bytes`, for the size check in `prepare`. */
+  readonly #encodeOverhead: number;
 
   constructor(version: string) {
-    this.#library = `"library":${JSON.stringify({ name: 'sluice', version })}`;
-    // +1 for the comma needed when the user's context is not empty.
-    this.#libraryBytes = Buffer.byteLength(this.#library) + 1;
+    this.#libraryTail = `"library":${JSON.stringify({ name: 'sluice', version })}},"messageId":`;
+    this.#libraryTailAfterComma = `,${this.#libraryTail}`;
+    this.#libraryTailBytes = Buffer.byteLength(this.#libraryTail);
+    // Replaces the final `}}`; +1 comma when the context is not empty, +2 quotes around the id.
+    this.#encodeOverhead = this.#libraryTailBytes + 1 - 2 + MAX_MESSAGE_ID_LENGTH + 2 + 1;
   }
 
   /**
@@ -130,7 +133,7 @@ export class SegmentMessageCodec {
     });
     const bytes = Buffer.byteLength(json);
     const hasTimestamp = timestamp !== undefined;
-    const worst = bytes + this.#libraryBytes + MESSAGE_ID_BYTES + (hasTimestamp ? 0 : STAMP_BYTES);
+    const worst = bytes + this.#encodeOverhead + (hasTimestamp ? 0 : STAMP_BYTES);
     if (worst > MAX_MESSAGE_BYTES) {
       // segment-contract.md §2 "one message": over 32 KB fails the whole request with a 400.
       return invalid(
@@ -152,22 +155,41 @@ export class SegmentMessageCodec {
         `messageId must be 1 to ${MAX_MESSAGE_ID_LENGTH} characters, got ${messageId.length}`,
       );
     }
-    if (!prepared.hasTimestamp && plannedAt.length !== 24) {
+    // Canonical means 24 ASCII characters, which the size check in `prepare` counted on.
+    if (!prepared.hasTimestamp && !isCanonicalTimestamp(plannedAt)) {
       throw new RangeError(`plannedAt must be ISO-8601 UTC with milliseconds, got "${plannedAt}"`);
     }
     const text = prepared.json;
     // The text ends with `"context":{…}}`: an empty context ends with `{}}`.
     const emptyContext = text.charCodeAt(text.length - 3) === 123; /* { */
-    const tail = `${emptyContext ? '' : ','}${this.#library}},"messageId":${JSON.stringify(messageId)}${
-      prepared.hasTimestamp ? '' : `,"timestamp":"${plannedAt}"`
-    }}`;
-    return {
-      key,
-      messageId,
-      json: text.slice(0, -2) + tail,
-      bytes: prepared.bytes - 2 + Buffer.byteLength(tail),
-    };
+    // Ids are ASCII hashes in practice: quote them directly and count their bytes without a scan.
+    const plain = isPlainAscii(messageId);
+    const id = plain ? `"${messageId}"` : JSON.stringify(messageId);
+    const idBytes = plain ? messageId.length + 2 : Buffer.byteLength(id);
+    const json = `${text.slice(0, -2)}${emptyContext ? this.#libraryTail : this.#libraryTailAfterComma}${id}${
+      prepared.hasTimestamp ? '}' : `,"timestamp":"${plannedAt}"}`
+    }`;
+    const bytes =
+      prepared.bytes -
+      2 +
+      (emptyContext ? this.#libraryTailBytes : this.#libraryTailBytes + 1) +
+      idBytes +
+      (prepared.hasTimestamp ? 1 : STAMP_BYTES + 1);
+    if (bytes > MAX_MESSAGE_BYTES) {
+      // Only an id with escapes or non-ASCII can get here: prepare counted 100 plain characters.
+      throw new RangeError(`messageId ${id} makes the message ${bytes} bytes, over ${MAX_MESSAGE_BYTES}`);
+    }
+    return { key, messageId, json, bytes };
   }
+}
+
+/** True when every character is printable ASCII that JSON needs no escape for. */
+function isPlainAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 || c > 126 || c === 34 /* " */ || c === 92 /* \ */) return false;
+  }
+  return true;
 }
 
 function invalid(reason: string, message: string): Invalid {
