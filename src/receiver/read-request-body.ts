@@ -43,7 +43,10 @@ export function readRequestBody(req: IncomingMessage): Promise<RawBody> {
       resolve({ body, bytes, truncated: kept < bytes });
     });
     req.on('error', reject);
-    req.on('aborted', () => reject(new Error('request aborted')));
+    // 'close' before 'end' means the client went away mid-body (a settled promise ignores a late call).
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('request aborted'));
+    });
   });
 }
 

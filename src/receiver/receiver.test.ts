@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -207,6 +209,15 @@ describe('receiver over HTTP', () => {
       expect((await post(r, '/v1/batch', undefined, { raw: pretty })).status).toBe(200);
     });
 
+    it('catches a message that is small in the body but over 32 KB once re-serialised (1E20 → 21 digits)', async () => {
+      const numbers = Array.from({ length: 2_000 }, () => '1E20').join(',');
+      const raw = `{"batch":[{"type":"track","userId":"u","event":"E","properties":{"n":[${numbers}]}}]}`;
+      expect(Buffer.byteLength(raw)).toBeLessThan(32_768 / 3);
+      const res = await post(r, '/v1/batch', undefined, { raw });
+      expect(res.status).toBe(400);
+      expect(res.json.code).toBe('message_too_large');
+    });
+
     it('refuses a single call whose body is over 32,768 bytes', async () => {
       const body = identify('u', { traits: { pad: 'x'.repeat(32_768) } });
       const res = await post(r, '/v1/identify', body);
@@ -317,6 +328,20 @@ describe('receiver over HTTP', () => {
     } finally {
       await short.close();
     }
+  });
+
+  it('survives a client that disconnects mid-body, storing nothing from it', async () => {
+    const socket = connect(r.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      'POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"batch":[',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await post(r, '/v1/batch', { batch: [identify('after')] })).status).toBe(200);
+    expect(r.messages().map((m) => m.userId)).toEqual(['after']);
+    expect(r.stats()).toMatchObject({ requests: 2, accepted: 1, rejectedRequests: 0 });
   });
 
   it('serves stats and recent messages over HTTP, and reset forgets everything', async () => {
