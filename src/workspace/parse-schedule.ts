@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import type { ScheduleConfig } from '../core/workspace.js';
+import { normaliseCron, parseCron } from './cron.js';
+import { durationMs, text } from './field-schemas.js';
+import { isMapping, kindOf, type Problems, parseEntry, parseField, where } from './problems.js';
+import type { Path } from './yaml-tree.js';
+
+const FORMS = 'a cron expression ("*/15 * * * *"), "every 15m", "continuous", or { after: [sync] }';
+
+const cron = text.transform((value, ctx) => {
+  const parsed = parseCron(value);
+  if (!parsed.ok) {
+    ctx.issues.push({
+      code: 'custom',
+      input: value,
+      message: parsed.error,
+      params: { fix: 'write five fields: minute hour day-of-month month day-of-week, e.g. "0 6 * * *"' },
+    });
+    return z.NEVER;
+  }
+  return normaliseCron(value);
+});
+
+const timezone = text.refine(
+  (value) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not a time zone', params: { fix: 'use an IANA name such as Europe/Berlin or UTC' } },
+);
+
+// A schedule that fires more than once a second would only queue runs behind each other.
+const every = durationMs.refine((ms) => ms >= 1000, {
+  message: 'must be at least 1s',
+  params: { fix: 'use continuous to poll about every minute, or a longer interval' },
+});
+
+const SHAPE = {
+  cron: cron.optional(),
+  timezone: timezone.optional(),
+  every: every.optional(),
+  after: z.union([text.transform((name) => [name]), z.array(text).min(1)]).optional(),
+};
+const KINDS = ['cron', 'every', 'after'] as const;
+
+/**
+ * Validates a sync's `schedule:` (SPEC §5). `after` names are checked against the other syncs by
+ * the caller, which knows them all.
+ */
+export function parseSchedule(p: Problems, at: Path, raw: unknown): ScheduleConfig | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === 'string') return parseShorthand(p, at, raw);
+  if (!isMapping(raw)) {
+    p.add(at, `${where(at)} must be ${FORMS}, not ${kindOf(raw)}`, 'e.g. schedule: "0 6 * * *"');
+    return undefined;
+  }
+  const before = p.size;
+  const v = parseEntry(p, at, SHAPE, raw);
+  const present = KINDS.filter((key) => Object.hasOwn(raw, key));
+  if (present.length !== 1) {
+    p.add(
+      at,
+      present.length === 0
+        ? `${where(at)} has none of cron, every, after`
+        : `${where(at)} has both ${present[0]} and ${present[1]}`,
+      `write exactly one of ${FORMS}`,
+    );
+  }
+  if (Object.hasOwn(raw, 'timezone') && !present.includes('cron')) {
+    p.add([...at, 'timezone'], `timezone of ${where(at)} only applies to cron`, 'remove it, or add cron:');
+  }
+  if (p.size > before || v === undefined) return undefined;
+  if (v.cron !== undefined)
+    return { kind: 'cron', cron: v.cron, ...(v.timezone === undefined ? {} : { timezone: v.timezone }) };
+  if (v.every !== undefined) return { kind: 'every', everyMs: v.every };
+  if (v.after !== undefined) return { kind: 'after', syncs: v.after };
+  return undefined;
+}
+
+function parseShorthand(p: Problems, at: Path, raw: string): ScheduleConfig | undefined {
+  const value = raw.trim();
+  if (value === 'continuous') return { kind: 'continuous' };
+  const interval = /^every:?\s+(.+)$/i.exec(value);
+  if (interval) {
+    const ms = parseField(p, at, every, interval[1]!.trim());
+    return ms === undefined ? undefined : { kind: 'every', everyMs: ms };
+  }
+  const parsed = parseCron(value);
+  if (!parsed.ok) {
+    p.add(at, `${where(at)} ${parsed.error}`, `write ${FORMS}`);
+    return undefined;
+  }
+  return { kind: 'cron', cron: normaliseCron(value) };
+}

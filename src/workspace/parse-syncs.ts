@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import type { ObjectKind, RetryPolicy, SyncConfig } from '../core/workspace.js';
+import type { DestinationType, ObjectDescriptor } from '../destinations/destination.js';
+import { suggest } from './did-you-mean.js';
+import { durationMs, text } from './field-schemas.js';
+import { type MappingTarget, parseBundle, parseMappings } from './parse-mappings.js';
+import { parseSchedule } from './parse-schedule.js';
+import { own, type Problems, parseEntry, parseField, where } from './problems.js';
+import type { Path } from './yaml-tree.js';
+
+const OBJECTS = ['user', 'group', 'event'] as const satisfies readonly ObjectKind[];
+
+/** A sync's keys; the composite ones are validated by their own parsers below. */
+const SYNC_SHAPE = {
+  model: text,
+  destination: text,
+  object: z.enum(OBJECTS),
+  key: z.unknown(),
+  mappings: z.unknown(),
+  bundle: z.unknown(),
+  nulls: z.enum(['send', 'skip']).optional(),
+  backfill: z.boolean().optional(),
+  schedule: z.unknown(),
+  retry: z.unknown(),
+};
+const KEY_SHAPE = { column: text, field: text.optional() };
+const RETRY_SHAPE = {
+  max_attempts: z.int().min(1).optional(),
+  max_age: durationMs
+    .refine((ms) => ms > 0, { message: 'must be longer than 0', params: { fix: 'e.g. 7d' } })
+    .optional(),
+};
+
+/** What a sync entry is checked against: the names defined elsewhere in the workspace. */
+export interface SyncContext {
+  modelNames: readonly string[];
+  destinationNames: readonly string[];
+  syncNames: readonly string[];
+  /** The type of a destination entry, when it names a known type. */
+  destinationType(name: string): DestinationType | undefined;
+}
+
+/** Validates one `syncs.<name>` entry and every name it refers to; undefined when it has problems. */
+export function parseSync(
+  p: Problems,
+  at: Path,
+  name: string,
+  raw: unknown,
+  ctx: SyncContext,
+): SyncConfig | undefined {
+  const before = p.size;
+  const v = parseEntry(p, at, SYNC_SHAPE, raw);
+  if (v === undefined) return undefined;
+  const entry = raw as Record<string, unknown>;
+  checkName(p, [...at, 'model'], v.model, ctx.modelNames, 'model', 'define it under models:');
+  checkName(
+    p,
+    [...at, 'destination'],
+    v.destination,
+    ctx.destinationNames,
+    'destination',
+    'define it under destinations:',
+  );
+  const type = v.destination === undefined ? undefined : ctx.destinationType(v.destination);
+  const descriptor = type !== undefined && v.object !== undefined ? type.objects[v.object] : undefined;
+  const key = parseKey(p, [...at, 'key'], own(entry, 'key'), v.object, descriptor);
+  const target: MappingTarget | undefined =
+    descriptor === undefined || v.object === undefined
+      ? undefined
+      : { object: v.object, descriptor, ...(key?.field === undefined ? {} : { keyField: key.field }) };
+  const mappings = parseMappings(p, [...at, 'mappings'], own(entry, 'mappings'), target);
+  const bundle = parseBundle(p, [...at, 'bundle'], own(entry, 'bundle'), target);
+  const schedule = parseSchedule(p, [...at, 'schedule'], own(entry, 'schedule'));
+  if (schedule?.kind === 'after') {
+    const list = Array.isArray(own(own(entry, 'schedule') as Record<string, unknown>, 'after'));
+    schedule.syncs.forEach((other, i) => {
+      const here = [...at, 'schedule', 'after', ...(list ? [i] : [])];
+      if (other === name) p.add(here, `${where(at)} is scheduled after itself`, 'name another sync');
+      else checkName(p, here, other, ctx.syncNames, 'sync', 'define it under syncs:');
+    });
+  }
+  const retry = parseRetry(p, [...at, 'retry'], own(entry, 'retry'));
+  if (v.backfill !== undefined && descriptor?.behaviour === 'upsert') {
+    p.add(
+      [...at, 'backfill'],
+      `backfill of ${where(at)} only applies to event syncs`,
+      `remove it: ${v.object} syncs always send every new or changed row`,
+    );
+  }
+  if (p.size > before || !v.model || !v.destination || !v.object || !key || !retry) return undefined;
+  return {
+    name,
+    model: v.model,
+    destination: v.destination,
+    object: v.object,
+    key,
+    mappings,
+    ...(bundle === undefined ? {} : { bundle }),
+    nulls: v.nulls ?? 'send',
+    backfill: v.backfill ?? true,
+    ...(schedule === undefined ? {} : { schedule }),
+    retry,
+    line: p.lineOf(at),
+  };
+}
+
+function checkName(
+  p: Problems,
+  at: Path,
+  value: string | undefined,
+  known: readonly string[],
+  what: string,
+  hint: string,
+) {
+  if (value === undefined || known.includes(value)) return;
+  p.add(at, `${where(at)} is ${p.show(at, value)}: no ${what} has that name`, suggest(value, known, hint));
+}
+
+/** `key: { column, field? }` (or the shorthand `key: column`); the field defaults per object. */
+function parseKey(
+  p: Problems,
+  at: Path,
+  raw: unknown,
+  object: ObjectKind | undefined,
+  descriptor: ObjectDescriptor | undefined,
+): SyncConfig['key'] | undefined {
+  const before = p.size;
+  if (raw === undefined || raw === null) {
+    p.add(
+      at,
+      `${where(at)} is missing`,
+      'add key: { column: COLUMN }, the column unique and non-null per row',
+    );
+    return undefined;
+  }
+  const v =
+    typeof raw === 'string' ? { column: parseField(p, at, text, raw) } : parseEntry(p, at, KEY_SHAPE, raw);
+  if (v === undefined || v.column === undefined || p.size > before) return undefined;
+  let field = 'field' in v ? v.field : undefined;
+  if (descriptor !== undefined) {
+    const fieldAt = [...at, 'field'];
+    if (field !== undefined && descriptor.keyFields.length === 0) {
+      p.add(
+        fieldAt,
+        `${where(fieldAt)} is set, but ${object} keys have no field: the key is each ${object}'s unique id`,
+        'remove key.field',
+      );
+      return undefined;
+    }
+    if (field !== undefined && !descriptor.keyFields.includes(field)) {
+      p.add(
+        fieldAt,
+        `${where(fieldAt)} is ${p.show(fieldAt, field)}, which ${object} keys cannot be`,
+        suggest(field, descriptor.keyFields, ''),
+      );
+      return undefined;
+    }
+    field ??= descriptor.defaultKeyField;
+  }
+  return {
+    column: v.column,
+    ...(field === undefined ? {} : { field: field as 'userId' | 'anonymousId' | 'groupId' }),
+  };
+}
+
+/** `retry: { max_attempts?, max_age? }`; unbounded when absent (SPEC §3). */
+function parseRetry(p: Problems, at: Path, raw: unknown): RetryPolicy | undefined {
+  if (raw === undefined || raw === null) return {};
+  const before = p.size;
+  const v = parseEntry(p, at, RETRY_SHAPE, raw);
+  if (v === undefined || p.size > before) return undefined;
+  return {
+    ...(v.max_attempts === undefined ? {} : { maxAttempts: v.max_attempts }),
+    ...(v.max_age === undefined ? {} : { maxAgeMs: v.max_age }),
+  };
+}
+
+/** Reports each cycle of `schedule: { after }` (syncs that would wait on each other forever). */
+export function checkAfterCycles(p: Problems, syncs: ReadonlyMap<string, SyncConfig>): void {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, trail: string[]): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') {
+      const cycle = [...trail.slice(trail.indexOf(name)), name];
+      p.add(
+        ['syncs', name, 'schedule'],
+        `schedule after forms a cycle: ${cycle.join(' → ')}`,
+        'break the cycle: give one of them a cron, every or continuous schedule',
+      );
+      return;
+    }
+    state.set(name, 'visiting');
+    const schedule = syncs.get(name)?.schedule;
+    if (schedule?.kind === 'after') for (const next of schedule.syncs) visit(next, [...trail, name]);
+    state.set(name, 'done');
+  };
+  for (const name of syncs.keys()) visit(name, []);
+}
