@@ -16,6 +16,7 @@ export interface FaultSettings {
   failStatus?: number;
 }
 
+/** What happens to one ingest request: nothing, an injected error, a 429, or a lost answer. */
 export type FaultDecision = 'none' | 'fail' | 'rate_limit' | 'drop';
 
 /** mulberry32: tiny, fast, and good enough to spread faults; reproducible from a 32-bit seed. */

@@ -33,6 +33,7 @@ const TOO_LARGE_TEXT = 'Exceed payload limit';
  */
 const SKIP_MESSAGE_SIZE_CHECK_BYTES = Math.floor(LIMITS.maxMessageBytes / 8);
 
+/** Which endpoint a request came to: a batch (`/v1/batch`, `/v1/import`) or one single-call type. */
 export type IngestKind = 'batch' | MessageType;
 
 /** A 400: the whole request is refused, nothing is stored. `code` is ours; the text follows Segment's. */
@@ -52,6 +53,7 @@ export interface IngestRequest {
   envelopeDiscard?: DiscardReason;
 }
 
+/** The request headers the whole-request checks read. */
 export interface IngestHeaders {
   contentType: string | undefined;
   authorization: string | undefined;

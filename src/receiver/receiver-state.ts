@@ -18,6 +18,7 @@ function emptyStats(): ReceiverStats {
   };
 }
 
+/** The `ReceiverOptions` that shape what the state keeps and accepts, with defaults applied. */
 export interface ReceiverStateOptions {
   writeKeys: readonly string[] | undefined;
   keepMessages: boolean;

@@ -203,6 +203,17 @@ describe('receiver options', () => {
     expect(stored.some((m) => 'writeKey' in m)).toBe(false);
   });
 
+  it('refuses to start on a port already in use', async () => {
+    const first = await startReceiver();
+    try {
+      await expect(startReceiver({ port: first.port, outFile: join(dir, 'unused.jsonl') })).rejects.toThrow(
+        /EADDRINUSE/,
+      );
+    } finally {
+      await first.close();
+    }
+  });
+
   it('refuses to start when the out file cannot be opened', async () => {
     await expect(startReceiver({ outFile: join(dir, 'missing-dir', 'out.jsonl') })).rejects.toThrow();
   });

@@ -56,14 +56,14 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
   const sink = options.outFile === undefined ? undefined : await JsonlSink.open(options.outFile);
 
   async function handleIngest(kind: IngestKind, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const stats = state.counters;
-    stats.requests++;
+    // Counters are read fresh after each await: a reset() meanwhile replaces them.
+    state.counters.requests++;
     // Decided when the request arrives, so the sequence follows request order for a given seed.
     const fault = faults.decide();
     const latency = faults.latencyMs;
     const raw = await readRequestBody(req);
     if (fault === 'fail') {
-      stats.faults.failed++;
+      state.counters.faults.failed++;
       if (latency > 0) await sleep(latency);
       send(
         res,
@@ -73,7 +73,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
       return;
     }
     if (fault === 'rate_limit') {
-      stats.faults.rateLimited++;
+      state.counters.faults.rateLimited++;
       if (latency > 0) await sleep(latency);
       // §1 "429": both headers are documented as "number of seconds after which you can retry".
       const seconds = String(faults.retryAfterSeconds);
@@ -98,14 +98,14 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
       const accepted = state.ingest(parsed, kind === 'batch', Date.now());
       if (sink !== undefined) await sink.append(accepted);
     } else {
-      stats.rejectedRequests++;
+      state.counters.rejectedRequests++;
       status = 400;
       body = failure(parsed.code, parsed.message);
     }
     if (latency > 0) await sleep(latency);
     if (fault === 'drop') {
       // The answer is lost after the work was done: the sender cannot know its batch was stored.
-      stats.faults.dropped++;
+      state.counters.faults.dropped++;
       req.socket.destroy();
       return;
     }
@@ -157,7 +157,12 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 35_000;
   const host = options.host ?? '127.0.0.1';
-  await listen(server, options.port ?? 0, host);
+  try {
+    await listen(server, options.port ?? 0, host);
+  } catch (error) {
+    await sink?.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
 
   return {

@@ -3,10 +3,12 @@ import { parseIsoTimestamp } from './parse-iso-timestamp.js';
 
 /** The six Segment call types (segment-contract.md §1 "endpoints", §3.1 `type`). */
 export const MESSAGE_TYPES = ['identify', 'track', 'group', 'page', 'screen', 'alias'] as const;
+/** One of the six Segment call types. */
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 const TYPE_SET: ReadonlySet<string> = new Set(MESSAGE_TYPES);
 
+/** Whether `value` names one of the six call types (case-sensitive, as Segment's `type` is). */
 export function isMessageType(value: unknown): value is MessageType {
   return typeof value === 'string' && TYPE_SET.has(value);
 }
@@ -54,6 +56,7 @@ export const DISCARD_REASONS = {
   },
 } as const satisfies Record<string, { origin: 'segment' | 'referee'; text: string }>;
 
+/** A discard reason code; see `DISCARD_REASONS`. */
 export type DiscardReason = keyof typeof DISCARD_REASONS;
 
 /** §2 "messageId length": at most 100 characters (counted in UTF-16 units, the stricter reading). */
