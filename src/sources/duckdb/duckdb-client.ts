@@ -1,0 +1,69 @@
+/**
+ * The subset of `@duckdb/node-api` that the DuckDB source uses, written out structurally (kysely's
+ * `PostgresPool` habit): nothing here imports the driver, which `sources/registry.ts` loads lazily
+ * and passes in. The real module satisfies these interfaces; the registry's call proves it at
+ * compile time.
+ */
+
+/** A DuckDB logical type (`DuckDBType`): the id, and the parts nested and parameterised types carry. */
+export interface DuckDBTypeLike {
+  /** `DuckDBTypeId` (the C API's `duckdb_type`); see `DuckDBTypeIds` in duckdb-values.ts. */
+  readonly typeId: number;
+  /** "JSON" for DuckDB's JSON type, which is a VARCHAR with this alias. */
+  readonly alias?: string;
+  /** DECIMAL: digits after the point. */
+  readonly scale?: number;
+  /** LIST, ARRAY, MAP: the element (or value) type. */
+  readonly valueType?: DuckDBTypeLike;
+  /** MAP: the key type. */
+  readonly keyType?: DuckDBTypeLike;
+  /** STRUCT: field names and types, in order. */
+  readonly entryNames?: readonly string[];
+  readonly entryTypes?: readonly DuckDBTypeLike[];
+  /** UNION: member tags and types, in order. */
+  readonly memberTags?: readonly string[];
+  readonly memberTypes?: readonly DuckDBTypeLike[];
+  /** "DECIMAL(10,2)", "STRUCT(a INTEGER)": used in error messages. */
+  toString(): string;
+}
+
+/** One column of a data chunk. `getItem` gives DuckDB's JS value: null, a primitive, or a value object. */
+export interface DuckDBVectorLike {
+  getItem(itemIndex: number): unknown;
+}
+
+/** A data chunk: up to 2,048 rows (DuckDB's vector size), column by column. */
+export interface DuckDBDataChunkLike {
+  readonly rowCount: number;
+  getColumnVector(columnIndex: number): DuckDBVectorLike;
+}
+
+/** A (streaming) query result. `fetchChunk` yields an empty chunk, or null, at the end. */
+export interface DuckDBResultLike {
+  columnNames(): string[];
+  columnTypes(): DuckDBTypeLike[];
+  fetchChunk(): Promise<DuckDBDataChunkLike | null>;
+}
+
+export interface DuckDBConnectionLike {
+  /** Starts a query whose rows are computed as chunks are fetched, never all at once. */
+  stream(sql: string): Promise<DuckDBResultLike>;
+  /** Runs a statement to completion. */
+  run(sql: string): Promise<unknown>;
+  /** Cancels the query running on this connection; it then fails with "INTERRUPT Error". */
+  interrupt(): void;
+  closeSync(): void;
+}
+
+export interface DuckDBInstanceLike {
+  connect(): Promise<DuckDBConnectionLike>;
+  closeSync(): void;
+}
+
+/** The driver module itself: `await import('@duckdb/node-api')`. */
+export interface DuckDBDriver {
+  DuckDBInstance: {
+    /** `options` are DuckDB configuration settings, e.g. `{ memory_limit: '1GB' }`. */
+    create(path?: string, options?: Record<string, string>): Promise<DuckDBInstanceLike>;
+  };
+}

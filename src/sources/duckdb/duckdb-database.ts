@@ -1,0 +1,145 @@
+/**
+ * One DuckDB database as the source uses it: opened on first use, handing out one connection per
+ * query, and knowing which driver call runs on each connection, so that closing never pulls a
+ * connection out from under a running query (that would leave the query's promise pending for ever).
+ */
+import { stat } from 'node:fs/promises';
+import { SluiceError } from '../../core/errors.js';
+import type { DuckDBConnectionLike, DuckDBDriver, DuckDBInstanceLike } from './duckdb-client.js';
+import { closedError, missingFileError, openError } from './duckdb-errors.js';
+
+export interface DuckDBDatabaseOptions {
+  /** The source's name, for error messages. */
+  sourceName: string;
+  /** An absolute database file path, or ":memory:". */
+  path: string;
+  /** DuckDB configuration settings, e.g. `{ file_search_path: '/ws', memory_limit: '1GB' }`. */
+  settings: Record<string, string>;
+}
+
+export class DuckDBDatabase {
+  readonly #driver: DuckDBDriver;
+  readonly #options: DuckDBDatabaseOptions;
+  /** Open connections, each with the driver call running on it (if any). */
+  readonly #connections = new Map<DuckDBConnectionLike, Promise<unknown> | undefined>();
+  /** Connections being opened: `close` waits for them before closing the database. */
+  readonly #connecting = new Set<Promise<DuckDBConnectionLike>>();
+  #instance: Promise<DuckDBInstanceLike> | undefined;
+  #closed = false;
+
+  constructor(driver: DuckDBDriver, options: DuckDBDatabaseOptions) {
+    this.#driver = driver;
+    this.#options = options;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * A new connection, opening the database first if needed. A file that does not exist is an error
+   * (DuckDB would create an empty database); a failed open is retried by the next call.
+   */
+  async connect(): Promise<DuckDBConnectionLike> {
+    this.#assertOpen();
+    this.#instance ??= this.#open();
+    const opening = this.#instance;
+    let instance: DuckDBInstanceLike;
+    try {
+      instance = await opening;
+    } catch (error) {
+      if (this.#instance === opening) this.#instance = undefined;
+      throw error;
+    }
+    this.#assertOpen();
+    const connecting = instance.connect();
+    this.#connecting.add(connecting);
+    try {
+      const connection = await connecting;
+      this.#connections.set(connection, undefined);
+      return connection;
+    } finally {
+      this.#connecting.delete(connecting);
+    }
+  }
+
+  /** Records `call` as the one running on `connection` until it settles, and returns it. */
+  track<T>(connection: DuckDBConnectionLike, call: Promise<T>): Promise<T> {
+    if (!this.#connections.has(connection)) return call;
+    this.#connections.set(connection, call);
+    const settled = () => {
+      if (this.#connections.get(connection) === call) this.#connections.set(connection, undefined);
+    };
+    call.then(settled, settled);
+    return call;
+  }
+
+  /** Closes a connection that has no call running (the caller awaited its calls). */
+  disconnect(connection: DuckDBConnectionLike): void {
+    if (this.#connections.delete(connection)) connection.closeSync();
+  }
+
+  /** Interrupts running calls, waits for them, closes every connection, then the database. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#connecting]);
+    await Promise.all([...this.#connections.keys()].map((connection) => this.#drain(connection)));
+    const instance = this.#instance;
+    this.#instance = undefined;
+    if (instance !== undefined) {
+      try {
+        (await instance).closeSync();
+      } catch {
+        // It never opened, and the error went to whoever asked for it.
+      }
+    }
+  }
+
+  async #drain(connection: DuckDBConnectionLike): Promise<void> {
+    let call = this.#connections.get(connection);
+    while (call !== undefined) {
+      const stop = interruptUntilSettled(connection);
+      await call.catch(() => undefined);
+      stop();
+      call = this.#connections.get(connection);
+    }
+    this.disconnect(connection);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw closedError(this.#options.sourceName);
+  }
+
+  async #open(): Promise<DuckDBInstanceLike> {
+    const { sourceName, path, settings } = this.#options;
+    if (path !== ':memory:') await assertDatabaseFile(sourceName, path);
+    try {
+      return await this.#driver.DuckDBInstance.create(path, settings);
+    } catch (error) {
+      throw openError(sourceName, path, error);
+    }
+  }
+}
+
+/**
+ * Interrupts the query on `connection` now and every 25 ms until the returned function is called:
+ * DuckDB drops an interrupt that lands before the query has started.
+ */
+export function interruptUntilSettled(connection: DuckDBConnectionLike): () => void {
+  connection.interrupt();
+  const timer = setInterval(() => connection.interrupt(), 25);
+  return () => clearInterval(timer);
+}
+
+async function assertDatabaseFile(sourceName: string, path: string): Promise<void> {
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw missingFileError(sourceName, path, 'folder');
+  } catch (error) {
+    if (error instanceof SluiceError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw missingFileError(sourceName, path, 'missing');
+    throw openError(sourceName, path, error);
+  }
+}

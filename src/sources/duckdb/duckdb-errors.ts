@@ -1,0 +1,83 @@
+/**
+ * DuckDB failures → `SluiceError('source_error')` messages that name the source, quote DuckDB's own
+ * words, and say what to check. DuckDB prefixes its messages with a class ("Catalog Error: …"), which
+ * is what picks the advice.
+ */
+import { SluiceError } from '../../core/errors.js';
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The advice for a query that DuckDB refused or failed, from the class of its error. */
+function queryAdvice(message: string): string {
+  if (message.startsWith('Parser Error')) return "check the model's SQL syntax (DuckDB's dialect)";
+  if (message.startsWith('Catalog Error')) return "check the table and schema names in the model's SQL";
+  if (message.startsWith('Binder Error')) return "check the column names in the model's SQL";
+  if (message.startsWith('IO Error') || message.startsWith('HTTP Error')) {
+    return "check the file paths in the model's SQL: relative paths resolve against the workspace folder";
+  }
+  if (message.startsWith('Out of Memory Error'))
+    return 'raise the memory limit or make the model read less at once';
+  return "check the model's SQL";
+}
+
+/** A query that failed to run, or failed part way. */
+export function queryError(sourceName: string, error: unknown): SluiceError {
+  const message = messageOf(error);
+  return new SluiceError(
+    'source_error',
+    `source "${sourceName}" (duckdb) could not run the query: ${message} — ${queryAdvice(message)}`,
+    { cause: error, details: { source: sourceName } },
+  );
+}
+
+/** A database file that could not be opened. */
+export function openError(sourceName: string, path: string, error: unknown): SluiceError {
+  const message = messageOf(error);
+  let advice = 'check the path and the permissions of the file and its folder';
+  if (/lock/i.test(message)) {
+    advice =
+      'another process holds the file open for writing (DuckDB allows one writer): stop it, or point to a copy';
+  } else if (/not a valid DuckDB database|invalid|version/i.test(message)) {
+    advice = 'check that the file is a DuckDB database written by a compatible DuckDB version';
+  }
+  return new SluiceError(
+    'source_error',
+    `source "${sourceName}" (duckdb) could not open ${path}: ${message} — ${advice}`,
+    { cause: error, details: { source: sourceName, path } },
+  );
+}
+
+/** A database file that is not there: opening it would create an empty database, so refuse instead. */
+export function missingFileError(sourceName: string, path: string, what: 'missing' | 'folder'): SluiceError {
+  const problem = what === 'missing' ? 'does not exist' : 'is a folder, not a DuckDB file';
+  return new SluiceError(
+    'source_error',
+    `source "${sourceName}" (duckdb): ${path} ${problem} — check "path" for this source in sluice.yaml ` +
+      '(relative paths resolve against the workspace folder; use ":memory:" for an empty in-memory database)',
+    { details: { source: sourceName, path } },
+  );
+}
+
+/** A result this source cannot turn into rows: a repeated column name or a type it cannot read. */
+export function resultShapeError(sourceName: string, problem: string, advice: string): SluiceError {
+  return new SluiceError('source_error', `source "${sourceName}" (duckdb): ${problem} — ${advice}`, {
+    details: { source: sourceName },
+  });
+}
+
+/** The run was stopped through the stream's `signal`. */
+export function interruptedError(sourceName: string, reason: unknown): SluiceError {
+  return new SluiceError('interrupted', `source "${sourceName}" stopped reading: the run was interrupted`, {
+    cause: reason,
+    details: { source: sourceName },
+  });
+}
+
+/** The source was closed: by the caller, or while this call was waiting. */
+export function closedError(sourceName: string): SluiceError {
+  return new SluiceError('source_error', `source "${sourceName}" (duckdb) is closed`, {
+    details: { source: sourceName },
+  });
+}

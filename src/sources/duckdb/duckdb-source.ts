@@ -1,0 +1,197 @@
+/**
+ * The DuckDB source: an embedded DuckDB database file (or `:memory:`), also behind the `files` source,
+ * which reads CSV/Parquet/JSON through DuckDB. Rows come from DuckDB's streaming results, one data
+ * chunk (2,048 rows) at a time, so memory stays bounded by the batch size whatever the model returns.
+ */
+import { resolve } from 'node:path';
+import { findDuplicateName } from '../../core/normalise.js';
+import type { Row } from '../../core/values.js';
+import type { Source, SourceCapabilities, SourceContext, StreamOptions } from '../source.js';
+import type {
+  DuckDBConnectionLike,
+  DuckDBDataChunkLike,
+  DuckDBDriver,
+  DuckDBResultLike,
+} from './duckdb-client.js';
+import { DuckDBDatabase, interruptUntilSettled } from './duckdb-database.js';
+import { closedError, interruptedError, queryError, resultShapeError } from './duckdb-errors.js';
+import { RowReader } from './duckdb-values.js';
+
+/** DuckDB's SQL dialect: standard double-quoted identifiers. */
+export const duckdbCapabilities: SourceCapabilities = Object.freeze({
+  quoteIdentifier: (name: string) => `"${name.replaceAll('"', '""')}"`,
+});
+
+export interface DuckDBSourceOptions {
+  /** "duckdb", or "files" for the in-memory DuckDB that reads workspace files. */
+  type: 'duckdb' | 'files';
+  /** The database file (absolute, or relative to the workspace folder), or ":memory:". */
+  path: string;
+  /** DuckDB's `memory_limit`, e.g. "2GB"; DuckDB's default (80% of RAM) when absent. */
+  memoryLimit?: string;
+}
+
+/**
+ * A `Source` over DuckDB. The database opens on first use (`check` or `stream`), never creating a
+ * file: a missing file is an error, not an empty database. Each `stream` runs on its own connection,
+ * so several can run at once. Relative file paths in queries (`read_csv('data/x.csv')`) resolve
+ * against the workspace folder (DuckDB's `file_search_path`).
+ */
+export class DuckDBSource implements Source {
+  readonly type: string;
+  readonly capabilities = duckdbCapabilities;
+  readonly #name: string;
+  readonly #database: DuckDBDatabase;
+
+  constructor(driver: DuckDBDriver, options: DuckDBSourceOptions, context: SourceContext) {
+    this.type = options.type;
+    this.#name = context.name;
+    const settings: Record<string, string> = { file_search_path: context.workspaceDir };
+    if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
+    this.#database = new DuckDBDatabase(driver, {
+      sourceName: context.name,
+      path: options.path === ':memory:' ? ':memory:' : resolve(context.workspaceDir, options.path),
+      settings,
+    });
+  }
+
+  async check(): Promise<void> {
+    const connection = await this.#database.connect();
+    try {
+      await this.#run(connection, () => connection.run('select 1'));
+    } finally {
+      this.#database.disconnect(connection);
+    }
+  }
+
+  /**
+   * Yields the query's rows in batches of exactly `batchSize` (the last one shorter; never an empty
+   * one). Aborting `signal` cancels a running query and makes the iteration throw
+   * `SluiceError('interrupted')`; stopping early (`break`) releases DuckDB's result at once.
+   */
+  async *stream(sql: string, options: StreamOptions): AsyncGenerator<Row[], void, undefined> {
+    const { batchSize, signal } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    }
+    this.#assertGoing(signal);
+    const connection = await this.#database.connect();
+    let result: DuckDBResultLike | undefined;
+    let pending: Promise<DuckDBDataChunkLike | null> | undefined;
+    let exhausted = false;
+    try {
+      const opened = await this.#run(connection, () => connection.stream(sql), signal);
+      result = opened;
+      const reader = this.#reader(opened);
+      const fetch = () => {
+        const next = this.#run(connection, () => opened.fetchChunk(), signal);
+        next.catch(() => undefined); // awaited below; this only keeps a failure from going unhandled
+        return next;
+      };
+      pending = fetch();
+      let batch: Row[] = [];
+      for (;;) {
+        const chunk = await pending;
+        pending = undefined;
+        if (chunk === null || chunk.rowCount === 0) break;
+        this.#assertGoing(signal);
+        // DuckDB computes the next chunk on its own thread while this one is converted and consumed.
+        pending = fetch();
+        const rows = reader.read(chunk);
+        if (batch.length === 0 && rows.length === batchSize) {
+          yield rows;
+          this.#assertGoing(signal);
+          continue;
+        }
+        for (const row of rows) {
+          batch.push(row);
+          if (batch.length === batchSize) {
+            yield batch;
+            batch = [];
+            this.#assertGoing(signal);
+          }
+        }
+      }
+      exhausted = true;
+      if (batch.length > 0) yield batch;
+    } finally {
+      // A fetch still in flight must land before the connection is reused or closed.
+      if (pending !== undefined) await pending.catch(() => undefined);
+      if (result !== undefined && !exhausted && !this.#database.closed) {
+        await this.#database.track(connection, releaseResult(connection));
+      }
+      this.#database.disconnect(connection);
+    }
+  }
+
+  /**
+   * Stops running queries, closes every connection and the database. Streams still open end with
+   * `SluiceError('source_error')` at their next batch. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.#database.close();
+  }
+
+  /** Throws once the run was interrupted or the source closed, between batches. */
+  #assertGoing(signal: AbortSignal | undefined): void {
+    if (signal?.aborted) throw interruptedError(this.#name, signal.reason);
+    if (this.#database.closed) throw closedError(this.#name);
+  }
+
+  /**
+   * Runs one driver call on `connection`, turning its failure into an interrupted, closed or query
+   * error. An abort interrupts the call while it runs: a query computing its first chunk (a sort,
+   * an aggregate) can take long.
+   */
+  async #run<T>(connection: DuckDBConnectionLike, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    this.#assertGoing(signal);
+    let stop: (() => void) | undefined;
+    const onAbort = () => {
+      stop ??= interruptUntilSettled(connection);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.#database.track(connection, call());
+    } catch (error) {
+      this.#assertGoing(signal);
+      throw queryError(this.#name, error);
+    } finally {
+      stop?.();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #reader(result: DuckDBResultLike): RowReader {
+    const names = result.columnNames();
+    const duplicate = findDuplicateName(names);
+    if (duplicate !== undefined) {
+      throw resultShapeError(
+        this.#name,
+        `the query returns more than one column named "${duplicate}"`,
+        'give each column its own name with AS, since rows are keyed by column name',
+      );
+    }
+    try {
+      return new RowReader(names, result.columnTypes());
+    } catch (error) {
+      throw resultShapeError(
+        this.#name,
+        error instanceof Error ? error.message : String(error),
+        "cast the column in the model's SQL, e.g. CAST(x AS VARCHAR)",
+      );
+    }
+  }
+}
+
+/**
+ * Frees a streaming result that was not read to its end. Closing the connection alone does not:
+ * the result keeps the query (and e.g. a sort's buffers) alive until garbage collection. Starting
+ * another statement on the same connection makes DuckDB close the open result right away.
+ */
+async function releaseResult(connection: DuckDBConnectionLike): Promise<void> {
+  try {
+    await connection.run('select 1');
+  } catch {
+    // The connection is being torn down anyway; the result goes with it at garbage collection.
+  }
+}

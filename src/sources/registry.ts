@@ -1,0 +1,39 @@
+/**
+ * The one place that names source implementations. Drivers load lazily (`await import(…)`) so that a
+ * workspace using only DuckDB never loads pg or mysql2, and the rest of Sluice only sees `Source`.
+ */
+import { SluiceError } from '../core/errors.js';
+import type { SourceConfig } from '../core/workspace.js';
+import type { Source, SourceContext } from './source.js';
+
+/**
+ * Creates the source for one `sources:` entry of sluice.yaml. Nothing connects yet: `check()` or the
+ * first `stream()` does. Throws `SluiceError('config_invalid')` for a type this build cannot read.
+ */
+export async function createSource(config: SourceConfig, context: SourceContext): Promise<Source> {
+  switch (config.type) {
+    case 'duckdb': {
+      const [{ DuckDBSource }, driver] = await Promise.all([
+        import('./duckdb/duckdb-source.js'),
+        import('@duckdb/node-api'),
+      ]);
+      return new DuckDBSource(driver, { type: 'duckdb', path: config.path }, context);
+    }
+    case 'files': {
+      // CSV, Parquet and JSON files read by an in-memory DuckDB; relative paths resolve against the
+      // workspace folder (DuckDB's file_search_path), so `read_csv('data/x.csv')` just works.
+      const [{ DuckDBSource }, driver] = await Promise.all([
+        import('./duckdb/duckdb-source.js'),
+        import('@duckdb/node-api'),
+      ]);
+      return new DuckDBSource(driver, { type: 'files', path: ':memory:' }, context);
+    }
+    default:
+      throw new SluiceError(
+        'config_invalid',
+        `source "${context.name}": source type "${config.type}" is not supported yet — ` +
+          'use a duckdb, or files source (postgres, mysql and sqlite are coming)',
+        { details: { source: context.name, type: config.type } },
+      );
+  }
+}
