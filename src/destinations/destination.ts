@@ -41,9 +41,7 @@ export interface EncodedMessage {
   bytes: number;
 }
 
-export type MessageOutcome =
-  | { status: 'succeeded' }
-  | { status: 'failed'; reason: string; error: string };
+export type MessageOutcome = { status: 'succeeded' } | { status: 'failed'; reason: string; error: string };
 
 export interface SendOptions {
   signal?: AbortSignal;
@@ -94,7 +92,9 @@ export interface DestinationType<Config = unknown> {
    */
   parseConfig(
     raw: Record<string, unknown>,
-  ): { ok: true; config: Config } | { ok: false; problems: { path: (string | number)[]; message: string; fix?: string }[] };
+  ):
+    | { ok: true; config: Config }
+    | { ok: false; problems: { path: (string | number)[]; message: string; fix?: string }[] };
   objects: Readonly<Record<ObjectKind, ObjectDescriptor>>;
   create(config: Config, context: { version: string }): Destination;
 }

@@ -1,0 +1,186 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, isSluiceError } from '../core/errors.js';
+import { checkCommand } from './commands/check.js';
+import { demoCommand } from './commands/demo.js';
+import { recordsCommand, runsCommand } from './commands/history.js';
+import { initCommand } from './commands/init.js';
+import { receiverCommand } from './commands/receiver.js';
+import { syncListCommand } from './commands/sync-list.js';
+import { syncRunCommand } from './commands/sync-run.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import type { Io } from './output.js';
+import { Runtime } from './runtime.js';
+import { VERSION } from './version.js';
+
+/**
+ * Runs the CLI with `argv` (process.argv form) and resolves to the exit code (SPEC §4). Never calls
+ * process.exit, so tests can run it in-process.
+ */
+export async function main(
+  argv: string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  let exitCode = EXIT.ok as number;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    }
+    return reportError(error, io);
+  }
+  return exitCode;
+}
+
+function reportError(error: unknown, io: Io): number {
+  if (error instanceof ConfigError) {
+    io.stderr.write(
+      `${error.message}\n${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the workspace.\n`,
+    );
+    return EXIT.invalid;
+  }
+  if (isSluiceError(error)) {
+    io.stderr.write(`error [${error.code}]: ${error.message}\n`);
+    return exitCodeFor(error.code);
+  }
+  io.stderr.write(
+    `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  return EXIT.runFailed;
+}
+
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('sluice')
+    .description('Reverse ETL: SQL models from your warehouse into Segment — only what changed, once.')
+    .version(VERSION)
+    .option('-w, --workspace <dir>', 'the workspace folder holding sluice.yaml', '.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError();
+
+  const withRuntime = async (fn: (runtime: Runtime) => Promise<number>): Promise<void> => {
+    const runtime = await Runtime.open(program.opts<{ workspace: string }>().workspace);
+    try {
+      setExit(await fn(runtime));
+    } finally {
+      await runtime.close();
+    }
+  };
+
+  program
+    .command('init')
+    .description('write a runnable demo workspace (DuckDB warehouse, three syncs, aimed at a local receiver)')
+    .argument('[dir]', 'folder to create', '.')
+    .option('--endpoint <url>', 'where the demo destination sends', 'http://127.0.0.1:8787')
+    .option('--force', 'overwrite an existing sluice.yaml', false)
+    .action(async (dir: string, opts: { endpoint: string; force: boolean }) => {
+      setExit(await initCommand(dir, opts, io));
+    });
+
+  program
+    .command('demo')
+    .description('build a fresh demo workspace, start a local receiver and run every demo sync (npm start)')
+    .argument('[dir]', 'folder for the demo workspace (deleted and recreated)', 'demo')
+    .action(async (dir: string) => {
+      setExit(await demoCommand(dir, io));
+    });
+
+  program
+    .command('check')
+    .description('validate the workspace and test every connection')
+    .option('--json', 'print one JSON document', false)
+    .action(async (opts: { json: boolean }) => withRuntime((rt) => checkCommand(rt, opts, io)));
+
+  const sync = program.command('sync').description('list and run syncs');
+  sync
+    .command('list')
+    .description('the syncs, their schedule and last run')
+    .option('--json', 'print one JSON document', false)
+    .action(async (opts: { json: boolean }) => withRuntime((rt) => syncListCommand(rt, opts, io)));
+  sync
+    .command('run')
+    .description('run syncs now, one after another')
+    .argument('<name...>', 'sync names')
+    .option('--dry-run', 'plan and explain, send nothing, remember nothing', false)
+    .option('--full-resync', 'resend every user/group row as a new change (refused for event syncs)', false)
+    .option('--strict', 'exit 3 when any row was invalid or failed', false)
+    .option('--json', 'print the run summaries as JSON', false)
+    .action(
+      async (
+        names: string[],
+        opts: { dryRun: boolean; fullResync: boolean; strict: boolean; json: boolean },
+      ) => withRuntime((rt) => syncRunCommand(rt, names, opts, io)),
+    );
+
+  program
+    .command('runs')
+    .description('run history, newest first')
+    .argument('[sync]', 'only this sync')
+    .addOption(new Option('--limit <n>', 'how many').argParser(positiveInt).default(20))
+    .option('--json', 'print one JSON document', false)
+    .action(async (name: string | undefined, opts: { limit: number; json: boolean }) =>
+      withRuntime((rt) => runsCommand(rt, name, opts, io)),
+    );
+
+  program
+    .command('records')
+    .description('per-row outcomes of a run: key, status, reason, messageId, payload')
+    .argument('<run_id>', 'a run id from `sluice runs`')
+    .option('--status <status>', 'succeeded | failed | invalid | abandoned | pending')
+    .addOption(new Option('--limit <n>', 'how many').argParser(positiveInt).default(100))
+    .option('--json', 'print one JSON document', false)
+    .action(async (runId: string, opts: { status?: string; limit: number; json: boolean }) =>
+      withRuntime((rt) => recordsCommand(rt, runId, opts, io)),
+    );
+
+  program
+    .command('receiver')
+    .description("a local Segment-compatible endpoint that enforces Segment's rules")
+    .addOption(new Option('--port <port>', 'port to listen on').argParser(portNumber).default(8787))
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option(
+      '--write-key <key...>',
+      'accept only these write keys (others are answered 200 and dropped, like Segment)',
+    )
+    .option('--out <file>', 'append accepted messages to this JSONL file')
+    .addOption(new Option('--fail-rate <p>', 'answer this share of requests with 500').argParser(probability))
+    .addOption(
+      new Option('--rate-limit-rate <p>', 'answer this share with 429 + Retry-After').argParser(probability),
+    )
+    .addOption(new Option('--retry-after <s>', 'Retry-After seconds for 429s').argParser(positiveInt))
+    .addOption(
+      new Option('--drop-rate <p>', 'process this share, then drop the connection unanswered').argParser(
+        probability,
+      ),
+    )
+    .addOption(new Option('--latency <ms>', 'delay every answer').argParser(positiveInt))
+    .action(async (opts) => {
+      setExit(await receiverCommand(opts, io));
+    });
+
+  return program;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+function portNumber(value: string): number {
+  const n = positiveInt(value);
+  if (n > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535');
+  return n;
+}
+
+function probability(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a number from 0 to 1');
+  return n;
+}

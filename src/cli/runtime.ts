@@ -1,0 +1,98 @@
+import { SluiceError } from '../core/errors.js';
+import type { SyncConfig, Workspace } from '../core/workspace.js';
+import type { Destination, ObjectDescriptor } from '../destinations/destination.js';
+import { destinationType } from '../destinations/registry.js';
+import { createSource } from '../sources/registry.js';
+import type { Source } from '../sources/source.js';
+import { openStateStore } from '../state/registry.js';
+import type { StateStore } from '../state/state-store.js';
+import type { SyncParts } from '../sync/run-sync.js';
+import { loadWorkspace } from '../workspace/load-workspace.js';
+import { VERSION } from './version.js';
+
+/**
+ * The one place that wires real parts (ARCHITECTURE.md): the workspace, the state store, sources and
+ * destinations, opened lazily, each once, and all closed by `close()`.
+ */
+export class Runtime {
+  readonly workspace: Workspace;
+  #state: Promise<StateStore> | null = null;
+  readonly #sources = new Map<string, Promise<Source>>();
+  readonly #destinations = new Map<string, Destination>();
+
+  private constructor(workspace: Workspace) {
+    this.workspace = workspace;
+  }
+
+  static async open(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
+    return new Runtime(await loadWorkspace(dir, { env }));
+  }
+
+  state(): Promise<StateStore> {
+    this.#state ??= openStateStore(this.workspace.state);
+    return this.#state;
+  }
+
+  source(name: string): Promise<Source> {
+    let source = this.#sources.get(name);
+    if (source === undefined) {
+      const config = this.workspace.sources[name];
+      if (config === undefined)
+        throw new SluiceError('not_found', `no source named "${name}" in sluice.yaml`);
+      source = createSource(config, { name, workspaceDir: this.workspace.dir });
+      this.#sources.set(name, source);
+    }
+    return source;
+  }
+
+  destination(name: string): Destination {
+    let destination = this.#destinations.get(name);
+    if (destination === undefined) {
+      const config = this.workspace.destinations[name];
+      if (config === undefined)
+        throw new SluiceError('not_found', `no destination named "${name}" in sluice.yaml`);
+      const type = destinationType(config.type);
+      if (type === undefined)
+        throw new SluiceError('config_invalid', `unknown destination type "${config.type}"`);
+      destination = type.create(config, { version: VERSION });
+      this.#destinations.set(name, destination);
+    }
+    return destination;
+  }
+
+  sync(name: string): SyncConfig {
+    const sync = this.workspace.syncs[name];
+    if (sync === undefined) {
+      const known = Object.keys(this.workspace.syncs);
+      throw new SluiceError(
+        'not_found',
+        `no sync named "${name}" — the workspace has: ${known.length > 0 ? known.join(', ') : '(none)'}`,
+      );
+    }
+    return sync;
+  }
+
+  descriptor(sync: SyncConfig): ObjectDescriptor {
+    const config = this.workspace.destinations[sync.destination]!;
+    return destinationType(config.type)!.objects[sync.object];
+  }
+
+  /** Everything one run of a sync needs. */
+  async syncParts(sync: SyncConfig): Promise<SyncParts> {
+    const model = this.workspace.models[sync.model]!;
+    return {
+      source: await this.source(model.source),
+      destination: this.destination(sync.destination),
+      state: await this.state(),
+      descriptor: this.descriptor(sync),
+    };
+  }
+
+  async close(): Promise<void> {
+    const closing: Promise<unknown>[] = [];
+    for (const source of this.#sources.values()) closing.push(source.then((s) => s.close()).catch(() => {}));
+    for (const destination of this.#destinations.values()) closing.push(destination.close());
+    if (this.#state) closing.push(this.#state.then((s) => s.close()).catch(() => {}));
+    await Promise.allSettled(closing);
+  }
+}

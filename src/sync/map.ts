@@ -1,0 +1,87 @@
+import { hash } from 'node:crypto';
+import type { Row, Value } from '../core/values.js';
+import type { ObjectKind } from '../core/workspace.js';
+import type { Destination, Prepared } from '../destinations/destination.js';
+import type { CompiledMapping } from '../mapping/compile-mapping.js';
+import { KEY_COUNT_COLUMN } from './extract.js';
+
+/** A row turned into a message ready for diffing. */
+export interface MappedRow {
+  kind: 'ready';
+  key: string;
+  prepared: Prepared;
+  /** Hash of `prepared.json`: what the diff compares with the last delivered hash. */
+  hash: string;
+}
+
+/** A row that will not be sent, with SPEC §3's reason code. */
+export interface InvalidRow {
+  kind: 'invalid';
+  key: string | null;
+  reason: string;
+  message: string;
+  /** The mapped payload, when mapping got that far, for `sluice records`. */
+  payload: string | null;
+}
+
+export type MapOutcome = MappedRow | InvalidRow;
+
+export type RowMapper = (row: Row) => MapOutcome;
+
+/**
+ * Builds the per-row stage: key checks, mapping, the destination's validation and serialisation, and
+ * the change hash. One serialisation per row: the hash and the wire body reuse `prepared.json`.
+ */
+export function createRowMapper(options: {
+  keyColumn: string;
+  object: ObjectKind;
+  mapping: CompiledMapping;
+  destination: Destination;
+}): RowMapper {
+  const { keyColumn, object, mapping, destination } = options;
+  return (row) => {
+    const keyValue = row[keyColumn];
+    const keyCount = row[KEY_COUNT_COLUMN];
+    delete row[KEY_COUNT_COLUMN];
+    if (keyValue === null || keyValue === undefined || keyValue === '') {
+      return invalid(null, 'null_key', `the key column "${keyColumn}" is null or empty`, null);
+    }
+    const key = keyToString(keyValue);
+    if (
+      typeof keyCount === 'number'
+        ? keyCount > 1
+        : keyCount !== undefined && keyCount !== null && Number(keyCount) > 1
+    ) {
+      return invalid(
+        key,
+        'duplicate_key',
+        `${keyCount} rows share the key ${JSON.stringify(key)}; none of them is sent until the key is unique`,
+        null,
+      );
+    }
+    const mapped = mapping.map(row);
+    if (!mapped.ok) return invalid(key, mapped.reason, mapped.message, null);
+    const prepared = destination.prepare(object, mapped.payload);
+    if (!prepared.ok) return invalid(key, prepared.reason, prepared.message, safeStringify(mapped.payload));
+    return { kind: 'ready', key, prepared, hash: hash('sha1', prepared.json, 'base64url') };
+  };
+}
+
+/** Keys are compared and stored as strings: warehouse integers become "42", like ids on the wire. */
+export function keyToString(value: Value): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+function invalid(key: string | null, reason: string, message: string, payload: string | null): InvalidRow {
+  return { kind: 'invalid', key, reason, message, payload };
+}
+
+function safeStringify(value: unknown): string | null {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { isSluiceError, SluiceError } from '../core/errors.js';
+import { emptyCounts, type RunCounts } from '../core/run.js';
+import type { ModelConfig, SyncConfig } from '../core/workspace.js';
+import type {
+  Destination,
+  EncodedMessage,
+  MessageOutcome,
+  ObjectDescriptor,
+} from '../destinations/destination.js';
+import { compileMapping } from '../mapping/compile-mapping.js';
+import type { Source } from '../sources/source.js';
+import type { StateStore } from '../state/state-store.js';
+import { type Decision, decide } from './diff.js';
+import { extractRows, KEY_COUNT_COLUMN } from './extract.js';
+import { Loader } from './load.js';
+import { createRowMapper, type InvalidRow, type MappedRow } from './map.js';
+import { explainSample, mappingSpecFor } from './plan-details.js';
+import { deliveryResults, invalidRecords } from './record.js';
+import type { DryRunSample, SyncRunResult } from './run-result.js';
+
+/** The parts a run works with; built by the caller (cli/runtime.ts), never here. */
+export interface SyncParts {
+  source: Source;
+  destination: Destination;
+  state: StateStore;
+  /** The destination's descriptor of the sync's object. */
+  descriptor: ObjectDescriptor;
+}
+
+export interface RunSyncOptions {
+  dryRun?: boolean;
+  fullResync?: boolean;
+  signal?: AbortSignal;
+  /** Rows per source batch (default 2,000). */
+  batchSize?: number;
+  /** Dry-run samples to keep (default 10). */
+  sampleLimit?: number;
+  onProgress?: (counts: Readonly<RunCounts>) => void;
+  now?: () => Date;
+}
+
+/** What the loader needs to record a sent message: kept only while its batch is in flight. */
+interface InFlight {
+  hash: string;
+  prepared: string;
+  reason: string;
+}
+
+/**
+ * Runs one sync through the pipe: extract → map → diff → load → record (ARCHITECTURE.md).
+ * Rows the destination must not see are recorded as invalid and the run goes on; a run that cannot
+ * complete (source down, destination refusing) ends `failed` with its error, never by throwing —
+ * except for problems found before it starts (unknown columns, a refused --full-resync).
+ */
+export async function runSync(
+  sync: SyncConfig,
+  model: ModelConfig,
+  parts: SyncParts,
+  options: RunSyncOptions = {},
+): Promise<SyncRunResult> {
+  const { source, destination, state, descriptor } = parts;
+  const now = options.now ?? (() => new Date());
+  const dryRun = options.dryRun ?? false;
+  const fullResync = options.fullResync ?? false;
+  if (fullResync && descriptor.behaviour === 'send-once') {
+    throw new SluiceError(
+      'usage',
+      `--full-resync is refused for "${sync.name}": it is an ${sync.object} sync, and events are sent once per key, ever — resending them would count them twice in Segment`,
+    );
+  }
+  const mapping = compileMapping(mappingSpecFor(sync, descriptor));
+  const mapRow = createRowMapper({ keyColumn: sync.key.column, object: sync.object, mapping, destination });
+
+  const started = now();
+  const runId = dryRun
+    ? `dry_${randomUUID()}`
+    : await state.startRun({ sync: sync.name, fullResync, startedAt: started.toISOString() });
+  const counts = emptyCounts();
+  const samples: DryRunSample[] = [];
+  const sampleLimit = options.sampleLimit ?? 10;
+  const inFlight = new Map<string, InFlight>();
+  const loader = dryRun
+    ? null
+    : new Loader(destination, (batch, outcomes) => settle(batch, outcomes), options.signal);
+  let error: { code: string; message: string } | null = null;
+
+  async function settle(
+    batch: readonly EncodedMessage[],
+    outcomes: readonly MessageOutcome[],
+  ): Promise<void> {
+    const results = deliveryResults(batch, outcomes, inFlight);
+    for (const result of results) {
+      if (result.status === 'succeeded') counts.succeeded++;
+      else counts.failed++;
+    }
+    await state.recordDeliveries(sync.name, runId, results);
+    options.onProgress?.(counts);
+  }
+
+  try {
+    const workspaceId = await state.workspaceId();
+    const baseline =
+      descriptor.behaviour === 'send-once' && !sync.backfill && !(await hasCompletedRun(state, sync.name));
+    const context = { workspaceId, sync: sync.name, behaviour: descriptor.behaviour, fullResync };
+    let checkedColumns = false;
+
+    for await (const rows of extractRows(source, model.sql, sync.key.column, {
+      batchSize: options.batchSize ?? 2000,
+      signal: options.signal,
+    })) {
+      if (!checkedColumns && rows.length > 0) {
+        assertColumns(sync, Object.keys(rows[0]!), mapping.checkColumns.bind(mapping));
+        checkedColumns = true;
+      }
+      counts.extracted += rows.length;
+      const ready: MappedRow[] = [];
+      const invalid: InvalidRow[] = [];
+      for (const row of rows) {
+        const outcome = mapRow(row);
+        if (outcome.kind === 'ready') ready.push(outcome);
+        else invalid.push(outcome);
+      }
+      counts.invalid += invalid.length;
+      if (!dryRun && invalid.length > 0) await state.recordRecords(runId, invalidRecords(invalid));
+
+      if (baseline) {
+        // backfill: false — the first run remembers what exists without sending it (SPEC §1).
+        counts.unchanged += ready.length;
+        if (!dryRun) {
+          await state.markSeen(
+            sync.name,
+            ready.map((r) => ({ key: r.key, hash: r.hash, prepared: r.prepared.json })),
+          );
+        }
+        continue;
+      }
+
+      const keyStates = await state.getKeyStates(
+        sync.name,
+        ready.map((r) => r.key),
+      );
+      const planned: { row: MappedRow; decision: Extract<Decision, { kind: 'planned' }> }[] = [];
+      for (const row of ready) {
+        const decision = decide(row, keyStates.get(row.key), context);
+        if (decision.kind === 'unchanged') {
+          counts.unchanged++;
+          continue;
+        }
+        counts.planned++;
+        counts[decision.reason]++;
+        planned.push({ row, decision });
+      }
+      if (planned.length === 0) {
+        options.onProgress?.(counts);
+        continue;
+      }
+
+      const plannedAt = now().toISOString();
+      if (dryRun) {
+        for (const { row, decision } of planned) {
+          if (samples.length >= sampleLimit) break;
+          const message = destination.encode(row.prepared, row.key, decision.messageId, plannedAt);
+          samples.push(explainSample(row, decision.reason, message, keyStates.get(row.key)));
+        }
+        options.onProgress?.(counts);
+        continue;
+      }
+
+      // Durable before sent: a crash from here on is finished by the next run with the same ids.
+      await state.savePlanned(
+        sync.name,
+        planned.map(({ row, decision }) => ({
+          key: row.key,
+          hash: row.hash,
+          messageId: decision.messageId,
+          generation: decision.generation,
+        })),
+      );
+      for (const { row, decision } of planned) {
+        const message = destination.encode(row.prepared, row.key, decision.messageId, plannedAt);
+        inFlight.set(message.messageId, {
+          hash: row.hash,
+          prepared: row.prepared.json,
+          reason: decision.reason,
+        });
+        await loader!.push(message);
+      }
+      options.onProgress?.(counts);
+    }
+    await loader?.finish();
+  } catch (caught) {
+    await loader?.drain();
+    error = describeError(caught);
+  }
+
+  const finished = now();
+  const status = error === null ? 'completed' : 'failed';
+  if (!dryRun) {
+    await state.finishRun(runId, { status, counts, finishedAt: finished.toISOString(), error });
+  }
+  return {
+    run_id: runId,
+    sync: sync.name,
+    status,
+    dry_run: dryRun,
+    counts,
+    started_at: started.toISOString(),
+    finished_at: finished.toISOString(),
+    duration_ms: finished.getTime() - started.getTime(),
+    error,
+    ...(dryRun ? { samples } : {}),
+  };
+}
+
+/** A model whose columns do not fit the mappings fails up front, naming the columns and lines. */
+function assertColumns(
+  sync: SyncConfig,
+  columns: string[],
+  checkColumns: (columns: string[]) => string[],
+): void {
+  const present = columns.filter((c) => c !== KEY_COUNT_COLUMN);
+  const problems = checkColumns(present);
+  if (!present.includes(sync.key.column)) {
+    problems.unshift(
+      `the key column "${sync.key.column}" is not in the model's result (columns: ${present.join(', ')})`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new SluiceError('config_invalid', `sync "${sync.name}": ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * Whether the sync has completed a real run. Key state alone would not do: a first run that died
+ * half-way through remembering the baseline would make the next run send the other half.
+ */
+async function hasCompletedRun(state: StateStore, sync: string): Promise<boolean> {
+  const runs = await state.listRuns({ sync, limit: 100 });
+  return runs.some((run) => run.status === 'completed' && !run.dryRun);
+}
+
+function describeError(error: unknown): { code: string; message: string } {
+  if (isSluiceError(error)) return { code: error.code, message: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message };
+}

@@ -1,0 +1,34 @@
+import { Writable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+
+/** The result of one in-process CLI call. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON (throws if it is not exactly one JSON document). */
+  json<T = unknown>(): T;
+}
+
+class Collect extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+/** Runs `sluice ARGS…` in this process, as a user would type it, capturing stdout and stderr. */
+export async function sluice(...args: string[]): Promise<CliResult> {
+  const stdout = new Collect();
+  const stderr = new Collect();
+  const code = await main(['node', 'sluice', ...args], { stdout, stderr });
+  return {
+    code,
+    stdout: stdout.text,
+    stderr: stderr.text,
+    json<T>() {
+      return JSON.parse(stdout.text) as T;
+    },
+  };
+}
