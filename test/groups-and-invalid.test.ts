@@ -38,7 +38,7 @@ beforeAll(async () => {
          (6, null, 'Signed Up', '2024-01-01T00:00:06Z', 'x'),
          (7, 'bad-time', 'Signed Up', 'not a time', 'x'),
          (8, 'ok-8', 'Signed Up', '2024-01-01T00:00:08Z', 'x')
-       ) t(id, user_id, event, at, note);`,
+       ) t(id, user_id, event, happened_at, note);`,
   );
   await writeYaml(
     dir,
@@ -76,7 +76,7 @@ syncs:
     mappings:
       userId: user_id
       event: event
-      timestamp: at
+      timestamp: happened_at
       properties.note: note
 `,
   );
