@@ -31,14 +31,32 @@ export interface SyncParts {
 export interface RunSyncOptions {
   dryRun?: boolean;
   fullResync?: boolean;
+  /**
+   * Graceful stop (SIGINT/SIGTERM): stop reading, let the batches in flight finish and be recorded,
+   * end the run `failed` with code `interrupted`. What was planned but not sent stays pending, with
+   * its messageId, for the next run.
+   */
   signal?: AbortSignal;
+  /** Abandons the batches in flight too (a second signal); the next run resends them under the same ids. */
+  hardSignal?: AbortSignal;
+  /** After a graceful stop, how long batches in flight may take before they are abandoned (default 30 s). */
+  graceMs?: number;
   /** Rows per source batch (default 2,000). */
   batchSize?: number;
   /** Dry-run samples to keep (default 10). */
   sampleLimit?: number;
   onProgress?: (counts: Readonly<RunCounts>) => void;
   now?: () => Date;
+  /** Called at each crash-relevant point of the pipe; tests use it to kill the process there. */
+  onFaultPoint?: (point: FaultPoint) => void;
 }
+
+/**
+ * Moments where a crash must lose and double nothing: after a source batch was read, after changes
+ * were made durable (before sending), and after the destination answered (before the outcome is
+ * recorded).
+ */
+export type FaultPoint = 'read' | 'planned' | 'sent';
 
 /** What the loader needs to record a sent message: kept only while its batch is in flight. */
 interface InFlight {
@@ -80,15 +98,17 @@ export async function runSync(
   const samples: DryRunSample[] = [];
   const sampleLimit = options.sampleLimit ?? 10;
   const inFlight = new Map<string, InFlight>();
+  const stop = stopSignals(options);
   const loader = dryRun
     ? null
-    : new Loader(destination, (batch, outcomes) => settle(batch, outcomes), options.signal);
+    : new Loader(destination, (batch, outcomes) => settle(batch, outcomes), stop.hard);
   let error: { code: string; message: string } | null = null;
 
   async function settle(
     batch: readonly EncodedMessage[],
     outcomes: readonly MessageOutcome[],
   ): Promise<void> {
+    options.onFaultPoint?.('sent');
     const results = deliveryResults(batch, outcomes, inFlight);
     for (const result of results) {
       if (result.status === 'succeeded') counts.succeeded++;
@@ -107,12 +127,13 @@ export async function runSync(
 
     for await (const rows of extractRows(source, model.sql, sync.key.column, {
       batchSize: options.batchSize ?? 2000,
-      signal: options.signal,
+      signal: stop.graceful,
     })) {
       if (!checkedColumns && rows.length > 0) {
         assertColumns(sync, Object.keys(rows[0]!), mapping.checkColumns.bind(mapping));
         checkedColumns = true;
       }
+      options.onFaultPoint?.('read');
       counts.extracted += rows.length;
       const ready: MappedRow[] = [];
       const invalid: InvalidRow[] = [];
@@ -177,6 +198,7 @@ export async function runSync(
           generation: decision.generation,
         })),
       );
+      options.onFaultPoint?.('planned');
       for (const { row, decision } of planned) {
         const message = destination.encode(row.prepared, row.key, decision.messageId, plannedAt);
         inFlight.set(message.messageId, {
@@ -187,11 +209,15 @@ export async function runSync(
         await loader!.push(message);
       }
       options.onProgress?.(counts);
+      if (stop.graceful?.aborted) break;
     }
+    if (stop.graceful?.aborted) throw interruptedError();
     await loader?.finish();
   } catch (caught) {
     await loader?.drain();
-    error = describeError(caught);
+    error = describeError(stop.graceful?.aborted ? interruptedError() : caught);
+  } finally {
+    stop.dispose();
   }
 
   const finished = now();
@@ -238,6 +264,43 @@ function assertColumns(
 async function hasCompletedRun(state: StateStore, sync: string): Promise<boolean> {
   const runs = await state.listRuns({ sync, limit: 100 });
   return runs.some((run) => run.status === 'completed' && !run.dryRun);
+}
+
+function interruptedError(): SluiceError {
+  return new SluiceError(
+    'interrupted',
+    'stopped by a signal: batches in flight were finished and recorded; changes not yet sent stay pending, with their messageIds, for the next run',
+  );
+}
+
+/**
+ * The graceful signal stops reading; the hard one (a second signal, or the grace period running out)
+ * also abandons requests in flight.
+ */
+function stopSignals(options: RunSyncOptions): {
+  graceful?: AbortSignal;
+  hard: AbortSignal;
+  dispose(): void;
+} {
+  const hard = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onGraceful = () => {
+    timer = setTimeout(() => hard.abort(), options.graceMs ?? 30_000);
+    timer.unref();
+  };
+  const onHard = () => hard.abort();
+  options.signal?.addEventListener('abort', onGraceful, { once: true });
+  options.hardSignal?.addEventListener('abort', onHard, { once: true });
+  if (options.hardSignal?.aborted) hard.abort();
+  return {
+    ...(options.signal ? { graceful: options.signal } : {}),
+    hard: hard.signal,
+    dispose() {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onGraceful);
+      options.hardSignal?.removeEventListener('abort', onHard);
+    },
+  };
 }
 
 function describeError(error: unknown): { code: string; message: string } {

@@ -1,6 +1,7 @@
 import type { SyncRunResult } from '../../sync/run-result.js';
 import { runSync } from '../../sync/run-sync.js';
 import { EXIT } from '../exit-codes.js';
+import { faultHookFromEnv } from '../fault-hook.js';
 import { formatCount, type Io, printJson } from '../output.js';
 import { Progress } from '../progress.js';
 import type { Runtime } from '../runtime.js';
@@ -29,14 +30,28 @@ export async function syncRunCommand(
     const parts = await runtime.syncParts(sync);
     const progress = new Progress(io, sync.name, !flags.json);
     const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // First signal: stop gracefully (finish and record the batches in flight). Second: exit now —
+    // safe too, since every change is durable with its messageId before it is sent.
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (controller.signal.aborted) {
+        io.stderr.write(
+          `\n${signal} again: exiting now; the next run resends what was in flight under the same messageIds.\n`,
+        );
+        process.exit(130);
+      }
+      io.stderr.write(
+        `\n${signal}: stopping ${sync.name} after the batches in flight (press Ctrl-C again to exit now)…\n`,
+      );
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     try {
       const result = await runSync(sync, runtime.workspace.models[sync.model]!, parts, {
         dryRun: flags.dryRun,
         fullResync: flags.fullResync,
         signal: controller.signal,
+        onFaultPoint: faultHookFromEnv(process.env),
         onProgress: (counts) => progress.update(counts),
       });
       progress.done();
