@@ -35,10 +35,23 @@ export class Secret {
   }
 }
 
+/**
+ * TLS settings of a network source, libpq's names for both PostgreSQL and MySQL. `sslmode` is
+ * disable | allow | prefer | require | verify-ca | verify-full; the files are absolute paths (PEM).
+ */
+export interface SourceTlsConfig {
+  sslmode?: string;
+  /** CA certificate(s) to verify the server against (verify-ca, verify-full). */
+  sslrootcert?: string;
+  /** Client certificate and its key, for servers that require one. */
+  sslcert?: string;
+  sslkey?: string;
+}
+
 export type SourceConfig =
   | { type: 'duckdb'; path: string /* absolute, or ":memory:" */ }
-  | { type: 'postgres'; url: Secret; sslmode?: string; statementTimeoutMs?: number }
-  | { type: 'mysql'; url: Secret; statementTimeoutMs?: number }
+  | ({ type: 'postgres'; url: Secret; statementTimeoutMs?: number } & SourceTlsConfig)
+  | ({ type: 'mysql'; url: Secret; statementTimeoutMs?: number } & SourceTlsConfig)
   | { type: 'sqlite'; path: string }
   | { type: 'files' };
 

@@ -78,16 +78,25 @@ describe('createSource', () => {
   });
 
   it.each<SourceConfig>([
-    { type: 'postgres', url: new Secret('postgres://localhost/db') },
-    { type: 'mysql', url: new Secret('mysql://localhost/db') },
-    { type: 'sqlite', path: '/tmp/x.sqlite' },
-  ])('refuses $type for now with config_invalid', async (config) => {
+    { type: 'postgres', url: new Secret('postgres://app:pw-1234@127.0.0.1:1/db') },
+    { type: 'mysql', url: new Secret('mysql://app:pw-1234@127.0.0.1:1/db') },
+    { type: 'sqlite', path: 'absent.sqlite' },
+  ])('creates a $type source that connects only when used', async (config) => {
+    const source = await createSource(config, { name: 'app', workspaceDir });
+    expect(source.type).toBe(config.type);
+    const error = (await source.check().catch((e: unknown) => e)) as SluiceError;
+    expect(error.code).toBe('source_error');
+    expect(error.message).toContain(`source "app" (${config.type})`);
+    expect(error.message).not.toContain('pw-1234');
+    await source.close();
+  });
+
+  it('refuses a type it does not know with config_invalid', async () => {
+    const config = { type: 'oracle' } as unknown as SourceConfig;
     const error = (await createSource(config, { name: 'app', workspaceDir }).catch(
       (e: unknown) => e,
     )) as SluiceError;
     expect(error.code).toBe('config_invalid');
-    expect(error.message).toContain(`source type "${config.type}" is not supported yet`);
-    expect(error.message).toContain('source "app"');
-    expect(error.message).not.toContain('postgres://');
+    expect(error.message).toContain('source "app": source type "oracle" is not supported');
   });
 });

@@ -28,12 +28,34 @@ export async function createSource(config: SourceConfig, context: SourceContext)
       ]);
       return new DuckDBSource(driver, { type: 'files', path: ':memory:' }, context);
     }
+    case 'postgres': {
+      const [{ PostgresSource }, pg, cursor] = await Promise.all([
+        import('./postgres/postgres-source.js'),
+        import('pg'),
+        import('pg-cursor'),
+      ]);
+      return new PostgresSource({ Client: pg.Client, Cursor: cursor.default }, config, context);
+    }
+    case 'mysql': {
+      const [{ MysqlSource }, mysql] = await Promise.all([
+        import('./mysql/mysql-source.js'),
+        import('mysql2'),
+      ]);
+      return new MysqlSource(mysql, config, context);
+    }
+    case 'sqlite': {
+      const [{ SqliteSource }, sqlite] = await Promise.all([
+        import('./sqlite/sqlite-source.js'),
+        import('better-sqlite3'),
+      ]);
+      return new SqliteSource(sqlite.default, { path: config.path }, context);
+    }
     default:
       throw new SluiceError(
         'config_invalid',
-        `source "${context.name}": source type "${config.type}" is not supported yet — ` +
-          'use a duckdb, or files source (postgres, mysql and sqlite are coming)',
-        { details: { source: context.name, type: config.type } },
+        `source "${context.name}": source type "${(config as { type: string }).type}" is not supported — ` +
+          'use duckdb, postgres, mysql, sqlite or files',
+        { details: { source: context.name, type: (config as { type: string }).type } },
       );
   }
 }

@@ -36,7 +36,12 @@ export const USERS_COLUMNS: readonly FixtureColumn[] = [
   },
   {
     name: 'score',
-    ddl: { duckdb: 'DECIMAL(10,2)', postgres: 'NUMERIC(10,2)', mysql: 'DECIMAL(10,2)', sqlite: 'NUMERIC' },
+    ddl: {
+      duckdb: 'DECIMAL(10,2)',
+      postgres: 'NUMERIC(10,2)',
+      mysql: 'DECIMAL(10,2)',
+      sqlite: 'NUMERIC(10,2)',
+    },
     input: 'decimal text',
   },
   {
@@ -47,22 +52,23 @@ export const USERS_COLUMNS: readonly FixtureColumn[] = [
   {
     name: 'created_at',
     // MySQL has no zone-aware type: its test stores the instant converted to UTC in a DATETIME(6).
-    ddl: { duckdb: 'TIMESTAMPTZ', postgres: 'TIMESTAMPTZ', mysql: 'DATETIME(6)', sqlite: 'TEXT' },
+    // SQLite keeps the text as given, offset and all; its declared type makes the source read it.
+    ddl: { duckdb: 'TIMESTAMPTZ', postgres: 'TIMESTAMPTZ', mysql: 'DATETIME(6)', sqlite: 'DATETIME' },
     input: 'timestamp text with a UTC offset, "YYYY-MM-DD HH:MM:SS[.ffffff]±HH[:MM]"',
   },
   {
     name: 'seen_at',
-    ddl: { duckdb: 'TIMESTAMP', postgres: 'TIMESTAMP', mysql: 'DATETIME(6)', sqlite: 'TEXT' },
+    ddl: { duckdb: 'TIMESTAMP', postgres: 'TIMESTAMP', mysql: 'DATETIME(6)', sqlite: 'TIMESTAMP' },
     input: 'timestamp text without zone, "YYYY-MM-DD HH:MM:SS[.ffffff]"',
   },
   {
     name: 'birthday',
-    ddl: { duckdb: 'DATE', postgres: 'DATE', mysql: 'DATE', sqlite: 'TEXT' },
+    ddl: { duckdb: 'DATE', postgres: 'DATE', mysql: 'DATE', sqlite: 'DATE' },
     input: 'YYYY-MM-DD',
   },
   {
     name: 'profile',
-    ddl: { duckdb: 'JSON', postgres: 'JSON', mysql: 'JSON', sqlite: 'TEXT' },
+    ddl: { duckdb: 'JSON', postgres: 'JSON', mysql: 'JSON', sqlite: 'JSON' },
     input: 'JSON text',
   },
   {

@@ -17,6 +17,11 @@ export interface ConformanceSubject {
   engine: FixtureEngine;
   /** The source's name in its SourceContext: error messages must carry it. */
   name: string;
+  /**
+   * What the queries read from in place of the table `users`, e.g. `read_parquet('users.parquet')`
+   * for a files source; the quoted `users` table when absent.
+   */
+  relation?: string;
   /** Removes what setup made (temp folders, databases); the suite closes the source itself. */
   cleanup?(): Promise<void>;
 }
@@ -40,6 +45,7 @@ export function describeSourceConformance(name: string, setup: () => Promise<Con
     let source: Source;
     let expected: Row[];
     let q: (name: string) => string;
+    let users: string;
     let selectAll: string;
 
     beforeAll(async () => {
@@ -47,8 +53,9 @@ export function describeSourceConformance(name: string, setup: () => Promise<Con
       source = subject.source;
       expected = expectedUsers(subject.engine);
       q = (n) => source.capabilities.quoteIdentifier(n);
+      users = subject.relation ?? q('users');
       const columns = usersColumnsFor(subject.engine).map((c) => q(c.name));
-      selectAll = `SELECT ${columns.join(', ')} FROM ${q('users')} ORDER BY ${q('id')}`;
+      selectAll = `SELECT ${columns.join(', ')} FROM ${users} ORDER BY ${q('id')}`;
     });
 
     afterAll(async () => {
@@ -97,15 +104,13 @@ export function describeSourceConformance(name: string, setup: () => Promise<Con
     });
 
     it('yields no batch for an empty result', async () => {
-      const sql = `SELECT ${q('id')} FROM ${q('users')} WHERE 1 = 0`;
+      const sql = `SELECT ${q('id')} FROM ${users} WHERE 1 = 0`;
       expect(await collectBatches(source, sql, 5)).toEqual([]);
     });
 
     it('quotes identifiers so odd column names survive', async () => {
       const odd = 'we"ird `name';
-      const rows = (
-        await collectBatches(source, `SELECT ${q('id')} AS ${q(odd)} FROM ${q('users')}`, 50)
-      ).flat();
+      const rows = (await collectBatches(source, `SELECT ${q('id')} AS ${q(odd)} FROM ${users}`, 50)).flat();
       expect(rows).toHaveLength(expected.length);
       expect(Object.keys(rows[0] as Row)).toEqual([odd]);
     });
@@ -160,6 +165,23 @@ export function describeSourceConformance(name: string, setup: () => Promise<Con
       expect((error as SluiceError).code).toBe('source_error');
       expect((error as SluiceError).message).toContain(`source "${subject.name}"`);
       expect((error as SluiceError).message).toContain('no_such_table');
+    });
+
+    it('reports a SQL error in the model as source_error naming the source', async () => {
+      const error = await collectBatches(source, `SELEC ${q('id')} FROM ${users}`, 5).catch(
+        (e: unknown) => e,
+      );
+      expect(isSluiceError(error) && error.code).toBe('source_error');
+      expect((error as SluiceError).message).toContain(`source "${subject.name}"`);
+      expect((error as SluiceError).message).toMatch(/syntax|SELEC/i);
+      expect((await collectBatches(source, selectAll, 100)).flat()).toEqual(expected);
+    });
+
+    it('refuses a result with two columns of the same name, since rows are keyed by name', async () => {
+      const sql = `SELECT ${q('id')}, ${q('name')} AS ${q('id')} FROM ${users}`;
+      const error = await collectBatches(source, sql, 5).catch((e: unknown) => e);
+      expect(isSluiceError(error) && error.code).toBe('source_error');
+      expect((error as SluiceError).message).toContain('more than one column named "id"');
     });
   });
 }

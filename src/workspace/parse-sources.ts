@@ -9,18 +9,27 @@ import type { Path } from './yaml-tree.js';
 // libpq's sslmode values: https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-PROTECTION
 const SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
+/** TLS keys of the network sources: libpq's names, used for MySQL too (src/sources/README.md). */
+const TLS_KEYS = {
+  sslmode: z.enum(SSLMODES).optional(),
+  sslrootcert: text.optional(),
+  sslcert: text.optional(),
+  sslkey: text.optional(),
+} as const;
+
 /** The keys each source type accepts (SPEC §1), each validated by its own schema. */
 const SOURCE_SHAPES = {
   duckdb: { type: text, path: text },
   postgres: {
     type: text,
     url: secretUrl(['postgres:', 'postgresql:'], 'postgres://USER:PASSWORD@HOST:5432/DB'),
-    sslmode: z.enum(SSLMODES).optional(),
+    ...TLS_KEYS,
     statement_timeout: durationMs.optional(),
   },
   mysql: {
     type: text,
     url: secretUrl(['mysql:'], 'mysql://USER:PASSWORD@HOST:3306/DB'),
+    ...TLS_KEYS,
     statement_timeout: durationMs.optional(),
   },
   sqlite: { type: text, path: text },
@@ -58,22 +67,17 @@ export function parseSource(p: Problems, at: Path, raw: unknown, dir: string): S
       if (p.size > before || v?.path === undefined) return undefined;
       return { type: kind, path: localPath(dir, v.path) };
     }
-    case 'postgres': {
-      const v = parseEntry(p, at, SOURCE_SHAPES.postgres, raw);
+    case 'postgres':
+    case 'mysql': {
+      const v = parseEntry(p, at, SOURCE_SHAPES[kind], raw);
       if (p.size > before || v?.url === undefined) return undefined;
       return {
-        type: 'postgres',
+        type: kind,
         url: v.url,
         ...(v.sslmode === undefined ? {} : { sslmode: v.sslmode }),
-        ...(v.statement_timeout === undefined ? {} : { statementTimeoutMs: v.statement_timeout }),
-      };
-    }
-    case 'mysql': {
-      const v = parseEntry(p, at, SOURCE_SHAPES.mysql, raw);
-      if (p.size > before || v?.url === undefined) return undefined;
-      return {
-        type: 'mysql',
-        url: v.url,
+        ...(v.sslrootcert === undefined ? {} : { sslrootcert: localPath(dir, v.sslrootcert) }),
+        ...(v.sslcert === undefined ? {} : { sslcert: localPath(dir, v.sslcert) }),
+        ...(v.sslkey === undefined ? {} : { sslkey: localPath(dir, v.sslkey) }),
         ...(v.statement_timeout === undefined ? {} : { statementTimeoutMs: v.statement_timeout }),
       };
     }

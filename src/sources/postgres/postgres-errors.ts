@@ -1,0 +1,137 @@
+/**
+ * PostgreSQL failures → `SluiceError('source_error')` messages that name the source, quote the
+ * server's or the network's own words, and say what to check. The advice comes from the SQLSTATE
+ * (https://www.postgresql.org/docs/current/errcodes-appendix.html) or the socket error code. The
+ * password never appears: it is not in the target description, and messages are redacted anyway.
+ */
+import { SluiceError } from '../../core/errors.js';
+import { redactSecret } from '../database-url.js';
+
+/** A driver error: pg's DatabaseError carries `code` (SQLSTATE) and maybe `hint`; socket errors a `code`. */
+interface DriverError {
+  message?: string;
+  code?: string;
+  hint?: string;
+}
+
+function describe(error: unknown): DriverError {
+  if (typeof error === 'object' && error !== null) return error as DriverError;
+  return { message: String(error) };
+}
+
+function wordsOf(error: unknown, password: string | undefined): string {
+  const e = describe(error);
+  let words = e.message ?? String(error);
+  // AggregateError (several addresses refused, e.g. ::1 and 127.0.0.1) has an empty message.
+  if (words === '' && e.code !== undefined) words = e.code;
+  if (e.hint) words += ` (hint: ${e.hint})`;
+  return redactSecret(words, password);
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+]);
+
+/** The advice for a failure to connect or to start a session. */
+function connectAdvice(error: unknown): string {
+  const { code, message = '' } = describe(error);
+  if (code !== undefined && NETWORK_CODES.has(code)) {
+    return 'check the host and port in the url, that the server is running, and that it accepts TCP connections from this machine (listen_addresses, firewall)';
+  }
+  if (/timeout/i.test(message)) {
+    return 'the server did not answer in time: check the host and port in the url and the network between here and the server (connect_timeout in the url raises the wait)';
+  }
+  if (code === '28P01' || (code === '28000' && /password|role|user/i.test(message))) {
+    return 'check the user and password in the url (or the environment variable it is read from)';
+  }
+  if (code === '28000')
+    return 'check pg_hba.conf on the server allows this user, database and address, or set sslmode';
+  if (code === '3D000') return 'check the database name in the url';
+  if (code === '53300')
+    return 'the server has no free connection slots: try again later or raise max_connections';
+  if (/SSL|TLS|certificate|self.signed|CERT_/i.test(`${message} ${code ?? ''}`)) {
+    return 'check sslmode and sslrootcert for this source: the server and the TLS settings do not agree';
+  }
+  return 'check the url and the TLS settings (sslmode) of this source';
+}
+
+/** Could not connect, authenticate, or set up the session. */
+export function connectError(
+  sourceName: string,
+  target: string,
+  error: unknown,
+  password: string | undefined,
+): SluiceError {
+  return new SluiceError(
+    'source_error',
+    `source "${sourceName}" (postgres) could not connect to ${target}: ${wordsOf(error, password)} — ${connectAdvice(error)}`,
+    { cause: error, details: { source: sourceName } },
+  );
+}
+
+function queryAdvice(error: unknown, statementTimeoutMs: number | undefined): string {
+  const { code = '', message = '' } = describe(error);
+  if (code === '57014' && /statement timeout/.test(message)) {
+    const limit = statementTimeoutMs === undefined ? '' : ` (${statementTimeoutMs} ms)`;
+    return `the query ran longer than the statement timeout${limit}: make the model cheaper, or raise statement_timeout for this source in sluice.yaml`;
+  }
+  if (code === '57014')
+    return 'the query was cancelled on the server (by an administrator or another session)';
+  if (code === '42P01' || code === '3F000')
+    return "check the table and schema names in the model's SQL (and the search_path)";
+  if (code === '42703') return "check the column names in the model's SQL";
+  if (code === '42601') return "check the model's SQL syntax (PostgreSQL's dialect)";
+  if (code === '42883') return "check the function names and argument types in the model's SQL";
+  if (code === '42501') return 'grant this user SELECT on the tables the model reads';
+  if (code === '25006') return 'the model must only read: sources run in read-only transactions';
+  if (code.startsWith('22'))
+    return "a value in the data does not fit the model's SQL (a cast or division): check the expressions";
+  if (code.startsWith('08') || code.startsWith('57P') || /terminated|ECONNRESET|EPIPE/.test(message)) {
+    return 'the connection to the server broke: check that the server is up, then run again';
+  }
+  return "check the model's SQL";
+}
+
+/** A query that failed to start or failed part way. */
+export function queryError(
+  sourceName: string,
+  error: unknown,
+  password: string | undefined,
+  statementTimeoutMs: number | undefined,
+): SluiceError {
+  return new SluiceError(
+    'source_error',
+    `source "${sourceName}" (postgres) could not run the query: ${wordsOf(error, password)} — ${queryAdvice(error, statementTimeoutMs)}`,
+    { cause: error, details: { source: sourceName } },
+  );
+}
+
+/** A result this source cannot turn into rows: a column name given twice. */
+export function duplicateColumnError(sourceName: string, column: string): SluiceError {
+  return new SluiceError(
+    'source_error',
+    `source "${sourceName}" (postgres): the query returns more than one column named "${column}" — ` +
+      'give each column its own name with AS, since rows are keyed by column name',
+    { details: { source: sourceName } },
+  );
+}
+
+/** The run was stopped through the stream's `signal`. */
+export function interruptedError(sourceName: string, reason: unknown): SluiceError {
+  return new SluiceError('interrupted', `source "${sourceName}" stopped reading: the run was interrupted`, {
+    cause: reason,
+    details: { source: sourceName },
+  });
+}
+
+/** The source was closed: by the caller, or while this call was waiting. */
+export function closedError(sourceName: string): SluiceError {
+  return new SluiceError('source_error', `source "${sourceName}" (postgres) is closed`, {
+    details: { source: sourceName },
+  });
+}

@@ -1,0 +1,226 @@
+/**
+ * The PostgreSQL source. Each stream runs on its own connection through a server-side cursor
+ * (pg-cursor: an extended-protocol portal fetched `batchSize` rows at a time), so memory holds at
+ * most two batches — the one being consumed and the next one, fetched meanwhile — whatever the
+ * model returns. Values arrive as text and are converted per type OID (postgres-values.ts).
+ */
+import { assignField, findDuplicateName } from '../../core/normalise.js';
+import type { Row, Value } from '../../core/values.js';
+import type { Source, SourceCapabilities, SourceContext, StreamOptions } from '../source.js';
+import type { PgClientLike, PgCursorLike, PgDriver, PgFieldLike } from './postgres-client.js';
+import {
+  fallsBack,
+  type PostgresConnectPlan,
+  type PostgresSettings,
+  planPostgresConnection,
+} from './postgres-config.js';
+import {
+  closedError,
+  connectError,
+  duplicateColumnError,
+  interruptedError,
+  queryError,
+} from './postgres-errors.js';
+import { pgTypes } from './postgres-values.js';
+
+/** PostgreSQL's dialect: standard double-quoted identifiers. */
+export const postgresCapabilities: SourceCapabilities = Object.freeze({
+  quoteIdentifier: (name: string) => `"${name.replaceAll('"', '""')}"`,
+});
+
+interface Fetched {
+  rows: unknown[][];
+  fields: PgFieldLike[];
+}
+
+/**
+ * A `Source` over a PostgreSQL database. Nothing connects until `check` or `stream`. Aborting a
+ * stream's signal cancels its query on the server (`pg_cancel_backend` from a second connection),
+ * so a long sort stops at once; `close` does the same for every running stream.
+ */
+export class PostgresSource implements Source {
+  readonly type = 'postgres';
+  readonly capabilities = postgresCapabilities;
+  readonly #driver: PgDriver;
+  readonly #name: string;
+  readonly #settings: PostgresSettings;
+  readonly #baseDir: string;
+  /** Open connections, each marked with whether a query may be running on it. */
+  readonly #clients = new Map<PgClientLike, { busy: boolean }>();
+  #plan: Promise<PostgresConnectPlan> | undefined;
+  #closed = false;
+
+  constructor(driver: PgDriver, settings: PostgresSettings, context: SourceContext) {
+    this.#driver = driver;
+    this.#name = context.name;
+    this.#settings = settings;
+    this.#baseDir = context.workspaceDir;
+  }
+
+  async check(): Promise<void> {
+    const { client, plan } = await this.#connect();
+    try {
+      await client.query('SELECT 1');
+    } catch (error) {
+      this.#assertGoing(undefined);
+      throw queryError(this.#name, error, plan.password, plan.statementTimeoutMs);
+    } finally {
+      await this.#release(client);
+    }
+  }
+
+  /**
+   * Yields the query's rows in batches of exactly `batchSize` (the last one shorter; never an empty
+   * one). Aborting `signal` cancels the query and makes the iteration throw
+   * `SluiceError('interrupted')`; stopping early (`break`) closes the cursor and the connection.
+   */
+  async *stream(sql: string, options: StreamOptions): AsyncGenerator<Row[], void, undefined> {
+    const { batchSize, signal } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    }
+    this.#assertGoing(signal);
+    const { client, plan } = await this.#connect();
+    const state = this.#clients.get(client);
+    if (state) state.busy = true;
+    const onAbort = () => void this.#cancel(client, plan);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let cursor: PgCursorLike | undefined;
+    let pending: Promise<Fetched> | undefined;
+    let finished = false;
+    const read = (c: PgCursorLike): Promise<Fetched> => {
+      const next = fetchRows(c, batchSize).catch((error: unknown) => {
+        this.#assertGoing(signal);
+        throw queryError(this.#name, error, plan.password, plan.statementTimeoutMs);
+      });
+      next.catch(() => undefined); // awaited below; this only keeps a failure from going unhandled
+      return next;
+    };
+    try {
+      this.#assertGoing(signal);
+      cursor = client.query(new this.#driver.Cursor(sql, undefined, { rowMode: 'array', types: pgTypes }));
+      pending = read(cursor);
+      let fetched = await pending;
+      pending = undefined;
+      const toRows = rowBuilder(this.#name, fetched.fields);
+      while (fetched.rows.length > 0) {
+        // A full batch may have more behind it: the server computes it while this one is consumed.
+        if (fetched.rows.length === batchSize) pending = read(cursor);
+        yield toRows(fetched.rows);
+        this.#assertGoing(signal);
+        if (pending === undefined) break;
+        fetched = await pending;
+        pending = undefined;
+      }
+      finished = true;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (pending !== undefined) await pending.catch(() => undefined);
+      // An unfinished portal holds the snapshot (and its locks) until closed.
+      if (cursor !== undefined && !finished && !this.#closed) await cursor.close().catch(() => undefined);
+      if (state) state.busy = false;
+      await this.#release(client);
+    }
+  }
+
+  /** Cancels running queries, closes every connection; streams still open end with source_error. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const plan = await this.#plan?.catch(() => undefined);
+    const clients = [...this.#clients];
+    this.#clients.clear();
+    await Promise.all(
+      clients.map(async ([client, state]) => {
+        if (state.busy && plan !== undefined) await this.#cancel(client, plan);
+        await client.end().catch(() => undefined);
+      }),
+    );
+  }
+
+  #assertGoing(signal: AbortSignal | undefined): void {
+    if (signal?.aborted) throw interruptedError(this.#name, signal.reason);
+    if (this.#closed) throw closedError(this.#name);
+  }
+
+  /** A connected client with the session set up, trying each TLS attempt that sslmode allows. */
+  async #connect(): Promise<{ client: PgClientLike; plan: PostgresConnectPlan }> {
+    this.#assertGoing(undefined);
+    this.#plan ??= planPostgresConnection(this.#settings, { sourceName: this.#name, baseDir: this.#baseDir });
+    const plan = await this.#plan;
+    for (let i = 0; ; i++) {
+      const attempt = plan.attempts[i] as PostgresConnectPlan['attempts'][number];
+      const client = new this.#driver.Client(attempt.config);
+      // A connection that breaks while idle reports it as an event; the next call fails anyway.
+      client.on('error', () => undefined);
+      this.#clients.set(client, { busy: false });
+      try {
+        await client.connect();
+        await client.query(plan.sessionSql);
+        this.#assertGoing(undefined);
+        return { client, plan };
+      } catch (error) {
+        await this.#release(client);
+        this.#assertGoing(undefined);
+        if (i + 1 < plan.attempts.length && fallsBack(error, attempt.tls)) continue;
+        throw connectError(this.#name, plan.target, error, plan.password);
+      }
+    }
+  }
+
+  async #release(client: PgClientLike): Promise<void> {
+    if (!this.#clients.delete(client)) return; // close() took it
+    await client.end().catch(() => undefined);
+  }
+
+  /**
+   * Cancels whatever `client` runs, from a second connection (PostgreSQL's way: the first one is
+   * busy). Best effort: if it fails, the query's own end or the connection's closing stops it.
+   */
+  async #cancel(client: PgClientLike, plan: PostgresConnectPlan): Promise<void> {
+    const pid = client.processID;
+    if (pid === null || pid === undefined) return;
+    for (const attempt of plan.attempts) {
+      const canceller = new this.#driver.Client(attempt.config);
+      canceller.on('error', () => undefined);
+      try {
+        await canceller.connect();
+        await canceller.query(`SELECT pg_cancel_backend(${Math.trunc(pid)})`);
+        return;
+      } catch {
+        // Try the next TLS attempt, if any.
+      } finally {
+        await canceller.end().catch(() => undefined);
+      }
+    }
+  }
+}
+
+/** The next `count` rows of a cursor, with the result's fields. */
+function fetchRows(cursor: PgCursorLike, count: number): Promise<Fetched> {
+  return new Promise((resolve, reject) => {
+    cursor.read(count, (error, rows, result) => {
+      if (error) reject(error);
+      else resolve({ rows, fields: result.fields });
+    });
+  });
+}
+
+/** Turns the value arrays of one result into rows keyed by column name, in column order. */
+function rowBuilder(sourceName: string, fields: readonly PgFieldLike[]): (rows: unknown[][]) => Row[] {
+  const names = fields.map((f) => f.name);
+  const duplicate = findDuplicateName(names);
+  if (duplicate !== undefined) throw duplicateColumnError(sourceName, duplicate);
+  const plain = !names.includes('__proto__');
+  return (rows) => {
+    const out: Row[] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const values = rows[r] as Value[];
+      const row: Row = {};
+      if (plain) for (let c = 0; c < names.length; c++) row[names[c] as string] = values[c] as Value;
+      else for (let c = 0; c < names.length; c++) assignField(row, names[c] as string, values[c] as Value);
+      out[r] = row;
+    }
+    return out;
+  };
+}
