@@ -46,7 +46,20 @@ export function createRowMapper(options: {
     if (keyValue === null || keyValue === undefined || keyValue === '') {
       return invalid(null, 'null_key', `the key column "${keyColumn}" is null or empty`, null);
     }
-    const key = keyToString(keyValue);
+    let key: string;
+    try {
+      key = keyToString(keyValue);
+    } catch (error) {
+      // JSON.stringify recurses: a key cell nested thousands of levels deep cannot be written down.
+      // No usable key is the row's problem (SPEC §3 `null_key`), not a reason to fail the run.
+      if (!(error instanceof RangeError)) throw error;
+      return invalid(
+        null,
+        'null_key',
+        `the key column "${keyColumn}" holds a value nested too deeply to serve as a key`,
+        null,
+      );
+    }
     if (
       typeof keyCount === 'number'
         ? keyCount > 1

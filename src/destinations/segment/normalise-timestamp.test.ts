@@ -63,4 +63,14 @@ describe('normaliseTimestamp', () => {
     expect(normaliseTimestamp(new Date('2024-01-02T03:04:05.678Z'))).toBe('2024-01-02T03:04:05.678Z');
     expect(normaliseTimestamp(new Date(Number.NaN))).toBeNull();
   });
+
+  // Found by segment.property.test.ts: a zone carried these past the 4-digit years, and
+  // toISOString wrote "+010000-01-01T…" / "-000001-12-31T…", which the receiver refuses.
+  it('refuses instants a zone carries outside years 0000–9999', () => {
+    expect(normaliseTimestamp('9999-12-31T23:59:59-23:59')).toBeNull();
+    expect(normaliseTimestamp('0000-01-01T00:00:00+00:01')).toBeNull();
+    expect(normaliseTimestamp(new Date(Date.UTC(10_000, 0, 1)))).toBeNull();
+    expect(normaliseTimestamp('9999-12-31T23:59:59Z')).toBe('9999-12-31T23:59:59.000Z');
+    expect(normaliseTimestamp('0000-01-01T00:00:00Z')).toBe('0000-01-01T00:00:00.000Z');
+  });
 });

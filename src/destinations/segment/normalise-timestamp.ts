@@ -18,9 +18,18 @@ const ISO =
 export function normaliseTimestamp(value: unknown): string | null {
   if (typeof value === 'string') return isCanonicalTimestamp(value) ? value : parseIso(value);
   if (value instanceof Date) {
-    return Number.isNaN(value.getTime()) ? null : value.toISOString();
+    return Number.isNaN(value.getTime()) ? null : canonicalOrNull(value.toISOString());
   }
   return null;
+}
+
+/**
+ * `toISOString` writes years outside 0000–9999 in the expanded form ("+010000-01-01T…",
+ * "-000001-12-31T…"), which is not the ISO-8601 Segment reads; a zone can carry a valid local
+ * "9999-12-31T23:59:59-01:00" past year 9999. Such instants are refused rather than sent.
+ */
+function canonicalOrNull(iso: string): string | null {
+  return isCanonicalTimestamp(iso) ? iso : null;
 }
 
 /**
@@ -79,7 +88,7 @@ function parseIso(text: string): string | null {
   if (d.getUTCDate() !== day || d.getUTCMonth() !== month - 1) return null;
   const offset = zoneOffsetMinutes(m[8]);
   if (offset === null) return null;
-  return new Date(d.getTime() - offset * 60_000).toISOString();
+  return canonicalOrNull(new Date(d.getTime() - offset * 60_000).toISOString());
 }
 
 /** Minutes east of UTC for a zone designator; undefined (no zone) is UTC. */

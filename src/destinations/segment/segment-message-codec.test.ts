@@ -151,6 +151,16 @@ describe('SegmentMessageCodec.prepare: message_too_large (32,768 bytes with mess
       expect(over.ok === false && over.message).toContain('32768-byte limit');
     },
   );
+
+  // Found by segment.property.test.ts: JSON.stringify overflowed the stack on a deeply nested JSON
+  // column (10 KB of `[[[…]]]`) and prepare threw, failing the whole run instead of the row.
+  it('refuses a value nested too deeply to serialise instead of throwing', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 50_000; i++) deep = [deep];
+    const result = codec.prepare('user', { userId: 'u1', traits: { deep } });
+    expect(result).toMatchObject({ ok: false, reason: 'message_too_large' });
+    expect(result.ok === false && result.message).toContain('nested too deeply');
+  });
 });
 
 describe('SegmentMessageCodec.encode', () => {

@@ -118,19 +118,30 @@ export class SegmentMessageCodec {
       context = rest;
     }
 
-    // Property order fixes the wire order: type first, context last (see the class comment).
-    const json = JSON.stringify({
-      type: SEGMENT_CALLS[object],
-      userId,
-      anonymousId,
-      groupId,
-      event,
-      timestamp,
-      traits: bag === 'traits' ? bagValue : undefined,
-      properties: bag === 'properties' ? bagValue : undefined,
-      integrations,
-      context,
-    });
+    let json: string;
+    try {
+      // Property order fixes the wire order: type first, context last (see the class comment).
+      json = JSON.stringify({
+        type: SEGMENT_CALLS[object],
+        userId,
+        anonymousId,
+        groupId,
+        event,
+        timestamp,
+        traits: bag === 'traits' ? bagValue : undefined,
+        properties: bag === 'properties' ? bagValue : undefined,
+        integrations,
+        context,
+      });
+    } catch (error) {
+      // JSON.stringify recurses: a JSON column nested a few thousand levels deep (10 KB of `[[[…]]]`)
+      // overflows the stack. That is the row's problem, not the run's.
+      if (!(error instanceof RangeError)) throw error;
+      return invalid(
+        'message_too_large',
+        'the message is nested too deeply to serialise (thousands of levels); flatten it in the model',
+      );
+    }
     const bytes = Buffer.byteLength(json);
     const hasTimestamp = timestamp !== undefined;
     const worst = bytes + this.#encodeOverhead + (hasTimestamp ? 0 : STAMP_BYTES);
