@@ -31,7 +31,21 @@ export interface PlannedChange {
   hash: string;
   messageId: string;
   generation: number;
+  /** Start the failure count afresh (`--retry-abandoned`, or a new change replacing a failed one). */
+  resetAttempts?: boolean;
 }
+
+/** Who holds a sync's run lock. */
+export interface LockHolder {
+  /** A random id per run attempt. */
+  id: string;
+  host: string;
+  pid: number;
+  /** What holds it, for the "already running" message: e.g. the run id. */
+  label: string;
+}
+
+export type LockAttempt = { acquired: true } | { acquired: false; holder: LockHolder; expiresAt: string };
 
 /** The outcome of one sent message, recorded with its batch in one transaction. */
 export interface DeliveryResult {
@@ -88,6 +102,16 @@ export interface StateStore {
   markSeen(sync: string, entries: readonly { key: string; hash: string; prepared: string }[]): Promise<void>;
   /** Whether any key state exists for the sync (first run detection for backfill). */
   hasKeys(sync: string): Promise<boolean>;
+
+  /**
+   * Takes the named lock for `leaseMs`, atomically, unless another holder's lease is still running.
+   * `steal` names a holder the caller has proven dead (its process is gone): its lock is taken over
+   * even before its lease runs out.
+   */
+  acquireLock(name: string, holder: LockHolder, leaseMs: number, steal?: string): Promise<LockAttempt>;
+  /** Extends a held lease; false if the lock was lost (expired and taken by another holder). */
+  renewLock(name: string, holderId: string, leaseMs: number): Promise<boolean>;
+  releaseLock(name: string, holderId: string): Promise<void>;
 
   close(): Promise<void>;
 }

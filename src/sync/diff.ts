@@ -1,6 +1,6 @@
 import type { ChangeReason } from '../core/run.js';
 import type { ObjectDescriptor } from '../destinations/destination.js';
-import type { KeyState } from '../state/state-store.js';
+import type { KeyState, PendingChange } from '../state/state-store.js';
 import type { MappedRow } from './map.js';
 import { deriveMessageId } from './message-id.js';
 
@@ -14,6 +14,9 @@ export type Decision =
       generation: number;
       /** True when this resends a pending change under its existing messageId. */
       retry: boolean;
+      /** Failed attempts so far, and since when, for the retry policy (0 / null for a fresh change). */
+      attempts: number;
+      firstFailedAt: string | null;
     };
 
 export interface DiffContext {
@@ -22,6 +25,8 @@ export interface DiffContext {
   behaviour: ObjectDescriptor['behaviour'];
   /** --full-resync: every upsert row is a new change with a fresh messageId. */
   fullResync: boolean;
+  /** --retry-abandoned: changes given up on by the retry policy are tried again. */
+  retryAbandoned: boolean;
 }
 
 /**
@@ -39,30 +44,20 @@ export function decide(row: MappedRow, state: KeyState | undefined, context: Dif
 
   if (context.behaviour === 'send-once') {
     if (state?.deliveredHash) return { kind: 'unchanged' };
-    if (pending && (!pending.abandoned || pending.hash !== row.hash)) {
-      return {
-        kind: 'planned',
-        reason: 'new',
-        messageId: pending.messageId,
-        generation: pending.generation,
-        retry: true,
-      };
+    if (pending) {
+      // One event, one messageId, ever: an abandoned event is tried again when its row changes.
+      if (pending.abandoned && pending.hash === row.hash && !context.retryAbandoned)
+        return { kind: 'unchanged' };
+      return retry('new', pending, pending.abandoned);
     }
-    if (pending?.abandoned) return { kind: 'unchanged' };
     return plan('new', 1, context, row.key);
   }
 
   if (context.fullResync) return plan(reason, (state?.generation ?? 0) + 1, context, row.key);
 
   if (pending && pending.hash === row.hash) {
-    if (pending.abandoned) return { kind: 'unchanged' };
-    return {
-      kind: 'planned',
-      reason,
-      messageId: pending.messageId,
-      generation: pending.generation,
-      retry: true,
-    };
+    if (pending.abandoned && !context.retryAbandoned) return { kind: 'unchanged' };
+    return retry(reason, pending, pending.abandoned);
   }
   if (!pending && state?.deliveredHash === row.hash) return { kind: 'unchanged' };
   return plan(reason, (state?.generation ?? 0) + 1, context, row.key);
@@ -75,5 +70,20 @@ function plan(reason: ChangeReason, generation: number, context: DiffContext, ke
     generation,
     messageId: deriveMessageId(context.workspaceId, context.sync, key, generation),
     retry: false,
+    attempts: 0,
+    firstFailedAt: null,
+  };
+}
+
+/** The pending change again, same messageId; a revived abandoned change starts its count afresh. */
+function retry(reason: ChangeReason, pending: PendingChange, revived: boolean): Decision {
+  return {
+    kind: 'planned',
+    reason,
+    generation: pending.generation,
+    messageId: pending.messageId,
+    retry: true,
+    attempts: revived ? 0 : pending.attempts,
+    firstFailedAt: revived ? null : pending.firstFailedAt,
   };
 }

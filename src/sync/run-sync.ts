@@ -16,7 +16,8 @@ import { extractRows, KEY_COUNT_COLUMN } from './extract.js';
 import { Loader } from './load.js';
 import { createRowMapper, type InvalidRow, type MappedRow } from './map.js';
 import { explainSample, mappingSpecFor } from './plan-details.js';
-import { deliveryResults, invalidRecords } from './record.js';
+import { deliveryResults, type InFlight, invalidRecords } from './record.js';
+import { SyncLock } from './run-lock.js';
 import type { DryRunSample, SyncRunResult } from './run-result.js';
 
 /** The parts a run works with; built by the caller (cli/runtime.ts), never here. */
@@ -31,6 +32,8 @@ export interface SyncParts {
 export interface RunSyncOptions {
   dryRun?: boolean;
   fullResync?: boolean;
+  /** Try again the changes the sync's retry policy gave up on. */
+  retryAbandoned?: boolean;
   /**
    * Graceful stop (SIGINT/SIGTERM): stop reading, let the batches in flight finish and be recorded,
    * end the run `failed` with code `interrupted`. What was planned but not sent stays pending, with
@@ -58,13 +61,6 @@ export interface RunSyncOptions {
  */
 export type FaultPoint = 'read' | 'planned' | 'sent';
 
-/** What the loader needs to record a sent message: kept only while its batch is in flight. */
-interface InFlight {
-  hash: string;
-  prepared: string;
-  reason: string;
-}
-
 /**
  * Runs one sync through the pipe: extract → map → diff → load → record (ARCHITECTURE.md).
  * Rows the destination must not see are recorded as invalid and the run goes on; a run that cannot
@@ -90,15 +86,23 @@ export async function runSync(
   const mapping = compileMapping(mappingSpecFor(sync, descriptor));
   const mapRow = createRowMapper({ keyColumn: sync.key.column, object: sync.object, mapping, destination });
 
+  // One real run of a sync at a time; a dry run changes nothing, so it needs no lock.
+  const lock = dryRun ? null : await SyncLock.acquire(state, sync.name, `sluice sync run ${sync.name}`);
   const started = now();
-  const runId = dryRun
-    ? `dry_${randomUUID()}`
-    : await state.startRun({ sync: sync.name, fullResync, startedAt: started.toISOString() });
+  let runId: string;
+  try {
+    runId = dryRun
+      ? `dry_${randomUUID()}`
+      : await state.startRun({ sync: sync.name, fullResync, startedAt: started.toISOString() });
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   const counts = emptyCounts();
   const samples: DryRunSample[] = [];
   const sampleLimit = options.sampleLimit ?? 10;
   const inFlight = new Map<string, InFlight>();
-  const stop = stopSignals(options);
+  const stop = stopSignals(options, lock?.lost);
   const loader = dryRun
     ? null
     : new Loader(destination, (batch, outcomes) => settle(batch, outcomes), stop.hard);
@@ -109,7 +113,7 @@ export async function runSync(
     outcomes: readonly MessageOutcome[],
   ): Promise<void> {
     options.onFaultPoint?.('sent');
-    const results = deliveryResults(batch, outcomes, inFlight);
+    const results = deliveryResults(batch, outcomes, inFlight, sync.retry, now());
     for (const result of results) {
       if (result.status === 'succeeded') counts.succeeded++;
       else counts.failed++;
@@ -122,7 +126,13 @@ export async function runSync(
     const workspaceId = await state.workspaceId();
     const baseline =
       descriptor.behaviour === 'send-once' && !sync.backfill && !(await hasCompletedRun(state, sync.name));
-    const context = { workspaceId, sync: sync.name, behaviour: descriptor.behaviour, fullResync };
+    const context = {
+      workspaceId,
+      sync: sync.name,
+      behaviour: descriptor.behaviour,
+      fullResync,
+      retryAbandoned: options.retryAbandoned ?? false,
+    };
     let checkedColumns = false;
 
     for await (const rows of extractRows(source, model.sql, sync.key.column, {
@@ -196,6 +206,7 @@ export async function runSync(
           hash: row.hash,
           messageId: decision.messageId,
           generation: decision.generation,
+          resetAttempts: decision.attempts === 0,
         })),
       );
       options.onFaultPoint?.('planned');
@@ -205,6 +216,8 @@ export async function runSync(
           hash: row.hash,
           prepared: row.prepared.json,
           reason: decision.reason,
+          attempts: decision.attempts,
+          firstFailedAt: decision.firstFailedAt,
         });
         await loader!.push(message);
       }
@@ -223,7 +236,11 @@ export async function runSync(
   const finished = now();
   const status = error === null ? 'completed' : 'failed';
   if (!dryRun) {
-    await state.finishRun(runId, { status, counts, finishedAt: finished.toISOString(), error });
+    try {
+      await state.finishRun(runId, { status, counts, finishedAt: finished.toISOString(), error });
+    } finally {
+      await lock?.release();
+    }
   }
   return {
     run_id: runId,
@@ -274,15 +291,16 @@ function interruptedError(): SluiceError {
 }
 
 /**
- * The graceful signal stops reading; the hard one (a second signal, or the grace period running out)
- * also abandons requests in flight.
+ * The graceful signal stops reading; the hard one (a second signal, the grace period running out, or
+ * the run lock lost) also abandons requests in flight.
  */
-function stopSignals(options: RunSyncOptions): {
-  graceful?: AbortSignal;
-  hard: AbortSignal;
-  dispose(): void;
-} {
+function stopSignals(
+  options: RunSyncOptions,
+  lockLost?: AbortSignal,
+): { graceful?: AbortSignal; hard: AbortSignal; dispose(): void } {
   const hard = new AbortController();
+  // Losing the lock means another process may be running this sync: stop sending at once.
+  lockLost?.addEventListener('abort', () => hard.abort(), { once: true });
   let timer: NodeJS.Timeout | undefined;
   const onGraceful = () => {
     timer = setTimeout(() => hard.abort(), options.graceMs ?? 30_000);

@@ -1,0 +1,26 @@
+import { SluiceError } from '../core/errors.js';
+import type { Workspace } from '../core/workspace.js';
+import type { StateStore } from './state-store.js';
+
+/**
+ * The one place that names the state store implementations. Each is imported lazily, so its driver
+ * (better-sqlite3's native module, later pg) loads only when a workspace uses it.
+ */
+export async function openStateStore(config: Workspace['state']): Promise<StateStore> {
+  switch (config.kind) {
+    case 'sqlite': {
+      const { SqliteStateStore } = await import('./sqlite/sqlite-state-store.js');
+      return SqliteStateStore.open(config.path);
+    }
+    case 'postgres':
+      throw new SluiceError(
+        'config_invalid',
+        'state: PostgreSQL state is not supported yet; use sqlite:PATH (the default is sqlite:.sluice/state.db)',
+      );
+    default:
+      throw new SluiceError(
+        'config_invalid',
+        `state: unknown kind ${JSON.stringify((config as { kind: unknown }).kind)}`,
+      );
+  }
+}

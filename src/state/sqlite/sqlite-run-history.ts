@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { SluiceError } from '../../core/errors.js';
+import {
+  emptyCounts,
+  type RecordStatus,
+  type RunCounts,
+  type RunRecord,
+  type RunSummary,
+} from '../../core/run.js';
+import type { FinishRun, NewRun } from '../state-store.js';
+import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
+
+interface RunRow {
+  run_id: string;
+  sync: string;
+  status: RunSummary['status'];
+  dry_run: number;
+  full_resync: number;
+  counts: string;
+  started_at: string;
+  finished_at: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+interface RecordRow {
+  key: string | null;
+  status: RecordStatus;
+  reason: string | null;
+  message: string | null;
+  message_id: string | null;
+  payload: string | null;
+}
+
+const runColumns =
+  'run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message';
+const recordColumns = 'key, status, reason, message, message_id, payload';
+const runSeqOf = '(SELECT seq FROM runs WHERE run_id = ?)';
+
+/**
+ * A run id that sorts by start time: "r_", the start in ms as 9 base-36 digits (fixed width, so
+ * string order is time order until the year 5188), then 48 random bits against collisions between
+ * processes starting in the same millisecond.
+ */
+export function newRunId(startedAt: Date): string {
+  return `r_${startedAt.getTime().toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Run history and per-row outcomes: the `runs` and `run_records` tables. Statements are prepared once;
+ * the caller (SqliteStateStore) owns transactions and error wrapping.
+ */
+export class SqliteRunHistory {
+  readonly #insertRun: SqliteStatement;
+  readonly #finishRun: SqliteStatement;
+  readonly #getRun: SqliteStatement;
+  readonly #listRuns: SqliteStatement;
+  readonly #listRunsOfSync: SqliteStatement;
+  readonly #runSeq: SqliteStatement;
+  readonly #insertRecord: SqliteStatement;
+  readonly #listRecords: SqliteStatement;
+  readonly #listRecordsWithStatus: SqliteStatement;
+
+  constructor(db: SqliteDatabase) {
+    this.#insertRun = db.prepare(
+      `INSERT INTO runs (run_id, sync, status, dry_run, full_resync, counts, started_at)
+       VALUES (?, ?, 'running', 0, ?, ?, ?)`,
+    );
+    this.#finishRun = db.prepare(
+      `UPDATE runs SET status = ?, counts = ?, finished_at = ?, error_code = ?, error_message = ?
+       WHERE run_id = ?`,
+    );
+    this.#getRun = db.prepare(`SELECT ${runColumns} FROM runs WHERE run_id = ?`);
+    this.#listRuns = db.prepare(`SELECT ${runColumns} FROM runs ORDER BY seq DESC LIMIT ?`);
+    this.#listRunsOfSync = db.prepare(
+      `SELECT ${runColumns} FROM runs WHERE sync = ? ORDER BY seq DESC LIMIT ?`,
+    );
+    this.#runSeq = db.prepare('SELECT seq FROM runs WHERE run_id = ?').raw();
+    this.#insertRecord = db.prepare(
+      `INSERT INTO run_records (run_seq, ${recordColumns}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#listRecords = db.prepare(
+      `SELECT ${recordColumns} FROM run_records WHERE run_seq = ${runSeqOf} ORDER BY seq LIMIT ?`,
+    );
+    this.#listRecordsWithStatus = db.prepare(
+      `SELECT ${recordColumns} FROM run_records WHERE run_seq = ${runSeqOf} AND status = ? ORDER BY seq LIMIT ?`,
+    );
+  }
+
+  start(run: NewRun, runId: string): void {
+    this.#insertRun.run(
+      runId,
+      run.sync,
+      run.fullResync ? 1 : 0,
+      JSON.stringify(emptyCounts()),
+      run.startedAt,
+    );
+  }
+
+  finish(runId: string, finish: FinishRun): void {
+    const { changes } = this.#finishRun.run(
+      finish.status,
+      JSON.stringify(finish.counts),
+      finish.finishedAt,
+      finish.error?.code ?? null,
+      finish.error?.message ?? null,
+      runId,
+    );
+    if (changes === 0) throw unknownRun(runId);
+  }
+
+  get(runId: string): RunSummary | null {
+    const row = this.#getRun.get(runId) as RunRow | undefined;
+    return row === undefined ? null : toSummary(row);
+  }
+
+  list(options: { sync?: string; limit: number }): RunSummary[] {
+    const limit = checkLimit(options.limit);
+    const rows = (
+      options.sync === undefined ? this.#listRuns.all(limit) : this.#listRunsOfSync.all(options.sync, limit)
+    ) as RunRow[];
+    return rows.map(toSummary);
+  }
+
+  /** The internal sequence number that records point at; throws `not_found` for an unknown run. */
+  seqOf(runId: string): number {
+    const row = this.#runSeq.get(runId) as [number] | undefined;
+    if (row === undefined) throw unknownRun(runId);
+    return row[0];
+  }
+
+  insertRecord(runSeq: number, record: Omit<RunRecord, 'runId'>): void {
+    this.#insertRecord.run(
+      runSeq,
+      record.key,
+      record.status,
+      record.reason,
+      record.message,
+      record.messageId,
+      record.payload,
+    );
+  }
+
+  /** A run's records in insertion order; empty for an unknown run. */
+  listRecords(runId: string, options: { status?: RecordStatus; limit: number }): RunRecord[] {
+    const limit = checkLimit(options.limit);
+    const rows = (
+      options.status === undefined
+        ? this.#listRecords.all(runId, limit)
+        : this.#listRecordsWithStatus.all(runId, options.status, limit)
+    ) as RecordRow[];
+    return rows.map((row) => ({
+      runId,
+      key: row.key,
+      status: row.status,
+      reason: row.reason,
+      message: row.message,
+      messageId: row.message_id,
+      payload: row.payload,
+    }));
+  }
+}
+
+function toSummary(row: RunRow): RunSummary {
+  return {
+    runId: row.run_id,
+    sync: row.sync,
+    status: row.status,
+    dryRun: row.dry_run === 1,
+    fullResync: row.full_resync === 1,
+    counts: parseCounts(row.counts, row.run_id),
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+  };
+}
+
+/** Counts are JSON so a new count needs no migration; runs stored before it existed read it as 0. */
+function parseCounts(text: string, runId: string): RunCounts {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new SluiceError('state_error', `run ${runId} has unreadable counts in the state store`, {
+      cause: error,
+    });
+  }
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new SluiceError('state_error', `run ${runId} has unreadable counts in the state store`);
+  }
+  return { ...emptyCounts(), ...(parsed as Partial<RunCounts>) };
+}
+
+/** SQLite reads a negative LIMIT as "no limit": refuse it rather than return everything. */
+function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new SluiceError('usage', `limit must be a whole number of 0 or more, got ${limit}`);
+  }
+  return limit;
+}
+
+function unknownRun(runId: string): SluiceError {
+  return new SluiceError('not_found', `no run with id ${runId} in the state store`, { details: { runId } });
+}

@@ -1,0 +1,150 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeStateStoreConformance } from '../state-store-conformance.case.js';
+import { SqliteStateStore } from './sqlite-state-store.js';
+
+let dir: string;
+let file: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-state-'));
+  file = join(dir, 'nested', 'state.db');
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describeStateStoreConformance('sqlite', () => SqliteStateStore.open(file));
+
+/** Runs a Node script in a child process; resolves with its exit signal and stdout. */
+function runChild(args: string[], onLine?: (line: string) => void) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
+    (resolve, reject) => {
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        for (const line of chunk.split('\n')) if (line) onLine?.(line);
+      });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      child.on('error', reject);
+      child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
+    },
+  );
+}
+
+describe('SqliteStateStore', () => {
+  it('uses WAL mode and a 16-hex-digit workspace id', async () => {
+    const store = await SqliteStateStore.open(file);
+    expect(await store.workspaceId()).toMatch(/^[0-9a-f]{16}$/);
+    const peek = new Database(file, { readonly: true });
+    expect(peek.pragma('journal_mode', { simple: true })).toBe('wal');
+    peek.close();
+    await store.close();
+    await store.close();
+    await expect(store.hasKeys('s')).rejects.toMatchObject({ code: 'state_error' });
+  });
+
+  it('makes run ids that sort by start time', async () => {
+    let clock = Date.parse('2025-01-01T00:00:00Z');
+    const tick = () => {
+      clock += 1;
+      return new Date(clock);
+    };
+    const store = await SqliteStateStore.open(file, { now: tick });
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++)
+      ids.push(await store.startRun({ sync: 's', fullResync: false, startedAt: 'x' }));
+    expect(ids.every((id) => /^r_[0-9a-z]{9}[0-9a-f]{12}$/.test(id))).toBe(true);
+    expect([...ids].sort()).toEqual(ids);
+    await store.close();
+  });
+
+  it('refuses a negative limit instead of listing everything', async () => {
+    const store = await SqliteStateStore.open(file);
+    await expect(store.listRuns({ limit: -1 })).rejects.toMatchObject({ code: 'usage' });
+    await expect(store.listRecords('r_x', { limit: 1.5 })).rejects.toMatchObject({ code: 'usage' });
+    await store.close();
+  });
+
+  it('reports a path it cannot create as a state_error naming the file', async () => {
+    await writeFile(join(dir, 'plain-file'), 'not a folder');
+    const bad = join(dir, 'plain-file', 'state.db');
+    const failure = SqliteStateStore.open(bad);
+    await expect(failure).rejects.toMatchObject({ code: 'state_error' });
+    await expect(failure).rejects.toThrow(bad);
+  });
+
+  it('reports a file that is not a database as a state_error', async () => {
+    const junk = join(dir, 'junk.db');
+    await writeFile(junk, 'this is not a SQLite file, just some text that is long enough to have a header');
+    await expect(SqliteStateStore.open(junk)).rejects.toMatchObject({
+      code: 'state_error',
+      message: expect.stringContaining('not a SQLite database'),
+    });
+  });
+
+  it('reports a write lock held too long as a state_error, and waits for a short one', async () => {
+    const store = await SqliteStateStore.open(file, { busyTimeoutMs: 50 });
+    const holder = new Database(file);
+    holder.exec('BEGIN IMMEDIATE');
+    await expect(
+      store.savePlanned('s', [{ key: 'k', hash: 'h', messageId: 'm', generation: 1 }]),
+    ).rejects.toMatchObject({
+      code: 'state_error',
+      message: expect.stringContaining('locked by another process'),
+    });
+    // Readers are not blocked by the writer in WAL mode.
+    expect(await store.hasKeys('s')).toBe(false);
+    holder.exec('ROLLBACK');
+    holder.close();
+    await store.close();
+
+    // Another process holds the write lock for 300 ms; the default busy timeout waits it out.
+    const patient = await SqliteStateStore.open(file);
+    const driver = fileURLToPath(import.meta.resolve('better-sqlite3'));
+    const script = `
+      const db = new (require(${JSON.stringify(driver)}))(${JSON.stringify(file)});
+      db.exec('BEGIN IMMEDIATE');
+      console.log('locked');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      db.exec('COMMIT');
+      db.close();`;
+    let saved: Promise<void> | undefined;
+    let startedAt = 0;
+    const child = await runChild(['-e', script], (line) => {
+      if (line !== 'locked') return;
+      startedAt = Date.now();
+      saved = patient.savePlanned('s', [{ key: 'k', hash: 'h', messageId: 'm', generation: 1 }]);
+    });
+    expect(child.code, child.stderr).toBe(0);
+    await saved;
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(200);
+    expect(await patient.hasKeys('s')).toBe(true);
+    await patient.close();
+  });
+
+  it('keeps a planned change when the process is killed right after saving it', async () => {
+    const storeModule = new URL('./sqlite-state-store.ts', import.meta.url).href;
+    const script = `
+      const { SqliteStateStore } = await import(${JSON.stringify(storeModule)});
+      const store = await SqliteStateStore.open(${JSON.stringify(file)});
+      await store.savePlanned('s', [{ key: 'k1', hash: 'h1', messageId: 'm1', generation: 7 }]);
+      process.kill(process.pid, 'SIGKILL');`;
+    const child = await runChild(['--import', 'tsx', '--input-type=module', '-e', script]);
+    expect(child.signal, child.stderr).toBe('SIGKILL');
+    const store = await SqliteStateStore.open(file);
+    expect((await store.getKeyStates('s', ['k1'])).get('k1')).toMatchObject({
+      generation: 7,
+      pending: { messageId: 'm1', hash: 'h1', attempts: 0 },
+    });
+    await store.close();
+  });
+});

@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { RecordStatus, RunRecord, RunSummary } from '../../core/run.js';
+import type {
+  DeliveryResult,
+  FinishRun,
+  KeyState,
+  LockAttempt,
+  LockHolder,
+  NewRun,
+  PlannedChange,
+  StateStore,
+} from '../state-store.js';
+import { applyMigrations } from './apply-migrations.js';
+import { sqliteMigrations } from './migrations.js';
+import { loadSqliteDriver, type SqliteDatabase } from './sqlite-database.js';
+import { SqliteKeyStates } from './sqlite-key-states.js';
+import { SqliteLocks } from './sqlite-locks.js';
+import { newRunId, SqliteRunHistory } from './sqlite-run-history.js';
+import { toStateError } from './to-state-error.js';
+
+export interface SqliteStateStoreOptions {
+  /** How long a write waits for another process's write lock, in ms (default 10,000). */
+  busyTimeoutMs?: number;
+  /** The clock behind run ids and delivered/failed timestamps (default: the system clock). */
+  now?: () => Date;
+}
+
+/**
+ * The embedded state store: one SQLite file in WAL mode, shared safely by several processes (a CLI
+ * run while `sluice serve` lists runs): readers never block the writer, and writers queue on the
+ * write lock for up to `busyTimeoutMs`.
+ *
+ * Durability: `synchronous=NORMAL` in WAL mode. A committed transaction is in the WAL file before
+ * the call returns, so it survives the process being killed at any moment; only a power loss or OS
+ * crash can drop the last transactions (never corrupting the file; https://www.sqlite.org/pragma.html#pragma_synchronous).
+ * Even then nothing is sent twice as different messages: the lost rows come back as they were
+ * before, so the next run re-plans them from the same generation with the same messageIds.
+ */
+export class SqliteStateStore implements StateStore {
+  readonly #db: SqliteDatabase;
+  readonly #file: string;
+  readonly #now: () => Date;
+  readonly #runs: SqliteRunHistory;
+  readonly #keys: SqliteKeyStates;
+  readonly #locks: SqliteLocks;
+  #workspaceId: string | null = null;
+  #closed = false;
+
+  /** Use `SqliteStateStore.open`: this expects a configured database with the current schema. */
+  private constructor(db: SqliteDatabase, file: string, now: () => Date) {
+    this.#db = db;
+    this.#file = file;
+    this.#now = now;
+    this.#runs = new SqliteRunHistory(db);
+    this.#keys = new SqliteKeyStates(db);
+    this.#locks = new SqliteLocks(db);
+  }
+
+  /**
+   * Opens (creating it and its folders if needed) the state file and migrates it to the current
+   * schema. `:memory:` gives a private in-memory store. Failures are `state_error`s naming the file.
+   */
+  static async open(file: string, options: SqliteStateStoreOptions = {}): Promise<SqliteStateStore> {
+    const now = options.now ?? (() => new Date());
+    let db: SqliteDatabase | undefined;
+    try {
+      if (file !== ':memory:') await mkdir(dirname(file), { recursive: true });
+      const Database = await loadSqliteDriver();
+      db = new Database(file);
+      configure(db, options.busyTimeoutMs ?? 10_000);
+      applyMigrations(db, sqliteMigrations, now);
+      return new SqliteStateStore(db, file, now);
+    } catch (error) {
+      db?.close();
+      throw toStateError(error, file, 'opening the state database');
+    }
+  }
+
+  async workspaceId(): Promise<string> {
+    if (this.#workspaceId !== null) return this.#workspaceId;
+    this.#workspaceId = this.#guard('reading the workspace id', () => {
+      // INSERT OR IGNORE then read back: when two processes race on a fresh file, both get the winner.
+      this.#db
+        .prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('workspace_id', ?)")
+        .run(randomBytes(8).toString('hex'));
+      const row = this.#db.prepare("SELECT value FROM meta WHERE name = 'workspace_id'").get() as {
+        value: string;
+      };
+      return row.value;
+    });
+    return this.#workspaceId;
+  }
+
+  async startRun(run: NewRun): Promise<string> {
+    const runId = newRunId(this.#now());
+    this.#guard('starting a run', () => this.#runs.start(run, runId));
+    return runId;
+  }
+
+  async finishRun(runId: string, finish: FinishRun): Promise<void> {
+    this.#guard('finishing a run', () => this.#runs.finish(runId, finish));
+  }
+
+  async getRun(runId: string): Promise<RunSummary | null> {
+    return this.#guard('reading a run', () => this.#runs.get(runId));
+  }
+
+  async listRuns(options: { sync?: string; limit: number }): Promise<RunSummary[]> {
+    return this.#guard('listing runs', () => this.#runs.list(options));
+  }
+
+  async listRecords(runId: string, options: { status?: RecordStatus; limit: number }): Promise<RunRecord[]> {
+    return this.#guard('listing run records', () => this.#runs.listRecords(runId, options));
+  }
+
+  async getKeyStates(sync: string, keys: readonly string[]): Promise<Map<string, KeyState>> {
+    return this.#guard('reading key states', () => this.#keys.get(sync, keys));
+  }
+
+  async savePlanned(sync: string, changes: readonly PlannedChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    this.#write('saving planned changes', () => {
+      for (const change of changes) this.#keys.plan(sync, change);
+    });
+  }
+
+  async recordDeliveries(sync: string, runId: string, results: readonly DeliveryResult[]): Promise<void> {
+    if (results.length === 0) return;
+    const at = this.#now().toISOString();
+    this.#write('recording deliveries', () => {
+      const runSeq = this.#runs.seqOf(runId);
+      for (const result of results) {
+        this.#runs.insertRecord(runSeq, {
+          key: result.key,
+          status: result.status,
+          reason: result.reason,
+          message: result.error,
+          messageId: result.messageId,
+          payload: result.payload,
+        });
+        this.#keys.applyResult(sync, result, at);
+      }
+    });
+  }
+
+  async recordRecords(runId: string, records: readonly Omit<RunRecord, 'runId'>[]): Promise<void> {
+    if (records.length === 0) return;
+    this.#write('recording run records', () => {
+      const runSeq = this.#runs.seqOf(runId);
+      for (const record of records) this.#runs.insertRecord(runSeq, record);
+    });
+  }
+
+  async markSeen(
+    sync: string,
+    entries: readonly { key: string; hash: string; prepared: string }[],
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    const at = this.#now().toISOString();
+    this.#write('marking keys as seen', () => {
+      for (const entry of entries) this.#keys.markSeen(sync, entry, at);
+    });
+  }
+
+  async hasKeys(sync: string): Promise<boolean> {
+    return this.#guard('reading key states', () => this.#keys.hasKeys(sync));
+  }
+
+  async acquireLock(name: string, holder: LockHolder, leaseMs: number, steal?: string): Promise<LockAttempt> {
+    return this.#write('taking a lock', () =>
+      this.#locks.acquire(name, holder, leaseMs, this.#now().getTime(), steal),
+    );
+  }
+
+  async renewLock(name: string, holderId: string, leaseMs: number): Promise<boolean> {
+    return this.#write('renewing a lock', () =>
+      this.#locks.renew(name, holderId, leaseMs, this.#now().getTime()),
+    );
+  }
+
+  async releaseLock(name: string, holderId: string): Promise<void> {
+    this.#write('releasing a lock', () => this.#locks.release(name, holderId));
+  }
+
+  /** Closes the connection; later calls fail with `state_error`. Closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#guard('closing the state database', () => this.#db.close());
+    this.#closed = true;
+  }
+
+  /** Runs `fn` in one BEGIN IMMEDIATE transaction: all of it is stored, or none of it. */
+  #write<T>(operation: string, fn: () => T): T {
+    return this.#guard(operation, () => this.#db.transaction(fn).immediate());
+  }
+
+  #guard<T>(operation: string, fn: () => T): T {
+    if (this.#closed) throw toStateError(new Error('the store is closed'), this.#file, operation);
+    try {
+      return fn();
+    } catch (error) {
+      throw toStateError(error, this.#file, operation);
+    }
+  }
+}
+
+/**
+ * Connection settings, chosen by timing 200,000-300,000 keys in batches of 2,500 in random key
+ * order: such a batch dirties thousands of pages, so the costs are WAL writes, checkpoints, and
+ * reads of pages no longer cached.
+ */
+function configure(db: SqliteDatabase, busyTimeoutMs: number): void {
+  // First, so that even switching to WAL waits for a process holding the lock.
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  // Only takes effect on a new file (before WAL): 8 KiB pages hold more ~400-byte key states each.
+  db.pragma('page_size = 8192');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  // 64 MiB of cache, and reads through a memory map (about 1.5x faster lookups of 5,000 keys).
+  // The map is address space, not memory; the OS page cache backs it.
+  db.pragma('cache_size = -65536');
+  db.pragma('mmap_size = 1073741824');
+  // Checkpoint every ~32 MiB of WAL instead of ~4 MiB: with the default, nearly every batch commit
+  // triggered a checkpoint that copied the same hot pages again (about 2x slower planning writes).
+  db.pragma('wal_autocheckpoint = 4000');
+}

@@ -1,0 +1,517 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SluiceError } from '../core/errors.js';
+import { emptyCounts, type RunCounts } from '../core/run.js';
+import type { DeliveryResult, PlannedChange, StateStore } from './state-store.js';
+
+const sync = 'users-to-segment';
+const otherSync = 'accounts-to-segment';
+const startedAt = '2025-03-01T10:00:00.000Z';
+
+function planned(key: string, generation: number): PlannedChange {
+  return { key, hash: `hash-${key}-${generation}`, messageId: `msg-${key}-${generation}`, generation };
+}
+
+function outcome(
+  change: PlannedChange,
+  status: DeliveryResult['status'],
+  error: string | null = null,
+): DeliveryResult {
+  return {
+    key: change.key,
+    hash: change.hash,
+    messageId: change.messageId,
+    payload: JSON.stringify({ type: 'identify', userId: change.key, messageId: change.messageId }),
+    prepared: JSON.stringify({ userId: change.key, traits: { hash: change.hash } }),
+    reason: change.generation === 1 ? 'new' : 'changed',
+    status,
+    error: status === 'succeeded' ? null : (error ?? 'HTTP 500 from Segment'),
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The behaviour every StateStore must show, run once per implementation (hono's `*.case.test.ts`
+ * habit). `open` must return a new connection to the same storage on every call within one test,
+ * and that storage must start empty for each test (e.g. a fresh temp file made in `beforeEach`).
+ */
+export function describeStateStoreConformance(name: string, open: () => Promise<StateStore>): void {
+  describe(`StateStore conformance: ${name}`, () => {
+    const opened = new Set<StateStore>();
+    const openStore = async () => {
+      const store = await open();
+      opened.add(store);
+      return store;
+    };
+    const closeStore = async (store: StateStore) => {
+      opened.delete(store);
+      await store.close();
+    };
+    afterEach(async () => {
+      for (const store of opened) await store.close();
+      opened.clear();
+    });
+
+    describe('workspace id', () => {
+      it('is made once and kept across calls, connections and reopening', async () => {
+        const store = await openStore();
+        const id = await store.workspaceId();
+        expect(id).toMatch(/^[A-Za-z0-9_-]{8,32}$/);
+        expect(await store.workspaceId()).toBe(id);
+        expect(await (await openStore()).workspaceId()).toBe(id);
+        await closeStore(store);
+        expect(await (await openStore()).workspaceId()).toBe(id);
+      });
+    });
+
+    describe('runs', () => {
+      it('starts a run as running with zero counts', async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: true, startedAt });
+        expect(await store.getRun(runId)).toEqual({
+          runId,
+          sync,
+          status: 'running',
+          dryRun: false,
+          fullResync: true,
+          counts: emptyCounts(),
+          startedAt,
+          finishedAt: null,
+          error: null,
+        });
+        expect(await store.getRun('r_no_such_run')).toBeNull();
+      });
+
+      it('finishes a run with its status, counts, finish time and error', async () => {
+        const store = await openStore();
+        const counts: RunCounts = {
+          ...emptyCounts(),
+          extracted: 10,
+          invalid: 1,
+          new: 9,
+          planned: 9,
+          succeeded: 9,
+        };
+        const ok = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.finishRun(ok, {
+          status: 'completed',
+          counts,
+          finishedAt: '2025-03-01T10:01:00.000Z',
+          error: null,
+        });
+        expect(await store.getRun(ok)).toMatchObject({ status: 'completed', counts, error: null });
+        expect((await store.getRun(ok))?.finishedAt).toBe('2025-03-01T10:01:00.000Z');
+
+        const bad = await store.startRun({ sync, fullResync: false, startedAt });
+        const error = { code: 'source_error', message: 'relation "users" does not exist' };
+        await store.finishRun(bad, { status: 'failed', counts: emptyCounts(), finishedAt: startedAt, error });
+        expect(await store.getRun(bad)).toMatchObject({ status: 'failed', error });
+        await expect(
+          store.finishRun('r_no_such_run', {
+            status: 'completed',
+            counts,
+            finishedAt: startedAt,
+            error: null,
+          }),
+        ).rejects.toBeInstanceOf(SluiceError);
+      });
+
+      it('lists runs newest first, filtered by sync, up to the limit', async () => {
+        const store = await openStore();
+        const ids: string[] = [];
+        for (const name of [sync, otherSync, sync, sync, otherSync]) {
+          ids.push(await store.startRun({ sync: name, fullResync: false, startedAt }));
+        }
+        expect(new Set(ids).size).toBe(5);
+        expect((await store.listRuns({ limit: 10 })).map((run) => run.runId)).toEqual([...ids].reverse());
+        expect((await store.listRuns({ sync, limit: 10 })).map((run) => run.runId)).toEqual([
+          ids[3],
+          ids[2],
+          ids[0],
+        ]);
+        expect((await store.listRuns({ sync: otherSync, limit: 1 })).map((run) => run.runId)).toEqual([
+          ids[4],
+        ]);
+        expect(await store.listRuns({ limit: 0 })).toEqual([]);
+        expect(await store.listRuns({ sync: 'no-such-sync', limit: 10 })).toEqual([]);
+      });
+    });
+
+    describe('run records', () => {
+      it('keeps records in insertion order, filtered by status, up to the limit', async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const invalid = { status: 'invalid' as const, messageId: null, payload: null };
+        await store.recordRecords(runId, [
+          { key: null, reason: 'null_key', message: 'the key column "id" is null', ...invalid },
+          { key: 'u1', reason: 'duplicate_key', message: 'key "u1" appears twice', ...invalid },
+        ]);
+        const [a, b, c] = [planned('u2', 1), planned('u3', 1), planned('u4', 1)];
+        await store.savePlanned(sync, [a, b, c]);
+        await store.recordDeliveries(sync, runId, [
+          outcome(a, 'succeeded'),
+          outcome(b, 'failed'),
+          outcome(c, 'succeeded'),
+        ]);
+
+        const all = await store.listRecords(runId, { limit: 100 });
+        expect(all.map((record) => [record.key, record.status])).toEqual([
+          [null, 'invalid'],
+          ['u1', 'invalid'],
+          ['u2', 'succeeded'],
+          ['u3', 'failed'],
+          ['u4', 'succeeded'],
+        ]);
+        expect(all[0]).toEqual({
+          runId,
+          key: null,
+          reason: 'null_key',
+          message: 'the key column "id" is null',
+          ...invalid,
+        });
+        expect(all[3]).toEqual({
+          runId,
+          key: 'u3',
+          status: 'failed',
+          reason: 'new',
+          message: 'HTTP 500 from Segment',
+          messageId: b.messageId,
+          payload: outcome(b, 'failed').payload,
+        });
+        expect(
+          (await store.listRecords(runId, { status: 'succeeded', limit: 100 })).map((r) => r.key),
+        ).toEqual(['u2', 'u4']);
+        expect((await store.listRecords(runId, { status: 'invalid', limit: 1 })).map((r) => r.key)).toEqual([
+          null,
+        ]);
+        expect((await store.listRecords(runId, { limit: 3 })).map((r) => r.key)).toEqual([null, 'u1', 'u2']);
+        expect(await store.listRecords(runId, { status: 'abandoned', limit: 100 })).toEqual([]);
+        expect(await store.listRecords('r_no_such_run', { limit: 100 })).toEqual([]);
+        await expect(
+          store.recordRecords('r_no_such_run', [{ key: 'x', reason: 'null_key', message: null, ...invalid }]),
+        ).rejects.toBeInstanceOf(SluiceError);
+      });
+    });
+
+    describe('key states', () => {
+      it('returns only keys that exist, for the asked sync', async () => {
+        const store = await openStore();
+        expect((await store.getKeyStates(sync, ['u1', 'u2'])).size).toBe(0);
+        expect((await store.getKeyStates(sync, [])).size).toBe(0);
+        await store.savePlanned(sync, [planned('u1', 1)]);
+        const states = await store.getKeyStates(sync, ['u1', 'u2']);
+        expect([...states.keys()]).toEqual(['u1']);
+        expect((await store.getKeyStates(otherSync, ['u1'])).size).toBe(0);
+      });
+
+      it('plans a change as pending and raises the generation, never lowering it', async () => {
+        const store = await openStore();
+        await store.savePlanned(sync, [planned('u1', 3)]);
+        expect((await store.getKeyStates(sync, ['u1'])).get('u1')).toEqual({
+          key: 'u1',
+          deliveredHash: null,
+          deliveredPayload: null,
+          deliveredMessageId: null,
+          generation: 3,
+          pending: {
+            hash: 'hash-u1-3',
+            messageId: 'msg-u1-3',
+            generation: 3,
+            attempts: 0,
+            firstFailedAt: null,
+            lastError: null,
+            abandoned: false,
+          },
+        });
+        await store.savePlanned(sync, [planned('u1', 2)]);
+        const state = (await store.getKeyStates(sync, ['u1'])).get('u1');
+        expect(state?.generation).toBe(3);
+        expect(state?.pending?.messageId).toBe('msg-u1-2');
+      });
+
+      it('remembers a delivered change and clears its pending state', async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const change = planned('u1', 1);
+        await store.savePlanned(sync, [change]);
+        await store.recordDeliveries(sync, runId, [outcome(change, 'succeeded')]);
+        expect((await store.getKeyStates(sync, ['u1'])).get('u1')).toEqual({
+          key: 'u1',
+          deliveredHash: change.hash,
+          deliveredPayload: outcome(change, 'succeeded').prepared,
+          deliveredMessageId: change.messageId,
+          generation: 1,
+          pending: null,
+        });
+        // A later change is planned beside the delivered one, which stays until it is replaced.
+        await store.savePlanned(sync, [planned('u1', 2)]);
+        const state = (await store.getKeyStates(sync, ['u1'])).get('u1');
+        expect(state).toMatchObject({
+          deliveredHash: change.hash,
+          deliveredMessageId: change.messageId,
+          generation: 2,
+        });
+        expect(state?.pending).toMatchObject({ hash: 'hash-u1-2', messageId: 'msg-u1-2', generation: 2 });
+      });
+
+      it('keeps a newer plan pending when an older change is delivered', async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.savePlanned(sync, [planned('u1', 1)]);
+        await store.savePlanned(sync, [planned('u1', 2)]);
+        await store.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'succeeded')]);
+        expect((await store.getKeyStates(sync, ['u1'])).get('u1')).toMatchObject({
+          deliveredMessageId: 'msg-u1-1',
+          generation: 2,
+          pending: { messageId: 'msg-u1-2', generation: 2 },
+        });
+      });
+
+      it('keeps a failed change pending under the same messageId across attempts', async () => {
+        const store = await openStore();
+        const first = await store.startRun({ sync, fullResync: false, startedAt });
+        const change = planned('u1', 1);
+        await store.savePlanned(sync, [change]);
+        await store.recordDeliveries(sync, first, [outcome(change, 'failed', 'HTTP 503')]);
+        const afterOne = (await store.getKeyStates(sync, ['u1'])).get('u1')?.pending;
+        expect(afterOne).toMatchObject({
+          messageId: change.messageId,
+          generation: 1,
+          attempts: 1,
+          lastError: 'HTTP 503',
+        });
+        expect(afterOne?.firstFailedAt).toEqual(expect.any(String));
+
+        await sleep(5);
+        const second = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.savePlanned(sync, [change]); // the retry is planned again, unchanged
+        expect((await store.getKeyStates(sync, ['u1'])).get('u1')?.pending?.attempts).toBe(1);
+        await store.recordDeliveries(sync, second, [outcome(change, 'failed', 'timeout after 10000 ms')]);
+        const state = (await store.getKeyStates(sync, ['u1'])).get('u1');
+        expect(state?.deliveredHash).toBeNull();
+        expect(state?.pending).toEqual({
+          hash: change.hash,
+          messageId: change.messageId,
+          generation: 1,
+          attempts: 2,
+          firstFailedAt: afterOne?.firstFailedAt,
+          lastError: 'timeout after 10000 ms',
+          abandoned: false,
+        });
+
+        const third = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.recordDeliveries(sync, third, [outcome(change, 'succeeded')]);
+        expect((await store.getKeyStates(sync, ['u1'])).get('u1')).toMatchObject({
+          deliveredMessageId: change.messageId,
+          pending: null,
+        });
+      });
+
+      it('starts a new change afresh after failures of an earlier one', async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.savePlanned(sync, [planned('u1', 1)]);
+        await store.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'failed')]);
+        await store.savePlanned(sync, [planned('u1', 2)]);
+        expect((await store.getKeyStates(sync, ['u1'])).get('u1')?.pending).toEqual({
+          hash: 'hash-u1-2',
+          messageId: 'msg-u1-2',
+          generation: 2,
+          attempts: 0,
+          firstFailedAt: null,
+          lastError: null,
+          abandoned: false,
+        });
+      });
+
+      it('keeps an abandoned change pending, flagged, with its last error', async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const change = planned('u1', 1);
+        await store.savePlanned(sync, [change]);
+        await store.recordDeliveries(sync, runId, [
+          outcome(change, 'abandoned', 'HTTP 500 (gave up after 5 attempts)'),
+        ]);
+        const state = (await store.getKeyStates(sync, ['u1'])).get('u1');
+        expect(state?.deliveredHash).toBeNull();
+        expect(state?.pending).toMatchObject({
+          messageId: change.messageId,
+          abandoned: true,
+          lastError: 'HTTP 500 (gave up after 5 attempts)',
+        });
+        expect(
+          (await store.listRecords(runId, { status: 'abandoned', limit: 10 })).map((r) => r.key),
+        ).toEqual(['u1']);
+      });
+
+      it('marks keys as seen without a message, leaving the generation alone', async () => {
+        const store = await openStore();
+        expect(await store.hasKeys(sync)).toBe(false);
+        await store.savePlanned(sync, [planned('e2', 4)]);
+        await store.markSeen(sync, [
+          { key: 'e1', hash: 'h1', prepared: '{"event":"Order Completed"}' },
+          { key: 'e2', hash: 'h2', prepared: '{"event":"Order Refunded"}' },
+        ]);
+        const states = await store.getKeyStates(sync, ['e1', 'e2']);
+        expect(states.get('e1')).toEqual({
+          key: 'e1',
+          deliveredHash: 'h1',
+          deliveredPayload: '{"event":"Order Completed"}',
+          deliveredMessageId: null,
+          generation: 0,
+          pending: null,
+        });
+        expect(states.get('e2')).toMatchObject({
+          deliveredHash: 'h2',
+          deliveredMessageId: null,
+          generation: 4,
+        });
+        expect(await store.hasKeys(sync)).toBe(true);
+
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.savePlanned(sync, [planned('e3', 1)]);
+        await store.recordDeliveries(sync, runId, [outcome(planned('e3', 1), 'succeeded')]);
+        await store.markSeen(sync, [{ key: 'e3', hash: 'h3', prepared: '{}' }]);
+        expect((await store.getKeyStates(sync, ['e3'])).get('e3')).toMatchObject({
+          deliveredHash: 'h3',
+          deliveredMessageId: null,
+          generation: 1,
+        });
+        expect(await store.hasKeys(otherSync)).toBe(false);
+      });
+
+      it('handles batches beyond bound-variable limits and keys of any shape', async () => {
+        const store = await openStore();
+        const keys = Array.from({ length: 33_000 }, (_, i) => `user-${i}`);
+        await store.savePlanned(
+          sync,
+          keys.map((key) => planned(key, 1)),
+        );
+        const missing = Array.from({ length: 5_000 }, (_, i) => `ghost-${i}`);
+        expect((await store.getKeyStates(sync, [...keys, ...missing])).size).toBe(33_000);
+        const mixed = await store.getKeyStates(sync, [...keys.slice(0, 2_500), ...missing.slice(0, 2_500)]);
+        expect(mixed.size).toBe(2_500);
+        expect(mixed.get('user-2499')?.pending?.messageId).toBe('msg-user-2499-1');
+
+        const odd = ['42', '042', '4.20', 'it\'s "quoted"', 'ünïcødé 🚀', '', 'a,b', 'null'];
+        await store.savePlanned(
+          otherSync,
+          odd.map((key) => planned(key, 1)),
+        );
+        const found = await store.getKeyStates(otherSync, [...odd, '4.2', 'NULL']);
+        expect([...found.keys()].sort()).toEqual([...odd].sort());
+      });
+
+      it('writes a batch entirely or not at all', async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const broken = { ...planned('u2', 1), key: null as unknown as string };
+        await expect(store.savePlanned(sync, [planned('u1', 1), broken])).rejects.toBeInstanceOf(SluiceError);
+        expect(await store.hasKeys(sync)).toBe(false);
+
+        await store.savePlanned(sync, [planned('u1', 1)]);
+        await expect(
+          store.recordDeliveries(sync, runId, [
+            outcome(planned('u1', 1), 'succeeded'),
+            outcome(broken, 'succeeded'),
+          ]),
+        ).rejects.toBeInstanceOf(SluiceError);
+        expect((await store.getKeyStates(sync, ['u1'])).get('u1')?.deliveredHash).toBeNull();
+        expect(await store.listRecords(runId, { limit: 10 })).toEqual([]);
+        await expect(
+          store.recordDeliveries(sync, 'r_no_such_run', [outcome(planned('u1', 1), 'succeeded')]),
+        ).rejects.toBeInstanceOf(SluiceError);
+      });
+    });
+
+    describe('persistence', () => {
+      it('keeps runs, records and key states across reopening', async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.savePlanned(sync, [planned('u1', 1), planned('u2', 1)]);
+        await store.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'succeeded')]);
+        await store.finishRun(runId, {
+          status: 'completed',
+          counts: emptyCounts(),
+          finishedAt: startedAt,
+          error: null,
+        });
+        const before = {
+          runs: await store.listRuns({ limit: 10 }),
+          records: await store.listRecords(runId, { limit: 10 }),
+          states: await store.getKeyStates(sync, ['u1', 'u2']),
+        };
+        await closeStore(store);
+        const reopened = await openStore();
+        expect(await reopened.listRuns({ limit: 10 })).toEqual(before.runs);
+        expect(await reopened.listRecords(runId, { limit: 10 })).toEqual(before.records);
+        expect(await reopened.getKeyStates(sync, ['u1', 'u2'])).toEqual(before.states);
+        expect(before.states.get('u2')?.pending?.messageId).toBe('msg-u2-1');
+      });
+
+      it("lets a second connection see the first one's writes, both ways", async () => {
+        const [a, b] = [await openStore(), await openStore()];
+        const runId = await a.startRun({ sync, fullResync: false, startedAt });
+        await a.savePlanned(sync, [planned('u1', 1)]);
+        expect((await b.getRun(runId))?.status).toBe('running');
+        expect((await b.getKeyStates(sync, ['u1'])).get('u1')?.pending?.messageId).toBe('msg-u1-1');
+        await b.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'succeeded')]);
+        expect((await a.getKeyStates(sync, ['u1'])).get('u1')?.pending).toBeNull();
+        expect(await a.listRecords(runId, { limit: 10 })).toHaveLength(1);
+      });
+    });
+
+    describe('retry history and locks', () => {
+      it('keeps the failure count across retries, and starts afresh when asked (--retry-abandoned)', async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const change = planned('u9', 1);
+        await store.savePlanned(sync, [change]);
+        await store.recordDeliveries(sync, runId, [outcome(change, 'failed', 'HTTP 500')]);
+        await store.savePlanned(sync, [change]);
+        await store.recordDeliveries(sync, runId, [outcome(change, 'abandoned', 'HTTP 500')]);
+        const given = (await store.getKeyStates(sync, ['u9'])).get('u9')!.pending!;
+        expect(given).toMatchObject({
+          attempts: 2,
+          abandoned: true,
+          lastError: 'HTTP 500',
+          messageId: 'msg-u9-1',
+        });
+
+        await store.savePlanned(sync, [change]);
+        expect((await store.getKeyStates(sync, ['u9'])).get('u9')!.pending).toMatchObject({
+          attempts: 2,
+          abandoned: true,
+        });
+        await store.savePlanned(sync, [{ ...change, resetAttempts: true }]);
+        expect((await store.getKeyStates(sync, ['u9'])).get('u9')!.pending).toMatchObject({
+          attempts: 0,
+          abandoned: false,
+          firstFailedAt: null,
+          messageId: 'msg-u9-1',
+        });
+      });
+
+      it('gives a lock to one holder at a time, until released, expired or stolen from a dead holder', async () => {
+        const [a, b] = [await openStore(), await openStore()];
+        const first = { id: 'h1', host: 'host-a', pid: 101, label: 'run 1' };
+        const second = { id: 'h2', host: 'host-b', pid: 202, label: 'run 2' };
+        expect(await a.acquireLock('sync:x', first, 60_000)).toEqual({ acquired: true });
+        const refused = await b.acquireLock('sync:x', second, 60_000);
+        expect(refused).toMatchObject({ acquired: false, holder: first });
+        expect(await b.acquireLock('sync:y', second, 60_000)).toEqual({ acquired: true });
+        expect(await a.renewLock('sync:x', 'h1', 60_000)).toBe(true);
+        expect(await b.renewLock('sync:x', 'h2', 60_000)).toBe(false);
+
+        expect(await b.acquireLock('sync:x', second, 60_000, 'not-h1')).toMatchObject({ acquired: false });
+        expect(await b.acquireLock('sync:x', second, 60_000, 'h1')).toEqual({ acquired: true });
+        expect(await a.renewLock('sync:x', 'h1', 60_000)).toBe(false);
+
+        await b.releaseLock('sync:x', 'h2');
+        expect(await a.acquireLock('sync:x', first, 1)).toEqual({ acquired: true });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(await b.acquireLock('sync:x', second, 60_000)).toEqual({ acquired: true });
+      });
+    });
+  });
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { SluiceError } from '../core/errors.js';
+import type { LockHolder, StateStore } from '../state/state-store.js';
+
+/** How long a lease lasts without renewal: a crashed holder on another machine blocks at most this long. */
+export const DEFAULT_LEASE_MS = 60_000;
+
+/**
+ * One run of a sync at a time (SPEC §5), across processes and machines sharing the state store. A
+ * lease in the state store, renewed while the run lives; a holder killed on this machine is noticed at
+ * once (its pid is gone), one elsewhere when its lease runs out.
+ */
+export class SyncLock {
+  readonly #state: StateStore;
+  readonly #name: string;
+  readonly #holder: LockHolder;
+  readonly #leaseMs: number;
+  readonly #lost = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(state: StateStore, name: string, holder: LockHolder, leaseMs: number) {
+    this.#state = state;
+    this.#name = name;
+    this.#holder = holder;
+    this.#leaseMs = leaseMs;
+  }
+
+  /** Takes the lock of `sync` or throws SluiceError('sync_locked') saying who holds it. */
+  static async acquire(
+    state: StateStore,
+    sync: string,
+    label: string,
+    leaseMs: number = DEFAULT_LEASE_MS,
+  ): Promise<SyncLock> {
+    const name = `sync:${sync}`;
+    const holder: LockHolder = { id: randomUUID(), host: hostname(), pid: process.pid, label };
+    let attempt = await state.acquireLock(name, holder, leaseMs);
+    if (!attempt.acquired && attempt.holder.host === holder.host && !isProcessAlive(attempt.holder.pid)) {
+      attempt = await state.acquireLock(name, holder, leaseMs, attempt.holder.id);
+    }
+    if (!attempt.acquired) {
+      const other = attempt.holder;
+      throw new SluiceError(
+        'sync_locked',
+        `sync "${sync}" is already running (${other.label}, pid ${other.pid} on ${other.host}); wait for it to finish, or stop that process — a holder that died releases the lock by ${attempt.expiresAt} at the latest`,
+      );
+    }
+    const lock = new SyncLock(state, name, holder, leaseMs);
+    lock.#timer = setInterval(() => lock.#renew(), Math.max(1000, Math.floor(leaseMs / 3)));
+    lock.#timer.unref();
+    return lock;
+  }
+
+  /** Aborted if the lease could not be renewed and another holder may have taken over. */
+  get lost(): AbortSignal {
+    return this.#lost.signal;
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#state.releaseLock(this.#name, this.#holder.id);
+  }
+
+  async #renew(): Promise<void> {
+    try {
+      if (!(await this.#state.renewLock(this.#name, this.#holder.id, this.#leaseMs))) this.#lost.abort();
+    } catch {
+      // A passing state-store hiccup: the next renewal tries again well before the lease ends.
+    }
+  }
+}
+
+/** Whether a process with this pid exists on this machine (signal 0 checks without signalling). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
