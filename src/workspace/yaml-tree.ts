@@ -1,5 +1,6 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { interpolate } from './interpolate.js';
+import { lineNestedPast } from './nesting-depth.js';
 
 /** A location in the parsed file: map keys and sequence indexes from the root. */
 export type Path = readonly (string | number)[];
@@ -58,6 +59,16 @@ export function readYamlTree(
       line: 0,
       message: `the file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`,
       fix: 'a workspace file is a few kilobytes: move model SQL into files (models.<name>.file)',
+    });
+    return { problems };
+  }
+  // Checked before parsing: yaml recurses once per level and is slow and fragile on 100,000 of them.
+  const deepLine = lineNestedPast(text, MAX_DEPTH);
+  if (deepLine > 0) {
+    problems.push({
+      line: deepLine,
+      message: `values are nested more than ${MAX_DEPTH} levels deep`,
+      fix: 'a workspace file needs a handful of levels: write the values out flat',
     });
     return { problems };
   }
