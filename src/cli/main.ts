@@ -109,12 +109,19 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<name...>', 'sync names')
     .option('--dry-run', 'plan and explain, send nothing, remember nothing', false)
     .option('--full-resync', 'resend every user/group row as a new change (refused for event syncs)', false)
+    .option('--retry-abandoned', 'try again the rows the retry policy gave up on', false)
     .option('--strict', 'exit 3 when any row was invalid or failed', false)
     .option('--json', 'print the run summaries as JSON', false)
     .action(
       async (
         names: string[],
-        opts: { dryRun: boolean; fullResync: boolean; strict: boolean; json: boolean },
+        opts: {
+          dryRun: boolean;
+          fullResync: boolean;
+          retryAbandoned: boolean;
+          strict: boolean;
+          json: boolean;
+        },
       ) => withRuntime((rt) => syncRunCommand(rt, names, opts, io)),
     );
 

@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime.js';
 export interface SyncRunFlags {
   dryRun: boolean;
   fullResync: boolean;
+  retryAbandoned: boolean;
   strict: boolean;
   json: boolean;
 }
@@ -50,6 +51,7 @@ export async function syncRunCommand(
       const result = await runSync(sync, runtime.workspace.models[sync.model]!, parts, {
         dryRun: flags.dryRun,
         fullResync: flags.fullResync,
+        retryAbandoned: flags.retryAbandoned,
         signal: controller.signal,
         onFaultPoint: faultHookFromEnv(process.env),
         onProgress: (counts) => progress.update(counts),
