@@ -150,6 +150,26 @@ describe('deep nesting, refused before yaml recurses', () => {
   });
 });
 
+describe('secrets in a broken sluice.yaml', () => {
+  // Found by test/secrets.test.ts: liquidjs quotes an unparsable template back, so a template
+  // holding a ${VAR} printed the variable's value (a write key) in the problem.
+  it('does not quote a template from the environment in its parse error', () => {
+    const text = stringify(
+      withValueAt(VALID, ['syncs', 'users-to-segment', 'mappings', 'traits.name'], {
+        template: '{{ ${SEGMENT_WRITE_KEY} }',
+      }),
+    );
+    const result = outcome(text);
+    expect(result).toBeInstanceOf(ConfigError);
+    expect((result as ConfigError).problems).toEqual([
+      expect.objectContaining({
+        message:
+          'template of mappings."traits.name" of sync "users-to-segment" does not parse: a Liquid syntax error (not shown: the template holds text from the environment)',
+      }),
+    ]);
+  });
+});
+
 describe('garbage in sluice.yaml', () => {
   it('random bytes and random text give a Workspace or located problems, nothing else', () => {
     const garbage = fc.oneof(

@@ -128,7 +128,10 @@ function parseSource(p: Problems, at: Path, raw: unknown): Pick<Mapping, 'source
     try {
       liquid.parse(v.template);
     } catch (error) {
-      const reason = ((error as Error).message.split('\n')[0] ?? '').replace(/, line:\d+, col:\d+$/, '');
+      // liquidjs quotes the template back, and text from the environment may be a secret.
+      const reason = p.fromEnv([...at, 'template'])
+        ? 'a Liquid syntax error (not shown: the template holds text from the environment)'
+        : ((error as Error).message.split('\n')[0] ?? '').replace(/, line:\d+, col:\d+$/, '');
       p.add(
         [...at, 'template'],
         `template of ${where(at)} does not parse: ${reason}`,

@@ -41,6 +41,11 @@ export class Problems {
     return this.#tree.lineOf(path);
   }
 
+  /** Whether the value at `path` holds text from the environment, which a message must never quote. */
+  fromEnv(path: Path): boolean {
+    return this.#tree.fromEnv(path);
+  }
+
   get size(): number {
     return this.#list.length;
   }

@@ -115,7 +115,7 @@ export class SegmentClient {
         if (verdict.kind === 'reject') return { kind: 'rejected', error: this.#answer(status, text) };
         if (verdict.kind === 'fatal') {
           throw new SluiceError('destination_fatal', this.#redact(`${this.#url}: ${verdict.message}`), {
-            details: { status, answer: this.#redact(truncate(text)) },
+            details: { status, answer: truncate(this.#redact(text)) },
           });
         }
         lastError = this.#answer(status, text);
@@ -208,10 +208,13 @@ export class SegmentClient {
     }
   }
 
-  /** "HTTP 503: <answer>" with the answer truncated and any trace of the key removed. */
+  /**
+   * "HTTP 503: <answer>" with any trace of the key removed, then truncated: clipping first could cut
+   * a quoted key in two and leave its first part, which redaction no longer recognises.
+   */
   #answer(status: number, text: string): string {
-    const body = text.trim();
-    return this.#redact(body ? `HTTP ${status}: ${truncate(body)}` : `HTTP ${status}`);
+    const body = this.#redact(text.trim());
+    return body ? `HTTP ${status}: ${truncate(body)}` : `HTTP ${status}`;
   }
 
   #redact(text: string): string {

@@ -323,6 +323,25 @@ describe('SegmentDestination on the wire', () => {
       await server.close();
     }
   });
+
+  // Found by test/secrets.test.ts: the answer was clipped to 500 characters before the key was
+  // redacted, so a key quoted across the clip kept its first 15 characters in the record.
+  it('redacts a key quoted in an answer before clipping the answer', async () => {
+    const server = await scriptedServer(() => ({
+      status: 400,
+      body: `{"pad":"${'x'.repeat(471)}","key":"${KEY}"}`,
+    }));
+    try {
+      const [outcome] = await destinationAt(server.url).send(messages(destinationAt(server.url), 1, 'clip'));
+      expect(outcome).toMatchObject({ status: 'failed', reason: 'rejected_by_destination' });
+      const error = outcome?.status === 'failed' ? outcome.error : '';
+      expect(error).toContain('"key":"[secret]"');
+      expect(error).not.toContain(KEY.slice(0, 12));
+      seenErrors.push(error);
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe('SegmentDestination.check', () => {
