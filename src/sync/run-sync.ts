@@ -91,6 +91,7 @@ export async function runSync(
   const started = now();
   let runId: string;
   try {
+    if (!dryRun) await closeDeadRuns(state, sync.name, started);
     runId = dryRun
       ? `dry_${randomUUID()}`
       : await state.startRun({ sync: sync.name, fullResync, startedAt: started.toISOString() });
@@ -271,6 +272,27 @@ function assertColumns(
   }
   if (problems.length > 0) {
     throw new SluiceError('config_invalid', `sync "${sync.name}": ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * Runs still marked `running` when we hold the lock belong to a process that died (killed, crashed,
+ * or exited on a second signal): mark them failed so history tells the truth. Their work is not
+ * lost — pending changes are picked up by this run.
+ */
+async function closeDeadRuns(state: StateStore, sync: string, now: Date): Promise<void> {
+  for (const run of await state.listRuns({ sync, limit: 20 })) {
+    if (run.status !== 'running') continue;
+    await state.finishRun(run.runId, {
+      status: 'failed',
+      counts: run.counts,
+      finishedAt: now.toISOString(),
+      error: {
+        code: 'interrupted',
+        message:
+          'the process running this sync stopped before it finished (killed or crashed); the next run picked up its pending changes',
+      },
+    });
   }
 }
 

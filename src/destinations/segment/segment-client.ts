@@ -29,6 +29,12 @@ export type PostResult =
 
 /** Connection failures that retrying will not fix within a run: the endpoint is wrong or down. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/**
+ * Attempts before an unreachable host ends the run: enough to ride out a restart (a few seconds of
+ * backoff), not the full budget — ten attempts would spend minutes failing every row (issue 5 item 5).
+ * The rows stay pending and the next run tries again.
+ */
+const UNREACHABLE_ATTEMPTS = 3;
 /** analytics-node caps attempts at maxRetries + 20 when rate limits are not counted (§5). */
 const RATE_LIMIT_EXTRA_ATTEMPTS = 20;
 const MAX_ERROR_CHARS = 500;
@@ -136,7 +142,8 @@ export class SegmentClient {
       if (!rateLimited) counted++;
       if (
         counted >= this.#retry.maxAttempts ||
-        total >= this.#retry.maxAttempts + RATE_LIMIT_EXTRA_ATTEMPTS
+        total >= this.#retry.maxAttempts + RATE_LIMIT_EXTRA_ATTEMPTS ||
+        (unreachable && counted >= UNREACHABLE_ATTEMPTS)
       ) {
         const error = `${lastError} (after ${total} attempt${total === 1 ? '' : 's'})`;
         if (unreachable) {

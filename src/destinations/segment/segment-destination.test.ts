@@ -279,6 +279,15 @@ describe('SegmentDestination.send: answers that end the run', () => {
     expect(error.code).toBe('destination_fatal');
     expect(error.message).toMatch(/cannot reach .*ECONNREFUSED.*after 2 attempts.*endpoint/);
   });
+
+  it('a refused connection ends after 3 attempts even with a larger budget, not after all of them', async () => {
+    const closed = await scriptedServer(() => ({ status: 200 }));
+    await closed.close();
+    const d = destinationAt(closed.url, { maxAttempts: 10, minDelayMs: 1, maxDelayMs: 5 });
+    const error = await fatalOf(d.send(messages(d, 1)));
+    expect(error.code).toBe('destination_fatal');
+    expect(error.message).toMatch(/after 3 attempts/);
+  });
 });
 
 describe('SegmentDestination on the wire', () => {
