@@ -46,7 +46,11 @@ function connectAdvice(error: unknown): string {
   if (/timeout/i.test(message)) {
     return 'the server did not answer in time: check the host and port in the url and the network between here and the server (connect_timeout in the url raises the wait)';
   }
-  if (code === '28P01' || (code === '28000' && /password|role|user/i.test(message))) {
+  if (
+    code === '28P01' ||
+    (code === '28000' && /password|role|user/i.test(message)) ||
+    /password must be/i.test(message)
+  ) {
     return 'check the user and password in the url (or the environment variable it is read from)';
   }
   if (code === '28000')
