@@ -61,6 +61,14 @@ function expectNoPassword(result: CliResult): void {
 }
 
 /** Runs a sync expected to fail, and checks what every failure must say. */
+const MODEL_OF: Record<string, string> = {
+  people: 'people',
+  unreachable: 'people_down',
+  timeout: 'people_slow',
+  'wrong-password': 'customers',
+  'sql-error': 'customers_typo',
+};
+
 async function failedRun(sync: string, source: string): Promise<SyncRunResult> {
   const result = await sluice('-w', dir, 'sync', 'run', sync, '--json');
   expectNoPassword(result);
@@ -70,6 +78,7 @@ async function failedRun(sync: string, source: string): Promise<SyncRunResult> {
   expect(run.status).toBe('failed');
   expect(run.error?.code).toBe('source_error');
   expect(run.error?.message).toContain(`source "${source}"`);
+  expect(run.error?.message).toMatch(new RegExp(`^model "${MODEL_OF[sync]}": `));
   expect(run.counts).toMatchObject({ extracted: 0, planned: 0, succeeded: 0 });
   return run;
 }

@@ -230,6 +230,8 @@ export async function runSync(
   } catch (caught) {
     await loader?.drain();
     error = describeError(stop.graceful?.aborted ? interruptedError() : caught);
+    // The source names itself; which model failed is known only here.
+    if (error.code === 'source_error') error.message = `model "${sync.model}": ${error.message}`;
   } finally {
     stop.dispose();
   }
