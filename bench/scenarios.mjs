@@ -1,0 +1,281 @@
+// The scenarios of `npm run bench` (issue 6). Each reports one line through `ctx.report`; ratios are
+// taken against figures measured earlier in the same run, because this machine's speed drifts.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { CHANGE_ONE_PERCENT_SQL, ordersTableSql, usersTableSql, writeWorkspace } from './fixtures.mjs';
+import { runJob } from './processes.mjs';
+import { format, median, memory } from './report.mjs';
+
+const USERS_SYNC = 'users-to-segment';
+const ORDERS_SYNC = 'orders-to-segment';
+const succeeded = (result) => result.counts.succeeded;
+
+/** Rows whose id is 7 mod 100, among ids 1…rows: what CHANGE_ONE_PERCENT_SQL touches. */
+const changedRows = (rows) => (rows >= 7 ? Math.floor((rows - 7) / 100) + 1 : 0);
+
+async function usersWarehouse(ctx) {
+  ctx.usersWarehouse ??= (async () => {
+    const path = ctx.path('users.duckdb');
+    await ctx.duckdb(`building ${format.int(ctx.options.rows)} users`, {
+      path,
+      statements: [usersTableSql(ctx.options.rows)],
+    });
+    return path;
+  })();
+  return ctx.usersWarehouse;
+}
+
+async function rawOnce(ctx) {
+  const m = await ctx.measure(
+    'raw',
+    { url: ctx.receiver.url, rows: ctx.options.rows },
+    { sentOf: (r) => r.messages },
+  );
+  const measured = { ...m, elapsedMs: m.result.elapsedMs, rate: m.sent / (m.result.elapsedMs / 1000) };
+  ctx.lastRaw = measured;
+  return measured;
+}
+
+/**
+ * Runs `fn` between two raw-client runs (reusing the raw run just before, if any) and returns its
+ * result with `rawRate`, the mean of the two: the ceiling at the time `fn` ran.
+ */
+async function betweenRaws(ctx, fn) {
+  const before = ctx.lastJobWasRaw() ? ctx.lastRaw : await rawOnce(ctx);
+  const result = await fn();
+  const after = await rawOnce(ctx);
+  return { ...result, rawRate: (before.rate + after.rate) / 2, rawRates: [before.rate, after.rate] };
+}
+
+async function initialOnce(ctx, repetition) {
+  const warehouse = await usersWarehouse(ctx);
+  const dir = await writeWorkspace(ctx.path(`initial-${repetition}`), {
+    warehouse,
+    receiverUrl: ctx.receiver.url,
+  });
+  const m = await ctx.measure(
+    'sync',
+    { dir, name: USERS_SYNC },
+    { sentOf: succeeded, profileName: repetition === 1 ? 'initial' : undefined },
+  );
+  ctx.printProfile('initial', m);
+  return { ...m, elapsedMs: m.result.elapsedMs, dir };
+}
+
+/**
+ * raw and initial, interleaved: raw, initial, raw, initial, …, raw. Each initial is compared with
+ * the mean of the raw runs just before and after it, so a drift in machine speed during the pair
+ * (other processes, thermal or host limits) weighs on both sides alike.
+ */
+export async function rawAndInitial(ctx, { raw, initial }) {
+  const raws = [];
+  const initials = [];
+  for (let r = 1; r <= ctx.options.repeat; r++) {
+    if (raw || initial) raws.push(await rawOnce(ctx));
+    if (initial) initials.push(await initialOnce(ctx, r));
+  }
+  if (initial) raws.push(await rawOnce(ctx));
+  const rateOf = (m) => m.sent / (m.elapsedMs / 1000);
+  if (raws.length > 0) {
+    const rates = raws.map(rateOf);
+    ctx.rawRate = median(rates);
+    const m = raws[Math.floor(raws.length / 2)];
+    ctx.report('raw ceiling', {
+      rows: ctx.options.rows,
+      sent: m.sent,
+      elapsedMs: median(raws.map((x) => x.elapsedMs)),
+      ...memory(m),
+      cpuMs: m.cpuMs,
+      receiverCpuMs: m.receiverCpuMs,
+      notes: [
+        `${format.int(m.result.avgMessageBytes)} B/message, ${m.requests} requests`,
+        ...(raws.length > 1
+          ? [`median of ${raws.length}: ${rates.map((x) => format.int(x)).join(', ')}`]
+          : []),
+        ...m.notes,
+      ],
+    });
+  }
+  if (initials.length > 0) {
+    const ratios = initials.map((m, i) => rateOf(m) / ((rateOf(raws[i]) + rateOf(raws[i + 1])) / 2));
+    const elapsedMs = median(initials.map((m) => m.elapsedMs));
+    const last = initials[initials.length - 1];
+    ctx.initial = { elapsedMs, ratioToRaw: median(ratios), dir: last.dir };
+    ctx.report('initial', {
+      rows: last.result.counts.extracted,
+      sent: last.sent,
+      elapsedMs,
+      ratioToRaw: ctx.initial.ratioToRaw,
+      ...memory(initials.reduce((a, b) => (b.rssPeak > a.rssPeak ? b : a))),
+      cpuMs: last.cpuMs,
+      receiverCpuMs: last.receiverCpuMs,
+      notes: [
+        ...(initials.length > 1 ? [`ratios ${ratios.map((x) => x.toFixed(3)).join(', ')}`] : []),
+        ...last.notes,
+      ],
+    });
+  }
+}
+
+/** The source-read floor: the extract query streamed into JS rows and dropped. */
+export async function read(ctx) {
+  const warehouse = await usersWarehouse(ctx);
+  const job = await runJob(
+    'source-read',
+    { path: warehouse, sql: 'select * from users', keyColumn: 'id' },
+    { timeoutMs: ctx.options.timeoutMs },
+  );
+  ctx.report('read (reference)', {
+    rows: job.result.rows,
+    sent: 0,
+    elapsedMs: job.result.elapsedMs,
+    ...(ctx.initial ? { ratioToInitial: job.result.elapsedMs / ctx.initial.elapsedMs } : {}),
+    ...memory(job),
+    cpuMs: job.cpuMs,
+    notes: ['DuckDBSource.stream of the extract query, rows dropped'],
+  });
+}
+
+/** After initial: 1% of rows changed, then nothing changed, as a share of initial's time. */
+export async function incremental(ctx) {
+  if (ctx.initial === undefined) {
+    ctx.note('incremental needs an initial run first: running it (its figures are reported too)');
+    await rawAndInitial(ctx, { raw: true, initial: true });
+  }
+  const { dir } = ctx.initial;
+  await ctx.duckdb('changing 1% of users', {
+    path: await usersWarehouse(ctx),
+    statements: [CHANGE_ONE_PERCENT_SQL],
+  });
+  const changed = await ctx.measure(
+    'sync',
+    { dir, name: USERS_SYNC },
+    { sentOf: succeeded, profileName: 'changed-1pct' },
+  );
+  ctx.printProfile('incremental 1%', changed);
+  const expected = changedRows(ctx.options.rows);
+  ctx.report('incremental 1%', {
+    rows: changed.result.counts.extracted,
+    sent: changed.sent,
+    elapsedMs: changed.result.elapsedMs,
+    ratioToInitial: changed.result.elapsedMs / ctx.initial.elapsedMs,
+    ...memory(changed),
+    cpuMs: changed.cpuMs,
+    notes: [
+      ...(changed.sent === expected ? [] : [`EXPECTED ${format.int(expected)} SENT`]),
+      ...changed.notes,
+    ],
+  });
+  const same = await ctx.measure(
+    'sync',
+    { dir, name: USERS_SYNC },
+    { sentOf: succeeded, profileName: 'no-change' },
+  );
+  ctx.printProfile('no change', same);
+  ctx.report('no change', {
+    rows: same.result.counts.extracted,
+    sent: same.sent,
+    elapsedMs: same.result.elapsedMs,
+    ratioToInitial: same.result.elapsedMs / ctx.initial.elapsedMs,
+    ...memory(same),
+    cpuMs: same.cpuMs,
+    notes: same.notes,
+  });
+}
+
+/** Track events with a JSON properties bundle, each sent once. */
+export async function events(ctx) {
+  const warehouse = ctx.path('orders.duckdb');
+  await ctx.duckdb(`building ${format.int(ctx.options.events)} orders`, {
+    path: warehouse,
+    statements: [ordersTableSql(ctx.options.events)],
+  });
+  const dir = await writeWorkspace(ctx.path('events'), { warehouse, receiverUrl: ctx.receiver.url });
+  const m = await betweenRaws(ctx, () =>
+    ctx.measure('sync', { dir, name: ORDERS_SYNC }, { sentOf: succeeded, profileName: 'events' }),
+  );
+  ctx.printProfile('events', m);
+  ctx.report('events', {
+    rows: m.result.counts.extracted,
+    sent: m.sent,
+    elapsedMs: m.result.elapsedMs,
+    ratioToRaw: m.sent / (m.result.elapsedMs / 1000) / m.rawRate,
+    ...memory(m),
+    cpuMs: m.cpuMs,
+    receiverCpuMs: m.receiverCpuMs,
+    notes: [
+      `vs identify raw runs around it: ${m.rawRates.map((x) => format.int(x)).join(', ')} msg/s`,
+      ...m.notes,
+    ],
+  });
+}
+
+/** The same identify messages through @segment/analytics-node at its best settings. */
+export async function analyticsNode(ctx) {
+  const { anRows, flushAt } = ctx.options;
+  const m = await betweenRaws(ctx, () =>
+    ctx.measure(
+      'analytics-node',
+      { url: ctx.receiver.url, rows: anRows, flushAt },
+      { sentOf: (r) => r.messages },
+    ),
+  );
+  const rate = m.sent / (m.result.elapsedMs / 1000);
+  const ratioToRaw = rate / m.rawRate;
+  const notes = [`flushAt ${flushAt}, ${m.requests} requests`];
+  // Both ratios are to raw runs next to them, so they compare across the drift between the two.
+  if (ctx.initial) notes.push(`Sluice initial is ${(ctx.initial.ratioToRaw / ratioToRaw).toFixed(1)}× this`);
+  if (m.result.failed > 0) notes.push(`${format.int(m.result.failed)} FAILED`);
+  ctx.report('analytics-node', {
+    rows: anRows,
+    sent: m.sent,
+    elapsedMs: m.result.elapsedMs,
+    ratioToRaw,
+    ...memory(m),
+    cpuMs: m.cpuMs,
+    receiverCpuMs: m.receiverCpuMs,
+    notes: [...notes, ...m.notes],
+  });
+}
+
+export { large } from './scenario-large.mjs';
+
+/**
+ * The PostgreSQL scenario belongs to bench/postgres-stream.mjs (written separately). When present it
+ * runs here with the receiver's URL and the row count, printing its own line(s).
+ */
+export async function postgres(ctx) {
+  const script = fileURLToPath(new URL('./postgres-stream.mjs', import.meta.url));
+  if (!existsSync(script)) {
+    process.stdout.write('postgres                  skipped: bench/postgres-stream.mjs is not there yet\n');
+    ctx.results.push({
+      name: 'postgres',
+      figures: null,
+      details: { skipped: 'bench/postgres-stream.mjs missing' },
+    });
+    return;
+  }
+  const code = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, '--rows', String(ctx.options.rows)], {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        SLUICE_BENCH_RECEIVER_URL: ctx.receiver.url,
+        SLUICE_BENCH_ROWS: String(ctx.options.rows),
+      },
+    });
+    child.on('exit', resolve);
+  });
+  if (code !== 0)
+    process.stdout.write(`postgres              bench/postgres-stream.mjs exited with code ${code}\n`);
+  ctx.results.push({ name: 'postgres', figures: null, details: { script, exitCode: code } });
+}
+
+export async function writeJson(ctx, file) {
+  await writeFile(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), options: ctx.options, results: ctx.results }, null, 2)}\n`,
+  );
+}
