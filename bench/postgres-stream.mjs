@@ -6,7 +6,7 @@
 // for 2M rows than for 1M. Never part of `npm test`; run `npm run build` first. See bench/README.md.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -147,11 +147,17 @@ await source.close();
 process.stdout.write(JSON.stringify({ extracted: rows }));
 `;
 
+/** The node flags bin/sluice.js's shebang passes, so the CLI is measured as users run it. */
+const NODE_FLAGS = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(bin, 'utf8'))?.[1] ?? '')
+  .trim()
+  .split(/\s+/)
+  .filter(Boolean);
+
 /** Runs node with `argv` in a fresh process: its time, stdout parsed as JSON, peak RSS and live heap. */
 function measure(argv) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--import', PROBE, ...argv], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', PROBE, ...argv], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
