@@ -4,6 +4,7 @@
  * is what picks the advice.
  */
 import { SluiceError } from '../../core/errors.js';
+import { sourceErrors } from '../source-errors.js';
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -60,24 +61,4 @@ export function missingFileError(sourceName: string, path: string, what: 'missin
   );
 }
 
-/** A result this source cannot turn into rows: a repeated column name or a type it cannot read. */
-export function resultShapeError(sourceName: string, problem: string, advice: string): SluiceError {
-  return new SluiceError('source_error', `source "${sourceName}" (duckdb): ${problem} — ${advice}`, {
-    details: { source: sourceName },
-  });
-}
-
-/** The run was stopped through the stream's `signal`. */
-export function interruptedError(sourceName: string, reason: unknown): SluiceError {
-  return new SluiceError('interrupted', `source "${sourceName}" stopped reading: the run was interrupted`, {
-    cause: reason,
-    details: { source: sourceName },
-  });
-}
-
-/** The source was closed: by the caller, or while this call was waiting. */
-export function closedError(sourceName: string): SluiceError {
-  return new SluiceError('source_error', `source "${sourceName}" (duckdb) is closed`, {
-    details: { source: sourceName },
-  });
-}
+export const { interruptedError, closedError, resultShapeError } = sourceErrors('duckdb');

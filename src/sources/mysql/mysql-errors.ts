@@ -7,6 +7,7 @@
  */
 import { SluiceError } from '../../core/errors.js';
 import { redactSecret } from '../database-url.js';
+import { sourceErrors } from '../source-errors.js';
 
 interface DriverError {
   message?: string;
@@ -106,27 +107,4 @@ export function queryError(
   );
 }
 
-/** A result this source cannot turn into rows: a column name given twice. */
-export function duplicateColumnError(sourceName: string, column: string): SluiceError {
-  return new SluiceError(
-    'source_error',
-    `source "${sourceName}" (mysql): the query returns more than one column named "${column}" — ` +
-      'give each column its own name with AS, since rows are keyed by column name',
-    { details: { source: sourceName } },
-  );
-}
-
-/** The run was stopped through the stream's `signal`. */
-export function interruptedError(sourceName: string, reason: unknown): SluiceError {
-  return new SluiceError('interrupted', `source "${sourceName}" stopped reading: the run was interrupted`, {
-    cause: reason,
-    details: { source: sourceName },
-  });
-}
-
-/** The source was closed: by the caller, or while this call was waiting. */
-export function closedError(sourceName: string): SluiceError {
-  return new SluiceError('source_error', `source "${sourceName}" (mysql) is closed`, {
-    details: { source: sourceName },
-  });
-}
+export const { interruptedError, closedError, duplicateColumnError } = sourceErrors('mysql');

@@ -4,6 +4,7 @@
  * (https://www.sqlite.org/rescode.html) as `code`, which picks the advice.
  */
 import { SluiceError } from '../../core/errors.js';
+import { sourceErrors } from '../source-errors.js';
 
 function wordsOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -62,24 +63,4 @@ export function queryError(sourceName: string, error: unknown): SluiceError {
   );
 }
 
-/** A result this source cannot turn into rows: no rows at all, or a column name given twice. */
-export function resultShapeError(sourceName: string, problem: string, advice: string): SluiceError {
-  return new SluiceError('source_error', `source "${sourceName}" (sqlite): ${problem} — ${advice}`, {
-    details: { source: sourceName },
-  });
-}
-
-/** The run was stopped through the stream's `signal`. */
-export function interruptedError(sourceName: string, reason: unknown): SluiceError {
-  return new SluiceError('interrupted', `source "${sourceName}" stopped reading: the run was interrupted`, {
-    cause: reason,
-    details: { source: sourceName },
-  });
-}
-
-/** The source was closed: by the caller, or while this call was waiting. */
-export function closedError(sourceName: string): SluiceError {
-  return new SluiceError('source_error', `source "${sourceName}" (sqlite) is closed`, {
-    details: { source: sourceName },
-  });
-}
+export const { interruptedError, closedError, resultShapeError } = sourceErrors('sqlite');

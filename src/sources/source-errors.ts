@@ -1,0 +1,41 @@
+import { SluiceError } from '../core/errors.js';
+
+/**
+ * The errors every engine raises alike, worded the same way whatever the engine; each engine's
+ * `<engine>-errors.ts` binds its name and adds the errors only it has (connecting, its server codes).
+ */
+export function sourceErrors(engine: string) {
+  const resultShapeError = (sourceName: string, problem: string, advice: string): SluiceError =>
+    new SluiceError('source_error', `source "${sourceName}" (${engine}): ${problem} — ${advice}`, {
+      details: { source: sourceName },
+    });
+  return {
+    /** The run was stopped through the stream's `signal`. */
+    interruptedError(sourceName: string, reason: unknown): SluiceError {
+      return new SluiceError(
+        'interrupted',
+        `source "${sourceName}" stopped reading: the run was interrupted`,
+        {
+          cause: reason,
+          details: { source: sourceName },
+        },
+      );
+    },
+    /** The source was closed: by the caller, or while this call was waiting. */
+    closedError(sourceName: string): SluiceError {
+      return new SluiceError('source_error', `source "${sourceName}" (${engine}) is closed`, {
+        details: { source: sourceName },
+      });
+    },
+    /** A result this source cannot turn into rows, e.g. a column name given twice. */
+    resultShapeError,
+    /** Rows are keyed by column name, so a name given twice cannot be read. */
+    duplicateColumnError(sourceName: string, column: string): SluiceError {
+      return resultShapeError(
+        sourceName,
+        `the query returns more than one column named "${column}"`,
+        'give each column its own name with AS, since rows are keyed by column name',
+      );
+    },
+  };
+}
