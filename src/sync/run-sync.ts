@@ -115,11 +115,12 @@ export async function runSync(
   ): Promise<void> {
     options.onFaultPoint?.('sent');
     const results = deliveryResults(batch, outcomes, inFlight, sync.retry, now());
+    await state.recordDeliveries(sync.name, runId, results);
+    // Counted once recorded: a summary never claims a delivery the state store does not know of.
     for (const result of results) {
       if (result.status === 'succeeded') counts.succeeded++;
       else counts.failed++;
     }
-    await state.recordDeliveries(sync.name, runId, results);
     options.onProgress?.(counts);
   }
 
