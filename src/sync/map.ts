@@ -60,11 +60,9 @@ export function createRowMapper(options: {
         null,
       );
     }
-    if (
-      typeof keyCount === 'number'
-        ? keyCount > 1
-        : keyCount !== undefined && keyCount !== null && Number(keyCount) > 1
-    ) {
+    // The window count is a number from every engine but could be a digit string from one that
+    // widens counts to big integers; Number() reads both.
+    if (Number(keyCount ?? 1) > 1) {
       return invalid(
         key,
         'duplicate_key',
