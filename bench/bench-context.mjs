@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { runJob } from './processes.mjs';
+import { cliNodeFlags, runJob } from './processes.mjs';
 import { format, scenarioLine } from './report.mjs';
 import { formatProfileSummary, summarizeProfile } from './summarize-profile.mjs';
 
@@ -63,6 +63,8 @@ export class BenchContext {
     const profiling = this.options.profile && profileName !== undefined;
     const run = await runJob(job, args, {
       timeoutMs,
+      // A sync runs with the V8 flags of the `sluice` command itself.
+      nodeFlags: job === 'sync' ? cliNodeFlags() : [],
       ...(profiling ? { profileDir: this.profileDir, profileName } : {}),
     });
     const after = await this.receiver.stats();

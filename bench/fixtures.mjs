@@ -1,7 +1,7 @@
 // The benchmark's data and workspaces: a DuckDB `users` table (identify) and `orders` table (track),
 // and the sluice.yaml that syncs them. The raw and analytics-node clients rebuild the same user
 // values in JavaScript (`userValues`), so every client sends equivalent messages.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Name pools shared by the SQL and the JS generator, so both produce the same rows. */
@@ -68,9 +68,11 @@ from range(1, ${rows + 1}) t(i)`;
 
 /**
  * Writes a workspace folder whose sources point at `warehouse` (an absolute DuckDB path), with its
- * own state file, so several workspaces can share one warehouse and each start from fresh state.
+ * own state file, so several workspaces can share one warehouse. `freshState` removes the state first.
  */
-export async function writeWorkspace(dir, { warehouse, receiverUrl, concurrency = 4 }) {
+export async function writeWorkspace(dir, { warehouse, receiverUrl, concurrency = 4, freshState = false }) {
+  // A reused --work-dir keeps state between bench runs; an initial run must start without any.
+  if (freshState) await rm(join(dir, '.sluice'), { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const yaml = `state: sqlite:.sluice/state.db
 sources:

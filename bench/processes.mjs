@@ -1,6 +1,7 @@
 // Child processes of the benchmark: the receiver (one for the whole run) and one process per measured
 // job, so each job's peak RSS, CPU time and CPU profile are its own.
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -53,14 +54,29 @@ export async function startReceiverProcess() {
 }
 
 /**
+ * The Node flags of the `sluice` command, read from the `#!/usr/bin/env -S node …` line of
+ * bin/sluice.js, so that sync jobs run under the same V8 settings as `sluice sync run`.
+ */
+export function cliNodeFlags() {
+  const shebang = readFileSync(here('../bin/sluice.js'), 'utf8').split('\n', 1)[0];
+  const match = /^#!.*\bnode\b(.*)$/.exec(shebang);
+  return match ? match[1].trim().split(/\s+/).filter(Boolean) : [];
+}
+
+/**
  * Runs `job` (see bench/job-process.mjs) with `args` in a fresh Node process; resolves with
  * `{ result, rssPeak, rssAnonPeak, rssFilePeak, cpuMs }`. `profileDir` adds `--cpu-prof` (the profile lands there, named
- * after `profileName`). Past `timeoutMs` the process is killed and the promise rejects.
+ * after `profileName`); `nodeFlags` go before the script (e.g. `cliNodeFlags()`). Past `timeoutMs` the process is killed and the promise rejects.
  */
-export function runJob(job, args, { timeoutMs, profileDir, profileName } = {}) {
-  const execArgv = profileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName ?? job}.cpuprofile`]
-    : [];
+export function runJob(job, args, { timeoutMs, profileDir, profileName, nodeFlags = [] } = {}) {
+  const execArgv = [...nodeFlags];
+  if (profileDir) {
+    execArgv.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${profileDir}`,
+      `--cpu-prof-name=${profileName ?? job}.cpuprofile`,
+    );
+  }
   const child = fork(here('./job-process.mjs'), [], {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchContext } from './bench-context.mjs';
 import { parseBenchOptions } from './bench-options.mjs';
-import { startReceiverProcess } from './processes.mjs';
+import { cliNodeFlags, startReceiverProcess } from './processes.mjs';
 import { format, resultsTable } from './report.mjs';
 import * as scenarios from './scenarios.mjs';
 
@@ -51,6 +51,7 @@ const ctx = new BenchContext(options, receiver, workDir, profileDir);
 process.stdout.write(
   `sluice bench ${new Date().toISOString()}  commit ${commitOfTree()}  node ${process.version}  ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}  ${format.mb(totalmem())}\n` +
     `scenarios: ${options.scenarios.join(' ')}  rows ${format.int(options.rows)}  events ${format.int(options.events)}  large ${format.int(options.largeRows)}  repeat ${options.repeat}\n` +
+    `syncs run with: node ${cliNodeFlags().join(' ')} (bin/sluice.js)\n` +
     `receiver ${receiver.url} (own process)  work ${workDir}${profileDir ? `  profiles ${profileDir}` : ''}\n`,
 );
 

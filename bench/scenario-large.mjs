@@ -24,7 +24,7 @@ export async function large(ctx) {
       path: warehouse,
       statements: [usersTableSql(rows), SNAPSHOT_SQL],
     });
-    await writeWorkspace(dir, { warehouse, receiverUrl: ctx.receiver.url });
+    await writeWorkspace(dir, { warehouse, receiverUrl: ctx.receiver.url, freshState: true });
     ctx.note(`seeding: a first sync of ${format.int(rows)} users (DuckDB memory_limit ${memoryLimit})`);
     const seed = await ctx.measure(
       'sync',

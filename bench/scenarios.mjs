@@ -54,6 +54,7 @@ async function initialOnce(ctx, repetition) {
   const dir = await writeWorkspace(ctx.path(`initial-${repetition}`), {
     warehouse,
     receiverUrl: ctx.receiver.url,
+    freshState: true,
   });
   const m = await ctx.measure(
     'sync',
@@ -192,7 +193,11 @@ export async function events(ctx) {
     path: warehouse,
     statements: [ordersTableSql(ctx.options.events)],
   });
-  const dir = await writeWorkspace(ctx.path('events'), { warehouse, receiverUrl: ctx.receiver.url });
+  const dir = await writeWorkspace(ctx.path('events'), {
+    warehouse,
+    receiverUrl: ctx.receiver.url,
+    freshState: true,
+  });
   const m = await betweenRaws(ctx, () =>
     ctx.measure('sync', { dir, name: ORDERS_SYNC }, { sentOf: succeeded, profileName: 'events' }),
   );
