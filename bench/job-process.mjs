@@ -26,9 +26,12 @@ function memoryStatus() {
   }
 }
 
-const peak = { rss: process.memoryUsage.rss(), anon: 0, file: 0 };
+const peak = { rss: process.memoryUsage.rss(), anon: 0, file: 0, heap: 0 };
 function sample() {
-  peak.rss = Math.max(peak.rss, process.memoryUsage.rss());
+  const usage = process.memoryUsage();
+  peak.rss = Math.max(peak.rss, usage.rss);
+  // V8's heap as reserved (young and old generations): the JS share of the resident set.
+  peak.heap = Math.max(peak.heap, usage.heapTotal);
   const { anon, file } = memoryStatus();
   peak.anon = Math.max(peak.anon, anon);
   peak.file = Math.max(peak.file, file);
@@ -51,6 +54,7 @@ process.once('message', async ({ job, args }) => {
         rssPeak: Math.max(peak.rss, memoryStatus().hwm),
         rssAnonPeak: peak.anon,
         rssFilePeak: peak.file,
+        heapPeak: peak.heap,
         cpuMs: (cpu.user + cpu.system) / 1000,
       },
       // Exit once the result is out: open handles (pools, timers) must not hold the process.

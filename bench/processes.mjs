@@ -65,7 +65,7 @@ export function cliNodeFlags() {
 
 /**
  * Runs `job` (see bench/job-process.mjs) with `args` in a fresh Node process; resolves with
- * `{ result, rssPeak, rssAnonPeak, rssFilePeak, cpuMs }`. `profileDir` adds `--cpu-prof` (the profile lands there, named
+ * `{ result, rssPeak, rssAnonPeak, rssFilePeak, heapPeak, cpuMs }`. `profileDir` adds `--cpu-prof` (the profile lands there, named
  * after `profileName`); `nodeFlags` go before the script (e.g. `cliNodeFlags()`). Past `timeoutMs` the process is killed and the promise rejects.
  */
 export function runJob(job, args, { timeoutMs, profileDir, profileName, nodeFlags = [] } = {}) {
@@ -96,8 +96,8 @@ export function runJob(job, args, { timeoutMs, profileDir, profileName, nodeFlag
     child.once('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
       if (answer?.ok) {
-        const { result, rssPeak, rssAnonPeak, rssFilePeak, cpuMs } = answer;
-        resolve({ result, rssPeak, rssAnonPeak, rssFilePeak, cpuMs });
+        const { result, rssPeak, rssAnonPeak, rssFilePeak, heapPeak, cpuMs } = answer;
+        resolve({ result, rssPeak, rssAnonPeak, rssFilePeak, heapPeak, cpuMs });
       } else if (answer) reject(new Error(`${job} failed: ${answer.error}`));
       else reject(new Error(`${job} exited without an answer (code ${code}, signal ${signal})`));
     });

@@ -6,14 +6,20 @@ const mb = (bytes) => `${Math.round(bytes / 1024 / 1024)} MB`;
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const pct = (x) => `${(x * 100).toFixed(1)}%`;
 
-/** " (anon X, file Y)" when the job sampled them: file pages are mapped files, e.g. SQLite's mmap. */
+/**
+ * " (anon X, of which JS heap ≤ H; file Y)" when the job sampled them. Anonymous memory is the JS
+ * heap plus native allocations (DuckDB, SQLite's page cache); file pages are mapped files (the node
+ * binary, DuckDB's library, SQLite's mmap of the state file), which the kernel can drop at will.
+ */
 function rssSplit(f) {
-  return f.rssAnonPeak ? ` (anon ${mb(f.rssAnonPeak)}, file ${mb(f.rssFilePeak ?? 0)})` : '';
+  if (!f.rssAnonPeak) return '';
+  const heap = f.heapPeak ? `, of which JS heap ≤ ${mb(f.heapPeak)}` : '';
+  return ` (anon ${mb(f.rssAnonPeak)}${heap}; file ${mb(f.rssFilePeak ?? 0)})`;
 }
 
 /** The memory figures of a job run (bench/processes.mjs `runJob`). */
-export function memory({ rssPeak, rssAnonPeak, rssFilePeak }) {
-  return { rssPeak, rssAnonPeak, rssFilePeak };
+export function memory({ rssPeak, rssAnonPeak, rssFilePeak, heapPeak }) {
+  return { rssPeak, rssAnonPeak, rssFilePeak, heapPeak };
 }
 
 export function median(values) {
