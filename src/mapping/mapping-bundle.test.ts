@@ -1,32 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import type { Row } from '../core/values.js';
 import type { BundleConfig, MappingSource } from '../core/workspace.js';
-import { type CompiledMapping, compileMapping, type MappingSpec } from './compile-mapping.js';
+import type { CompiledMapping, MappingSpec } from './compile-mapping.js';
+import { compile as compileEntries, type Entry, payload } from './mapping-test-kit.case.js';
 
-function compile(
-  entries: [string, string | MappingSource][],
-  extra: Partial<MappingSpec> = {},
-): CompiledMapping {
-  return compileMapping({
-    key: { column: 'id', field: 'userId' },
-    mappings: entries.map(([path, source], i) => ({
-      path,
-      source: typeof source === 'string' ? { kind: 'column' as const, column: source } : source,
-      line: 10 + i,
-    })),
-    nulls: 'send',
-    idFields: ['userId', 'anonymousId', 'groupId'],
-    objectFields: ['traits', 'properties', 'context', 'integrations'],
-    file: 'sluice.yaml',
-    line: 4,
-    ...extra,
-  });
-}
-
-function payload(mapping: CompiledMapping, row: Row): Record<string, unknown> {
-  const result = mapping.map(row);
-  if (!result.ok) throw new Error(`expected ok, got ${result.reason}: ${result.message}`);
-  return result.payload;
+/** Bundle problems point at the sync's line (4). */
+function compile(entries: Entry[], extra: Partial<MappingSpec> = {}): CompiledMapping {
+  return compileEntries(entries, { file: 'sluice.yaml', line: 4, ...extra });
 }
 
 const row: Row = {

@@ -1,34 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import type { Row } from '../core/values.js';
-import type { Mapping, MappingSource } from '../core/workspace.js';
-import { type CompiledMapping, compileMapping, type MappingSpec } from './compile-mapping.js';
+import type { MappingSource } from '../core/workspace.js';
+import { compile, payload } from './mapping-test-kit.case.js';
 
 /** `[path, source, extra]` triples; a bare string source is a column; lines count from 10. */
-type Entry = [string, string | MappingSource, Partial<Mapping>?];
-
-function compile(entries: Entry[], extra: Partial<MappingSpec> = {}): CompiledMapping {
-  const mappings = entries.map(([path, source, more], i) => ({
-    path,
-    source: typeof source === 'string' ? { kind: 'column' as const, column: source } : source,
-    line: 10 + i,
-    ...more,
-  }));
-  return compileMapping({
-    key: { column: 'id', field: 'userId' },
-    mappings,
-    nulls: 'send',
-    idFields: ['userId', 'anonymousId', 'groupId'],
-    objectFields: ['traits', 'properties', 'context', 'integrations'],
-    ...extra,
-  });
-}
-
-function payload(mapping: CompiledMapping, row: Row): Record<string, unknown> {
-  const result = mapping.map(row);
-  if (!result.ok) throw new Error(`expected ok, got ${result.reason}: ${result.message}`);
-  return result.payload;
-}
-
 const constant = (value: unknown): MappingSource => ({ kind: 'constant', value });
 
 describe('merge order: bundle, then whole object, then fields', () => {
