@@ -31,6 +31,20 @@ export interface TlsOptions {
   sslkey?: string;
 }
 
+/** TLS options from sluice.yaml, each falling back to the same-named url parameter. */
+export function tlsOptionsFrom(
+  settings: TlsOptions,
+  param: (key: keyof TlsOptions) => string | undefined,
+): TlsOptions {
+  const pick = (key: keyof TlsOptions) => settings[key] ?? param(key);
+  return {
+    sslmode: pick('sslmode'),
+    sslrootcert: pick('sslrootcert'),
+    sslcert: pick('sslcert'),
+    sslkey: pick('sslkey'),
+  };
+}
+
 /**
  * The attempts for `options` (libpq's default mode is `prefer`). As in libpq, `require` with a root
  * certificate behaves as `verify-ca`. Reads the PEM files now; a file that cannot be read, or an

@@ -5,7 +5,7 @@
  */
 import type { Secret, SourceTlsConfig } from '../../core/workspace.js';
 import { parseDatabaseUrl } from '../database-url.js';
-import { type TlsAttempt, tlsAttempts } from '../tls-attempts.js';
+import { type TlsAttempt, tlsAttempts, tlsOptionsFrom } from '../tls-attempts.js';
 import type { MysqlConnectionConfig } from './mysql-client.js';
 
 /** URL parameters read; yaml keys of the same name win over them. */
@@ -69,12 +69,7 @@ export async function planMysqlConnection(
   const url = parseDatabaseUrl(settings.url.reveal(), context.sourceName, 'mysql', URL_PARAMS);
   const param = (key: (typeof URL_PARAMS)[number]) => url.params.get(key);
   const tls = await tlsAttempts(
-    {
-      sslmode: settings.sslmode ?? param('sslmode'),
-      sslrootcert: settings.sslrootcert ?? param('sslrootcert'),
-      sslcert: settings.sslcert ?? param('sslcert'),
-      sslkey: settings.sslkey ?? param('sslkey'),
-    },
+    tlsOptionsFrom(settings, (key) => param(key) ?? undefined),
     { sourceName: context.sourceName, engine: 'mysql', baseDir: context.baseDir },
   );
   const host = url.host === '' ? 'localhost' : url.host;

@@ -6,7 +6,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { Secret, SourceTlsConfig } from '../../core/workspace.js';
 import { parseDatabaseUrl } from '../database-url.js';
-import { type TlsAttempt, tlsAttempts } from '../tls-attempts.js';
+import { type TlsAttempt, tlsAttempts, tlsOptionsFrom } from '../tls-attempts.js';
 import type { PgClientConfig } from './postgres-client.js';
 
 /** URL parameters read (libpq's names); yaml keys of the same name win over them. */
@@ -86,12 +86,7 @@ export async function planPostgresConnection(
   const url = parseDatabaseUrl(settings.url.reveal(), context.sourceName, 'postgres', URL_PARAMS);
   const param = (key: (typeof URL_PARAMS)[number]) => url.params.get(key);
   const tls = await tlsAttempts(
-    {
-      sslmode: settings.sslmode ?? param('sslmode'),
-      sslrootcert: settings.sslrootcert ?? param('sslrootcert'),
-      sslcert: settings.sslcert ?? param('sslcert'),
-      sslkey: settings.sslkey ?? param('sslkey'),
-    },
+    tlsOptionsFrom(settings, (key) => param(key) ?? undefined),
     { sourceName: context.sourceName, engine: 'postgres', baseDir: context.baseDir },
   );
   const host = url.host !== '' ? url.host : (param('host') ?? 'localhost');
