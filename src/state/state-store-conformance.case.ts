@@ -210,7 +210,6 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         expect((await store.getKeyStates(sync, ['u1'])).get('u1')).toEqual({
           key: 'u1',
           deliveredHash: null,
-          deliveredPayload: null,
           deliveredMessageId: null,
           generation: 3,
           pending: {
@@ -238,11 +237,13 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         expect((await store.getKeyStates(sync, ['u1'])).get('u1')).toEqual({
           key: 'u1',
           deliveredHash: change.hash,
-          deliveredPayload: outcome(change, 'succeeded').prepared,
           deliveredMessageId: change.messageId,
           generation: 1,
           pending: null,
         });
+        expect(await store.getDeliveredPayloads(sync, ['u1', 'u2'])).toEqual(
+          new Map([['u1', outcome(change, 'succeeded').prepared]]),
+        );
         // A later change is planned beside the delivered one, which stays until it is replaced.
         await store.savePlanned(sync, [planned('u1', 2)]);
         const state = (await store.getKeyStates(sync, ['u1'])).get('u1');
@@ -356,7 +357,6 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         expect(states.get('e1')).toEqual({
           key: 'e1',
           deliveredHash: 'h1',
-          deliveredPayload: '{"event":"Order Completed"}',
           deliveredMessageId: null,
           generation: 0,
           pending: null,
@@ -367,6 +367,9 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           generation: 4,
         });
         expect(await store.hasKeys(sync)).toBe(true);
+        expect((await store.getDeliveredPayloads(sync, ['e1'])).get('e1')).toBe(
+          '{"event":"Order Completed"}',
+        );
 
         const runId = await store.startRun({ sync, fullResync: false, startedAt });
         await store.savePlanned(sync, [planned('e3', 1)]);

@@ -5,8 +5,6 @@ export interface KeyState {
   key: string;
   /** Hash of the prepared message last delivered (2xx), or null if never delivered. */
   deliveredHash: string | null;
-  /** The prepared message JSON last delivered, for "which fields changed" explanations. */
-  deliveredPayload: string | null;
   deliveredMessageId: string | null;
   /** The last delivery generation handed out for this key (0 = none yet). */
   generation: number;
@@ -46,6 +44,13 @@ export interface LockHolder {
 }
 
 export type LockAttempt = { acquired: true } | { acquired: false; holder: LockHolder; expiresAt: string };
+
+/** A key remembered as delivered without being sent, with its hash and prepared JSON. */
+export interface SeenEntry {
+  key: string;
+  hash: string;
+  prepared: string;
+}
 
 /** The outcome of one sent message, recorded with its batch in one transaction. */
 export interface DeliveryResult {
@@ -88,8 +93,16 @@ export interface StateStore {
   listRuns(options: { sync?: string; limit: number }): Promise<RunSummary[]>;
   listRecords(runId: string, options: { status?: RecordStatus; limit: number }): Promise<RunRecord[]>;
 
-  /** Key states for the given keys of a sync; keys never seen are absent from the map. */
+  /**
+   * Key states for the given keys of a sync; keys never seen are absent from the map. The diff's
+   * lookup, made for every row of every run: it carries no payloads.
+   */
   getKeyStates(sync: string, keys: readonly string[]): Promise<Map<string, KeyState>>;
+  /**
+   * The prepared message JSON last delivered (or marked seen) per key, for "which fields changed"
+   * explanations; keys with none are absent.
+   */
+  getDeliveredPayloads(sync: string, keys: readonly string[]): Promise<Map<string, string>>;
   /** Marks changes as pending with their messageIds, durably, before they are sent. */
   savePlanned(sync: string, changes: readonly PlannedChange[]): Promise<void>;
   /** Records a batch's outcomes and updates key state, in one transaction. */
@@ -99,7 +112,7 @@ export interface StateStore {
   /**
    * Marks keys as delivered without sending (event syncs with backfill: false on their first run).
    */
-  markSeen(sync: string, entries: readonly { key: string; hash: string; prepared: string }[]): Promise<void>;
+  markSeen(sync: string, entries: readonly SeenEntry[]): Promise<void>;
   /** Whether any key state exists for the sync (first run detection for backfill). */
   hasKeys(sync: string): Promise<boolean>;
 

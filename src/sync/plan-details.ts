@@ -2,7 +2,6 @@ import type { ChangeReason } from '../core/run.js';
 import type { SyncConfig } from '../core/workspace.js';
 import type { EncodedMessage, ObjectDescriptor } from '../destinations/destination.js';
 import { changedFields, type MappingSpec } from '../mapping/compile-mapping.js';
-import type { KeyState } from '../state/state-store.js';
 import type { MappedRow } from './map.js';
 import type { DryRunSample } from './run-result.js';
 
@@ -29,9 +28,10 @@ export function explainSample(
   row: MappedRow,
   reason: ChangeReason,
   message: EncodedMessage,
-  state: KeyState | undefined,
+  /** The prepared JSON last delivered for the key, if any. */
+  deliveredPayload: string | undefined,
 ): DryRunSample {
-  const previous = state?.deliveredPayload ? JSON.parse(state.deliveredPayload) : undefined;
+  const previous = deliveredPayload ? JSON.parse(deliveredPayload) : undefined;
   const next = JSON.parse(row.prepared.json);
   return {
     key: row.key,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isSluiceError, SluiceError } from '../core/errors.js';
 import { emptyCounts, type RunCounts } from '../core/run.js';
+import type { Row } from '../core/values.js';
 import type { ModelConfig, SyncConfig } from '../core/workspace.js';
 import type {
   Destination,
@@ -14,7 +15,7 @@ import type { StateStore } from '../state/state-store.js';
 import { type Decision, decide } from './diff.js';
 import { extractRows, KEY_COUNT_COLUMN } from './extract.js';
 import { Loader } from './load.js';
-import { createRowMapper, type InvalidRow, type MappedRow } from './map.js';
+import { createRowMapper, type InvalidRow, keyToString, type MappedRow } from './map.js';
 import { explainSample, mappingSpecFor } from './plan-details.js';
 import { deliveryResults, type InFlight, invalidRecords } from './record.js';
 import { SyncLock } from './run-lock.js';
@@ -124,6 +125,32 @@ export async function runSync(
     options.onProgress?.(counts);
   }
 
+  /** Durable before sent: a crash from here on is finished by the next run with the same ids. */
+  async function sendPlanned(planned: readonly Planned[], plannedAt: string): Promise<void> {
+    await state.savePlanned(
+      sync.name,
+      planned.map(({ row, decision }) => ({
+        key: row.key,
+        hash: row.hash,
+        messageId: decision.messageId,
+        generation: decision.generation,
+        resetAttempts: decision.attempts === 0,
+      })),
+    );
+    options.onFaultPoint?.('planned');
+    for (const { row, decision } of planned) {
+      const message = destination.encode(row.prepared, row.key, decision.messageId, plannedAt);
+      inFlight.set(message.messageId, {
+        hash: row.hash,
+        prepared: row.prepared.json,
+        reason: decision.reason,
+        attempts: decision.attempts,
+        firstFailedAt: decision.firstFailedAt,
+      });
+      await loader!.push(message);
+    }
+  }
+
   try {
     const workspaceId = await state.workspaceId();
     const baseline =
@@ -136,6 +163,10 @@ export async function runSync(
       retryAbandoned: options.retryAbandoned ?? false,
     };
     let checkedColumns = false;
+    // The send stage of the previous source batch (save its plan, then hand it to the loader). It
+    // overlaps with reading, mapping and diffing this batch, whose keys are all different (a key
+    // is in one row per run; duplicates are invalid), so no decision depends on it.
+    let sending: Promise<void> = Promise.resolve();
 
     for await (const rows of extractRows(source, model.sql, sync.key.column, {
       batchSize: options.batchSize ?? 2000,
@@ -147,6 +178,9 @@ export async function runSync(
       }
       options.onFaultPoint?.('read');
       counts.extracted += rows.length;
+      // Asked first, so the state store (on its own thread) looks them up while this one maps.
+      const lookup = baseline ? null : state.getKeyStates(sync.name, lookupKeys(rows, sync.key.column));
+      lookup?.catch(() => {}); // observed below; this only keeps an early failure from going unhandled
       const ready: MappedRow[] = [];
       const invalid: InvalidRow[] = [];
       for (const row of rows) {
@@ -157,7 +191,7 @@ export async function runSync(
       counts.invalid += invalid.length;
       if (!dryRun && invalid.length > 0) await state.recordRecords(runId, invalidRecords(invalid));
 
-      if (baseline) {
+      if (lookup === null) {
         // backfill: false — the first run remembers what exists without sending it (SPEC §1).
         counts.unchanged += ready.length;
         if (!dryRun) {
@@ -169,11 +203,8 @@ export async function runSync(
         continue;
       }
 
-      const keyStates = await state.getKeyStates(
-        sync.name,
-        ready.map((r) => r.key),
-      );
-      const planned: { row: MappedRow; decision: Extract<Decision, { kind: 'planned' }> }[] = [];
+      const keyStates = await lookup;
+      const planned: Planned[] = [];
       for (const row of ready) {
         const decision = decide(row, keyStates.get(row.key), context);
         if (decision.kind === 'unchanged') {
@@ -191,41 +222,26 @@ export async function runSync(
 
       const plannedAt = now().toISOString();
       if (dryRun) {
-        for (const { row, decision } of planned) {
-          if (samples.length >= sampleLimit) break;
+        const sampled = planned.slice(0, Math.max(0, sampleLimit - samples.length));
+        const delivered = await state.getDeliveredPayloads(
+          sync.name,
+          sampled.map(({ row }) => row.key),
+        );
+        for (const { row, decision } of sampled) {
           const message = destination.encode(row.prepared, row.key, decision.messageId, plannedAt);
-          samples.push(explainSample(row, decision.reason, message, keyStates.get(row.key)));
+          samples.push(explainSample(row, decision.reason, message, delivered.get(row.key)));
         }
         options.onProgress?.(counts);
         continue;
       }
 
-      // Durable before sent: a crash from here on is finished by the next run with the same ids.
-      await state.savePlanned(
-        sync.name,
-        planned.map(({ row, decision }) => ({
-          key: row.key,
-          hash: row.hash,
-          messageId: decision.messageId,
-          generation: decision.generation,
-          resetAttempts: decision.attempts === 0,
-        })),
-      );
-      options.onFaultPoint?.('planned');
-      for (const { row, decision } of planned) {
-        const message = destination.encode(row.prepared, row.key, decision.messageId, plannedAt);
-        inFlight.set(message.messageId, {
-          hash: row.hash,
-          prepared: row.prepared.json,
-          reason: decision.reason,
-          attempts: decision.attempts,
-          firstFailedAt: decision.firstFailedAt,
-        });
-        await loader!.push(message);
-      }
-      options.onProgress?.(counts);
+      await sending;
       if (stop.graceful?.aborted) break;
+      sending = sendPlanned(planned, plannedAt);
+      sending.catch(() => {}); // awaited before the next batch or after the loop
+      options.onProgress?.(counts);
     }
+    await sending;
     if (stop.graceful?.aborted) throw interruptedError();
     await loader?.finish();
   } catch (caught) {
@@ -258,6 +274,30 @@ export async function runSync(
     error,
     ...(dryRun ? { samples } : {}),
   };
+}
+
+/** A row the diff decided to send, with that decision. */
+interface Planned {
+  row: MappedRow;
+  decision: Extract<Decision, { kind: 'planned' }>;
+}
+
+/**
+ * The keys of a batch as the mapper will compute them, for the state lookup. Rows without a usable
+ * key are left out here; the mapper reports them as invalid.
+ */
+function lookupKeys(rows: readonly Row[], keyColumn: string): string[] {
+  const keys: string[] = [];
+  for (const row of rows) {
+    const value = row[keyColumn];
+    if (value === null || value === undefined || value === '') continue;
+    try {
+      keys.push(keyToString(value));
+    } catch {
+      // Nested too deeply to write down: the mapper reports it as `null_key`.
+    }
+  }
+  return keys;
 }
 
 /** A model whose columns do not fit the mappings fails up front, naming the columns and lines. */

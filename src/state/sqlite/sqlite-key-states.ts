@@ -6,7 +6,6 @@ type KeyStateRow = [
   key: string,
   generation: number,
   deliveredHash: string | null,
-  deliveredPayload: string | null,
   deliveredMessageId: string | null,
   pendingHash: string | null,
   pendingMessageId: string | null,
@@ -26,6 +25,7 @@ const samePending = 'pending_message_id IS excluded.pending_message_id';
  */
 export class SqliteKeyStates {
   readonly #get: SqliteStatement;
+  readonly #payloads: SqliteStatement;
   readonly #plan: SqliteStatement;
   readonly #delivered: SqliteStatement;
   readonly #failed: SqliteStatement;
@@ -38,10 +38,17 @@ export class SqliteKeyStates {
     // written as `FROM json_each(?) JOIN key_states` the planner may scan key_states per key.
     this.#get = db
       .prepare(
-        `SELECT key, generation, delivered_hash, delivered_payload, delivered_message_id,
+        `SELECT key, generation, delivered_hash, delivered_message_id,
                 pending_hash, pending_message_id, pending_generation,
                 attempts, first_failed_at, last_error, abandoned
          FROM key_states WHERE sync = ? AND key IN (SELECT value FROM json_each(?))`,
+      )
+      .raw();
+    // Payloads are read apart from the diff's lookup: ~400 bytes a key that only dry-run samples need.
+    this.#payloads = db
+      .prepare(
+        `SELECT key, delivered_payload FROM key_states
+         WHERE sync = ? AND delivered_payload IS NOT NULL AND key IN (SELECT value FROM json_each(?))`,
       )
       .raw();
     // A re-plan of the same messageId is a retry and keeps its failure history, unless the caller
@@ -115,13 +122,12 @@ export class SqliteKeyStates {
     const states = new Map<string, KeyState>();
     if (keys.length === 0) return states;
     for (const row of this.#get.all(sync, JSON.stringify(keys)) as KeyStateRow[]) {
-      const [key, generation, deliveredHash, deliveredPayload, deliveredMessageId, pendingHash] = row;
-      const [, , , , , , pendingMessageId, pendingGeneration, attempts, firstFailedAt, lastError, abandoned] =
+      const [key, generation, deliveredHash, deliveredMessageId, pendingHash] = row;
+      const [, , , , , pendingMessageId, pendingGeneration, attempts, firstFailedAt, lastError, abandoned] =
         row;
       states.set(key, {
         key,
         deliveredHash,
-        deliveredPayload,
         deliveredMessageId,
         generation,
         pending:
@@ -139,6 +145,15 @@ export class SqliteKeyStates {
       });
     }
     return states;
+  }
+
+  payloads(sync: string, keys: readonly string[]): Map<string, string> {
+    const payloads = new Map<string, string>();
+    if (keys.length === 0) return payloads;
+    for (const [key, payload] of this.#payloads.all(sync, JSON.stringify(keys)) as [string, string][]) {
+      payloads.set(key, payload);
+    }
+    return payloads;
   }
 
   plan(sync: string, change: PlannedChange): void {

@@ -10,6 +10,7 @@ import type {
   LockHolder,
   NewRun,
   PlannedChange,
+  SeenEntry,
   StateStore,
 } from '../state-store.js';
 import { applyMigrations } from './apply-migrations.js';
@@ -119,6 +120,10 @@ export class SqliteStateStore implements StateStore {
     return this.#guard('reading key states', () => this.#keys.get(sync, keys));
   }
 
+  async getDeliveredPayloads(sync: string, keys: readonly string[]): Promise<Map<string, string>> {
+    return this.#guard('reading delivered payloads', () => this.#keys.payloads(sync, keys));
+  }
+
   async savePlanned(sync: string, changes: readonly PlannedChange[]): Promise<void> {
     if (changes.length === 0) return;
     this.#write('saving planned changes', () => {
@@ -153,10 +158,7 @@ export class SqliteStateStore implements StateStore {
     });
   }
 
-  async markSeen(
-    sync: string,
-    entries: readonly { key: string; hash: string; prepared: string }[],
-  ): Promise<void> {
+  async markSeen(sync: string, entries: readonly SeenEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const at = this.#now().toISOString();
     this.#write('marking keys as seen', () => {
