@@ -45,11 +45,10 @@ export interface LockHolder {
 
 export type LockAttempt = { acquired: true } | { acquired: false; holder: LockHolder; expiresAt: string };
 
-/** A key remembered as delivered without being sent, with its hash and prepared JSON. */
+/** A key remembered as delivered without being sent, with its hash. */
 export interface SeenEntry {
   key: string;
   hash: string;
-  prepared: string;
 }
 
 /** The outcome of one sent message, recorded with its batch in one transaction. */
@@ -59,8 +58,6 @@ export interface DeliveryResult {
   messageId: string;
   /** The message as sent. */
   payload: string;
-  /** The prepared JSON (without id/stamp) remembered for later diffs when delivered. */
-  prepared: string;
   reason: string;
   status: 'succeeded' | 'failed' | 'abandoned';
   error: string | null;
@@ -99,8 +96,8 @@ export interface StateStore {
    */
   getKeyStates(sync: string, keys: readonly string[]): Promise<Map<string, KeyState>>;
   /**
-   * The prepared message JSON last delivered (or marked seen) per key, for "which fields changed"
-   * explanations; keys with none are absent.
+   * The message last delivered per key, as sent (JSON), for "which fields changed" explanations;
+   * keys never delivered are absent.
    */
   getDeliveredPayloads(sync: string, keys: readonly string[]): Promise<Map<string, string>>;
   /** Marks changes as pending with their messageIds, durably, before they are sent. */

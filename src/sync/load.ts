@@ -1,9 +1,10 @@
 import type { Destination, EncodedMessage, MessageOutcome } from '../destinations/destination.js';
 
-/** Called once per sent batch with its messages and their outcomes, in order. */
-export type BatchSettled = (
+/** Called once per sent batch with its messages, their outcomes and what was pushed with them, in order. */
+export type BatchSettled<T> = (
   batch: readonly EncodedMessage[],
   outcomes: readonly MessageOutcome[],
+  contexts: readonly T[],
 ) => Promise<void>;
 
 /**
@@ -12,23 +13,26 @@ export type BatchSettled = (
  * waits while the pipe is full, so reading from the source slows to the destination's pace and memory
  * stays bounded. The first fatal error stops everything and is rethrown by `push`/`finish`.
  */
-export class Loader {
+export class Loader<T = void> {
   readonly #destination: Destination;
-  readonly #onSettled: BatchSettled;
+  readonly #onSettled: BatchSettled<T>;
   readonly #signal: AbortSignal | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   #batch: EncodedMessage[] = [];
+  /** What the caller pushed with each message of #batch, handed back when it settles. */
+  #contexts: T[] = [];
   /** Bytes of the messages plus the commas between them. */
   #batchBytes = 0;
   #error: unknown = null;
 
-  constructor(destination: Destination, onSettled: BatchSettled, signal?: AbortSignal) {
+  constructor(destination: Destination, onSettled: BatchSettled<T>, signal?: AbortSignal) {
     this.#destination = destination;
     this.#onSettled = onSettled;
     this.#signal = signal;
   }
 
-  async push(message: EncodedMessage): Promise<void> {
+  /** Queues a message; `context` (what the caller needs to record its outcome) comes back with it. */
+  async push(message: EncodedMessage, context: T): Promise<void> {
     this.#throwIfFailed();
     const { maxBatchBytes, maxBatchMessages } = this.#destination.limits;
     const added = message.bytes + (this.#batch.length > 0 ? 1 : 0);
@@ -40,6 +44,7 @@ export class Loader {
     }
     this.#batchBytes += message.bytes + (this.#batch.length > 0 ? 1 : 0);
     this.#batch.push(message);
+    this.#contexts.push(context);
   }
 
   /** Sends what is left and waits for every batch in flight. */
@@ -56,20 +61,22 @@ export class Loader {
 
   async #flush(): Promise<void> {
     const batch = this.#batch;
+    const contexts = this.#contexts;
     this.#batch = [];
+    this.#contexts = [];
     this.#batchBytes = 0;
     while (this.#inFlight.size >= this.#destination.concurrency) {
       await Promise.race(this.#inFlight);
       this.#throwIfFailed();
     }
-    const task = this.#send(batch).finally(() => this.#inFlight.delete(task));
+    const task = this.#send(batch, contexts).finally(() => this.#inFlight.delete(task));
     this.#inFlight.add(task);
   }
 
-  async #send(batch: EncodedMessage[]): Promise<void> {
+  async #send(batch: EncodedMessage[], contexts: T[]): Promise<void> {
     try {
       const outcomes = await this.#destination.send(batch, { signal: this.#signal });
-      await this.#onSettled(batch, outcomes);
+      await this.#onSettled(batch, outcomes, contexts);
     } catch (error) {
       this.#error ??= error;
     }

@@ -28,15 +28,34 @@ export function explainSample(
   row: MappedRow,
   reason: ChangeReason,
   message: EncodedMessage,
-  /** The prepared JSON last delivered for the key, if any. */
+  /** The message last delivered for the key, as sent, if any. */
   deliveredPayload: string | undefined,
 ): DryRunSample {
-  const previous = deliveredPayload ? JSON.parse(deliveredPayload) : undefined;
-  const next = JSON.parse(row.prepared.json);
+  const next = JSON.parse(row.prepared.json) as Record<string, unknown>;
+  const previous = deliveredPayload ? asPrepared(JSON.parse(deliveredPayload), next) : undefined;
   return {
     key: row.key,
     reason,
     changed_fields: previous === undefined ? [] : changedFields(previous, next),
     message: JSON.parse(message.json),
   };
+}
+
+/**
+ * A sent message back to what the diff compares: without what sending adds to every message (its
+ * messageId, Sluice's `context.library`, and the planning time stamped as `timestamp` when none is
+ * mapped). Keys delivered before state migration 3 kept that form already; stripping changes nothing there.
+ */
+function asPrepared(sent: unknown, next: Record<string, unknown>): unknown {
+  if (typeof sent !== 'object' || sent === null || Array.isArray(sent)) return sent;
+  const { messageId: _id, timestamp, context, ...rest } = sent as Record<string, unknown>;
+  const prepared: Record<string, unknown> = rest;
+  if ('timestamp' in next && timestamp !== undefined) prepared.timestamp = timestamp;
+  if (typeof context === 'object' && context !== null && !Array.isArray(context)) {
+    const { library: _library, ...userContext } = context as Record<string, unknown>;
+    prepared.context = userContext;
+  } else if (context !== undefined) {
+    prepared.context = context;
+  }
+  return prepared;
 }

@@ -4,10 +4,9 @@ import type { EncodedMessage, MessageOutcome } from '../destinations/destination
 import type { DeliveryResult } from '../state/state-store.js';
 import type { InvalidRow } from './map.js';
 
-/** What the loader keeps of a sent message while its batch is in flight. */
+/** What the loader keeps with a sent message until its batch settles. */
 export interface InFlight {
   hash: string;
-  prepared: string;
   reason: string;
   /** Failed attempts before this one, and the time of the first, for the retry policy. */
   attempts: number;
@@ -15,38 +14,40 @@ export interface InFlight {
 }
 
 /**
- * Pairs a settled batch with its outcomes for the state store, releasing the in-flight entries. A
- * failure past the sync's retry policy (`max_attempts` failed runs, or `max_age` since the first
- * failure) is `abandoned`: kept with its last error, not retried until its data changes or the user
- * asks with --retry-abandoned.
+ * Pairs a settled batch with its outcomes for the state store. A failure past the sync's retry
+ * policy (`max_attempts` failed runs, or `max_age` since the first failure) is `abandoned`: kept
+ * with its last error, not retried until its data changes or the user asks with --retry-abandoned.
  */
 export function deliveryResults(
   batch: readonly EncodedMessage[],
   outcomes: readonly MessageOutcome[],
-  inFlight: Map<string, InFlight>,
+  inFlight: readonly InFlight[],
   policy: RetryPolicy,
   now: Date,
 ): DeliveryResult[] {
-  if (outcomes.length !== batch.length) {
-    throw new Error(`destination returned ${outcomes.length} outcomes for a batch of ${batch.length}`);
+  if (outcomes.length !== batch.length || inFlight.length !== batch.length) {
+    throw new Error(
+      `destination returned ${outcomes.length} outcomes for a batch of ${batch.length} (${inFlight.length} planned)`,
+    );
   }
-  return batch.map((message, i) => {
+  const results: DeliveryResult[] = new Array(batch.length);
+  for (let i = 0; i < batch.length; i++) {
+    const message = batch[i]!;
     const outcome = outcomes[i]!;
-    const meta = inFlight.get(message.messageId);
-    if (meta === undefined) throw new Error(`no planned change for message ${message.messageId}`);
-    inFlight.delete(message.messageId);
-    const common = { key: message.key, hash: meta.hash, messageId: message.messageId, payload: message.json };
-    if (outcome.status === 'succeeded') {
-      return { ...common, prepared: meta.prepared, reason: meta.reason, status: 'succeeded', error: null };
-    }
-    return {
-      ...common,
-      prepared: meta.prepared,
-      reason: outcome.reason,
-      status: pastRetryPolicy(meta, policy, now) ? 'abandoned' : 'failed',
-      error: outcome.error,
+    const meta = inFlight[i]!;
+    const succeeded = outcome.status === 'succeeded';
+    // One object shape for every result: the state store's thread receives these by structured clone.
+    results[i] = {
+      key: message.key,
+      hash: meta.hash,
+      messageId: message.messageId,
+      payload: message.json,
+      reason: succeeded ? meta.reason : outcome.reason,
+      status: succeeded ? 'succeeded' : pastRetryPolicy(meta, policy, now) ? 'abandoned' : 'failed',
+      error: succeeded ? null : outcome.error,
     };
-  });
+  }
+  return results;
 }
 
 function pastRetryPolicy(meta: InFlight, policy: RetryPolicy, now: Date): boolean {

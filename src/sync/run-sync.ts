@@ -103,16 +103,20 @@ export async function runSync(
   const counts = emptyCounts();
   const samples: DryRunSample[] = [];
   const sampleLimit = options.sampleLimit ?? 10;
-  const inFlight = new Map<string, InFlight>();
   const stop = stopSignals(options, lock?.lost);
   const loader = dryRun
     ? null
-    : new Loader(destination, (batch, outcomes) => settle(batch, outcomes), stop.hard);
+    : new Loader<InFlight>(
+        destination,
+        (batch, outcomes, inFlight) => settle(batch, outcomes, inFlight),
+        stop.hard,
+      );
   let error: { code: string; message: string } | null = null;
 
   async function settle(
     batch: readonly EncodedMessage[],
     outcomes: readonly MessageOutcome[],
+    inFlight: readonly InFlight[],
   ): Promise<void> {
     options.onFaultPoint?.('sent');
     const results = deliveryResults(batch, outcomes, inFlight, sync.retry, now());
@@ -140,14 +144,12 @@ export async function runSync(
     options.onFaultPoint?.('planned');
     for (const { row, decision } of planned) {
       const message = destination.encode(row.prepared, row.key, decision.messageId, plannedAt);
-      inFlight.set(message.messageId, {
+      await loader!.push(message, {
         hash: row.hash,
-        prepared: row.prepared.json,
         reason: decision.reason,
         attempts: decision.attempts,
         firstFailedAt: decision.firstFailedAt,
       });
-      await loader!.push(message);
     }
   }
 
@@ -197,7 +199,7 @@ export async function runSync(
         if (!dryRun) {
           await state.markSeen(
             sync.name,
-            ready.map((r) => ({ key: r.key, hash: r.hash, prepared: r.prepared.json })),
+            ready.map((r) => ({ key: r.key, hash: r.hash })),
           );
         }
         continue;

@@ -87,8 +87,16 @@ CREATE TABLE locks (
 );
 `;
 
+// The delivered payload is kept once, in the run record of the delivery (the message as sent),
+// instead of a second ~400-byte copy per key: key_states points at that record. delivered_payload
+// stays for rows written before this migration and is no longer written.
+const deliveredRecord = `
+ALTER TABLE key_states ADD COLUMN delivered_record INTEGER;
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'locks', sql: locks },
+  { version: 3, name: 'delivered record', sql: deliveredRecord },
 ]);

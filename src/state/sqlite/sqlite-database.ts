@@ -6,6 +6,8 @@
 
 export interface SqliteRunResult {
   changes: number;
+  /** The rowid of the row an INSERT made (a bigint only with safe integers on, which we never enable). */
+  lastInsertRowid: number | bigint;
 }
 
 export interface SqliteStatement {

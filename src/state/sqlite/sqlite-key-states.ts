@@ -1,4 +1,4 @@
-import type { DeliveryResult, KeyState, PlannedChange } from '../state-store.js';
+import type { DeliveryResult, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
 /** Columns read by `get`, in the order the raw rows come back. */
@@ -44,11 +44,14 @@ export class SqliteKeyStates {
          FROM key_states WHERE sync = ? AND key IN (SELECT value FROM json_each(?))`,
       )
       .raw();
-    // Payloads are read apart from the diff's lookup: ~400 bytes a key that only dry-run samples need.
+    // Payloads are read apart from the diff's lookup (~400 bytes a key that only dry-run samples
+    // need): the delivery's run record, or for keys delivered before migration 3 the old copy.
     this.#payloads = db
       .prepare(
-        `SELECT key, delivered_payload FROM key_states
-         WHERE sync = ? AND delivered_payload IS NOT NULL AND key IN (SELECT value FROM json_each(?))`,
+        `SELECT k.key, coalesce(r.payload, k.delivered_payload)
+         FROM key_states k LEFT JOIN run_records r ON r.seq = k.delivered_record
+         WHERE k.sync = ? AND k.key IN (SELECT value FROM json_each(?))
+           AND coalesce(r.payload, k.delivered_payload) IS NOT NULL`,
       )
       .raw();
     // A re-plan of the same messageId is a retry and keeps its failure history, unless the caller
@@ -74,11 +77,12 @@ export class SqliteKeyStates {
     const deliveredIsPending =
       'pending_message_id IS NULL OR pending_message_id = excluded.delivered_message_id';
     this.#delivered = db.prepare(
-      `INSERT INTO key_states (sync, key, delivered_hash, delivered_payload, delivered_message_id, delivered_at)
+      `INSERT INTO key_states (sync, key, delivered_hash, delivered_record, delivered_message_id, delivered_at)
        VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (sync, key) DO UPDATE SET
          delivered_hash = excluded.delivered_hash,
-         delivered_payload = excluded.delivered_payload,
+         delivered_record = excluded.delivered_record,
+         delivered_payload = NULL,
          delivered_message_id = excluded.delivered_message_id,
          delivered_at = excluded.delivered_at,
          attempts = CASE WHEN ${deliveredIsPending} THEN 0 ELSE attempts END,
@@ -107,11 +111,12 @@ export class SqliteKeyStates {
          pending_message_id = excluded.pending_message_id`,
     );
     this.#seen = db.prepare(
-      `INSERT INTO key_states (sync, key, delivered_hash, delivered_payload, delivered_at)
-       VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO key_states (sync, key, delivered_hash, delivered_at)
+       VALUES (?, ?, ?, ?)
        ON CONFLICT (sync, key) DO UPDATE SET
          delivered_hash = excluded.delivered_hash,
-         delivered_payload = excluded.delivered_payload,
+         delivered_record = NULL,
+         delivered_payload = NULL,
          delivered_message_id = NULL,
          delivered_at = excluded.delivered_at`,
     );
@@ -167,11 +172,14 @@ export class SqliteKeyStates {
     });
   }
 
-  /** Applies one delivery outcome; `at` is the ISO time stamped on it. */
-  applyResult(sync: string, result: DeliveryResult, at: string): void {
+  /**
+   * Applies one delivery outcome; `at` is the ISO time stamped on it, `record` the run record that
+   * holds the message as sent.
+   */
+  applyResult(sync: string, result: DeliveryResult, at: string, record: number): void {
     switch (result.status) {
       case 'succeeded':
-        this.#delivered.run(sync, result.key, result.hash, result.prepared, result.messageId, at);
+        this.#delivered.run(sync, result.key, result.hash, record, result.messageId, at);
         return;
       case 'failed':
       case 'abandoned':
@@ -190,8 +198,8 @@ export class SqliteKeyStates {
     }
   }
 
-  markSeen(sync: string, entry: { key: string; hash: string; prepared: string }, at: string): void {
-    this.#seen.run(sync, entry.key, entry.hash, entry.prepared, at);
+  markSeen(sync: string, entry: SeenEntry, at: string): void {
+    this.#seen.run(sync, entry.key, entry.hash, at);
   }
 
   hasKeys(sync: string): boolean {

@@ -129,8 +129,9 @@ export class SqliteRunHistory {
     return row[0];
   }
 
-  insertRecord(runSeq: number, record: Omit<RunRecord, 'runId'>): void {
-    this.#insertRecord.run(
+  /** Stores one record; returns its sequence number. */
+  insertRecord(runSeq: number, record: Omit<RunRecord, 'runId'>): number {
+    const seq = this.#insertRecord.run(
       runSeq,
       record.key,
       record.status,
@@ -138,7 +139,8 @@ export class SqliteRunHistory {
       record.message,
       record.messageId,
       record.payload,
-    );
+    ).lastInsertRowid;
+    return Number(seq);
   }
 
   /** A run's records in insertion order; empty for an unknown run. */

@@ -52,6 +52,29 @@ describe('SqliteStateStore', () => {
     await expect(store.hasKeys('s')).rejects.toMatchObject({ code: 'state_error' });
   });
 
+  it('still explains keys delivered before the delivered payload moved into run records', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const { dirname } = await import('node:path');
+    const { applyMigrations } = await import('./apply-migrations.js');
+    const { sqliteMigrations } = await import('./migrations.js');
+    await mkdir(dirname(file), { recursive: true });
+    const old = new Database(file);
+    applyMigrations(old, sqliteMigrations.slice(0, 2), () => new Date());
+    old
+      .prepare(
+        `INSERT INTO key_states (sync, key, generation, delivered_hash, delivered_payload, delivered_message_id)
+         VALUES ('s', 'u1', 1, 'h1', '{"type":"identify","userId":"u1"}', 'm1')`,
+      )
+      .run();
+    old.close();
+    const store = await SqliteStateStore.open(file);
+    expect(await store.getDeliveredPayloads('s', ['u1', 'u2'])).toEqual(
+      new Map([['u1', '{"type":"identify","userId":"u1"}']]),
+    );
+    expect((await store.getKeyStates('s', ['u1'])).get('u1')?.deliveredHash).toBe('h1');
+    await store.close();
+  });
+
   it('makes run ids that sort by start time', async () => {
     let clock = Date.parse('2025-01-01T00:00:00Z');
     const tick = () => {

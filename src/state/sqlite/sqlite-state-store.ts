@@ -137,7 +137,7 @@ export class SqliteStateStore implements StateStore {
     this.#write('recording deliveries', () => {
       const runSeq = this.#runs.seqOf(runId);
       for (const result of results) {
-        this.#runs.insertRecord(runSeq, {
+        const record = this.#runs.insertRecord(runSeq, {
           key: result.key,
           status: result.status,
           reason: result.reason,
@@ -145,7 +145,7 @@ export class SqliteStateStore implements StateStore {
           messageId: result.messageId,
           payload: result.payload,
         });
-        this.#keys.applyResult(sync, result, at);
+        this.#keys.applyResult(sync, result, at, record);
       }
     });
   }
