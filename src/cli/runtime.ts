@@ -85,6 +85,7 @@ export class Runtime {
       destination: this.destination(sync.destination),
       state: await this.state(),
       descriptor: this.descriptor(sync),
+      version: VERSION,
     };
   }
 

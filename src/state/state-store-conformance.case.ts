@@ -19,6 +19,7 @@ function outcome(
   return {
     key: change.key,
     hash: change.hash,
+    sourceHash: `source-${change.hash}`,
     messageId: change.messageId,
     payload: JSON.stringify({ type: 'identify', userId: change.key, messageId: change.messageId }),
     reason: change.generation === 1 ? 'new' : 'changed',
@@ -209,6 +210,7 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         expect((await store.getKeyStates(sync, ['u1'])).get('u1')).toEqual({
           key: 'u1',
           deliveredHash: null,
+          deliveredSourceHash: null,
           deliveredMessageId: null,
           generation: 3,
           pending: {
@@ -236,6 +238,7 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         expect((await store.getKeyStates(sync, ['u1'])).get('u1')).toEqual({
           key: 'u1',
           deliveredHash: change.hash,
+          deliveredSourceHash: `source-${change.hash}`,
           deliveredMessageId: change.messageId,
           generation: 1,
           pending: null,
@@ -349,13 +352,14 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         expect(await store.hasKeys(sync)).toBe(false);
         await store.savePlanned(sync, [planned('e2', 4)]);
         await store.markSeen(sync, [
-          { key: 'e1', hash: 'h1' },
-          { key: 'e2', hash: 'h2' },
+          { key: 'e1', hash: 'h1', sourceHash: 's1' },
+          { key: 'e2', hash: 'h2', sourceHash: 's2' },
         ]);
         const states = await store.getKeyStates(sync, ['e1', 'e2']);
         expect(states.get('e1')).toEqual({
           key: 'e1',
           deliveredHash: 'h1',
+          deliveredSourceHash: 's1',
           deliveredMessageId: null,
           generation: 0,
           pending: null,
@@ -372,13 +376,30 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         const runId = await store.startRun({ sync, fullResync: false, startedAt });
         await store.savePlanned(sync, [planned('e3', 1)]);
         await store.recordDeliveries(sync, runId, [outcome(planned('e3', 1), 'succeeded')]);
-        await store.markSeen(sync, [{ key: 'e3', hash: 'h3' }]);
+        await store.markSeen(sync, [{ key: 'e3', hash: 'h3', sourceHash: 's3' }]);
         expect((await store.getKeyStates(sync, ['e3'])).get('e3')).toMatchObject({
           deliveredHash: 'h3',
           deliveredMessageId: null,
           generation: 1,
         });
         expect(await store.hasKeys(otherSync)).toBe(false);
+      });
+
+      it('refreshes the source fingerprint of a key only while its delivered hash is the one given', async () => {
+        const store = await openStore();
+        await store.markSeen(sync, [
+          { key: 'u1', hash: 'h1', sourceHash: 's1' },
+          { key: 'u2', hash: 'h2', sourceHash: 's2' },
+        ]);
+        await store.refreshSourceHashes(sync, [
+          { key: 'u1', hash: 'h1', sourceHash: 's1-new' },
+          { key: 'u2', hash: 'not-h2', sourceHash: 's2-new' },
+          { key: 'u3', hash: 'h3', sourceHash: 's3' },
+        ]);
+        const states = await store.getKeyStates(sync, ['u1', 'u2', 'u3']);
+        expect(states.get('u1')?.deliveredSourceHash).toBe('s1-new');
+        expect(states.get('u2')?.deliveredSourceHash).toBe('s2');
+        expect(states.has('u3')).toBe(false);
       });
 
       it('handles batches beyond bound-variable limits and keys of any shape', async () => {

@@ -5,6 +5,11 @@ export interface KeyState {
   key: string;
   /** Hash of the prepared message last delivered (2xx), or null if never delivered. */
   deliveredHash: string | null;
+  /**
+   * Fingerprint of the source row behind that delivery (null if unknown): a row that still has it
+   * is unchanged without being mapped again.
+   */
+  deliveredSourceHash: string | null;
   deliveredMessageId: string | null;
   /** The last delivery generation handed out for this key (0 = none yet). */
   generation: number;
@@ -49,12 +54,15 @@ export type LockAttempt = { acquired: true } | { acquired: false; holder: LockHo
 export interface SeenEntry {
   key: string;
   hash: string;
+  sourceHash: string;
 }
 
 /** The outcome of one sent message, recorded with its batch in one transaction. */
 export interface DeliveryResult {
   key: string;
   hash: string;
+  /** The source row's fingerprint, remembered with a successful delivery. */
+  sourceHash: string;
   messageId: string;
   /** The message as sent. */
   payload: string;
@@ -110,6 +118,12 @@ export interface StateStore {
    * Marks keys as delivered without sending (event syncs with backfill: false on their first run).
    */
   markSeen(sync: string, entries: readonly SeenEntry[]): Promise<void>;
+  /**
+   * Records new source fingerprints for keys whose rows were mapped again and found unchanged (after
+   * a mapping change or an upgrade), so later runs can skip them again. A key whose delivered hash
+   * is no longer `hash` is left alone.
+   */
+  refreshSourceHashes(sync: string, entries: readonly SeenEntry[]): Promise<void>;
   /** Whether any key state exists for the sync (first run detection for backfill). */
   hasKeys(sync: string): Promise<boolean>;
 

@@ -157,8 +157,9 @@ describe('the per-row stage (map → validate → serialise) over hostile rows',
           object,
           mapping: compileMapping(SPECS[object]),
           destination,
+          salt: object,
         });
-        const outcome = mapper(r);
+        const outcome = mapper.mapRow(r);
         if (outcome.kind === 'invalid') {
           expect(SPEC_REASONS).toContain(outcome.reason);
           return;
@@ -187,15 +188,43 @@ describe('createRowMapper', () => {
       object: 'user',
       mapping: compileMapping(SPECS.user),
       destination: segment('http://127.0.0.1:9'),
+      salt: 'user',
     });
     expect(
-      mapper({ id: deep as Row[string], anon: 'a', ts: null, text: 't', bag: null, extra: null }),
+      mapper.mapRow({ id: deep as Row[string], anon: 'a', ts: null, text: 't', bag: null, extra: null }),
     ).toMatchObject({
       kind: 'invalid',
       key: null,
       reason: 'null_key',
       message: expect.stringContaining('nested too deeply'),
     });
+  });
+});
+
+describe('RowMapper.fingerprint', () => {
+  const mapperWith = (salt: string) =>
+    createRowMapper({
+      keyColumn: 'id',
+      object: 'user',
+      mapping: compileMapping(SPECS.user),
+      destination: segment('http://127.0.0.1:9'),
+      salt,
+    });
+
+  it('is equal for equal rows and differs when a value, a type or the salt differs', () => {
+    const mapper = mapperWith('mapping v1');
+    const base = { id: 1, anon: 'a', ts: null, text: 't', bag: { x: [1, 2] }, extra: null } as Row;
+    expect(mapper.fingerprint({ ...base })).toBe(mapper.fingerprint({ ...base }));
+    expect(mapper.fingerprint({ ...base, text: 'u' })).not.toBe(mapper.fingerprint(base));
+    expect(mapper.fingerprint({ ...base, id: '1' })).not.toBe(mapper.fingerprint(base));
+    expect(mapper.fingerprint({ ...base, bag: { x: [2, 1] } })).not.toBe(mapper.fingerprint(base));
+    expect(mapperWith('mapping v2').fingerprint(base)).not.toBe(mapper.fingerprint(base));
+  });
+
+  it('gives a row too deeply nested to write down a fingerprint that matches nothing', () => {
+    let deep: unknown = 'k';
+    for (let i = 0; i < 50_000; i++) deep = [deep];
+    expect(mapperWith('s').fingerprint({ id: 1, bag: deep as Row[string] })).toBe('');
   });
 });
 

@@ -12,6 +12,8 @@ export interface MappedRow {
   prepared: Prepared;
   /** Hash of `prepared.json`: what the diff compares with the last delivered hash. */
   hash: string;
+  /** The source row's fingerprint (see RowMapper.fingerprint), remembered when delivered. */
+  sourceHash: string;
 }
 
 /** A row that will not be sent, with SPEC §3's reason code. */
@@ -26,56 +28,104 @@ export interface InvalidRow {
 
 export type MapOutcome = MappedRow | InvalidRow;
 
-export type RowMapper = (row: Row) => MapOutcome;
+/** A row with a usable, unique key. */
+export interface KeyedRow {
+  kind: 'keyed';
+  key: string;
+  row: Row;
+}
 
 /**
- * Builds the per-row stage: key checks, mapping, the destination's validation and serialisation, and
- * the change hash. One serialisation per row: the hash and the wire body reuse `prepared.json`.
+ * The per-row stage, in the order a sync uses it: `keyOf` (key checks), `fingerprint` (what the row
+ * holds), then — only for rows that may have changed — `map` (mapping, the destination's validation
+ * and serialisation, and the change hash). One serialisation per mapped row: the hash and the wire
+ * body reuse `prepared.json`.
  */
+export interface RowMapper {
+  /** The row's key, or why it has none usable (`null_key`, `duplicate_key`). */
+  keyOf(row: Row): KeyedRow | InvalidRow;
+  /**
+   * A hash of the row's values salted with everything that decides its message (the mapping, the
+   * object, Sluice's version): equal fingerprints give equal messages, so a row whose fingerprint
+   * matches its last delivery needs no mapping to be known unchanged.
+   */
+  fingerprint(row: Row): string;
+  map(keyed: KeyedRow, sourceHash: string): MapOutcome;
+  /** All three in a row, for a row that is known to need mapping. */
+  mapRow(row: Row): MapOutcome;
+}
+
 export function createRowMapper(options: {
   keyColumn: string;
   object: ObjectKind;
   mapping: CompiledMapping;
   destination: Destination;
+  /** What besides the row decides its message (see RowMapper.fingerprint), as text. */
+  salt: string;
 }): RowMapper {
   const { keyColumn, object, mapping, destination } = options;
-  return (row) => {
-    const keyValue = row[keyColumn];
-    const keyCount = row[KEY_COUNT_COLUMN];
-    delete row[KEY_COUNT_COLUMN];
-    if (keyValue === null || keyValue === undefined || keyValue === '') {
-      return invalid(null, 'null_key', `the key column "${keyColumn}" is null or empty`, null);
-    }
-    let key: string;
-    try {
-      key = keyToString(keyValue);
-    } catch (error) {
-      // JSON.stringify recurses: a key cell nested thousands of levels deep cannot be written down.
-      // No usable key is the row's problem (SPEC §3 `null_key`), not a reason to fail the run.
-      if (!(error instanceof RangeError)) throw error;
-      return invalid(
-        null,
-        'null_key',
-        `the key column "${keyColumn}" holds a value nested too deeply to serve as a key`,
-        null,
-      );
-    }
-    // The window count is a number from every engine but could be a digit string from one that
-    // widens counts to big integers; Number() reads both.
-    if (Number(keyCount ?? 1) > 1) {
-      return invalid(
-        key,
-        'duplicate_key',
-        `${keyCount} rows share the key ${JSON.stringify(key)}; none of them is sent until the key is unique`,
-        null,
-      );
-    }
-    const mapped = mapping.map(row);
-    if (!mapped.ok) return invalid(key, mapped.reason, mapped.message, null);
-    const prepared = destination.prepare(object, mapped.payload);
-    if (!prepared.ok) return invalid(key, prepared.reason, prepared.message, safeStringify(mapped.payload));
-    return { kind: 'ready', key, prepared, hash: hash('sha1', prepared.json, 'base64url') };
+  const salt = `${hash('sha1', options.salt, 'base64url')}\u0000`;
+  const mapper: RowMapper = {
+    keyOf(row) {
+      const keyValue = row[keyColumn];
+      const keyCount = row[KEY_COUNT_COLUMN];
+      delete row[KEY_COUNT_COLUMN];
+      if (keyValue === null || keyValue === undefined || keyValue === '') {
+        return invalid(null, 'null_key', `the key column "${keyColumn}" is null or empty`, null);
+      }
+      let key: string;
+      try {
+        key = keyToString(keyValue);
+      } catch (error) {
+        // JSON.stringify recurses: a key cell nested thousands of levels deep cannot be written down.
+        // No usable key is the row's problem (SPEC §3 `null_key`), not a reason to fail the run.
+        if (!(error instanceof RangeError)) throw error;
+        return invalid(
+          null,
+          'null_key',
+          `the key column "${keyColumn}" holds a value nested too deeply to serve as a key`,
+          null,
+        );
+      }
+      // The window count is a number from every engine but could be a digit string from one that
+      // widens counts to big integers; Number() reads both.
+      if (Number(keyCount ?? 1) > 1) {
+        return invalid(
+          key,
+          'duplicate_key',
+          `${keyCount} rows share the key ${JSON.stringify(key)}; none of them is sent until the key is unique`,
+          null,
+        );
+      }
+      return { kind: 'keyed', key, row };
+    },
+
+    fingerprint(row) {
+      // Values are JSON-safe by the Source contract (core/values.ts); a row nested too deeply to
+      // stringify gets a fingerprint that matches nothing, so it always goes through mapping.
+      let text: string;
+      try {
+        text = JSON.stringify(row);
+      } catch {
+        return '';
+      }
+      return hash('sha1', salt + text, 'base64url');
+    },
+
+    map({ key, row }, sourceHash) {
+      const mapped = mapping.map(row);
+      if (!mapped.ok) return invalid(key, mapped.reason, mapped.message, null);
+      const prepared = destination.prepare(object, mapped.payload);
+      if (!prepared.ok) return invalid(key, prepared.reason, prepared.message, safeStringify(mapped.payload));
+      return { kind: 'ready', key, prepared, hash: hash('sha1', prepared.json, 'base64url'), sourceHash };
+    },
+
+    mapRow(row) {
+      const keyed = mapper.keyOf(row);
+      return keyed.kind === 'invalid' ? keyed : mapper.map(keyed, mapper.fingerprint(row));
+    },
   };
+  return mapper;
 }
 
 /** Keys are compared and stored as strings: warehouse integers become "42", like ids on the wire. */

@@ -7,6 +7,7 @@ import type { InvalidRow } from './map.js';
 /** What the loader keeps with a sent message until its batch settles. */
 export interface InFlight {
   hash: string;
+  sourceHash: string;
   reason: string;
   /** Failed attempts before this one, and the time of the first, for the retry policy. */
   attempts: number;
@@ -40,6 +41,7 @@ export function deliveryResults(
     results[i] = {
       key: message.key,
       hash: meta.hash,
+      sourceHash: meta.sourceHash,
       messageId: message.messageId,
       payload: message.json,
       reason: succeeded ? meta.reason : outcome.reason,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isSluiceError, SluiceError } from '../core/errors.js';
 import { emptyCounts, type RunCounts } from '../core/run.js';
-import type { Row } from '../core/values.js';
 import type { ModelConfig, SyncConfig } from '../core/workspace.js';
 import type {
   Destination,
@@ -11,11 +10,11 @@ import type {
 } from '../destinations/destination.js';
 import { compileMapping } from '../mapping/compile-mapping.js';
 import type { Source } from '../sources/source.js';
-import type { StateStore } from '../state/state-store.js';
+import type { KeyState, SeenEntry, StateStore } from '../state/state-store.js';
 import { type Decision, decide } from './diff.js';
 import { extractRows, KEY_COUNT_COLUMN } from './extract.js';
 import { Loader } from './load.js';
-import { createRowMapper, type InvalidRow, keyToString, type MappedRow } from './map.js';
+import { createRowMapper, type InvalidRow, type KeyedRow, type MappedRow } from './map.js';
 import { explainSample, mappingSpecFor } from './plan-details.js';
 import { deliveryResults, type InFlight, invalidRecords } from './record.js';
 import { SyncLock } from './run-lock.js';
@@ -28,6 +27,11 @@ export interface SyncParts {
   state: StateStore;
   /** The destination's descriptor of the sync's object. */
   descriptor: ObjectDescriptor;
+  /**
+   * Sluice's version: part of every row's fingerprint, so a new version (whose mapping or
+   * validation may differ) maps every row again once instead of trusting fingerprints from before.
+   */
+  version: string;
 }
 
 export interface RunSyncOptions {
@@ -84,8 +88,20 @@ export async function runSync(
       `--full-resync is refused for "${sync.name}": it is an ${sync.object} sync, and events are sent once per key, ever — resending them would count them twice in Segment`,
     );
   }
-  const mapping = compileMapping(mappingSpecFor(sync, descriptor));
-  const mapRow = createRowMapper({ keyColumn: sync.key.column, object: sync.object, mapping, destination });
+  const spec = mappingSpecFor(sync, descriptor);
+  const mapping = compileMapping(spec);
+  const mapper = createRowMapper({
+    keyColumn: sync.key.column,
+    object: sync.object,
+    mapping,
+    destination,
+    salt: JSON.stringify({
+      version: parts.version,
+      destination: destination.type,
+      object: sync.object,
+      spec,
+    }),
+  });
 
   // One real run of a sync at a time; a dry run changes nothing, so it needs no lock.
   const lock = dryRun ? null : await SyncLock.acquire(state, sync.name, `sluice sync run ${sync.name}`);
@@ -146,6 +162,7 @@ export async function runSync(
       const message = destination.encode(row.prepared, row.key, decision.messageId, plannedAt);
       await loader!.push(message, {
         hash: row.hash,
+        sourceHash: row.sourceHash,
         reason: decision.reason,
         attempts: decision.attempts,
         firstFailedAt: decision.firstFailedAt,
@@ -169,6 +186,8 @@ export async function runSync(
     // overlaps with reading, mapping and diffing this batch, whose keys are all different (a key
     // is in one row per run; duplicates are invalid), so no decision depends on it.
     let sending: Promise<void> = Promise.resolve();
+    /** Writes nothing waits for (fingerprint refreshes), awaited before the run ends. */
+    const housekeeping: Promise<void>[] = [];
 
     for await (const rows of extractRows(source, model.sql, sync.key.column, {
       batchSize: options.batchSize ?? 2000,
@@ -180,42 +199,73 @@ export async function runSync(
       }
       options.onFaultPoint?.('read');
       counts.extracted += rows.length;
-      // Asked first, so the state store (on its own thread) looks them up while this one maps.
-      const lookup = baseline ? null : state.getKeyStates(sync.name, lookupKeys(rows, sync.key.column));
-      lookup?.catch(() => {}); // observed below; this only keeps an early failure from going unhandled
-      const ready: MappedRow[] = [];
+      const keyed: KeyedRow[] = [];
       const invalid: InvalidRow[] = [];
       for (const row of rows) {
-        const outcome = mapRow(row);
+        const outcome = mapper.keyOf(row);
+        if (outcome.kind === 'keyed') keyed.push(outcome);
+        else invalid.push(outcome);
+      }
+      // Asked first, so the state store (on its own thread) looks them up while this one
+      // fingerprints the rows.
+      const lookup = baseline
+        ? null
+        : state.getKeyStates(
+            sync.name,
+            keyed.map((k) => k.key),
+          );
+      lookup?.catch(() => {}); // observed below; this only keeps an early failure from going unhandled
+      const sourceHashes = keyed.map((k) => mapper.fingerprint(k.row));
+      const keyStates = lookup === null ? null : await lookup;
+
+      const ready: MappedRow[] = [];
+      for (let i = 0; i < keyed.length; i++) {
+        const sourceHash = sourceHashes[i]!;
+        if (keyStates !== null && stillDelivered(keyStates.get(keyed[i]!.key), sourceHash, fullResync)) {
+          counts.unchanged++;
+          continue;
+        }
+        const outcome = mapper.map(keyed[i]!, sourceHash);
         if (outcome.kind === 'ready') ready.push(outcome);
         else invalid.push(outcome);
       }
       counts.invalid += invalid.length;
       if (!dryRun && invalid.length > 0) await state.recordRecords(runId, invalidRecords(invalid));
 
-      if (lookup === null) {
+      if (keyStates === null) {
         // backfill: false — the first run remembers what exists without sending it (SPEC §1).
         counts.unchanged += ready.length;
         if (!dryRun) {
           await state.markSeen(
             sync.name,
-            ready.map((r) => ({ key: r.key, hash: r.hash })),
+            ready.map((r) => ({ key: r.key, hash: r.hash, sourceHash: r.sourceHash })),
           );
         }
         continue;
       }
 
-      const keyStates = await lookup;
       const planned: Planned[] = [];
+      const refreshed: SeenEntry[] = [];
       for (const row of ready) {
-        const decision = decide(row, keyStates.get(row.key), context);
+        const keyState = keyStates.get(row.key);
+        const decision = decide(row, keyState, context);
         if (decision.kind === 'unchanged') {
           counts.unchanged++;
+          // Mapped again (the mapping or Sluice changed) and the same message: remember the new
+          // fingerprint so the next run can skip the row again.
+          if (keyState?.deliveredHash === row.hash && keyState.deliveredSourceHash !== row.sourceHash) {
+            refreshed.push({ key: row.key, hash: row.hash, sourceHash: row.sourceHash });
+          }
           continue;
         }
         counts.planned++;
         counts[decision.reason]++;
         planned.push({ row, decision });
+      }
+      if (!dryRun && refreshed.length > 0) {
+        const refreshing = state.refreshSourceHashes(sync.name, refreshed);
+        refreshing.catch(() => {}); // awaited after the loop
+        housekeeping.push(refreshing);
       }
       if (planned.length === 0) {
         options.onProgress?.(counts);
@@ -244,6 +294,7 @@ export async function runSync(
       options.onProgress?.(counts);
     }
     await sending;
+    await Promise.all(housekeeping);
     if (stop.graceful?.aborted) throw interruptedError();
     await loader?.finish();
   } catch (caught) {
@@ -285,21 +336,19 @@ interface Planned {
 }
 
 /**
- * The keys of a batch as the mapper will compute them, for the state lookup. Rows without a usable
- * key are left out here; the mapper reports them as invalid.
+ * A row whose fingerprint is the one of its last delivery, with nothing pending, is unchanged: the
+ * same row through the same mapping gives the same message (RowMapper.fingerprint), so mapping it
+ * again would only confirm that. --full-resync resends everything, so it maps everything.
  */
-function lookupKeys(rows: readonly Row[], keyColumn: string): string[] {
-  const keys: string[] = [];
-  for (const row of rows) {
-    const value = row[keyColumn];
-    if (value === null || value === undefined || value === '') continue;
-    try {
-      keys.push(keyToString(value));
-    } catch {
-      // Nested too deeply to write down: the mapper reports it as `null_key`.
-    }
-  }
-  return keys;
+function stillDelivered(state: KeyState | undefined, sourceHash: string, fullResync: boolean): boolean {
+  return (
+    !fullResync &&
+    sourceHash !== '' && // a row too deep to fingerprint (RowMapper.fingerprint)
+    state !== undefined &&
+    state.pending === null &&
+    state.deliveredHash !== null &&
+    state.deliveredSourceHash === sourceHash
+  );
 }
 
 /** A model whose columns do not fit the mappings fails up front, naming the columns and lines. */

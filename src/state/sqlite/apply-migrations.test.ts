@@ -41,6 +41,7 @@ describe('applyMigrations', () => {
       { version: 1, name: 'initial', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 2, name: 'locks', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 3, name: 'delivered record', applied_at: '2025-03-01T00:00:00.000Z' },
+      { version: 4, name: 'delivered source hash', applied_at: '2025-03-01T00:00:00.000Z' },
     ]);
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual([]);
   });

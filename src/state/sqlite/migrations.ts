@@ -94,9 +94,16 @@ const deliveredRecord = `
 ALTER TABLE key_states ADD COLUMN delivered_record INTEGER;
 `;
 
+// The source row's fingerprint next to the delivered hash: a run skips mapping rows that still
+// have it, which is most of the work of a run where little changed.
+const deliveredSourceHash = `
+ALTER TABLE key_states ADD COLUMN delivered_source_hash TEXT;
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'locks', sql: locks },
   { version: 3, name: 'delivered record', sql: deliveredRecord },
+  { version: 4, name: 'delivered source hash', sql: deliveredSourceHash },
 ]);

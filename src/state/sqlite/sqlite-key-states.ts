@@ -6,6 +6,7 @@ type KeyStateRow = [
   key: string,
   generation: number,
   deliveredHash: string | null,
+  deliveredSourceHash: string | null,
   deliveredMessageId: string | null,
   pendingHash: string | null,
   pendingMessageId: string | null,
@@ -31,6 +32,7 @@ export class SqliteKeyStates {
   readonly #failed: SqliteStatement;
   readonly #seen: SqliteStatement;
   readonly #hasKeys: SqliteStatement;
+  readonly #refreshSourceHash: SqliteStatement;
 
   constructor(db: SqliteDatabase) {
     // One statement with the keys as a JSON array: no bound-variable limit to chunk around, and
@@ -38,7 +40,7 @@ export class SqliteKeyStates {
     // written as `FROM json_each(?) JOIN key_states` the planner may scan key_states per key.
     this.#get = db
       .prepare(
-        `SELECT key, generation, delivered_hash, delivered_message_id,
+        `SELECT key, generation, delivered_hash, delivered_source_hash, delivered_message_id,
                 pending_hash, pending_message_id, pending_generation,
                 attempts, first_failed_at, last_error, abandoned
          FROM key_states WHERE sync = ? AND key IN (SELECT value FROM json_each(?))`,
@@ -77,10 +79,12 @@ export class SqliteKeyStates {
     const deliveredIsPending =
       'pending_message_id IS NULL OR pending_message_id = excluded.delivered_message_id';
     this.#delivered = db.prepare(
-      `INSERT INTO key_states (sync, key, delivered_hash, delivered_record, delivered_message_id, delivered_at)
-       VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO key_states (sync, key, delivered_hash, delivered_source_hash, delivered_record,
+                               delivered_message_id, delivered_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (sync, key) DO UPDATE SET
          delivered_hash = excluded.delivered_hash,
+         delivered_source_hash = excluded.delivered_source_hash,
          delivered_record = excluded.delivered_record,
          delivered_payload = NULL,
          delivered_message_id = excluded.delivered_message_id,
@@ -111,28 +115,33 @@ export class SqliteKeyStates {
          pending_message_id = excluded.pending_message_id`,
     );
     this.#seen = db.prepare(
-      `INSERT INTO key_states (sync, key, delivered_hash, delivered_at)
-       VALUES (?, ?, ?, ?)
+      `INSERT INTO key_states (sync, key, delivered_hash, delivered_source_hash, delivered_at)
+       VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (sync, key) DO UPDATE SET
          delivered_hash = excluded.delivered_hash,
+         delivered_source_hash = excluded.delivered_source_hash,
          delivered_record = NULL,
          delivered_payload = NULL,
          delivered_message_id = NULL,
          delivered_at = excluded.delivered_at`,
     );
     this.#hasKeys = db.prepare('SELECT 1 FROM key_states WHERE sync = ? LIMIT 1').raw();
+    this.#refreshSourceHash = db.prepare(
+      'UPDATE key_states SET delivered_source_hash = ? WHERE sync = ? AND key = ? AND delivered_hash = ?',
+    );
   }
 
   get(sync: string, keys: readonly string[]): Map<string, KeyState> {
     const states = new Map<string, KeyState>();
     if (keys.length === 0) return states;
     for (const row of this.#get.all(sync, JSON.stringify(keys)) as KeyStateRow[]) {
-      const [key, generation, deliveredHash, deliveredMessageId, pendingHash] = row;
-      const [, , , , , pendingMessageId, pendingGeneration, attempts, firstFailedAt, lastError, abandoned] =
+      const [key, generation, deliveredHash, deliveredSourceHash, deliveredMessageId, pendingHash] = row;
+      const [, , , , , , pendingMessageId, pendingGeneration, attempts, firstFailedAt, lastError, abandoned] =
         row;
       states.set(key, {
         key,
         deliveredHash,
+        deliveredSourceHash,
         deliveredMessageId,
         generation,
         pending:
@@ -179,7 +188,7 @@ export class SqliteKeyStates {
   applyResult(sync: string, result: DeliveryResult, at: string, record: number): void {
     switch (result.status) {
       case 'succeeded':
-        this.#delivered.run(sync, result.key, result.hash, record, result.messageId, at);
+        this.#delivered.run(sync, result.key, result.hash, result.sourceHash, record, result.messageId, at);
         return;
       case 'failed':
       case 'abandoned':
@@ -199,7 +208,11 @@ export class SqliteKeyStates {
   }
 
   markSeen(sync: string, entry: SeenEntry, at: string): void {
-    this.#seen.run(sync, entry.key, entry.hash, at);
+    this.#seen.run(sync, entry.key, entry.hash, entry.sourceHash, at);
+  }
+
+  refreshSourceHash(sync: string, entry: SeenEntry): void {
+    this.#refreshSourceHash.run(entry.sourceHash, sync, entry.key, entry.hash);
   }
 
   hasKeys(sync: string): boolean {

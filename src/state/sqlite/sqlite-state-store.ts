@@ -166,6 +166,13 @@ export class SqliteStateStore implements StateStore {
     });
   }
 
+  async refreshSourceHashes(sync: string, entries: readonly SeenEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.#write('refreshing source fingerprints', () => {
+      for (const entry of entries) this.#keys.refreshSourceHash(sync, entry);
+    });
+  }
+
   async hasKeys(sync: string): Promise<boolean> {
     return this.#guard('reading key states', () => this.#keys.hasKeys(sync));
   }

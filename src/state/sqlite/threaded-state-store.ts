@@ -118,6 +118,9 @@ export class ThreadedStateStore implements StateStore {
   markSeen(sync: string, entries: readonly SeenEntry[]): Promise<void> {
     return this.#call('markSeen', [sync, entries]);
   }
+  refreshSourceHashes(sync: string, entries: readonly SeenEntry[]): Promise<void> {
+    return this.#call('refreshSourceHashes', [sync, entries]);
+  }
   hasKeys(sync: string): Promise<boolean> {
     return this.#call('hasKeys', [sync]);
   }
