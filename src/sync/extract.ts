@@ -10,6 +10,10 @@ export const KEY_COUNT_COLUMN = '__sluice_key_count';
  * up — only a window over the whole result can say that without holding every key in memory.
  * Window functions exist in every engine we support (PostgreSQL, MySQL 8 / MariaDB 10.2+,
  * SQLite 3.25+, DuckDB).
+ *
+ * Rows come out in key order: the state store looks up and writes key states in batches, and keys
+ * that arrive in order touch neighbouring pages of its index instead of pages all over it (the
+ * window has already sorted or partitioned by key, so the order costs the warehouse little).
  */
 export function buildExtractSql(
   modelSql: string,
@@ -18,7 +22,7 @@ export function buildExtractSql(
 ): string {
   const body = stripTrailingSemicolons(modelSql);
   const key = `${quote('m')}.${quote(keyColumn)}`;
-  return `select ${quote('m')}.*, count(*) over (partition by ${key}) as ${quote(KEY_COUNT_COLUMN)}\nfrom (\n${body}\n) ${quote('m')}`;
+  return `select ${quote('m')}.*, count(*) over (partition by ${key}) as ${quote(KEY_COUNT_COLUMN)}\nfrom (\n${body}\n) ${quote('m')}\norder by ${key}`;
 }
 
 function stripTrailingSemicolons(sql: string): string {
