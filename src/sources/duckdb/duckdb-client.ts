@@ -2,7 +2,8 @@
  * The subset of `@duckdb/node-api` that the DuckDB source uses, written out structurally (kysely's
  * `PostgresPool` habit): nothing here imports the driver, which `sources/registry.ts` loads lazily
  * and passes in. The real module satisfies these interfaces; the registry's call proves it at
- * compile time.
+ * compile time. The one exception is `DuckDBRawBindings`, the driver's own native layer, which
+ * duckdb-raw-bindings.ts looks up next to the driver (and does without when it is not there).
  */
 
 /** A DuckDB logical type (`DuckDBType`): the id, and the parts nested and parameterised types carry. */
@@ -13,6 +14,8 @@ export interface DuckDBTypeLike {
   readonly alias?: string;
   /** DECIMAL: digits after the point. */
   readonly scale?: number;
+  /** DECIMAL: total digits, which decide how DuckDB stores it (16, 32, 64 or 128 bits). */
+  readonly width?: number;
   /** LIST, ARRAY, MAP: the element (or value) type. */
   readonly valueType?: DuckDBTypeLike;
   /** MAP: the key type. */
@@ -36,6 +39,25 @@ export interface DuckDBVectorLike {
 export interface DuckDBDataChunkLike {
   readonly rowCount: number;
   getColumnVector(columnIndex: number): DuckDBVectorLike;
+  /** The C API's `duckdb_data_chunk` handle (`DuckDBDataChunk#chunk`), for `DuckDBRawBindings`. */
+  readonly chunk?: unknown;
+}
+
+/**
+ * The subset of `@duckdb/node-bindings` (the C API as the driver wraps it) that reads a chunk's
+ * vectors as bytes: one call per column per chunk instead of one per value. See duckdb-raw-bindings.ts.
+ */
+export interface DuckDBRawBindings {
+  /** `duckdb_data_chunk_get_vector`. */
+  data_chunk_get_vector(chunk: unknown, columnIndex: number): unknown;
+  /** A copy of the vector's first `byteCount` data bytes (`duckdb_vector_get_data`). */
+  vector_get_data(vector: unknown, byteCount: number): Uint8Array;
+  /** A copy of the validity mask (one bit per row, 64-bit words), or null when every row is valid. */
+  vector_get_validity(vector: unknown, byteCount: number): Uint8Array | null | undefined;
+  /** A copy of `byteCount` bytes at the pointer stored at `pointerOffset` in `arrayBuffer`. */
+  get_data_from_pointer(arrayBuffer: ArrayBufferLike, pointerOffset: number, byteCount: number): Uint8Array;
+  /** sizeof(bool) in the C API: how many bytes a BOOLEAN takes in a vector. */
+  readonly sizeof_bool: number;
 }
 
 /** A (streaming) query result. `fetchChunk` yields an empty chunk, or null, at the end. */

@@ -15,7 +15,8 @@ import type {
 } from './duckdb-client.js';
 import { DuckDBDatabase, interruptUntilSettled } from './duckdb-database.js';
 import { closedError, interruptedError, queryError, resultShapeError } from './duckdb-errors.js';
-import { RowReader } from './duckdb-values.js';
+import { loadRawBindings } from './duckdb-raw-bindings.js';
+import { RowReader } from './duckdb-row-reader.js';
 
 /** DuckDB's SQL dialect: standard double-quoted identifiers. */
 export const duckdbCapabilities: SourceCapabilities = Object.freeze({
@@ -172,7 +173,7 @@ export class DuckDBSource implements Source {
       );
     }
     try {
-      return new RowReader(names, result.columnTypes());
+      return new RowReader(names, result.columnTypes(), loadRawBindings());
     } catch (error) {
       throw resultShapeError(
         this.#name,

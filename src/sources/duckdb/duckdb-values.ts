@@ -1,7 +1,8 @@
 /**
  * DuckDB values → the shared value model (core/values.ts). A converter is chosen once per column from
- * its type, then applied to every row of every chunk: the per-value work is one call (or none, for
- * types whose JS value is already right), which is what keeps extraction near a million rows a second.
+ * its type, then applied to each value `DuckDBVector#getItem` gives: the definition of every type's
+ * value. The common scalar types are read faster from the vectors' bytes (duckdb-column-readers.ts),
+ * to the same values; the rest (nested, temporal, wide) go through these converters.
  */
 import {
   assignField,
@@ -21,8 +22,8 @@ import {
   timeWithOffset,
 } from '../../core/normalise.js';
 import { parseJsonText } from '../../core/parse-json-text.js';
-import type { Row, Value } from '../../core/values.js';
-import type { DuckDBDataChunkLike, DuckDBTypeLike } from './duckdb-client.js';
+import type { Value } from '../../core/values.js';
+import type { DuckDBTypeLike } from './duckdb-client.js';
 
 /** `DuckDBTypeId` values (the C API's `duckdb_type` enum, stable across releases). */
 export const DuckDBTypeIds = {
@@ -79,7 +80,7 @@ type Items = { items: readonly unknown[] };
 type Bytes = { bytes: Uint8Array };
 
 /** The driver's value is already normalised (booleans, small integers, strings, enum labels). */
-const identity: ValueConverter = (v) => v as Value;
+export const identity: ValueConverter = (v) => v as Value;
 const bigint: ValueConverter = (v) => bigintToValue(v as bigint);
 const text: ValueConverter = (v) => String(v);
 const bytes: ValueConverter = (v) => base64FromBytes((v as Bytes).bytes);
@@ -89,7 +90,8 @@ function nullable(convert: ValueConverter): ValueConverter {
   return convert === identity ? identity : (v) => (v === null || v === undefined ? null : convert(v));
 }
 
-function json(v: unknown): Value {
+/** DuckDB's JSON type (a VARCHAR aliased JSON) → the parsed value. */
+export function json(v: unknown): Value {
   try {
     return parseJsonText(v as string);
   } catch {
@@ -241,52 +243,4 @@ function untyped(v: unknown): Value {
 function required<T>(part: T | undefined, type: DuckDBTypeLike): T {
   if (part === undefined) throw new TypeError(`DuckDB type ${type.toString()} arrived without its parts`);
   return part;
-}
-
-/** Turns data chunks of one result into rows, with the converters chosen once from the column types. */
-export class RowReader {
-  readonly #names: readonly string[];
-  readonly #converters: readonly ValueConverter[];
-
-  /** Throws `TypeError` naming the column whose type cannot be read. */
-  constructor(names: readonly string[], types: readonly DuckDBTypeLike[]) {
-    this.#names = names;
-    this.#converters = types.map((type, i) => {
-      try {
-        return converterFor(type);
-      } catch (error) {
-        throw new TypeError(`column "${names[i]}" has type ${type.toString()}, which Sluice cannot read`, {
-          cause: error,
-        });
-      }
-    });
-  }
-
-  /** The rows of one chunk, each a fresh object with the columns in result order. */
-  read(chunk: DuckDBDataChunkLike): Row[] {
-    const count = chunk.rowCount;
-    const rows: Row[] = new Array(count);
-    for (let r = 0; r < count; r++) rows[r] = {};
-    // Column by column: each inner loop stays monomorphic (one vector class, one converter), and every
-    // row gains its fields in the same order, so all rows share one hidden class.
-    for (let c = 0; c < this.#names.length; c++) {
-      const name = this.#names[c] as string;
-      const convert = this.#converters[c] as ValueConverter;
-      const vector = chunk.getColumnVector(c);
-      if (name === '__proto__') {
-        for (let r = 0; r < count; r++) {
-          const v = vector.getItem(r);
-          assignField(rows[r] as Row, name, v === null ? null : convert(v));
-        }
-      } else if (convert === identity) {
-        for (let r = 0; r < count; r++) (rows[r] as Row)[name] = vector.getItem(r) as Value;
-      } else {
-        for (let r = 0; r < count; r++) {
-          const v = vector.getItem(r);
-          (rows[r] as Row)[name] = v === null ? null : convert(v);
-        }
-      }
-    }
-    return rows;
-  }
 }
