@@ -9,15 +9,21 @@ export type BatchSettled<T> = (
 
 /**
  * The load stage: packs encoded messages into batches within the destination's limits (bytes and
- * count, segment-contract §2) and keeps up to `destination.concurrency` batches in flight. `push`
- * waits while the pipe is full, so reading from the source slows to the destination's pace and memory
- * stays bounded. The first fatal error stops everything and is rethrown by `push`/`finish`.
+ * count, segment-contract §2) and keeps up to `destination.concurrency` requests in flight. A batch
+ * whose answer came back frees its request slot at once, while its outcomes are being recorded
+ * (`onSettled`, the state store's turn), up to as many again awaiting that. `push` waits while the
+ * pipe is full, so reading from the source slows to the destination's and the state store's pace
+ * and memory stays bounded. The first fatal error stops everything and is rethrown by
+ * `push`/`finish`.
  */
 export class Loader<T = void> {
   readonly #destination: Destination;
   readonly #onSettled: BatchSettled<T>;
   readonly #signal: AbortSignal | undefined;
+  /** Batches sent or being recorded: each until its outcomes are recorded. */
   readonly #inFlight = new Set<Promise<void>>();
+  /** Of those, the ones still waiting for the destination's answer. */
+  readonly #requests = new Set<Promise<void>>();
   #batch: EncodedMessage[] = [];
   /** What the caller pushed with each message of #batch, handed back when it settles. */
   #contexts: T[] = [];
@@ -65,18 +71,25 @@ export class Loader<T = void> {
     this.#batch = [];
     this.#contexts = [];
     this.#batchBytes = 0;
-    while (this.#inFlight.size >= this.#destination.concurrency) {
-      await Promise.race(this.#inFlight);
+    const requests = this.#destination.concurrency;
+    while (this.#requests.size >= requests || this.#inFlight.size >= 2 * requests) {
+      await Promise.race(this.#requests.size >= requests ? this.#requests : this.#inFlight);
       this.#throwIfFailed();
     }
-    const task = this.#send(batch, contexts).finally(() => this.#inFlight.delete(task));
+    const sent = this.#destination.send(batch, { signal: this.#signal });
+    const answered: Promise<void> = sent.then(
+      () => {},
+      () => {},
+    );
+    const request = answered.finally(() => this.#requests.delete(request));
+    this.#requests.add(request);
+    const task = this.#settle(sent, batch, contexts).finally(() => this.#inFlight.delete(task));
     this.#inFlight.add(task);
   }
 
-  async #send(batch: EncodedMessage[], contexts: T[]): Promise<void> {
+  async #settle(sent: Promise<MessageOutcome[]>, batch: EncodedMessage[], contexts: T[]): Promise<void> {
     try {
-      const outcomes = await this.#destination.send(batch, { signal: this.#signal });
-      await this.#onSettled(batch, outcomes, contexts);
+      await this.#onSettled(batch, await sent, contexts);
     } catch (error) {
       this.#error ??= error;
     }
