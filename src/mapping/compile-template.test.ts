@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { checkProperty, hostileValue, objectOf } from '../../test/helpers/hostile-values.js';
 import { SluiceError } from '../core/errors.js';
 import type { Row } from '../core/values.js';
 import { compileTemplate, templateEngine } from './compile-template.js';
@@ -181,3 +183,81 @@ describe('compileTemplate: the direct path for text and {{ column }} templates',
     expect(render('{{ nil }}{{ true }}{{ empty }}', {})).toBe('true');
   });
 });
+
+describe('compileTemplate: the direct path against liquidjs, property-based', () => {
+  // Column names: plain ones, Liquid's literals and special properties, and names that hit
+  // Object.prototype (a row must own a column for it to be a variable).
+  const NAMES = ['a', 'b_1', '_', 'nil', 'empty', 'size', 'first', 'constructor', 'toString', '__proto__'];
+  const output = fc
+    .tuple(
+      // Liquid's literal names and `-` trim markers make a template go through liquidjs: rarely.
+      fc.oneof(
+        { arbitrary: fc.constantFrom(...NAMES.filter((n) => n !== 'nil' && n !== 'empty')), weight: 9 },
+        { arbitrary: fc.constantFrom('nil', 'empty'), weight: 1 },
+      ),
+      fc.constantFrom('', ' ', '', ' ', '  ', '', ' ', '-'),
+      fc.constantFrom('', ' ', '', ' ', '  ', '', ' ', '-'),
+    )
+    .map(([name, before, after]) => `{{${before}${name}${after}}}`);
+  // Text: mostly plain (single braces included), sometimes made of Liquid's own syntax, so that tags
+  // and braces border each other and some templates need liquidjs.
+  const text = fc.oneof(
+    {
+      arbitrary: fc.string({ unit: fc.constantFrom('x', ' ', '\n', 'é', '🚀', '{', '}', '%', '-') }),
+      weight: 4,
+    },
+    {
+      arbitrary: fc
+        .array(fc.constantFrom('{', '}', '%', '-', ' ', '{{', '}}', '{%', '%}'), { maxLength: 4 })
+        .map((parts) => parts.join('')),
+      weight: 1,
+    },
+  );
+  const source = fc
+    .array(fc.oneof({ arbitrary: output, weight: 2 }, { arbitrary: text, weight: 1 }), { maxLength: 6 })
+    .map((parts) => parts.join(''));
+  // Every value kind a cell can hold, plus undefined (which no source yields, but the direct path
+  // must still treat like liquidjs: an undefined variable); now and then a column is missing.
+  const MISSING = Symbol('missing');
+  const cell = fc.oneof(
+    { arbitrary: hostileValue, weight: 8 },
+    { arbitrary: fc.constant(undefined), weight: 1 },
+    { arbitrary: fc.constant(MISSING), weight: 1 },
+  );
+  const rowOf = fc
+    .tuple(...NAMES.map(() => cell))
+    .map(
+      (cells) =>
+        objectOf(
+          NAMES.flatMap((name, i) => (cells[i] === MISSING ? [] : [[name, cells[i]] as const])),
+        ) as Row,
+    );
+
+  test('renders exactly what liquidjs renders, or fails where liquidjs fails', () => {
+    const engine = templateEngine();
+    checkProperty(
+      fc.property(source, rowOf, (text, data) => {
+        let parsed: ReturnType<typeof engine.parse>;
+        try {
+          parsed = engine.parse(text);
+        } catch {
+          // Not a template: compileTemplate refuses it too (a config error), nothing renders it.
+          expect(() => compileTemplate(text)).toThrow(SluiceError);
+          return;
+        }
+        const ours = attempt(() => compileTemplate(text).render(data));
+        const theirs = attempt(() => engine.renderSync(parsed, data) as string);
+        expect(ours).toEqual(theirs);
+      }),
+      2_000,
+    );
+  });
+});
+
+function attempt(render: () => string): { ok: true; value: string } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: render() };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}

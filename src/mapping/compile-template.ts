@@ -40,8 +40,10 @@ export function templateEngine(): Liquid {
 /**
  * Parses a template once. Templates that are only text and `{{ column }}` outputs (the common
  * `{{ first_name }} {{ last_name }}`) skip liquidjs at render time and concatenate directly, with
- * liquidjs' own output rules (null → "", arrays joined, others `String()`); a test renders both ways
- * to keep them equal. Everything else renders through liquidjs.
+ * liquidjs' own output rules (null → "", arrays joined, others `String()`); any row those rules do
+ * not cover (a column the row lacks, a value that will not convert) renders through liquidjs, so
+ * output and errors are liquidjs' own. A property test renders both ways to keep them equal.
+ * Everything else renders through liquidjs.
  * @throws SluiceError('config_invalid') when the template does not parse (including unknown filters).
  */
 export function compileTemplate(source: string): CompiledTemplate {
@@ -56,12 +58,8 @@ export function compileTemplate(source: string): CompiledTemplate {
   } catch (error) {
     throw new SluiceError('config_invalid', `template does not parse: ${errorText(error)}`, { cause: error });
   }
-  const plain = plainRenderer(source);
-  return {
-    source,
-    variables,
-    render: plain ?? ((row: Row) => String(engine.renderSync(parsed, row))),
-  };
+  const viaLiquid = (row: Row): string => String(engine.renderSync(parsed, row));
+  return { source, variables, render: plainRenderer(source, viaLiquid) ?? viaLiquid };
 }
 
 /** A liquidjs error's first line: "undefined variable: x, line:1, col:4" (the rest is a source excerpt). */
@@ -75,8 +73,14 @@ const OUTPUT = /\{\{ *([A-Za-z_][A-Za-z0-9_]*) *\}\}/g;
 /** Names liquidjs reads as literals, not variables. */
 const LITERALS = new Set(['nil', 'null', 'true', 'false', 'empty', 'blank']);
 
-/** A direct renderer for text + `{{ name }}` templates, or undefined when liquidjs is needed. */
-function plainRenderer(source: string): ((row: Row) => string) | undefined {
+/**
+ * A direct renderer for text + `{{ name }}` templates, or undefined when liquidjs is needed. Rows
+ * it cannot render the way liquidjs would go to `viaLiquid`: a name the row does not own or holds
+ * undefined (strictVariables fails it, except `size`, which liquidjs reads as a count), values
+ * whose `String()` throws (liquidjs then throws its own error, with line and column), and arrays
+ * nested too deeply for `liquidText`'s recursion (liquidjs may still render them).
+ */
+function plainRenderer(source: string, viaLiquid: (row: Row) => string): ((row: Row) => string) | undefined {
   const texts: string[] = [];
   const names: string[] = [];
   let last = 0;
@@ -91,10 +95,15 @@ function plainRenderer(source: string): ((row: Row) => string) | undefined {
   if (texts.some((text) => text.includes('{{') || text.includes('{%'))) return undefined;
   return (row) => {
     let out = texts[0] as string;
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i] as string;
-      if (!Object.hasOwn(row, name)) throw new Error(`undefined variable: ${name}`);
-      out += liquidText(row[name]) + (texts[i + 1] as string);
+    try {
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i] as string;
+        const value = row[name];
+        if (value === undefined || !Object.hasOwn(row, name)) return viaLiquid(row);
+        out += liquidText(value) + (texts[i + 1] as string);
+      }
+    } catch {
+      return viaLiquid(row);
     }
     return out;
   };
