@@ -42,6 +42,24 @@ describe('mapping forms', () => {
     expect(JSON.stringify(result)).toBe('{"userId":"1","traits":{"b":2,"a":1},"event":"E"}');
   });
 
+  test('the same order whether every field has a value or a skipped null leaves one out', () => {
+    // Both ways of building an object (all fields at once, or one by one when one is skipped).
+    const mapping = compile([
+      ['traits.b', 'b'],
+      ['traits["10"]', 'ten', { nulls: 'skip' }],
+      ['traits.a', 'a'],
+      ['traits["2"]', 'two'],
+    ]);
+    expect(JSON.stringify(payload(mapping, { id: 1, a: 1, b: 2, ten: 10, two: null }))).toBe(
+      '{"userId":"1","traits":{"2":null,"10":10,"b":2,"a":1}}',
+    );
+    expect(JSON.stringify(payload(mapping, { id: 1, a: 1, b: 2, ten: null, two: 2 }))).toBe(
+      '{"userId":"1","traits":{"2":2,"b":2,"a":1}}',
+    );
+    const skipAll = compile([['traits.x', 'x', { nulls: 'skip' }]]);
+    expect(payload(skipAll, { id: 1, x: null })).toEqual({ userId: '1' });
+  });
+
   test('array indices build arrays, holes become null', () => {
     const mapping = compile([
       ['traits.tags[2]', 'c'],

@@ -2,6 +2,7 @@ import type { Row } from '../core/values.js';
 import type { BundleConfig } from '../core/workspace.js';
 import { type ContainerKind, toContainer, toIdValue } from './coerce-value.js';
 import type { PlanNode } from './mapping-plan.js';
+import { recordFactory } from './record-factory.js';
 import { isRecord, putField, putIndex } from './set-path.js';
 
 /** Returned by a node that contributes nothing for this row (a skipped null, an empty object). */
@@ -72,7 +73,9 @@ function objectContainer(node: PlanNode, options: EvaluatorOptions): Evaluate {
   const own = ownValue(node, 'object');
   const bundle =
     node.bundle && options.bundle ? bundler(options.bundle, options.usedColumns, options.nulls) : undefined;
+  const fresh = bundle === undefined && own === undefined ? freshObject(keys, children) : undefined;
   return (row, inherited) => {
+    if (fresh !== undefined && !isRecord(inherited)) return fresh(row);
     let result: Record<string, unknown> | undefined = isRecord(inherited) ? { ...inherited } : undefined;
     if (bundle !== undefined) {
       const bundled = bundle(row);
@@ -96,6 +99,39 @@ function objectContainer(node: PlanNode, options: EvaluatorOptions): Evaluate {
       }
     }
     return based || wrote ? out : SKIP;
+  };
+}
+
+/**
+ * An object container with nothing beneath its children (no bundle, no whole-object mapping, nothing
+ * inherited): the common case, e.g. `traits` built from column mappings. Same result as the general
+ * path in `objectContainer`, whose `out` then starts empty: each child sees no inherited value (the
+ * keys are distinct, and never `__proto__`, so `out[key]` could only be undefined or an
+ * Object.prototype method, which every node ignores), and the fields come in the children's order.
+ * When every child gives a value, the object is built by one literal (see record-factory.ts).
+ */
+function freshObject(keys: readonly string[], children: readonly Evaluate[]): (row: Row) => unknown {
+  const make = keys.length > 0 ? recordFactory(keys) : undefined;
+  // Reused for every row: filled completely before it is read, and map() is never re-entered.
+  const values: unknown[] = keys.map(() => undefined);
+  return (row) => {
+    let complete = true;
+    for (let i = 0; i < children.length; i++) {
+      const value = (children[i] as Evaluate)(row, undefined);
+      if (value === SKIP) complete = false;
+      values[i] = value;
+    }
+    if (complete && make !== undefined) return make(values);
+    const out: Record<string, unknown> = {};
+    let wrote = false;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (value !== SKIP) {
+        putField(out, keys[i] as string, value);
+        wrote = true;
+      }
+    }
+    return wrote ? out : SKIP;
   };
 }
 
