@@ -222,6 +222,23 @@ describe('SegmentMessageCodec.encode', () => {
     expect(() => codec.encode(p, 'k', 'm', '2025-06-01T12:00:00Z')).toThrow(/plannedAt/);
   });
 
+  it('stamps each call with its own plannedAt, and checks every new one (encode remembers the last)', () => {
+    const codec = new SegmentMessageCodec('1.2.3');
+    const p = prepared('user', { userId: 'u' });
+    const stamped = (at: string) => JSON.parse(codec.encode(p, 'k', 'm', at).json).timestamp;
+    expect(stamped(PLANNED)).toBe(PLANNED);
+    expect(stamped(PLANNED)).toBe(PLANNED);
+    expect(stamped('2025-06-01T12:00:00.001Z')).toBe('2025-06-01T12:00:00.001Z');
+    expect(() => codec.encode(p, 'k', 'm', '2025-06-01T12:00:00Z')).toThrow(/plannedAt/);
+    expect(() => codec.encode(p, 'k', 'é', '2025-06-01T12:00:00Z')).toThrow(/plannedAt/);
+    expect(stamped(PLANNED)).toBe(PLANNED);
+    // A mapped timestamp needs no plannedAt, so none is checked.
+    const own = prepared('user', { userId: 'u', timestamp: '2024-01-02T03:04:05.000Z' });
+    expect(JSON.parse(codec.encode(own, 'k', 'm', 'not a time').json).timestamp).toBe(
+      '2024-01-02T03:04:05.000Z',
+    );
+  });
+
   it('prepare is deterministic: the same payload gives the same text (it is hashed for diffing)', () => {
     const payload = { userId: 'u', traits: { b: 1, a: 2 }, context: { ip: 'x' } };
     expect(prepared('user', payload).json).toBe(prepared('user', { ...payload }).json);

@@ -2,7 +2,8 @@ import type { ObjectKind } from '../../core/workspace.js';
 import type { EncodedMessage, Invalid, Prepared } from '../destination.js';
 import { isCanonicalTimestamp, normaliseTimestamp } from './normalise-timestamp.js';
 import { MAX_MESSAGE_BYTES, MAX_MESSAGE_ID_LENGTH } from './segment-limits.js';
-import { SEGMENT_CALLS, segmentObjects } from './segment-objects.js';
+import { segmentObjects } from './segment-objects.js';
+import { isPlainAscii, serialiseMessage } from './serialise-message.js';
 
 /** The `,"timestamp":"2024-01-02T03:04:05.678Z"` that `encode` adds when no timestamp was mapped. */
 const STAMP_BYTES = ',"timestamp":""'.length + 24;
@@ -15,7 +16,8 @@ const FIELD_SETS: Readonly<Record<ObjectKind, ReadonlySet<string>>> = {
 
 /**
  * Turns mapped payloads into Segment messages: `prepare` validates and serialises once, `encode`
- * splices the per-send parts into that text. Hot path: one JSON.stringify per row, no re-parse.
+ * splices the per-send parts into that text. Hot path: each object serialised once per row (by
+ * JSON.stringify, the rest by concatenation), no re-parse.
  *
  * Layout of `Prepared.json`: `{"type":…,<ids>,"event"?,"timestamp"?,"traits"|"properties",
  * "integrations"?,"context":{…}}`, `type` first and `context` always last (possibly `{}`).
@@ -30,13 +32,23 @@ export class SegmentMessageCodec {
   readonly #libraryTail: string;
   readonly #libraryTailAfterComma: string;
   readonly #libraryTailBytes: number;
+  /** The same two tails with the opening quote of a plain id. */
+  readonly #libraryTailQuoted: string;
+  readonly #libraryTailAfterCommaQuoted: string;
   /** Worst-case bytes `encode` adds to `Prepared.bytes`, for the size check in `prepare`. */
   readonly #encodeOverhead: number;
+  /** The last plannedAt `encode` found canonical. */
+  #checkedPlannedAt = '';
+  /** The closing `","timestamp":"…"}` for `#stampedAt`. */
+  #stamp = '';
+  #stampedAt = '';
 
   constructor(version: string) {
     this.#libraryTail = `"library":${JSON.stringify({ name: 'sluice', version })}},"messageId":`;
     this.#libraryTailAfterComma = `,${this.#libraryTail}`;
     this.#libraryTailBytes = Buffer.byteLength(this.#libraryTail);
+    this.#libraryTailQuoted = `${this.#libraryTail}"`;
+    this.#libraryTailAfterCommaQuoted = `${this.#libraryTailAfterComma}"`;
     // Replaces the final `}}`; +1 comma when the context is not empty, +2 quotes around the id.
     this.#encodeOverhead = this.#libraryTailBytes + 1 - 2 + MAX_MESSAGE_ID_LENGTH + 2 + 1;
   }
@@ -72,29 +84,31 @@ export class SegmentMessageCodec {
         `anonymousId must be a non-empty string, got ${describe(anonymousId)}`,
       );
     }
-    let groupId: unknown;
-    let event: unknown;
+    let groupId: string | undefined;
+    let event: string | undefined;
     if (object === 'group') {
-      groupId = payload.groupId ?? undefined;
-      if (!isNonEmptyString(groupId)) {
+      const value = payload.groupId ?? undefined;
+      if (!isNonEmptyString(value)) {
         return invalid(
           'missing_group_id',
-          groupId === undefined
+          value === undefined
             ? 'groupId is not set'
-            : `groupId must be a non-empty string, got ${describe(groupId)}`,
+            : `groupId must be a non-empty string, got ${describe(value)}`,
         );
       }
+      groupId = value;
     } else if (object === 'event') {
       // D-DISCARD `event_not_defined`, `event_not_string`.
-      event = payload.event ?? undefined;
-      if (!isNonEmptyString(event)) {
+      const value = payload.event ?? undefined;
+      if (!isNonEmptyString(value)) {
         return invalid(
           'missing_event',
-          event === undefined
+          value === undefined
             ? 'event is not set'
-            : `event must be a non-empty string, got ${describe(event)}`,
+            : `event must be a non-empty string, got ${describe(value)}`,
         );
       }
+      event = value;
     }
     let timestamp: string | undefined;
     const rawTimestamp = payload.timestamp ?? undefined;
@@ -111,8 +125,9 @@ export class SegmentMessageCodec {
     const integrations = payload.integrations ?? undefined;
     if (integrations !== undefined && !isObject(integrations))
       return notAnObject('integrations', integrations);
-    let context = payload.context ?? EMPTY;
-    if (!isObject(context)) return notAnObject('context', context);
+    const mappedContext = payload.context ?? EMPTY;
+    if (!isObject(mappedContext)) return notAnObject('context', mappedContext);
+    let context: Record<string, unknown> = mappedContext;
     if ('library' in context) {
       const { library: _ours, ...rest } = context;
       context = rest;
@@ -120,19 +135,19 @@ export class SegmentMessageCodec {
 
     let json: string;
     try {
-      // Property order fixes the wire order: type first, context last (see the class comment).
-      json = JSON.stringify({
-        type: SEGMENT_CALLS[object],
-        userId,
-        anonymousId,
+      json = serialiseMessage(
+        object,
+        // Checked above: each is undefined or a non-empty string.
+        userId as string | undefined,
+        anonymousId as string | undefined,
         groupId,
         event,
         timestamp,
-        traits: bag === 'traits' ? bagValue : undefined,
-        properties: bag === 'properties' ? bagValue : undefined,
+        bag,
+        bagValue,
         integrations,
-        context,
-      });
+        context === EMPTY ? undefined : context,
+      );
     } catch (error) {
       // JSON.stringify recurses: a JSON column nested a few thousand levels deep (10 KB of `[[[…]]]`)
       // overflows the stack. That is the row's problem, not the run's.
@@ -166,41 +181,51 @@ export class SegmentMessageCodec {
         `messageId must be 1 to ${MAX_MESSAGE_ID_LENGTH} characters, got ${messageId.length}`,
       );
     }
-    // Canonical means 24 ASCII characters, which the size check in `prepare` counted on.
-    if (!prepared.hasTimestamp && !isCanonicalTimestamp(plannedAt)) {
-      throw new RangeError(`plannedAt must be ISO-8601 UTC with milliseconds, got "${plannedAt}"`);
+    // Canonical means 24 ASCII characters, which the size check in `prepare` counted on. A batch's
+    // messages share one plannedAt: check each new value once, not once per message.
+    if (!prepared.hasTimestamp && plannedAt !== this.#checkedPlannedAt) {
+      if (!isCanonicalTimestamp(plannedAt)) {
+        throw new RangeError(`plannedAt must be ISO-8601 UTC with milliseconds, got "${plannedAt}"`);
+      }
+      this.#checkedPlannedAt = plannedAt;
     }
     const text = prepared.json;
     // The text ends with `"context":{…}}`: an empty context ends with `{}}`.
     const emptyContext = text.charCodeAt(text.length - 3) === 123; /* { */
-    // Ids are ASCII hashes in practice: quote them directly and count their bytes without a scan.
-    const plain = isPlainAscii(messageId);
-    const id = plain ? `"${messageId}"` : JSON.stringify(messageId);
-    const idBytes = plain ? messageId.length + 2 : Buffer.byteLength(id);
-    const json = `${text.slice(0, -2)}${emptyContext ? this.#libraryTail : this.#libraryTailAfterComma}${id}${
-      prepared.hasTimestamp ? '}' : `,"timestamp":"${plannedAt}"}`
-    }`;
-    const bytes =
-      prepared.bytes -
-      2 +
-      (emptyContext ? this.#libraryTailBytes : this.#libraryTailBytes + 1) +
-      idBytes +
-      (prepared.hasTimestamp ? 1 : STAMP_BYTES + 1);
+    const tailBytes = emptyContext ? this.#libraryTailBytes : this.#libraryTailBytes + 1;
+    let json: string;
+    let bytes: number;
+    if (isPlainAscii(messageId)) {
+      // Ids are ASCII hashes in practice: their quotes come with the tail and the closer, so the
+      // message is four pieces (fewer strings to allocate, and to flatten into the batch body).
+      const tail = emptyContext ? this.#libraryTailQuoted : this.#libraryTailAfterCommaQuoted;
+      const closer = prepared.hasTimestamp ? '"}' : this.#stampCloser(plannedAt);
+      json = `${text.slice(0, -2)}${tail}${messageId}${closer}`;
+      bytes = prepared.bytes - 2 + tailBytes + 1 + messageId.length + closer.length;
+    } else {
+      const tail = emptyContext ? this.#libraryTail : this.#libraryTailAfterComma;
+      const id = JSON.stringify(messageId);
+      const closer = prepared.hasTimestamp ? '}' : `,"timestamp":"${plannedAt}"}`;
+      json = `${text.slice(0, -2)}${tail}${id}${closer}`;
+      bytes = prepared.bytes - 2 + tailBytes + Buffer.byteLength(id) + closer.length;
+    }
     if (bytes > MAX_MESSAGE_BYTES) {
       // Only an id with escapes or non-ASCII can get here: prepare counted 100 plain characters.
-      throw new RangeError(`messageId ${id} makes the message ${bytes} bytes, over ${MAX_MESSAGE_BYTES}`);
+      throw new RangeError(
+        `messageId ${JSON.stringify(messageId)} makes the message ${bytes} bytes, over ${MAX_MESSAGE_BYTES}`,
+      );
     }
     return { key, messageId, json, bytes };
   }
-}
 
-/** True when every character is printable ASCII that JSON needs no escape for. */
-function isPlainAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 32 || c > 126 || c === 34 /* " */ || c === 92 /* \ */) return false;
+  /** `","timestamp":"<plannedAt>"}`, made once per plannedAt (a batch's messages share one). */
+  #stampCloser(plannedAt: string): string {
+    if (plannedAt !== this.#stampedAt) {
+      this.#stamp = `","timestamp":"${plannedAt}"}`;
+      this.#stampedAt = plannedAt;
+    }
+    return this.#stamp;
   }
-  return true;
 }
 
 function invalid(reason: string, message: string): Invalid {
