@@ -88,6 +88,37 @@ describe('mapping forms', () => {
     ).toBe(true);
   });
 
+  test('an object of constants only is one frozen object shared by every row', () => {
+    const mapping = compile([
+      ['context.source', constant('warehouse')],
+      ['context.app.name', constant('sluice')],
+      ['context.gone', constant(null), { nulls: 'skip' }],
+    ]);
+    const first = payload(mapping, { id: 1 });
+    const second = payload(mapping, { id: 2 });
+    expect(first.context).toEqual({ source: 'warehouse', app: { name: 'sluice' } });
+    expect(first.context).toBe(second.context);
+    expect(Object.isFrozen(first.context)).toBe(true);
+    expect(Object.isFrozen((first.context as { app: object }).app)).toBe(true);
+    // The root is built per row; a constant object with nothing in it is left out.
+    expect(first).not.toBe(second);
+    expect(payload(compile([['context.gone', constant(null), { nulls: 'skip' }]]), { id: 1 })).toEqual({
+      userId: '1',
+    });
+  });
+
+  test('constants under a whole object still merge into that row’s object', () => {
+    const mapping = compile([
+      ['traits', 'props'],
+      ['traits.meta.source', constant('warehouse')],
+    ]);
+    const merged = payload(mapping, { id: 1, props: { meta: { plan: 'pro' } } });
+    expect(merged.traits).toEqual({ meta: { plan: 'pro', source: 'warehouse' } });
+    expect(Object.isFrozen((merged.traits as { meta: object }).meta)).toBe(false);
+    const alone = payload(mapping, { id: 2, props: { meta: 'text' } });
+    expect(alone.traits).toEqual({ meta: { source: 'warehouse' } });
+  });
+
   test('the key goes to key.field; without a field it is not in the payload', () => {
     expect(payload(compile([]), { id: 7 })).toEqual({ userId: '7' });
     expect(

@@ -74,7 +74,7 @@ function objectContainer(node: PlanNode, options: EvaluatorOptions): Evaluate {
   const bundle =
     node.bundle && options.bundle ? bundler(options.bundle, options.usedColumns, options.nulls) : undefined;
   const fresh = bundle === undefined && own === undefined ? freshObject(keys, children) : undefined;
-  return (row, inherited) => {
+  const general: Evaluate = (row, inherited) => {
     if (fresh !== undefined && !isRecord(inherited)) return fresh(row);
     let result: Record<string, unknown> | undefined = isRecord(inherited) ? { ...inherited } : undefined;
     if (bundle !== undefined) {
@@ -100,6 +100,27 @@ function objectContainer(node: PlanNode, options: EvaluatorOptions): Evaluate {
     }
     return based || wrote ? out : SKIP;
   };
+  if (fresh === undefined || node.path.length === 0 || !isConstant(node)) return general;
+  // Only constants under it (`context.source: { constant: warehouse }`): the same object for every
+  // row, built once and frozen like the constants in it. Shared objects are part of the payload's
+  // contract (read-only), and the codec can then reuse its JSON text. The root is always built.
+  const value = fresh(CONSTANTS_ONLY);
+  const shared = value === SKIP ? SKIP : Object.freeze(value);
+  return (row, inherited) => (isRecord(inherited) ? general(row, inherited) : shared);
+}
+
+/** The row given to nodes that read none: only constants under them. */
+const CONSTANTS_ONLY: Row = Object.freeze({});
+
+/** Whether a node's value is the same for every row: object fields of constants, nothing else. */
+function isConstant(node: PlanNode): boolean {
+  if (node.bundle) return false;
+  if (node.children.length === 0) return node.source?.kind === 'constant';
+  return (
+    node.source === undefined &&
+    typeof node.children[0]?.segment === 'string' &&
+    node.children.every(isConstant)
+  );
 }
 
 /**

@@ -110,4 +110,44 @@ describe('serialiseMessage', () => {
       delete proto.toJSON;
     }
   });
+
+  test('a frozen context reused by every row gives the same text; anything that can change is re-read', () => {
+    const text = (context: Record<string, unknown>) =>
+      serialiseMessage(
+        'user',
+        'u',
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        'traits',
+        {},
+        undefined,
+        context,
+      );
+    const shared = Object.freeze({ source: 'warehouse', n: 1, ok: true, none: null });
+    expect(text(shared)).toBe(text(shared));
+    expect(text(shared)).toContain('"context":{"source":"warehouse","n":1,"ok":true,"none":null}}');
+
+    const mutable: Record<string, unknown> = { source: 'a' };
+    expect(text(mutable)).toContain('"source":"a"');
+    mutable.source = 'b';
+    expect(text(mutable)).toContain('"source":"b"');
+
+    let n = 0;
+    const getter = Object.freeze({
+      get n() {
+        n += 1;
+        return n;
+      },
+    });
+    expect(text(getter)).toContain('"n":1');
+    expect(text(getter)).toContain('"n":2');
+
+    const inner = { x: 1 };
+    const nested = Object.freeze({ inner });
+    expect(text(nested)).toContain('"inner":{"x":1}');
+    inner.x = 2;
+    expect(text(nested)).toContain('"inner":{"x":2}');
+  });
 });

@@ -47,7 +47,43 @@ export function serialiseMessage(
   json += bag === 'traits' ? ',"traits":' : ',"properties":';
   json += JSON.stringify(bagValue);
   if (integrations !== undefined) json += `,"integrations":${JSON.stringify(integrations)}`;
-  return `${json},"context":${context === undefined ? '{}' : JSON.stringify(context)}}`;
+  return `${json},"context":${context === undefined ? '{}' : contextText(context)}}`;
+}
+
+/**
+ * The last frozen context of plain values and its JSON text. A mapping whose context holds only
+ * constants (`context.source: { constant: warehouse }`) gives every row the same frozen object
+ * (mapping/node-evaluator.ts), so its text is made once per run instead of once per message. A
+ * frozen object whose own properties are all data properties holding strings, numbers, booleans or
+ * null cannot change, nor can its text (a Proxy's invariants forbid it to report other values); a
+ * toJSON sends the message down the wrapper path before this is reached.
+ */
+let lastContext: Record<string, unknown> | undefined;
+let lastContextText = '';
+
+function contextText(context: Record<string, unknown>): string {
+  if (context === lastContext) return lastContextText;
+  const text = JSON.stringify(context);
+  if (Object.isFrozen(context) && holdsOnlyScalars(context)) {
+    lastContext = context;
+    lastContextText = text;
+  }
+  return text;
+}
+
+function holdsOnlyScalars(record: Record<string, unknown>): boolean {
+  for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(record))) {
+    if (!('value' in descriptor)) return false;
+    const value: unknown = descriptor.value;
+    if (
+      value !== null &&
+      typeof value !== 'string' &&
+      typeof value !== 'number' &&
+      typeof value !== 'boolean'
+    )
+      return false;
+  }
+  return true;
 }
 
 /** `{"type":"identify"` and the like: the start of every message of that kind. */
