@@ -48,12 +48,25 @@ export interface SourceTlsConfig {
   sslkey?: string;
 }
 
+/**
+ * Resource settings of the embedded DuckDB behind the duckdb and files sources (src/sources/README.md).
+ * Absent keys keep DuckDB's defaults.
+ */
+export interface DuckDBResourceConfig {
+  /** DuckDB's `memory_limit` as a size with its unit, e.g. "512MB" or "1GiB"; default 80% of RAM. */
+  memoryLimit?: string;
+  /** Where DuckDB spills what does not fit in `memoryLimit` (an absolute folder). */
+  tempDirectory?: string;
+  /** DuckDB's worker threads; default one per core. Each thread needs memory of its own. */
+  threads?: number;
+}
+
 export type SourceConfig =
-  | { type: 'duckdb'; path: string /* absolute, or ":memory:" */ }
+  | ({ type: 'duckdb'; path: string /* absolute, or ":memory:" */ } & DuckDBResourceConfig)
   | ({ type: 'postgres'; url: Secret; statementTimeoutMs?: number } & SourceTlsConfig)
   | ({ type: 'mysql'; url: Secret; statementTimeoutMs?: number } & SourceTlsConfig)
   | { type: 'sqlite'; path: string }
-  | { type: 'files' };
+  | ({ type: 'files' } & DuckDBResourceConfig);
 
 export interface SegmentDestinationConfig {
   type: 'segment';

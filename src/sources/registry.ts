@@ -17,7 +17,8 @@ export async function createSource(config: SourceConfig, context: SourceContext)
         import('./duckdb/duckdb-source.js'),
         import('@duckdb/node-api'),
       ]);
-      return new DuckDBSource(driver, { type: 'duckdb', path: config.path }, context);
+      // The config carries the embedded DuckDB's settings too (memory_limit, temp_directory, threads).
+      return new DuckDBSource(driver, config, context);
     }
     case 'files': {
       // CSV, Parquet and JSON files read by an in-memory DuckDB; relative paths resolve against the
@@ -26,7 +27,7 @@ export async function createSource(config: SourceConfig, context: SourceContext)
         import('./duckdb/duckdb-source.js'),
         import('@duckdb/node-api'),
       ]);
-      return new DuckDBSource(driver, { type: 'files', path: ':memory:' }, context);
+      return new DuckDBSource(driver, { ...config, path: ':memory:' }, context);
     }
     case 'postgres': {
       const [{ PostgresSource }, pg, cursor] = await Promise.all([

@@ -67,3 +67,61 @@ describe('network source keys', () => {
     expect(error?.message).not.toMatch(/hidden-pw/);
   });
 });
+
+describe('DuckDB resource keys (duckdb and files)', () => {
+  it('reads memory_limit, temp_directory (against the workspace) and threads', () => {
+    const parsed = sources([
+      '  warehouse: { type: duckdb, path: w.duckdb, memory_limit: 512MB, temp_directory: tmp/spill, threads: 4 }',
+      '  files: { type: files, memory_limit: 1.5 GiB, temp_directory: /var/tmp/sluice }',
+      '  plain: { type: duckdb, path: ":memory:" }',
+    ]);
+    expect(parsed).toEqual({
+      warehouse: {
+        type: 'duckdb',
+        path: '/work/ws/w.duckdb',
+        memoryLimit: '512MB',
+        tempDirectory: '/work/ws/tmp/spill',
+        threads: 4,
+      },
+      files: { type: 'files', memoryLimit: '1.5GiB', tempDirectory: '/var/tmp/sluice' },
+      plain: { type: 'duckdb', path: ':memory:' },
+    });
+  });
+
+  it.each(['256MiB', '1GB', '2gb', '64 MB', '1TiB', '100KB'])('accepts the size %s', (size) => {
+    const parsed = sources([`  w: { type: duckdb, path: w.duckdb, memory_limit: ${size} }`]);
+    expect(parsed.w).toMatchObject({ memoryLimit: size.replace(' ', '') });
+  });
+
+  it('refuses sizes DuckDB would refuse or guess at, and threads below 1, each on its line with a fix', () => {
+    let error: ConfigError | undefined;
+    try {
+      sources([
+        '  a: { type: duckdb, path: a.duckdb, memory_limit: 512 }',
+        '  b:',
+        '    type: files',
+        '    memory_limit: 80%',
+        '  c: { type: duckdb, path: c.duckdb, memory_limit: 0GB, threads: 0 }',
+        '  d: { type: files, memory_limit: 1 G, threads: two }',
+      ]);
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    const size = /^memory_limit of source "(a|b|c|d)" must be a size such as 512MB or 2GiB$/;
+    const sizeFix = /KB, MB, GB, TB \(powers of 1000\) or KiB, MiB, GiB, TiB \(powers of 1024\)/;
+    expect(error?.problems.map(({ line, message, fix }) => ({ line, message, fix }))).toEqual([
+      { line: 2, message: expect.stringMatching(size), fix: expect.stringMatching(sizeFix) },
+      { line: 5, message: expect.stringMatching(size), fix: expect.stringMatching(sizeFix) },
+      { line: 6, message: expect.stringMatching(size), fix: expect.stringMatching(sizeFix) },
+      { line: 6, message: 'threads of source "c" must be at least 1', fix: 'use 1 or more' },
+      { line: 7, message: expect.stringMatching(size), fix: expect.stringMatching(sizeFix) },
+      { line: 7, message: 'threads of source "d" must be a number, not text', fix: expect.any(String) },
+    ]);
+  });
+
+  it('keeps the resource keys off the other source types', () => {
+    expect(() => sources(['  l: { type: sqlite, path: l.db, memory_limit: 1GB }'])).toThrow(
+      /unknown key "memory_limit" in source "l"/,
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import type { SourceConfig } from '../core/workspace.js';
+import type { DuckDBResourceConfig, SourceConfig } from '../core/workspace.js';
 import { suggest } from './did-you-mean.js';
 import { durationMs, secretUrl, text } from './field-schemas.js';
 import { isMapping, own, type Problems, parseEntry, where } from './problems.js';
@@ -17,9 +17,39 @@ const TLS_KEYS = {
   sslkey: text.optional(),
 } as const;
 
+/**
+ * A DuckDB size: a number and one of the units DuckDB's `memory_limit` understands, 1000-based (KB…TB)
+ * or 1024-based (KiB…TiB) — https://duckdb.org/docs/stable/configuration/overview. A bare number is
+ * refused: DuckDB itself refuses it, and bytes or megabytes would be a guess.
+ */
+const DUCKDB_SIZE = /^(\d+(?:\.\d+)?) ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+
+const duckdbSize = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const match = typeof value === 'string' ? DUCKDB_SIZE.exec(value.trim()) : null;
+  if (match === null || Number(match[1]) <= 0) {
+    ctx.issues.push({
+      code: 'custom',
+      input: value,
+      message: 'must be a size such as 512MB or 2GiB',
+      params: {
+        fix: 'write a number above 0 followed by KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)',
+      },
+    });
+    return z.NEVER;
+  }
+  return `${match[1]}${match[2]}`;
+});
+
+/** The embedded DuckDB's resource keys, shared by the duckdb and files types (src/sources/README.md). */
+const DUCKDB_KEYS = {
+  memory_limit: duckdbSize.optional(),
+  temp_directory: text.optional(),
+  threads: z.number().int().min(1).optional(),
+} as const;
+
 /** The keys each source type accepts (SPEC §1), each validated by its own schema. */
 const SOURCE_SHAPES = {
-  duckdb: { type: text, path: text },
+  duckdb: { type: text, path: text, ...DUCKDB_KEYS },
   postgres: {
     type: text,
     url: secretUrl(['postgres:', 'postgresql:'], 'postgres://USER:PASSWORD@HOST:5432/DB'),
@@ -33,7 +63,7 @@ const SOURCE_SHAPES = {
     statement_timeout: durationMs.optional(),
   },
   sqlite: { type: text, path: text },
-  files: { type: text },
+  files: { type: text, ...DUCKDB_KEYS },
 } as const;
 
 /** Source types sluice.yaml accepts. */
@@ -61,11 +91,15 @@ export function parseSource(p: Problems, at: Path, raw: unknown, dir: string): S
   const before = p.size;
   const kind = type as keyof typeof SOURCE_SHAPES;
   switch (kind) {
-    case 'duckdb':
-    case 'sqlite': {
-      const v = parseEntry(p, at, SOURCE_SHAPES[kind], raw);
+    case 'duckdb': {
+      const v = parseEntry(p, at, SOURCE_SHAPES.duckdb, raw);
       if (p.size > before || v?.path === undefined) return undefined;
-      return { type: kind, path: localPath(dir, v.path) };
+      return { type: 'duckdb', path: localPath(dir, v.path), ...duckdbResources(v, dir) };
+    }
+    case 'sqlite': {
+      const v = parseEntry(p, at, SOURCE_SHAPES.sqlite, raw);
+      if (p.size > before || v?.path === undefined) return undefined;
+      return { type: 'sqlite', path: localPath(dir, v.path) };
     }
     case 'postgres':
     case 'mysql': {
@@ -81,10 +115,24 @@ export function parseSource(p: Problems, at: Path, raw: unknown, dir: string): S
         ...(v.statement_timeout === undefined ? {} : { statementTimeoutMs: v.statement_timeout }),
       };
     }
-    case 'files':
-      parseEntry(p, at, SOURCE_SHAPES.files, raw);
-      return p.size > before ? undefined : { type: 'files' };
+    case 'files': {
+      const v = parseEntry(p, at, SOURCE_SHAPES.files, raw);
+      if (p.size > before || v === undefined) return undefined;
+      return { type: 'files', ...duckdbResources(v, dir) };
+    }
   }
+}
+
+/** The resource keys that were given, with temp_directory made absolute against the workspace. */
+function duckdbResources(
+  v: { memory_limit?: string; temp_directory?: string; threads?: number },
+  dir: string,
+): DuckDBResourceConfig {
+  return {
+    ...(v.memory_limit === undefined ? {} : { memoryLimit: v.memory_limit }),
+    ...(v.temp_directory === undefined ? {} : { tempDirectory: path.resolve(dir, v.temp_directory) }),
+    ...(v.threads === undefined ? {} : { threads: v.threads }),
+  };
 }
 
 /** A database file path relative to the workspace, made absolute; ":memory:" stays as it is. */

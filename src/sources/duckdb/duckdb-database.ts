@@ -3,10 +3,10 @@
  * query, and knowing which driver call runs on each connection, so that closing never pulls a
  * connection out from under a running query (that would leave the query's promise pending for ever).
  */
-import { stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { SluiceError } from '../../core/errors.js';
 import type { DuckDBConnectionLike, DuckDBDriver, DuckDBInstanceLike } from './duckdb-client.js';
-import { closedError, missingFileError, openError } from './duckdb-errors.js';
+import { closedError, missingFileError, openError, tempDirectoryError } from './duckdb-errors.js';
 
 export interface DuckDBDatabaseOptions {
   /** The source's name, for error messages. */
@@ -15,6 +15,12 @@ export interface DuckDBDatabaseOptions {
   path: string;
   /** DuckDB configuration settings, e.g. `{ file_search_path: '/ws', memory_limit: '1GB' }`. */
   settings: Record<string, string>;
+  /**
+   * Where DuckDB spills (set as its `temp_directory`). One the user named is created if missing,
+   * when the database opens, so a bad path fails then and not mid-query at the first spill. One
+   * Sluice chose (`ours`) is left for DuckDB to create when it first spills, and removed on close.
+   */
+  tempDirectory?: { path: string; ours: boolean };
 }
 
 export class DuckDBDatabase {
@@ -94,6 +100,10 @@ export class DuckDBDatabase {
         // It never opened, and the error went to whoever asked for it.
       }
     }
+    // DuckDB deletes its spill files and a folder it created when it closes; this catches the rest
+    // (a folder it created but could not empty). Never a folder the user named.
+    const spill = this.#options.tempDirectory;
+    if (spill?.ours) await rm(spill.path, { recursive: true, force: true }).catch(() => undefined);
   }
 
   async #drain(connection: DuckDBConnectionLike): Promise<void> {
@@ -112,10 +122,17 @@ export class DuckDBDatabase {
   }
 
   async #open(): Promise<DuckDBInstanceLike> {
-    const { sourceName, path, settings } = this.#options;
+    const { sourceName, path, settings, tempDirectory } = this.#options;
     if (path !== ':memory:') await assertDatabaseFile(sourceName, path);
+    if (tempDirectory !== undefined && !tempDirectory.ours) {
+      await mkdir(tempDirectory.path, { recursive: true }).catch((error: unknown) => {
+        throw tempDirectoryError(sourceName, tempDirectory.path, error);
+      });
+    }
+    const config =
+      tempDirectory === undefined ? settings : { ...settings, temp_directory: tempDirectory.path };
     try {
-      return await this.#driver.DuckDBInstance.create(path, settings);
+      return await this.#driver.DuckDBInstance.create(path, config);
     } catch (error) {
       throw openError(sourceName, path, error);
     }

@@ -18,14 +18,21 @@ function queryAdvice(message: string): string {
   if (message.startsWith('IO Error') || message.startsWith('HTTP Error')) {
     return "check the file paths in the model's SQL: relative paths resolve against the workspace folder";
   }
-  if (message.startsWith('Out of Memory Error'))
-    return 'raise the memory limit or make the model read less at once';
+  if (message.startsWith('Out of Memory Error')) {
+    // DuckDB's own advice under the message names SET commands; in Sluice they are sluice.yaml keys.
+    return (
+      'raise memory_limit or lower threads for this source in sluice.yaml (each DuckDB thread needs ' +
+      'memory of its own), or make the model read less at once'
+    );
+  }
   return "check the model's SQL";
 }
 
 /** A query that failed to run, or failed part way. */
 export function queryError(sourceName: string, error: unknown): SluiceError {
-  const message = messageOf(error);
+  // DuckDB follows an out-of-memory message with "Possible solutions: SET threads=X …": statements a
+  // model cannot run. The advice below names the sluice.yaml keys instead.
+  const message = messageOf(error).split('\n\nPossible solutions')[0] as string;
   return new SluiceError(
     'source_error',
     `source "${sourceName}" (duckdb) could not run the query: ${message} — ${queryAdvice(message)}`,
@@ -46,6 +53,17 @@ export function openError(sourceName: string, path: string, error: unknown): Slu
   return new SluiceError(
     'source_error',
     `source "${sourceName}" (duckdb) could not open ${path}: ${message} — ${advice}`,
+    { cause: error, details: { source: sourceName, path } },
+  );
+}
+
+/** A temp_directory that could not be created: DuckDB would only find out when it first spills. */
+export function tempDirectoryError(sourceName: string, path: string, error: unknown): SluiceError {
+  return new SluiceError(
+    'source_error',
+    `source "${sourceName}" (duckdb) could not create its temp_directory ${path}: ${messageOf(error)} — ` +
+      'check temp_directory for this source in sluice.yaml: DuckDB writes what does not fit in ' +
+      'memory_limit there, so it must be a folder this process may write to',
     { cause: error, details: { source: sourceName, path } },
   );
 }

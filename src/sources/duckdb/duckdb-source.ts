@@ -3,7 +3,9 @@
  * which reads CSV/Parquet/JSON through DuckDB. Rows come from DuckDB's streaming results, one data
  * chunk (2,048 rows) at a time, so memory stays bounded by the batch size whatever the model returns.
  */
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { findDuplicateName } from '../../core/normalise.js';
 import type { Row } from '../../core/values.js';
 import type { Source, SourceCapabilities, SourceContext, StreamOptions } from '../source.js';
@@ -30,6 +32,10 @@ export interface DuckDBSourceOptions {
   path: string;
   /** DuckDB's `memory_limit`, e.g. "2GB"; DuckDB's default (80% of RAM) when absent. */
   memoryLimit?: string;
+  /** Where DuckDB spills (absolute, or relative to the workspace folder); see `spillDirectory`. */
+  tempDirectory?: string;
+  /** DuckDB's worker threads; DuckDB's default (one per core) when absent. */
+  threads?: number;
 }
 
 /**
@@ -49,10 +55,13 @@ export class DuckDBSource implements Source {
     this.#name = context.name;
     const settings: Record<string, string> = { file_search_path: context.workspaceDir };
     if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
+    if (options.threads !== undefined) settings.threads = String(options.threads);
+    const tempDirectory = spillDirectory(options, context);
     this.#database = new DuckDBDatabase(driver, {
       sourceName: context.name,
       path: options.path === ':memory:' ? ':memory:' : resolve(context.workspaceDir, options.path),
       settings,
+      ...(tempDirectory === undefined ? {} : { tempDirectory }),
     });
   }
 
@@ -182,6 +191,26 @@ export class DuckDBSource implements Source {
       );
     }
   }
+}
+
+/**
+ * Where DuckDB writes what does not fit in its memory limit (a sort or window over a large model).
+ * A folder the user named wins. A database file spills beside itself (DuckDB's own default,
+ * `<path>.tmp`: on the warehouse's disk, created at the first spill and removed on close). An
+ * in-memory database would spill into `.tmp` under whatever folder Sluice was started from, so it
+ * gets a private folder under the OS temp folder instead, removed on close.
+ */
+function spillDirectory(
+  options: DuckDBSourceOptions,
+  context: SourceContext,
+): { path: string; ours: boolean } | undefined {
+  if (options.tempDirectory !== undefined) {
+    return { path: resolve(context.workspaceDir, options.tempDirectory), ours: false };
+  }
+  if (options.path !== ':memory:') return undefined;
+  const name = context.name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40);
+  const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  return { path: join(tmpdir(), `sluice-duckdb-${name}-${unique}`), ours: true };
 }
 
 /**
