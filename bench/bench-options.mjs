@@ -24,7 +24,11 @@ options:
   --large-rows N        users for the large no-change scenario (default 10000000)
   --repeat N            raw + initial pairs to run; figures are medians (default 1)
   --flush-at N          analytics-node flushAt (default 1000)
-  --duckdb-memory-limit DuckDB memory_limit for the large scenario (default 1GB)
+  --duckdb-memory-limit SIZE
+                        the DuckDB source's memory_limit in sluice.yaml for initial, read,
+                        incremental and events (default 256MB; "none": DuckDB's default, 80% of RAM)
+  --large-memory-limit SIZE
+                        the same for the large scenario and its bare diff (default 1GB; "none")
   --timeout S           kill a job after S seconds (default 1200; the large seed gets 4×)
   --profile             write a CPU profile of every sync job and summarise it
   --work-dir DIR        keep fixtures in DIR and reuse a seeded large state found there
@@ -37,6 +41,14 @@ function count(value, name) {
   if (!Number.isInteger(n) || n < 1)
     throw new Error(`--${name} must be a positive whole number, got ${value}`);
   return n;
+}
+
+/** A DuckDB size for sluice.yaml's memory_limit, or undefined for "none" (DuckDB's default). */
+function memoryLimit(value, name) {
+  if (value === 'none') return undefined;
+  if (!/^\d+(\.\d+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value))
+    throw new Error(`--${name} must be a size such as 256MB or 1GiB, or none; got ${value}`);
+  return value;
 }
 
 /** Parses the arguments; throws with the usage text on a mistake. */
@@ -54,6 +66,7 @@ export function parseBenchOptions(argv) {
         repeat: { type: 'string' },
         'flush-at': { type: 'string' },
         'duckdb-memory-limit': { type: 'string' },
+        'large-memory-limit': { type: 'string' },
         timeout: { type: 'string' },
         profile: { type: 'boolean' },
         'work-dir': { type: 'string' },
@@ -78,7 +91,8 @@ export function parseBenchOptions(argv) {
     largeRows: values['large-rows'] ? count(values['large-rows'], 'large-rows') : 10_000_000,
     repeat: values.repeat ? count(values.repeat, 'repeat') : 1,
     flushAt: values['flush-at'] ? count(values['flush-at'], 'flush-at') : 1000,
-    duckdbMemoryLimit: values['duckdb-memory-limit'] ?? '1GB',
+    duckdbMemoryLimit: memoryLimit(values['duckdb-memory-limit'] ?? '256MB', 'duckdb-memory-limit'),
+    largeMemoryLimit: memoryLimit(values['large-memory-limit'] ?? '1GB', 'large-memory-limit'),
     timeoutMs: (values.timeout ? count(values.timeout, 'timeout') : 1200) * 1000,
     profile: values.profile ?? false,
     workDir: values['work-dir'],

@@ -69,14 +69,18 @@ from range(1, ${rows + 1}) t(i)`;
 /**
  * Writes a workspace folder whose sources point at `warehouse` (an absolute DuckDB path), with its
  * own state file, so several workspaces can share one warehouse. `freshState` removes the state first.
+ * `memoryLimit` becomes the source's `memory_limit` (absent: DuckDB's default, 80% of RAM).
  */
-export async function writeWorkspace(dir, { warehouse, receiverUrl, concurrency = 4, freshState = false }) {
+export async function writeWorkspace(
+  dir,
+  { warehouse, receiverUrl, memoryLimit, concurrency = 4, freshState = false },
+) {
   // A reused --work-dir keeps state between bench runs; an initial run must start without any.
   if (freshState) await rm(join(dir, '.sluice'), { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const yaml = `state: sqlite:.sluice/state.db
 sources:
-  warehouse: { type: duckdb, path: ${JSON.stringify(warehouse)} }
+  warehouse: { type: duckdb, path: ${JSON.stringify(warehouse)}${memoryLimit ? `, memory_limit: ${memoryLimit}` : ''} }
 destinations:
   segment: { type: segment, write_key: bench-key, endpoint: "${receiverUrl}", concurrency: ${concurrency} }
 models:

@@ -51,6 +51,7 @@ const ctx = new BenchContext(options, receiver, workDir, profileDir);
 process.stdout.write(
   `sluice bench ${new Date().toISOString()}  commit ${commitOfTree()}  node ${process.version}  ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}  ${format.mb(totalmem())}\n` +
     `scenarios: ${options.scenarios.join(' ')}  rows ${format.int(options.rows)}  events ${format.int(options.events)}  large ${format.int(options.largeRows)}  repeat ${options.repeat}\n` +
+    `DuckDB memory_limit ${options.duckdbMemoryLimit ?? 'default'} (large ${options.largeMemoryLimit ?? 'default'})\n` +
     `syncs run with: node ${cliNodeFlags().join(' ')} (bin/sluice.js)\n` +
     `receiver ${receiver.url} (own process)  work ${workDir}${profileDir ? `  profiles ${profileDir}` : ''}\n`,
 );

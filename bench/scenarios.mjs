@@ -12,6 +12,9 @@ const USERS_SYNC = 'users-to-segment';
 const ORDERS_SYNC = 'orders-to-segment';
 const succeeded = (result) => result.counts.succeeded;
 
+/** The DuckDB memory_limit of the 1M-row scenarios, as a note for their lines. */
+const limitNote = (ctx) => `memory_limit ${ctx.options.duckdbMemoryLimit ?? 'DuckDB default (80% of RAM)'}`;
+
 /** Rows whose id is 7 mod 100, among ids 1…rows: what CHANGE_ONE_PERCENT_SQL touches. */
 const changedRows = (rows) => (rows >= 7 ? Math.floor((rows - 7) / 100) + 1 : 0);
 
@@ -54,6 +57,7 @@ async function initialOnce(ctx, repetition) {
   const dir = await writeWorkspace(ctx.path(`initial-${repetition}`), {
     warehouse,
     receiverUrl: ctx.receiver.url,
+    memoryLimit: ctx.options.duckdbMemoryLimit,
     freshState: true,
   });
   const m = await ctx.measure(
@@ -114,6 +118,7 @@ export async function rawAndInitial(ctx, { raw, initial }) {
       receiverCpuMs: last.receiverCpuMs,
       notes: [
         ...(initials.length > 1 ? [`ratios ${ratios.map((x) => x.toFixed(3)).join(', ')}`] : []),
+        limitNote(ctx),
         ...last.notes,
       ],
     });
@@ -125,7 +130,12 @@ export async function read(ctx) {
   const warehouse = await usersWarehouse(ctx);
   const job = await runJob(
     'source-read',
-    { path: warehouse, sql: 'select * from users', keyColumn: 'id' },
+    {
+      path: warehouse,
+      sql: 'select * from users',
+      keyColumn: 'id',
+      memoryLimit: ctx.options.duckdbMemoryLimit,
+    },
     { timeoutMs: ctx.options.timeoutMs },
   );
   ctx.report('read (reference)', {
@@ -135,7 +145,7 @@ export async function read(ctx) {
     ...(ctx.initial ? { ratioToInitial: job.result.elapsedMs / ctx.initial.elapsedMs } : {}),
     ...memory(job),
     cpuMs: job.cpuMs,
-    notes: ['DuckDBSource.stream of the extract query, rows dropped'],
+    notes: ['DuckDBSource.stream of the extract query, rows dropped', limitNote(ctx)],
   });
 }
 
@@ -166,6 +176,7 @@ export async function incremental(ctx) {
     cpuMs: changed.cpuMs,
     notes: [
       ...(changed.sent === expected ? [] : [`EXPECTED ${format.int(expected)} SENT`]),
+      limitNote(ctx),
       ...changed.notes,
     ],
   });
@@ -182,7 +193,7 @@ export async function incremental(ctx) {
     ratioToInitial: same.result.elapsedMs / ctx.initial.elapsedMs,
     ...memory(same),
     cpuMs: same.cpuMs,
-    notes: same.notes,
+    notes: [limitNote(ctx), ...same.notes],
   });
 }
 
@@ -196,6 +207,7 @@ export async function events(ctx) {
   const dir = await writeWorkspace(ctx.path('events'), {
     warehouse,
     receiverUrl: ctx.receiver.url,
+    memoryLimit: ctx.options.duckdbMemoryLimit,
     freshState: true,
   });
   const m = await betweenRaws(ctx, () =>
@@ -212,6 +224,7 @@ export async function events(ctx) {
     receiverCpuMs: m.receiverCpuMs,
     notes: [
       `vs identify raw runs around it: ${m.rawRates.map((x) => format.int(x)).join(', ')} msg/s`,
+      limitNote(ctx),
       ...m.notes,
     ],
   });
