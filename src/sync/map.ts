@@ -69,7 +69,10 @@ export function createRowMapper(options: {
     keyOf(row) {
       const keyValue = row[keyColumn];
       const keyCount = row[KEY_COUNT_COLUMN];
-      delete row[KEY_COUNT_COLUMN];
+      // Hidden from the mapping and the fingerprint (both skip undefined values, as JSON does).
+      // Not `delete`: that turns the row into a slow dictionary object, which profiled at ~2 µs a
+      // row in keyOf and JSON.stringify on a 10M-row run.
+      (row as Record<string, Value | undefined>)[KEY_COUNT_COLUMN] = undefined;
       if (keyValue === null || keyValue === undefined || keyValue === '') {
         return invalid(null, 'null_key', `the key column "${keyColumn}" is null or empty`, null);
       }
