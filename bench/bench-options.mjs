@@ -26,7 +26,7 @@ options:
   --flush-at N          analytics-node flushAt (default 1000)
   --duckdb-memory-limit SIZE
                         the DuckDB source's memory_limit in sluice.yaml for initial, read,
-                        incremental and events (default 256MB; "none": DuckDB's default, 80% of RAM)
+                        incremental and events (default 128MB; "none": DuckDB's default, 80% of RAM)
   --large-memory-limit SIZE
                         the same for the large scenario and its bare diff (default 1GB; "none")
   --timeout S           kill a job after S seconds (default 1200; the large seed gets 4×)
@@ -91,7 +91,7 @@ export function parseBenchOptions(argv) {
     largeRows: values['large-rows'] ? count(values['large-rows'], 'large-rows') : 10_000_000,
     repeat: values.repeat ? count(values.repeat, 'repeat') : 1,
     flushAt: values['flush-at'] ? count(values['flush-at'], 'flush-at') : 1000,
-    duckdbMemoryLimit: memoryLimit(values['duckdb-memory-limit'] ?? '256MB', 'duckdb-memory-limit'),
+    duckdbMemoryLimit: memoryLimit(values['duckdb-memory-limit'] ?? '128MB', 'duckdb-memory-limit'),
     largeMemoryLimit: memoryLimit(values['large-memory-limit'] ?? '1GB', 'large-memory-limit'),
     timeoutMs: (values.timeout ? count(values.timeout, 'timeout') : 1200) * 1000,
     profile: values.profile ?? false,

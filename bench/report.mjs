@@ -22,6 +22,14 @@ export function memory({ rssPeak, rssAnonPeak, rssFilePeak, heapPeak }) {
   return { rssPeak, rssAnonPeak, rssFilePeak, heapPeak };
 }
 
+/**
+ * A note when a run read fewer or more rows than the model has: DuckDB 1.5 can end a streamed
+ * query that ran out of memory early without an error (src/sources/README.md, "DuckDB's memory").
+ */
+export function rowsNote(read, expected) {
+  return read === expected ? [] : [`READ ${format.int(read)} ROWS, EXPECTED ${format.int(expected)}`];
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { usersTableSql, writeWorkspace } from './fixtures.mjs';
-import { format, memory } from './report.mjs';
+import { format, memory, rowsNote } from './report.mjs';
 
 const COLUMNS = 'email, first_name, last_name, age, score, created_at, plan';
 const SNAPSHOT_SQL = `create or replace table users_snapshot as select id, hash(${COLUMNS}) as h from users`;
@@ -68,6 +68,7 @@ export async function large(ctx) {
     notes: [
       `${(same.result.elapsedMs / diff.elapsedMs).toFixed(1)}× the bare DuckDB diff`,
       `memory_limit ${limit}`,
+      ...rowsNote(same.result.counts.extracted, rows),
       ...same.notes,
     ],
   });

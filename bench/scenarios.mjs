@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CHANGE_ONE_PERCENT_SQL, ordersTableSql, usersTableSql, writeWorkspace } from './fixtures.mjs';
 import { runJob } from './processes.mjs';
-import { format, median, memory } from './report.mjs';
+import { format, median, memory, rowsNote } from './report.mjs';
 
 const USERS_SYNC = 'users-to-segment';
 const ORDERS_SYNC = 'orders-to-segment';
@@ -119,6 +119,7 @@ export async function rawAndInitial(ctx, { raw, initial }) {
       notes: [
         ...(initials.length > 1 ? [`ratios ${ratios.map((x) => x.toFixed(3)).join(', ')}`] : []),
         limitNote(ctx),
+        ...rowsNote(last.result.counts.extracted, ctx.options.rows),
         ...last.notes,
       ],
     });
@@ -145,7 +146,11 @@ export async function read(ctx) {
     ...(ctx.initial ? { ratioToInitial: job.result.elapsedMs / ctx.initial.elapsedMs } : {}),
     ...memory(job),
     cpuMs: job.cpuMs,
-    notes: ['DuckDBSource.stream of the extract query, rows dropped', limitNote(ctx)],
+    notes: [
+      'DuckDBSource.stream of the extract query, rows dropped',
+      limitNote(ctx),
+      ...rowsNote(job.result.rows, ctx.options.rows),
+    ],
   });
 }
 
@@ -177,6 +182,7 @@ export async function incremental(ctx) {
     notes: [
       ...(changed.sent === expected ? [] : [`EXPECTED ${format.int(expected)} SENT`]),
       limitNote(ctx),
+      ...rowsNote(changed.result.counts.extracted, ctx.options.rows),
       ...changed.notes,
     ],
   });
@@ -193,7 +199,7 @@ export async function incremental(ctx) {
     ratioToInitial: same.result.elapsedMs / ctx.initial.elapsedMs,
     ...memory(same),
     cpuMs: same.cpuMs,
-    notes: [limitNote(ctx), ...same.notes],
+    notes: [limitNote(ctx), ...rowsNote(same.result.counts.extracted, ctx.options.rows), ...same.notes],
   });
 }
 
@@ -225,6 +231,7 @@ export async function events(ctx) {
     notes: [
       `vs identify raw runs around it: ${m.rawRates.map((x) => format.int(x)).join(', ')} msg/s`,
       limitNote(ctx),
+      ...rowsNote(m.result.counts.extracted, ctx.options.events),
       ...m.notes,
     ],
   });
