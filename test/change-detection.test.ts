@@ -110,8 +110,13 @@ describe('change detection when the mapping changes', () => {
   });
 
   it('still finds a changed row among unchanged ones after a mapping change', async () => {
-    await duckdb(warehouse, `update users set email = 'changed-' || email where id % 100 = 1`);
+    // 10 emails, and one plan that was NULL and is now the text 'NULL'.
+    await duckdb(
+      warehouse,
+      `update users set email = 'changed-' || email where id % 100 = 1;
+       update users set plan = 'NULL' where id = 10`,
+    );
     const result = await run();
-    expect(result.counts).toMatchObject({ changed: USERS / 100, unchanged: USERS - USERS / 100 });
+    expect(result.counts).toMatchObject({ changed: USERS / 100 + 1, unchanged: USERS - USERS / 100 - 1 });
   });
 });

@@ -93,6 +93,7 @@ syncs:
 
 async function writePostgres(): Promise<string> {
   const db = await createPostgresDatabase('sluice_parity_pg');
+  postgres = db;
   dbs.push(db);
   await db.query(
     'CREATE TABLE users (id BIGINT PRIMARY KEY, name TEXT, email TEXT, score NUMERIC(10,2), active BOOLEAN, created_at TIMESTAMPTZ, profile JSON)',
@@ -190,6 +191,14 @@ async function syncFrom(source: string, modelSql: string): Promise<Record<string
   const result = run.json<SyncRunResult>();
   expect(result).toMatchObject({ status: 'completed', error: null });
   expect(result.counts).toMatchObject({ extracted: USERS, invalid: 0, planned: USERS, succeeded: USERS });
+  // Every engine's rows fingerprint the same way twice (in the warehouse where it can hash rows).
+  const rerun = await sluice('-w', dir, 'sync', 'run', 'users', '--json');
+  expect(rerun.json<SyncRunResult>().counts).toMatchObject({
+    extracted: USERS,
+    unchanged: USERS,
+    planned: 0,
+  });
+  workspaces.set(source, dir);
   return receiver
     .messages()
     .map(comparable)
@@ -197,6 +206,9 @@ async function syncFrom(source: string, modelSql: string): Promise<Record<string
 }
 
 const results = new Map<string, Record<string, unknown>[]>();
+/** Workspace folder per source setting, for the change-detection test. */
+const workspaces = new Map<string, string>();
+let postgres: TestDatabase;
 
 beforeAll(async () => {
   const [pgUrl, myUrl] = await Promise.all([writePostgres(), writeMysql()]);
@@ -257,5 +269,20 @@ describe('the same users from every source', () => {
     });
     const small = byId.get('2') as { traits: Record<string, unknown> };
     expect(small.traits).toMatchObject({ rawId: 2, name: 'Zoë Ångström #1', active: false });
+  });
+
+  it('finds exactly the changed rows in PostgreSQL, a NULL that became the text NULL included', async () => {
+    const pgSource = [...workspaces.keys()].find((source) => source.includes('postgres')) as string;
+    const dir = workspaces.get(pgSource) as string;
+    const nullNamed = users.find((u) => u.name === null) as User;
+    await postgres.query("UPDATE users SET name = 'NULL' WHERE id = $1", [nullNamed.id]);
+    await postgres.query("UPDATE users SET email = 'changed@example.com' WHERE id = $1", [users[5]!.id]);
+    const run = await sluice('-w', dir, 'sync', 'run', 'users', '--json');
+    expect(run.json<SyncRunResult>().counts).toMatchObject({
+      extracted: USERS,
+      unchanged: USERS - 2,
+      changed: 2,
+      succeeded: 2,
+    });
   });
 });

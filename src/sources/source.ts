@@ -5,6 +5,13 @@ import type { SourceConfig } from '../core/workspace.js';
 export interface SourceCapabilities {
   /** Quotes an identifier for this dialect: "id" for most, `id` for MySQL. */
   quoteIdentifier(name: string): string;
+  /**
+   * An SQL expression for a text hash of a whole row of the (already quoted) table alias, computed
+   * by the warehouse: equal rows give equal hashes, and a row whose values differ in any way
+   * (including NULL versus the text 'NULL') gives another. Engines without one leave it out and the
+   * sync fingerprints rows itself.
+   */
+  rowHashSql?(alias: string): string;
 }
 
 export interface StreamOptions {

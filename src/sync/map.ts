@@ -3,7 +3,7 @@ import type { Row, Value } from '../core/values.js';
 import type { ObjectKind } from '../core/workspace.js';
 import type { Destination, Prepared } from '../destinations/destination.js';
 import type { CompiledMapping } from '../mapping/compile-mapping.js';
-import { KEY_COUNT_COLUMN } from './extract.js';
+import { KEY_COUNT_COLUMN, ROW_HASH_COLUMN } from './extract.js';
 
 /** A row turned into a message ready for diffing. */
 export interface MappedRow {
@@ -33,6 +33,8 @@ export interface KeyedRow {
   kind: 'keyed';
   key: string;
   row: Row;
+  /** The row's hash, when the warehouse computed one (extract.ts ROW_HASH_COLUMN). */
+  rowHash: string | null;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface RowMapper {
    * object, Sluice's version): equal fingerprints give equal messages, so a row whose fingerprint
    * matches its last delivery needs no mapping to be known unchanged.
    */
-  fingerprint(row: Row): string;
+  fingerprint(keyed: KeyedRow): string;
   map(keyed: KeyedRow, sourceHash: string): MapOutcome;
   /** All three in a row, for a row that is known to need mapping. */
   mapRow(row: Row): MapOutcome;
@@ -69,10 +71,13 @@ export function createRowMapper(options: {
     keyOf(row) {
       const keyValue = row[keyColumn];
       const keyCount = row[KEY_COUNT_COLUMN];
-      // Hidden from the mapping and the fingerprint (both skip undefined values, as JSON does).
-      // Not `delete`: that turns the row into a slow dictionary object, which profiled at ~2 µs a
-      // row in keyOf and JSON.stringify on a 10M-row run.
-      (row as Record<string, Value | undefined>)[KEY_COUNT_COLUMN] = undefined;
+      const rowHash = row[ROW_HASH_COLUMN];
+      // The extract's own columns are hidden from the mapping and the fingerprint (both skip
+      // undefined values, as JSON does). Not `delete`: that turns the row into a slow dictionary
+      // object, which profiled at ~2 µs a row in keyOf and JSON.stringify on a 10M-row run.
+      const hidden = row as Record<string, Value | undefined>;
+      hidden[KEY_COUNT_COLUMN] = undefined;
+      if (rowHash !== undefined) hidden[ROW_HASH_COLUMN] = undefined;
       if (keyValue === null || keyValue === undefined || keyValue === '') {
         return invalid(null, 'null_key', `the key column "${keyColumn}" is null or empty`, null);
       }
@@ -100,10 +105,12 @@ export function createRowMapper(options: {
           null,
         );
       }
-      return { kind: 'keyed', key, row };
+      return { kind: 'keyed', key, row, rowHash: typeof rowHash === 'string' ? rowHash : null };
     },
 
-    fingerprint(row) {
+    fingerprint({ row, rowHash }) {
+      // The warehouse hashed the row (extract.ts): salt and hash side by side are the fingerprint.
+      if (rowHash !== null) return salt + rowHash;
       // Values are JSON-safe by the Source contract (core/values.ts); a row nested too deeply to
       // stringify gets a fingerprint that matches nothing, so it always goes through mapping.
       let text: string;
@@ -125,7 +132,7 @@ export function createRowMapper(options: {
 
     mapRow(row) {
       const keyed = mapper.keyOf(row);
-      return keyed.kind === 'invalid' ? keyed : mapper.map(keyed, mapper.fingerprint(row));
+      return keyed.kind === 'invalid' ? keyed : mapper.map(keyed, mapper.fingerprint(keyed));
     },
   };
   return mapper;

@@ -12,7 +12,7 @@ import { compileMapping } from '../mapping/compile-mapping.js';
 import type { Source } from '../sources/source.js';
 import type { KeyState, SeenEntry, StateStore } from '../state/state-store.js';
 import { type Decision, decide } from './diff.js';
-import { extractRows, KEY_COUNT_COLUMN } from './extract.js';
+import { extractRows, KEY_COUNT_COLUMN, ROW_HASH_COLUMN } from './extract.js';
 import { Loader } from './load.js';
 import { createRowMapper, type InvalidRow, type KeyedRow, type MappedRow } from './map.js';
 import { explainSample, mappingSpecFor } from './plan-details.js';
@@ -215,7 +215,7 @@ export async function runSync(
             keyed.map((k) => k.key),
           );
       lookup?.catch(() => {}); // observed below; this only keeps an early failure from going unhandled
-      const sourceHashes = keyed.map((k) => mapper.fingerprint(k.row));
+      const sourceHashes = keyed.map((k) => mapper.fingerprint(k));
       const keyStates = lookup === null ? null : await lookup;
 
       const ready: MappedRow[] = [];
@@ -357,7 +357,7 @@ function assertColumns(
   columns: string[],
   checkColumns: (columns: string[]) => string[],
 ): void {
-  const present = columns.filter((c) => c !== KEY_COUNT_COLUMN);
+  const present = columns.filter((c) => c !== KEY_COUNT_COLUMN && c !== ROW_HASH_COLUMN);
   const problems = checkColumns(present);
   if (!present.includes(sync.key.column)) {
     problems.unshift(

@@ -23,6 +23,9 @@ import { RowReader } from './duckdb-row-reader.js';
 /** DuckDB's SQL dialect: standard double-quoted identifiers. */
 export const duckdbCapabilities: SourceCapabilities = Object.freeze({
   quoteIdentifier: (name: string) => `"${name.replaceAll('"', '""')}"`,
+  // The alias names the row as a struct; its JSON quotes strings and writes null, so no two
+  // different rows print alike. Measured: ~0.5 s of DuckDB's threads per 1M rows.
+  rowHashSql: (alias: string) => `md5(to_json(${alias})::varchar)`,
 });
 
 export interface DuckDBSourceOptions {

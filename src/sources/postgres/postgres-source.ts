@@ -26,6 +26,8 @@ import { pgTypes } from './postgres-values.js';
 /** PostgreSQL's dialect: standard double-quoted identifiers. */
 export const postgresCapabilities: SourceCapabilities = Object.freeze({
   quoteIdentifier: (name: string) => `"${name.replaceAll('"', '""')}"`,
+  // row_to_json of the subquery's row: strings quoted, NULL as null, every column by name.
+  rowHashSql: (alias: string) => `md5(row_to_json(${alias})::text)`,
 });
 
 interface Fetched {
