@@ -29,9 +29,13 @@ const THREADS = 2;
 /** Reading Parquet needs more of DuckDB's memory for the same rows (128MB fails at 2 threads). */
 const FILES_MEMORY_LIMIT = '256MB';
 
-/** The sync's extract query (src/sync/extract.ts `buildExtractSql`; sources may not import sync). */
+/**
+ * The sync's extract query as src/sync/extract.ts `buildExtractSql` writes it for DuckDB (sources may
+ * not import sync): the per-key count, the row hash, in key order.
+ */
 const extractSql = (model: string) =>
-  `select "m".*, count(*) over (partition by "m"."id") as "__sluice_key_count"\nfrom (\n${model}\n) "m"\norder by "m"."id"`;
+  `select "m".*, count(*) over (partition by "m"."id") as "__sluice_key_count", ` +
+  `md5(to_json("m")::varchar) as "__sluice_row_hash"\nfrom (\n${model}\n) "m"\norder by "m"."id"`;
 
 const SPILLED = `select count(*)::integer as files, coalesce(sum(size), 0)::bigint as bytes
 from duckdb_temporary_files()`;
@@ -50,7 +54,13 @@ async function streamChecked(source: Source, sql: string) {
     for (const row of batch) {
       const id = row.id as number;
       const expectedCount = id === 1 ? DUPLICATES : 1;
-      if (id < last || row.__sluice_key_count !== expectedCount || typeof row.payload !== 'string') wrong++;
+      if (
+        id < last ||
+        row.__sluice_key_count !== expectedCount ||
+        typeof row.payload !== 'string' ||
+        typeof row.__sluice_row_hash !== 'string'
+      )
+        wrong++;
       last = id;
       rows++;
     }
