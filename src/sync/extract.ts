@@ -1,3 +1,4 @@
+import { SluiceError } from '../core/errors.js';
 import type { Row } from '../core/values.js';
 import type { Source, SourceCapabilities } from '../sources/source.js';
 
@@ -5,6 +6,15 @@ import type { Source, SourceCapabilities } from '../sources/source.js';
 export const KEY_COUNT_COLUMN = '__sluice_key_count';
 /** The column the extract query adds where the engine can hash rows: the row's hash (text). */
 export const ROW_HASH_COLUMN = '__sluice_row_hash';
+/** The column the extract query adds: how many rows the whole result has (checked at its end). */
+export const ROW_TOTAL_COLUMN = '__sluice_row_total';
+
+/** The columns the extract query adds to the model's, hidden from mappings. */
+export const EXTRACT_COLUMNS: ReadonlySet<string> = new Set([
+  KEY_COUNT_COLUMN,
+  ROW_HASH_COLUMN,
+  ROW_TOTAL_COLUMN,
+]);
 
 /**
  * Wraps a model's SQL so the warehouse itself counts rows per key. Duplicate keys must be reported on
@@ -15,6 +25,10 @@ export const ROW_HASH_COLUMN = '__sluice_row_hash';
  *
  * Where the engine can (SourceCapabilities.rowHashSql), it also hashes each row, so the sync can
  * tell an unchanged row without serialising it in JS (the row fingerprint, sync/map.ts).
+ *
+ * It also counts the whole result, so a stream that ends early without an error (DuckDB 1.5 can,
+ * when it runs out of memory mid-stream: src/sources/README.md) fails the run instead of completing
+ * it with rows missing.
  *
  * Rows come out in key order: the state store looks up and writes key states in batches, and keys
  * that arrive in order touch neighbouring pages of its index instead of pages all over it (the
@@ -32,20 +46,38 @@ export function buildExtractSql(
   const rowHash = capabilities.rowHashSql
     ? `, ${capabilities.rowHashSql(alias)} as ${quote(ROW_HASH_COLUMN)}`
     : '';
-  return `select ${alias}.*, count(*) over (partition by ${key}) as ${quote(KEY_COUNT_COLUMN)}${rowHash}\nfrom (\n${body}\n) ${alias}\norder by ${key}`;
+  const total = `count(*) over () as ${quote(ROW_TOTAL_COLUMN)}`;
+  return `select ${alias}.*, count(*) over (partition by ${key}) as ${quote(KEY_COUNT_COLUMN)}, ${total}${rowHash}\nfrom (\n${body}\n) ${alias}\norder by ${key}`;
 }
 
 function stripTrailingSemicolons(sql: string): string {
   return sql.replace(/[\s;]+$/u, '');
 }
 
-/** Streams the model's rows in batches. */
-export function extractRows(
+/**
+ * Streams the model's rows in batches, and fails with `source_error` if the result ends before the
+ * number of rows the warehouse counted for it.
+ */
+export async function* extractRows(
   source: Source,
   modelSql: string,
   keyColumn: string,
   options: { batchSize: number; signal?: AbortSignal },
 ): AsyncIterable<Row[]> {
   const sql = buildExtractSql(modelSql, keyColumn, source.capabilities);
-  return source.stream(sql, options);
+  let expected: number | null = null;
+  let received = 0;
+  for await (const rows of source.stream(sql, options)) {
+    // A number from every engine, or a digit string from one that widens counts; Number() reads both.
+    if (expected === null && rows.length > 0) expected = Number(rows[0]![ROW_TOTAL_COLUMN]);
+    received += rows.length;
+    yield rows;
+  }
+  if (options.signal?.aborted) return;
+  if (expected !== null && received !== expected) {
+    throw new SluiceError(
+      'source_error',
+      `the warehouse ended the result after ${received} of its ${expected} rows without an error (for DuckDB this happens when it runs out of memory mid-stream: raise memory_limit or lower threads in sluice.yaml); nothing after them was synced`,
+    );
+  }
 }

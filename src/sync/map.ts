@@ -3,7 +3,7 @@ import type { Row, Value } from '../core/values.js';
 import type { ObjectKind } from '../core/workspace.js';
 import type { Destination, Prepared } from '../destinations/destination.js';
 import type { CompiledMapping } from '../mapping/compile-mapping.js';
-import { KEY_COUNT_COLUMN, ROW_HASH_COLUMN } from './extract.js';
+import { KEY_COUNT_COLUMN, ROW_HASH_COLUMN, ROW_TOTAL_COLUMN } from './extract.js';
 
 /** A row turned into a message ready for diffing. */
 export interface MappedRow {
@@ -77,6 +77,7 @@ export function createRowMapper(options: {
       // object, which profiled at ~2 µs a row in keyOf and JSON.stringify on a 10M-row run.
       const hidden = row as Record<string, Value | undefined>;
       hidden[KEY_COUNT_COLUMN] = undefined;
+      hidden[ROW_TOTAL_COLUMN] = undefined;
       if (rowHash !== undefined) hidden[ROW_HASH_COLUMN] = undefined;
       if (keyValue === null || keyValue === undefined || keyValue === '') {
         return invalid(null, 'null_key', `the key column "${keyColumn}" is null or empty`, null);

@@ -12,7 +12,7 @@ import { compileMapping } from '../mapping/compile-mapping.js';
 import type { Source } from '../sources/source.js';
 import type { KeyState, SeenEntry, StateStore } from '../state/state-store.js';
 import { type Decision, decide } from './diff.js';
-import { extractRows, KEY_COUNT_COLUMN, ROW_HASH_COLUMN } from './extract.js';
+import { EXTRACT_COLUMNS, extractRows } from './extract.js';
 import { Loader } from './load.js';
 import { createRowMapper, type InvalidRow, type KeyedRow, type MappedRow } from './map.js';
 import { explainSample, mappingSpecFor } from './plan-details.js';
@@ -357,7 +357,7 @@ function assertColumns(
   columns: string[],
   checkColumns: (columns: string[]) => string[],
 ): void {
-  const present = columns.filter((c) => c !== KEY_COUNT_COLUMN && c !== ROW_HASH_COLUMN);
+  const present = columns.filter((c) => !EXTRACT_COLUMNS.has(c));
   const problems = checkColumns(present);
   if (!present.includes(sync.key.column)) {
     problems.unshift(

@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Row } from '../core/values.js';
+import { createSource } from '../sources/registry.js';
+import type { Source } from '../sources/source.js';
+import { extractRows, KEY_COUNT_COLUMN, ROW_HASH_COLUMN, ROW_TOTAL_COLUMN } from './extract.js';
+
+let dir: string;
+let source: Source;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-extract-'));
+  source = await createSource({ type: 'files' } as never, { name: 'files', workspaceDir: dir });
+});
+
+afterEach(async () => {
+  await source.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function collect(rows: AsyncIterable<Row[]>): Promise<Row[]> {
+  const all: Row[] = [];
+  for await (const batch of rows) all.push(...batch);
+  return all;
+}
+
+describe('extractRows', () => {
+  it('streams the model in key order with per-key counts, the total, and a row hash', async () => {
+    const rows = await collect(
+      extractRows(source, 'select * from (values (3, 1), (1, 2), (2, 3), (1, 4)) t(id, v);', 'id', {
+        batchSize: 2,
+      }),
+    );
+    expect(rows.map((r) => [r.id, r[KEY_COUNT_COLUMN], r[ROW_TOTAL_COLUMN]])).toEqual([
+      [1, 2, 4],
+      [1, 2, 4],
+      [2, 1, 4],
+      [3, 1, 4],
+    ]);
+    expect(rows.every((r) => typeof r[ROW_HASH_COLUMN] === 'string')).toBe(true);
+    expect(new Set(rows.map((r) => r[ROW_HASH_COLUMN])).size).toBe(4);
+  });
+
+  it('fails with source_error when the warehouse ends the result early without an error', async () => {
+    // A warehouse that announces 5 rows and stops after 3, as DuckDB 1.5 can when out of memory.
+    const truncating: Source = {
+      type: 'truncating',
+      capabilities: source.capabilities,
+      async *stream() {
+        yield [1, 2, 3].map((id) => ({ id, [KEY_COUNT_COLUMN]: 1, [ROW_TOTAL_COLUMN]: 5 }));
+      },
+      check: async () => {},
+      close: async () => {},
+    };
+    const rows = extractRows(truncating, 'select 1', 'id', { batchSize: 10 });
+    await expect(collect(rows)).rejects.toMatchObject({
+      code: 'source_error',
+      message: expect.stringContaining('after 3 of its 5 rows'),
+    });
+  });
+
+  it('does not call a stream stopped by the caller truncated', async () => {
+    const controller = new AbortController();
+    const stopped: Source = {
+      type: 'stopped',
+      capabilities: source.capabilities,
+      async *stream() {
+        yield [{ id: 1, [KEY_COUNT_COLUMN]: 1, [ROW_TOTAL_COLUMN]: 5 }];
+        controller.abort();
+      },
+      check: async () => {},
+      close: async () => {},
+    };
+    const rows = await collect(
+      extractRows(stopped, 'select 1', 'id', { batchSize: 10, signal: controller.signal }),
+    );
+    expect(rows).toHaveLength(1);
+  });
+});
