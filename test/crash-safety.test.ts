@@ -3,6 +3,7 @@
 // no user is ever delivered under two messageIds (issue "Nothing lost, nothing doubled", item 1).
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
 import type { SyncRunResult } from '../src/sync/run-result.js';
@@ -112,5 +113,57 @@ describe('a sync killed with SIGKILL', () => {
     expect(rerun.code).toBe(0);
     expect((JSON.parse(rerun.stdout) as SyncRunResult).status).toBe('completed');
     expectEachUserOnce(users);
+  });
+
+  it('after a kill once answers were lost, sends rows edited meanwhile again, under new ids', async () => {
+    // A user's first message is not saved as pending before it is sent (its id carries its payload
+    // hash instead): a row whose first message may have reached Segment and that then changed must
+    // still arrive with its new values, not be dropped as a copy.
+    await makeWarehouse(USERS);
+    await freshState();
+    const killed = await spawnSluice(['-w', dir, 'sync', 'run', 'users', '--json'], {
+      env: { SLUICE_FAULT: 'sent:2' },
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    // Users whose message reached the receiver but whose answer the killed run never recorded.
+    const state = new Database(join(dir, '.sluice', 'state.db'), { readonly: true });
+    const recorded = new Set(
+      (state.prepare('SELECT key FROM key_states').raw().all() as [string][]).map(([key]) => Number(key)),
+    );
+    state.close();
+    const reached = [...new Set(receiver.messages().map((m) => Number(m.userId)))]
+      .filter((id) => !recorded.has(id))
+      .slice(0, 10);
+    expect(reached).toHaveLength(10);
+    await duckdb(
+      join(dir, 'warehouse.duckdb'),
+      `update users set email = 'edited-' || email where id in (${reached.join(', ')})`,
+    );
+
+    const rerun = await spawnSluice(['-w', dir, 'sync', 'run', 'users', '--json']);
+    expect(rerun.code).toBe(0);
+    const perUser = new Map<number, { messageId: unknown; email: unknown }[]>();
+    for (const m of receiver.messages()) {
+      const list = perUser.get(Number(m.userId)) ?? [];
+      list.push({ messageId: m.messageId, email: (m.traits as Record<string, unknown>).email });
+      perUser.set(Number(m.userId), list);
+    }
+    expect(perUser.size).toBe(USERS);
+    for (const [userId, messages] of perUser) {
+      if (reached.includes(userId)) {
+        expect(messages.map((m) => m.email)).toEqual([
+          `user${userId}@example.com`,
+          `edited-user${userId}@example.com`,
+        ]);
+        expect(new Set(messages.map((m) => m.messageId)).size).toBe(2);
+      } else {
+        expect(messages).toHaveLength(1);
+      }
+    }
+    const third = await spawnSluice(['-w', dir, 'sync', 'run', 'users', '--json']);
+    expect((JSON.parse(third.stdout) as SyncRunResult).counts).toMatchObject({
+      planned: 0,
+      unchanged: USERS,
+    });
   });
 });

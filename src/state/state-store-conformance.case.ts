@@ -20,6 +20,7 @@ function outcome(
     key: change.key,
     hash: change.hash,
     sourceHash: `source-${change.hash}`,
+    generation: change.generation,
     messageId: change.messageId,
     payload: JSON.stringify({ type: 'identify', userId: change.key, messageId: change.messageId }),
     reason: change.generation === 1 ? 'new' : 'changed',
@@ -383,6 +384,31 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           generation: 1,
         });
         expect(await store.hasKeys(otherSync)).toBe(false);
+      });
+
+      it("records a key's first message delivered or failed without a plan, with its generation", async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const [a, b] = [planned('u1', 1), planned('u2', 1)];
+        await store.recordDeliveries(sync, runId, [
+          outcome(a, 'succeeded'),
+          outcome(b, 'failed', 'HTTP 503'),
+        ]);
+        const states = await store.getKeyStates(sync, ['u1', 'u2']);
+        expect(states.get('u1')).toMatchObject({
+          generation: 1,
+          deliveredMessageId: a.messageId,
+          pending: null,
+        });
+        expect(states.get('u2')).toMatchObject({
+          generation: 1,
+          deliveredHash: null,
+          pending: { messageId: b.messageId, generation: 1, attempts: 1, lastError: 'HTTP 503' },
+        });
+        // The next change of u1 is generation 2; a delivered older generation never lowers it.
+        await store.recordDeliveries(sync, runId, [outcome(planned('u1', 2), 'succeeded')]);
+        await store.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'succeeded')]);
+        expect((await store.getKeyStates(sync, ['u1'])).get('u1')?.generation).toBe(2);
       });
 
       it('refreshes the source fingerprint of a key only while its delivered hash is the one given', async () => {

@@ -63,6 +63,11 @@ export interface DeliveryResult {
   hash: string;
   /** The source row's fingerprint, remembered with a successful delivery. */
   sourceHash: string;
+  /**
+   * The change's generation: the key's generation is raised to it (a key's first message may
+   * reach the store only here, never planned: sync/diff.ts Decision.durable).
+   */
+  generation: number;
   messageId: string;
   /** The message as sent. */
   payload: string;

@@ -14,6 +14,14 @@ export type Decision =
       generation: number;
       /** True when this resends a pending change under its existing messageId. */
       retry: boolean;
+      /**
+       * Whether the change must be saved as pending before it is sent. A user or group key that
+       * has no state at all needs not: its id carries its payload hash (message-id.ts), so a lost
+       * answer followed by a changed row cannot make the new payload look like a copy. Everything
+       * else must: a changed key's pending change is what tells a later run that Segment may hold
+       * it (see decide), and an event's is what keeps its one id.
+       */
+      durable: boolean;
       /** Failed attempts so far, and since when, for the retry policy (0 / null for a fresh change). */
       attempts: number;
       firstFailedAt: string | null;
@@ -50,26 +58,37 @@ export function decide(row: MappedRow, state: KeyState | undefined, context: Dif
         return { kind: 'unchanged' };
       return retry('new', pending, pending.abandoned);
     }
-    return plan('new', 1, context, row.key);
+    return plan('new', 1, context, row.key, null, true);
   }
 
-  if (context.fullResync) return plan(reason, (state?.generation ?? 0) + 1, context, row.key);
+  const hash = row.hash;
+  const durable = state !== undefined;
+  if (context.fullResync) return plan(reason, (state?.generation ?? 0) + 1, context, row.key, hash, durable);
 
   if (pending && pending.hash === row.hash) {
     if (pending.abandoned && !context.retryAbandoned) return { kind: 'unchanged' };
     return retry(reason, pending, pending.abandoned);
   }
   if (!pending && state?.deliveredHash === row.hash) return { kind: 'unchanged' };
-  return plan(reason, (state?.generation ?? 0) + 1, context, row.key);
+  return plan(reason, (state?.generation ?? 0) + 1, context, row.key, hash, durable);
 }
 
-function plan(reason: ChangeReason, generation: number, context: DiffContext, key: string): Decision {
+/** A new change; `payloadHash` goes into the id for user and group syncs (null for events). */
+function plan(
+  reason: ChangeReason,
+  generation: number,
+  context: DiffContext,
+  key: string,
+  payloadHash: string | null,
+  durable: boolean,
+): Decision {
   return {
     kind: 'planned',
     reason,
     generation,
-    messageId: deriveMessageId(context.workspaceId, context.sync, key, generation),
+    messageId: deriveMessageId(context.workspaceId, context.sync, key, generation, payloadHash ?? undefined),
     retry: false,
+    durable,
     attempts: 0,
     firstFailedAt: null,
   };
@@ -83,6 +102,7 @@ function retry(reason: ChangeReason, pending: PendingChange, revived: boolean): 
     generation: pending.generation,
     messageId: pending.messageId,
     retry: true,
+    durable: true,
     attempts: revived ? 0 : pending.attempts,
     firstFailedAt: revived ? null : pending.firstFailedAt,
   };

@@ -25,6 +25,18 @@ describe('deriveMessageId', () => {
     expect(deriveMessageId(workspace, sync, key, generation)).toBe(id);
   });
 
+  test('with a payload hash, is another id per hash, and the same id for the same hash', () => {
+    const base = deriveMessageId('ws', 'users', '42', 1);
+    const a = deriveMessageId('ws', 'users', '42', 1, 'hash-a');
+    expect(a).toBe(
+      'sl-' + createHash('sha256').update('ws\u0000users\u000042\u00001\u0000hash-a').digest('base64url'),
+    );
+    expect(deriveMessageId('ws', 'users', '42', 1, 'hash-a')).toBe(a);
+    expect(deriveMessageId('ws', 'users', '42', 1, 'hash-b')).not.toBe(a);
+    expect(a).not.toBe(base);
+    expect(a).toHaveLength(MESSAGE_ID_LENGTH);
+  });
+
   test('is sl- and the base64url SHA-256 of the NUL-joined inputs, 46 characters, for any input', () => {
     fc.assert(
       fc.property(

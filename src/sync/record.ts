@@ -8,6 +8,7 @@ import type { InvalidRow } from './map.js';
 export interface InFlight {
   hash: string;
   sourceHash: string;
+  generation: number;
   reason: string;
   /** Failed attempts before this one, and the time of the first, for the retry policy. */
   attempts: number;
@@ -42,6 +43,7 @@ export function deliveryResults(
       key: message.key,
       hash: meta.hash,
       sourceHash: meta.sourceHash,
+      generation: meta.generation,
       messageId: message.messageId,
       payload: message.json,
       reason: succeeded ? meta.reason : outcome.reason,

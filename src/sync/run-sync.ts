@@ -145,24 +145,31 @@ export async function runSync(
     options.onProgress?.(counts);
   }
 
-  /** Durable before sent: a crash from here on is finished by the next run with the same ids. */
+  /**
+   * Durable before sent (the changes that need it, see Decision.durable): a crash from here on is
+   * finished by the next run with the same ids.
+   */
   async function sendPlanned(planned: readonly Planned[], plannedAt: string): Promise<void> {
-    await state.savePlanned(
-      sync.name,
-      planned.map(({ row, decision }) => ({
-        key: row.key,
-        hash: row.hash,
-        messageId: decision.messageId,
-        generation: decision.generation,
-        resetAttempts: decision.attempts === 0,
-      })),
-    );
+    const durable = planned.filter(({ decision }) => decision.durable);
+    if (durable.length > 0) {
+      await state.savePlanned(
+        sync.name,
+        durable.map(({ row, decision }) => ({
+          key: row.key,
+          hash: row.hash,
+          messageId: decision.messageId,
+          generation: decision.generation,
+          resetAttempts: decision.attempts === 0,
+        })),
+      );
+    }
     options.onFaultPoint?.('planned');
     for (const { row, decision } of planned) {
       const message = destination.encode(row.prepared, row.key, decision.messageId, plannedAt);
       await loader!.push(message, {
         hash: row.hash,
         sourceHash: row.sourceHash,
+        generation: decision.generation,
         reason: decision.reason,
         attempts: decision.attempts,
         firstFailedAt: decision.firstFailedAt,

@@ -79,10 +79,11 @@ export class SqliteKeyStates {
     const deliveredIsPending =
       'pending_message_id IS NULL OR pending_message_id = excluded.delivered_message_id';
     this.#delivered = db.prepare(
-      `INSERT INTO key_states (sync, key, delivered_hash, delivered_source_hash, delivered_record,
+      `INSERT INTO key_states (sync, key, generation, delivered_hash, delivered_source_hash, delivered_record,
                                delivered_message_id, delivered_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (sync, key) DO UPDATE SET
+         generation = max(generation, excluded.generation),
          delivered_hash = excluded.delivered_hash,
          delivered_source_hash = excluded.delivered_source_hash,
          delivered_record = excluded.delivered_record,
@@ -99,18 +100,21 @@ export class SqliteKeyStates {
     );
     // Failed or abandoned: the change stays pending under its messageId so the next run retries it
     // with the same id (Segment then drops a copy that did get through). An abandoned row failed
-    // once more and then hit the retry policy, so it counts as an attempt too.
+    // once more and then hit the retry policy, so it counts as an attempt too. A key's first message
+    // may fail without ever having been planned (sync/diff.ts Decision.durable): then this row is
+    // where its generation is first written.
     this.#failed = db.prepare(
-      `INSERT INTO key_states (sync, key, pending_hash, pending_message_id, pending_generation,
+      `INSERT INTO key_states (sync, key, generation, pending_hash, pending_message_id, pending_generation,
                                attempts, first_failed_at, last_error, abandoned)
-       VALUES (?, ?, ?, ?, 0, 1, ?, ?, ?)
+       VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
        ON CONFLICT (sync, key) DO UPDATE SET
+         generation = max(generation, excluded.generation),
          attempts = CASE WHEN ${samePending} THEN attempts + 1 ELSE 1 END,
          first_failed_at = CASE WHEN ${samePending} THEN coalesce(first_failed_at, excluded.first_failed_at)
                                 ELSE excluded.first_failed_at END,
          last_error = excluded.last_error,
          abandoned = excluded.abandoned,
-         pending_generation = CASE WHEN ${samePending} THEN pending_generation ELSE generation END,
+         pending_generation = CASE WHEN ${samePending} THEN pending_generation ELSE excluded.pending_generation END,
          pending_hash = excluded.pending_hash,
          pending_message_id = excluded.pending_message_id`,
     );
@@ -188,15 +192,26 @@ export class SqliteKeyStates {
   applyResult(sync: string, result: DeliveryResult, at: string, record: number): void {
     switch (result.status) {
       case 'succeeded':
-        this.#delivered.run(sync, result.key, result.hash, result.sourceHash, record, result.messageId, at);
+        this.#delivered.run(
+          sync,
+          result.key,
+          result.generation,
+          result.hash,
+          result.sourceHash,
+          record,
+          result.messageId,
+          at,
+        );
         return;
       case 'failed':
       case 'abandoned':
         this.#failed.run(
           sync,
           result.key,
+          result.generation,
           result.hash,
           result.messageId,
+          result.generation,
           at,
           result.error,
           abandoned(result),
