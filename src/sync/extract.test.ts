@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Row } from '../core/values.js';
 import { createSource } from '../sources/registry.js';
 import type { Source } from '../sources/source.js';
-import { extractRows, KEY_COUNT_COLUMN, ROW_HASH_COLUMN, ROW_TOTAL_COLUMN } from './extract.js';
+import { extractRows, KEY_COUNT_COLUMN, ROW_HASH_COLUMN, ROW_TOTAL_COLUMN, readAhead } from './extract.js';
 
 let dir: string;
 let source: Source;
@@ -77,5 +77,39 @@ describe('extractRows', () => {
       extractRows(stopped, 'select 1', 'id', { batchSize: 10, signal: controller.signal }),
     );
     expect(rows).toHaveLength(1);
+  });
+});
+
+describe('readAhead', () => {
+  async function* numbers(log: string[], count: number, fail?: number): AsyncGenerator<number> {
+    try {
+      for (let i = 1; i <= count; i++) {
+        log.push(`read ${i}`);
+        if (i === fail) throw new Error(`read ${i} failed`);
+        yield i;
+      }
+    } finally {
+      log.push('closed');
+    }
+  }
+
+  it('yields every batch in order, having asked for the next one before handing out the current', async () => {
+    const log: string[] = [];
+    for await (const n of readAhead(numbers(log, 3))) log.push(`use ${n}`);
+    // The source ends (and closes) while the last batch is still being used.
+    expect(log).toEqual(['read 1', 'read 2', 'use 1', 'read 3', 'use 2', 'closed', 'use 3']);
+  });
+
+  it('closes the source when the caller stops early, and passes a read error on', async () => {
+    const log: string[] = [];
+    for await (const n of readAhead(numbers(log, 5))) if (n === 2) break;
+    expect(log.at(-1)).toBe('closed');
+    expect(log).not.toContain('read 5');
+    const failing = async () => {
+      for await (const _ of readAhead(numbers([], 5, 3))) {
+        // consume
+      }
+    };
+    await expect(failing()).rejects.toThrow('read 3 failed');
   });
 });

@@ -81,3 +81,32 @@ export async function* extractRows(
     );
   }
 }
+
+/**
+ * Keeps the next batch coming while the current one is worked on: the source's next chunk is
+ * fetched and converted while this batch waits on the state store's lookup (another thread). One
+ * batch ahead, no more, so memory stays bounded.
+ */
+export async function* readAhead<T>(batches: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = batches[Symbol.asyncIterator]();
+  let next = iterator.next();
+  let finished = false;
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) {
+        finished = true;
+        return;
+      }
+      next = iterator.next();
+      next.catch(() => {}); // observed when awaited above, or dropped when the caller stops early
+      yield result.value;
+    }
+  } finally {
+    // The caller stopped early (a break, an error): let the read in progress settle, then close.
+    if (!finished) {
+      await next.catch(() => {});
+      await iterator.return?.();
+    }
+  }
+}

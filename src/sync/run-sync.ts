@@ -12,7 +12,7 @@ import { compileMapping } from '../mapping/compile-mapping.js';
 import type { Source } from '../sources/source.js';
 import type { KeyState, SeenEntry, StateStore } from '../state/state-store.js';
 import { type Decision, decide } from './diff.js';
-import { EXTRACT_COLUMNS, extractRows } from './extract.js';
+import { EXTRACT_COLUMNS, extractRows, readAhead } from './extract.js';
 import { Loader } from './load.js';
 import { createRowMapper, type InvalidRow, type KeyedRow, type MappedRow } from './map.js';
 import { explainSample, mappingSpecFor } from './plan-details.js';
@@ -196,10 +196,11 @@ export async function runSync(
     /** Writes nothing waits for (fingerprint refreshes), awaited before the run ends. */
     const housekeeping: Promise<void>[] = [];
 
-    for await (const rows of extractRows(source, model.sql, sync.key.column, {
+    const batches = extractRows(source, model.sql, sync.key.column, {
       batchSize: options.batchSize ?? 2000,
       signal: stop.graceful,
-    })) {
+    });
+    for await (const rows of readAhead(batches)) {
       if (!checkedColumns && rows.length > 0) {
         assertColumns(sync, Object.keys(rows[0]!), mapping.checkColumns.bind(mapping));
         checkedColumns = true;
