@@ -411,6 +411,27 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         expect((await store.getKeyStates(sync, ['u1'])).get('u1')?.generation).toBe(2);
       });
 
+      it('looks keys up by source fingerprint: unchanged ones as flags, the rest with their states', async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const [a, b, c] = [planned('u1', 1), planned('u2', 1), planned('u3', 1)];
+        await store.recordDeliveries(sync, runId, [outcome(a, 'succeeded'), outcome(b, 'succeeded')]);
+        await store.savePlanned(sync, [planned('u2', 2), c]);
+        const lookup = await store.lookupKeys(
+          sync,
+          ['u1', 'u2', 'u3', 'u4', 'u1-again'],
+          [`source-${a.hash}`, `source-${b.hash}`, 'anything', 'anything', ''],
+        );
+        // u1: delivered from this fingerprint; u2: same fingerprint but a newer change is pending;
+        // u3: only planned; u4: never seen.
+        expect([...lookup.unchanged]).toEqual([1, 0, 0, 0, 0]);
+        expect([...lookup.states.keys()].sort()).toEqual(['u2', 'u3']);
+        expect(lookup.states.get('u2')?.pending?.messageId).toBe('msg-u2-2');
+        const other = await store.lookupKeys(sync, ['u1'], ['another fingerprint']);
+        expect([...other.unchanged]).toEqual([0]);
+        expect(other.states.get('u1')?.deliveredHash).toBe(a.hash);
+      });
+
       it('refreshes the source fingerprint of a key only while its delivered hash is the one given', async () => {
         const store = await openStore();
         await store.markSeen(sync, [

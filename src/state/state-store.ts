@@ -50,6 +50,32 @@ export interface LockHolder {
 
 export type LockAttempt = { acquired: true } | { acquired: false; holder: LockHolder; expiresAt: string };
 
+/** What the diff's lookup of a batch of keys found. */
+export interface KeyLookup {
+  /**
+   * Per asked key, in the order asked: 1 when its last delivery came from a row with the given source
+   * fingerprint and nothing is pending for it (see `unchangedSince`), else 0.
+   */
+  unchanged: Uint8Array;
+  /** The key states of the other keys; keys never seen are absent. */
+  states: Map<string, KeyState>;
+}
+
+/**
+ * Whether a key is unchanged without mapping its row again: its last delivery came from a row with
+ * this fingerprint (the row's values under the same mapping and Sluice version give the same
+ * message), and no other change is pending. An empty fingerprint matches nothing.
+ */
+export function unchangedSince(state: KeyState | undefined, sourceHash: string): boolean {
+  return (
+    sourceHash !== '' &&
+    state !== undefined &&
+    state.pending === null &&
+    state.deliveredHash !== null &&
+    state.deliveredSourceHash === sourceHash
+  );
+}
+
 /** A key remembered as delivered without being sent, with its hash. */
 export interface SeenEntry {
   key: string;
@@ -108,6 +134,12 @@ export interface StateStore {
    * lookup, made for every row of every run: it carries no payloads.
    */
   getKeyStates(sync: string, keys: readonly string[]): Promise<Map<string, KeyState>>;
+  /**
+   * The diff's lookup for a batch: which keys are unchanged by their source fingerprints (sent back
+   * as one flag per key, so a run where little changed moves little between threads), and the key
+   * states of the rest. `sourceHashes[i]` is the fingerprint of `keys[i]`'s row.
+   */
+  lookupKeys(sync: string, keys: readonly string[], sourceHashes: readonly string[]): Promise<KeyLookup>;
   /**
    * The message last delivered per key, as sent (JSON), for "which fields changed" explanations;
    * keys never delivered are absent.

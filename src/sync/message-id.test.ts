@@ -29,7 +29,7 @@ describe('deriveMessageId', () => {
     const base = deriveMessageId('ws', 'users', '42', 1);
     const a = deriveMessageId('ws', 'users', '42', 1, 'hash-a');
     expect(a).toBe(
-      'sl-' + createHash('sha256').update('ws\u0000users\u000042\u00001\u0000hash-a').digest('base64url'),
+      `sl-${createHash('sha256').update('ws\u0000users\u000042\u00001\u0000hash-a').digest('base64url')}`,
     );
     expect(deriveMessageId('ws', 'users', '42', 1, 'hash-a')).toBe(a);
     expect(deriveMessageId('ws', 'users', '42', 1, 'hash-b')).not.toBe(a);

@@ -10,7 +10,7 @@ import type {
 } from '../destinations/destination.js';
 import { compileMapping } from '../mapping/compile-mapping.js';
 import type { Source } from '../sources/source.js';
-import type { KeyState, SeenEntry, StateStore } from '../state/state-store.js';
+import type { SeenEntry, StateStore } from '../state/state-store.js';
 import { type Decision, decide } from './diff.js';
 import { EXTRACT_COLUMNS, extractRows, readAhead } from './extract.js';
 import { Loader } from './load.js';
@@ -214,22 +214,24 @@ export async function runSync(
         if (outcome.kind === 'keyed') keyed.push(outcome);
         else invalid.push(outcome);
       }
-      // Asked first, so the state store (on its own thread) looks them up while this one
-      // fingerprints the rows.
+      const sourceHashes = keyed.map((k) => mapper.fingerprint(k));
+      const keys = keyed.map((k) => k.key);
+      // The state store (on its own thread) answers while this one reads the next batch ahead.
+      // --full-resync sends every row, so nothing is unchanged by fingerprint there.
       const lookup = baseline
         ? null
-        : state.getKeyStates(
-            sync.name,
-            keyed.map((k) => k.key),
-          );
-      lookup?.catch(() => {}); // observed below; this only keeps an early failure from going unhandled
-      const sourceHashes = keyed.map((k) => mapper.fingerprint(k));
-      const keyStates = lookup === null ? null : await lookup;
+        : fullResync
+          ? state
+              .getKeyStates(sync.name, keys)
+              .then((states) => ({ unchanged: new Uint8Array(keys.length), states }))
+          : state.lookupKeys(sync.name, keys, sourceHashes);
+      const found = lookup === null ? null : await lookup;
+      const keyStates = found === null ? null : found.states;
 
       const ready: MappedRow[] = [];
       for (let i = 0; i < keyed.length; i++) {
         const sourceHash = sourceHashes[i]!;
-        if (keyStates !== null && stillDelivered(keyStates.get(keyed[i]!.key), sourceHash, fullResync)) {
+        if (found !== null && found.unchanged[i] === 1) {
           counts.unchanged++;
           continue;
         }
@@ -341,22 +343,6 @@ export async function runSync(
 interface Planned {
   row: MappedRow;
   decision: Extract<Decision, { kind: 'planned' }>;
-}
-
-/**
- * A row whose fingerprint is the one of its last delivery, with nothing pending, is unchanged: the
- * same row through the same mapping gives the same message (RowMapper.fingerprint), so mapping it
- * again would only confirm that. --full-resync resends everything, so it maps everything.
- */
-function stillDelivered(state: KeyState | undefined, sourceHash: string, fullResync: boolean): boolean {
-  return (
-    !fullResync &&
-    sourceHash !== '' && // a row too deep to fingerprint (RowMapper.fingerprint)
-    state !== undefined &&
-    state.pending === null &&
-    state.deliveredHash !== null &&
-    state.deliveredSourceHash === sourceHash
-  );
 }
 
 /** A model whose columns do not fit the mappings fails up front, naming the columns and lines. */

@@ -3,6 +3,7 @@ import type { RecordStatus, RunRecord, RunSummary } from '../../core/run.js';
 import type {
   DeliveryResult,
   FinishRun,
+  KeyLookup,
   KeyState,
   LockAttempt,
   LockHolder,
@@ -102,6 +103,9 @@ export class ThreadedStateStore implements StateStore {
   }
   getKeyStates(sync: string, keys: readonly string[]): Promise<Map<string, KeyState>> {
     return this.#call('getKeyStates', [sync, keys]);
+  }
+  lookupKeys(sync: string, keys: readonly string[], sourceHashes: readonly string[]): Promise<KeyLookup> {
+    return this.#call('lookupKeys', [sync, keys, sourceHashes]);
   }
   getDeliveredPayloads(sync: string, keys: readonly string[]): Promise<Map<string, string>> {
     return this.#call('getDeliveredPayloads', [sync, keys]);
