@@ -53,27 +53,14 @@ export type LockAttempt = { acquired: true } | { acquired: false; holder: LockHo
 /** What the diff's lookup of a batch of keys found. */
 export interface KeyLookup {
   /**
-   * Per asked key, in the order asked: 1 when its last delivery came from a row with the given source
-   * fingerprint and nothing is pending for it (see `unchangedSince`), else 0.
+   * Per asked key, in the order asked: 1 when the key is unchanged without mapping its row again —
+   * its last delivery came from a row with the given (non-empty) source fingerprint, so the same
+   * row under the same mapping and Sluice version gives the same message, and no other change is
+   * pending for it — else 0.
    */
   unchanged: Uint8Array;
   /** The key states of the other keys; keys never seen are absent. */
   states: Map<string, KeyState>;
-}
-
-/**
- * Whether a key is unchanged without mapping its row again: its last delivery came from a row with
- * this fingerprint (the row's values under the same mapping and Sluice version give the same
- * message), and no other change is pending. An empty fingerprint matches nothing.
- */
-export function unchangedSince(state: KeyState | undefined, sourceHash: string): boolean {
-  return (
-    sourceHash !== '' &&
-    state !== undefined &&
-    state.pending === null &&
-    state.deliveredHash !== null &&
-    state.deliveredSourceHash === sourceHash
-  );
 }
 
 /** A key remembered as delivered without being sent, with its hash. */

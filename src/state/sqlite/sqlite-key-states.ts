@@ -1,4 +1,4 @@
-import type { DeliveryResult, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
+import type { DeliveryResult, KeyLookup, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
 /** Columns read by `get`, in the order the raw rows come back. */
@@ -27,6 +27,7 @@ const samePending = 'pending_message_id IS excluded.pending_message_id';
 export class SqliteKeyStates {
   readonly #get: SqliteStatement;
   readonly #payloads: SqliteStatement;
+  readonly #unchanged: SqliteStatement;
   readonly #plan: SqliteStatement;
   readonly #delivered: SqliteStatement;
   readonly #failed: SqliteStatement;
@@ -44,6 +45,16 @@ export class SqliteKeyStates {
                 pending_hash, pending_message_id, pending_generation,
                 attempts, first_failed_at, last_error, abandoned
          FROM key_states WHERE sync = ? AND key IN (SELECT value FROM json_each(?))`,
+      )
+      .raw();
+    // The diff's first question, answered in SQL so unchanged keys never become objects: which of
+    // the asked [key, fingerprint] pairs (by their index in the array) match a delivery with nothing
+    // pending (state-store.ts KeyLookup). json_each drives the join, one index probe per key.
+    this.#unchanged = db
+      .prepare(
+        `SELECT j.key FROM json_each(?) j JOIN key_states k ON k.sync = ? AND k.key = j.value ->> 0
+         WHERE j.value ->> 1 <> '' AND k.delivered_source_hash = j.value ->> 1
+           AND k.delivered_hash IS NOT NULL AND k.pending_hash IS NULL`,
       )
       .raw();
     // Payloads are read apart from the diff's lookup (~400 bytes a key that only dry-run samples
@@ -163,6 +174,20 @@ export class SqliteKeyStates {
       });
     }
     return states;
+  }
+
+  /** See StateStore.lookupKeys. */
+  lookup(sync: string, keys: readonly string[], sourceHashes: readonly string[]): KeyLookup {
+    const unchanged = new Uint8Array(keys.length);
+    if (keys.length === 0) return { unchanged, states: new Map() };
+    const pairs = keys.map((key, i) => [key, sourceHashes[i] ?? '']);
+    let matched = 0;
+    for (const [index] of this.#unchanged.all(JSON.stringify(pairs), sync) as [number][]) {
+      unchanged[index] = 1;
+      matched++;
+    }
+    const rest = matched === 0 ? keys : keys.filter((_, i) => unchanged[i] === 0);
+    return { unchanged, states: this.get(sync, rest) };
   }
 
   payloads(sync: string, keys: readonly string[]): Map<string, string> {

@@ -14,7 +14,6 @@ import type {
   SeenEntry,
   StateStore,
 } from '../state-store.js';
-import { unchangedSince } from '../state-store.js';
 import { applyMigrations } from './apply-migrations.js';
 import { sqliteMigrations } from './migrations.js';
 import { loadSqliteDriver, type SqliteDatabase } from './sqlite-database.js';
@@ -127,17 +126,7 @@ export class SqliteStateStore implements StateStore {
     keys: readonly string[],
     sourceHashes: readonly string[],
   ): Promise<KeyLookup> {
-    return this.#guard('reading key states', () => {
-      const found = this.#keys.get(sync, keys);
-      const unchanged = new Uint8Array(keys.length);
-      const states = new Map<string, KeyState>();
-      for (let i = 0; i < keys.length; i++) {
-        const state = found.get(keys[i]!);
-        if (unchangedSince(state, sourceHashes[i] ?? '')) unchanged[i] = 1;
-        else if (state !== undefined) states.set(keys[i]!, state);
-      }
-      return { unchanged, states };
-    });
+    return this.#guard('reading key states', () => this.#keys.lookup(sync, keys, sourceHashes));
   }
 
   async getDeliveredPayloads(sync: string, keys: readonly string[]): Promise<Map<string, string>> {
