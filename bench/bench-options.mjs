@@ -28,7 +28,7 @@ options:
                         the DuckDB source's memory_limit in sluice.yaml for initial, read,
                         incremental and events (default 128MB; "none": DuckDB's default, 80% of RAM)
   --large-memory-limit SIZE
-                        the same for the large scenario and its bare diff (default 1GB; "none")
+                        the same for the large scenario and its bare diff (default 512MB; "none")
   --timeout S           kill a job after S seconds (default 1200; the large seed gets 4×)
   --profile             write a CPU profile of every sync job and summarise it
   --work-dir DIR        keep fixtures in DIR and reuse a seeded large state found there
@@ -92,7 +92,7 @@ export function parseBenchOptions(argv) {
     repeat: values.repeat ? count(values.repeat, 'repeat') : 1,
     flushAt: values['flush-at'] ? count(values['flush-at'], 'flush-at') : 1000,
     duckdbMemoryLimit: memoryLimit(values['duckdb-memory-limit'] ?? '128MB', 'duckdb-memory-limit'),
-    largeMemoryLimit: memoryLimit(values['large-memory-limit'] ?? '1GB', 'large-memory-limit'),
+    largeMemoryLimit: memoryLimit(values['large-memory-limit'] ?? '512MB', 'large-memory-limit'),
     timeoutMs: (values.timeout ? count(values.timeout, 'timeout') : 1200) * 1000,
     profile: values.profile ?? false,
     workDir: values['work-dir'],
