@@ -10,7 +10,7 @@ import type {
 } from '../destinations/destination.js';
 import { compileMapping } from '../mapping/compile-mapping.js';
 import type { Source } from '../sources/source.js';
-import type { SeenEntry, StateStore } from '../state/state-store.js';
+import type { KeyState, SeenEntry, StateStore } from '../state/state-store.js';
 import { type Decision, decide } from './diff.js';
 import { EXTRACT_COLUMNS, extractRows, readAhead } from './extract.js';
 import { Loader } from './load.js';
@@ -181,6 +181,10 @@ export async function runSync(
     const workspaceId = await state.workspaceId();
     const baseline =
       descriptor.behaviour === 'send-once' && !sync.backfill && !(await hasCompletedRun(state, sync.name));
+    // A sync with no key state at all (its first run) has nothing to look up: every key is new, and
+    // no other run can add state meanwhile (one run of a sync at a time). Skipping the lookups keeps
+    // the state store's thread free for recording deliveries.
+    const firstRun = !(await state.hasKeys(sync.name));
     const context = {
       workspaceId,
       sync: sync.name,
@@ -220,11 +224,13 @@ export async function runSync(
       // --full-resync sends every row, so nothing is unchanged by fingerprint there.
       const lookup = baseline
         ? null
-        : fullResync
-          ? state
-              .getKeyStates(sync.name, keys)
-              .then((states) => ({ unchanged: new Uint8Array(keys.length), states }))
-          : state.lookupKeys(sync.name, keys, sourceHashes);
+        : firstRun
+          ? Promise.resolve({ unchanged: new Uint8Array(keys.length), states: new Map<string, KeyState>() })
+          : fullResync
+            ? state
+                .getKeyStates(sync.name, keys)
+                .then((states) => ({ unchanged: new Uint8Array(keys.length), states }))
+            : state.lookupKeys(sync.name, keys, sourceHashes);
       const found = lookup === null ? null : await lookup;
       const keyStates = found === null ? null : found.states;
 
