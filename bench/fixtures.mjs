@@ -30,6 +30,25 @@ select i as id,
 from range(1, ${rows + 1}) t(i)`;
 }
 
+/**
+ * The same `users` as `usersTableSql`, as a PostgreSQL table (`ARRAY[…]` lists, `generate_series`,
+ * `numeric`, an interval per millisecond): row for row the values the DuckDB table holds.
+ */
+export function usersTablePostgresSql(rows) {
+  const pgList = (values) => `ARRAY${sqlList(values)}`;
+  return `create table users as
+select i::bigint as id,
+       lower((${pgList(FIRST)})[1 + i % ${FIRST.length}]) || '.' ||
+         lower((${pgList(LAST)})[1 + i % ${LAST.length}]) || '.' || i || '@example-mail.com' as email,
+       (${pgList(FIRST)})[1 + i % ${FIRST.length}] as first_name,
+       (${pgList(LAST)})[1 + i % ${LAST.length}] as last_name,
+       18 + i % 60 as age,
+       round(i / 7.0, 2)::numeric(12,2) as score,
+       timestamptz '2024-03-01 12:00:00+00' + (i * 1001) * interval '1 millisecond' as created_at,
+       (${pgList(PLANS)})[1 + i % ${PLANS.length}] as plan
+from generate_series(1, ${rows}) as t(i)`;
+}
+
 /** The same values as a row of `usersTableSql`, mapped the way the user sync maps them. */
 export function userValues(i) {
   const first = FIRST[i % FIRST.length];
@@ -69,18 +88,19 @@ from range(1, ${rows + 1}) t(i)`;
 /**
  * Writes a workspace folder whose sources point at `warehouse` (an absolute DuckDB path), with its
  * own state file, so several workspaces can share one warehouse. `freshState` removes the state first.
+ * With `postgresUrl` the source is that PostgreSQL database instead (its `users` table).
  * `memoryLimit` becomes the source's `memory_limit` (absent: DuckDB's default, 80% of RAM).
  */
 export async function writeWorkspace(
   dir,
-  { warehouse, receiverUrl, memoryLimit, concurrency = 4, freshState = false },
+  { warehouse, postgresUrl, receiverUrl, memoryLimit, concurrency = 4, freshState = false },
 ) {
   // A reused --work-dir keeps state between bench runs; an initial run must start without any.
   if (freshState) await rm(join(dir, '.sluice'), { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const yaml = `state: sqlite:.sluice/state.db
 sources:
-  warehouse: { type: duckdb, path: ${JSON.stringify(warehouse)}${memoryLimit ? `, memory_limit: ${memoryLimit}` : ''} }
+  warehouse: ${postgresUrl ? `{ type: postgres, url: ${JSON.stringify(postgresUrl)} }` : `{ type: duckdb, path: ${JSON.stringify(warehouse)}${memoryLimit ? `, memory_limit: ${memoryLimit}` : ''} }`}
 destinations:
   segment: { type: segment, write_key: bench-key, endpoint: "${receiverUrl}", concurrency: ${concurrency} }
 models:

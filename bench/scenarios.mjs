@@ -1,10 +1,18 @@
 // The scenarios of `npm run bench` (issue 6). Each reports one line through `ctx.report`; ratios are
 // taken against figures measured earlier in the same run, because this machine's speed drifts.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { CHANGE_ONE_PERCENT_SQL, ordersTableSql, usersTableSql, writeWorkspace } from './fixtures.mjs';
+import pg from 'pg';
+import {
+  CHANGE_ONE_PERCENT_SQL,
+  ordersTableSql,
+  usersTablePostgresSql,
+  usersTableSql,
+  writeWorkspace,
+} from './fixtures.mjs';
 import { runJob } from './processes.mjs';
 import { format, median, memory, rowsNote } from './report.mjs';
 
@@ -266,6 +274,63 @@ export async function analyticsNode(ctx) {
 }
 
 export { large } from './scenario-large.mjs';
+
+/**
+ * initial with the model in PostgreSQL: the same 1M users in a database of their own (made and
+ * dropped here), synced into the receiver between two raw runs.
+ */
+export async function postgresInitial(ctx) {
+  const admin = process.env.SLUICE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const database = `sluice_bench_initial_${randomBytes(4).toString('hex')}`;
+  const url = new URL(admin);
+  url.pathname = `/${database}`;
+  const withClient = async (connectionString, work) => {
+    const client = new pg.Client({ connectionString });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
+  await withClient(admin, (c) => c.query(`CREATE DATABASE ${database}`));
+  try {
+    const started = performance.now();
+    await withClient(url.href, async (c) => {
+      await c.query(usersTablePostgresSql(ctx.options.rows));
+      await c.query('ALTER TABLE users ADD PRIMARY KEY (id)');
+      await c.query('ANALYZE users');
+    });
+    ctx.note(
+      `building ${format.int(ctx.options.rows)} users in PostgreSQL: ${format.seconds(performance.now() - started)}`,
+    );
+    const dir = await writeWorkspace(ctx.path('postgres-initial'), {
+      postgresUrl: url.href,
+      receiverUrl: ctx.receiver.url,
+      freshState: true,
+    });
+    const m = await betweenRaws(ctx, () =>
+      ctx.measure('sync', { dir, name: USERS_SYNC }, { sentOf: succeeded, profileName: 'postgres-initial' }),
+    );
+    ctx.printProfile('postgres-initial', m);
+    ctx.report('postgres initial', {
+      rows: m.result.counts.extracted,
+      sent: m.sent,
+      elapsedMs: m.result.elapsedMs,
+      ratioToRaw: m.sent / (m.result.elapsedMs / 1000) / m.rawRate,
+      ...memory(m),
+      cpuMs: m.cpuMs,
+      receiverCpuMs: m.receiverCpuMs,
+      notes: [
+        `raw runs around it: ${m.rawRates.map((x) => format.int(x)).join(', ')} msg/s`,
+        ...rowsNote(m.result.counts.extracted, ctx.options.rows),
+        ...m.notes,
+      ],
+    });
+  } finally {
+    await withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  }
+}
 
 /**
  * The PostgreSQL scenario belongs to bench/postgres-stream.mjs (written separately). When present it
