@@ -194,6 +194,36 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
       });
     });
 
+    describe('run records of a batch', () => {
+      it('gives every record its own payload back, whatever characters the payloads hold', async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const payloads = ['{"name":"🦆 duck"}', '{"name":"plain"}', '{"name":"é\\u0000\\"q\\""}', ''];
+        const changes = payloads.map((_, i) => planned(`k${i}`, 1));
+        await store.recordDeliveries(
+          sync,
+          runId,
+          changes.map((change, i) => ({
+            ...outcome(change, i === 1 ? 'failed' : 'succeeded'),
+            payload: payloads[i]!,
+          })),
+        );
+        const records = await store.listRecords(runId, { limit: 10 });
+        expect(records.map((r) => r.payload)).toEqual(payloads);
+        expect(
+          (await store.listRecords(runId, { status: 'failed', limit: 10 })).map((r) => r.payload),
+        ).toEqual([payloads[1]]);
+        const delivered = await store.getDeliveredPayloads(sync, ['k0', 'k1', 'k2', 'k3']);
+        expect(delivered).toEqual(
+          new Map([
+            ['k0', payloads[0]],
+            ['k2', payloads[2]],
+            ['k3', payloads[3]],
+          ]),
+        );
+      });
+    });
+
     describe('key states', () => {
       it('returns only keys that exist, for the asked sync', async () => {
         const store = await openStore();

@@ -36,12 +36,13 @@ describe('applyMigrations', () => {
     expect(all).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual(all);
     expect(readApplied(db)).toEqual(all);
-    expect(tables()).toEqual(['key_states', 'locks', 'meta', 'run_records', 'runs', 'schema_migrations']);
+    expect(tables()).toEqual(['key_states', 'locks', 'meta', 'record_batches', 'runs', 'schema_migrations']);
     expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual([
       { version: 1, name: 'initial', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 2, name: 'locks', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 3, name: 'delivered record', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 4, name: 'delivered source hash', applied_at: '2025-03-01T00:00:00.000Z' },
+      { version: 5, name: 'record batches', applied_at: '2025-03-01T00:00:00.000Z' },
     ]);
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual([]);
   });

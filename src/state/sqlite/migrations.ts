@@ -100,10 +100,34 @@ const deliveredSourceHash = `
 ALTER TABLE key_states ADD COLUMN delivered_source_hash TEXT;
 `;
 
+// Run records a batch to a row (record-batch.ts): one row per recorded batch instead of one per
+// message. Old records move over as one-record batches under their own seq, so a key_states
+// pointer (delivered_record) stays valid with index 0; a one-record batch's payload is the whole
+// `payloads` text, so lengths counted by SQLite (code points) never have to cut it.
+const recordBatches = `
+CREATE TABLE record_batches (
+  seq      INTEGER PRIMARY KEY,
+  run_seq  INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE,
+  statuses TEXT NOT NULL,
+  records  TEXT NOT NULL,
+  payloads TEXT
+);
+CREATE INDEX record_batches_by_run ON record_batches (run_seq, seq);
+INSERT INTO record_batches (seq, run_seq, statuses, records, payloads)
+  SELECT seq, run_seq, ',' || status || ',',
+         json_array(json_array(key, status, reason, message, message_id,
+                               CASE WHEN payload IS NULL THEN -1 ELSE 0 END)),
+         payload
+  FROM run_records ORDER BY seq;
+DROP TABLE run_records;
+ALTER TABLE key_states ADD COLUMN delivered_record_index INTEGER;
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'locks', sql: locks },
   { version: 3, name: 'delivered record', sql: deliveredRecord },
   { version: 4, name: 'delivered source hash', sql: deliveredSourceHash },
+  { version: 5, name: 'record batches', sql: recordBatches },
 ]);

@@ -14,6 +14,8 @@ export interface SqliteStatement {
   run(...params: unknown[]): SqliteRunResult;
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  /** Rows one at a time; `return()` on the iterator ends the statement early. */
+  iterate(...params: unknown[]): IterableIterator<unknown>;
   /** Rows as arrays in column order: measurably cheaper than objects on hot lookups. */
   raw(toggle?: boolean): SqliteStatement;
 }

@@ -1,4 +1,5 @@
 import type { DeliveryResult, KeyLookup, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
+import { payloadAt } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
 /** Columns read by `get`, in the order the raw rows come back. */
@@ -60,13 +61,13 @@ export class SqliteKeyStates {
       )
       .raw();
     // Payloads are read apart from the diff's lookup (~400 bytes a key that only dry-run samples
-    // need): the delivery's run record, or for keys delivered before migration 3 the old copy.
+    // need): out of the delivery's record batch, or for keys delivered before migration 3 the old copy.
     this.#payloads = db
       .prepare(
-        `SELECT k.key, coalesce(r.payload, k.delivered_payload)
-         FROM key_states k LEFT JOIN run_records r ON r.seq = k.delivered_record
+        `SELECT k.key, b.records, b.payloads, k.delivered_record_index, k.delivered_payload
+         FROM key_states k LEFT JOIN record_batches b ON b.seq = k.delivered_record
          WHERE k.sync = ? AND k.key IN (SELECT value FROM json_each(?))
-           AND coalesce(r.payload, k.delivered_payload) IS NOT NULL`,
+           AND (b.seq IS NOT NULL OR k.delivered_payload IS NOT NULL)`,
       )
       .raw();
     // A re-plan of the same messageId is a retry and keeps its failure history, unless the caller
@@ -93,13 +94,14 @@ export class SqliteKeyStates {
       'pending_message_id IS NULL OR pending_message_id = excluded.delivered_message_id';
     this.#delivered = db.prepare(
       `INSERT INTO key_states (sync, key, generation, delivered_hash, delivered_source_hash, delivered_record,
-                               delivered_message_id, delivered_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                               delivered_record_index, delivered_message_id, delivered_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (sync, key) DO UPDATE SET
          generation = max(generation, excluded.generation),
          delivered_hash = excluded.delivered_hash,
          delivered_source_hash = excluded.delivered_source_hash,
          delivered_record = excluded.delivered_record,
+         delivered_record_index = excluded.delivered_record_index,
          delivered_payload = NULL,
          delivered_message_id = excluded.delivered_message_id,
          delivered_at = excluded.delivered_at,
@@ -195,8 +197,16 @@ export class SqliteKeyStates {
   payloads(sync: string, keys: readonly string[]): Map<string, string> {
     const payloads = new Map<string, string>();
     if (keys.length === 0) return payloads;
-    for (const [key, payload] of this.#payloads.all(sync, JSON.stringify(keys)) as [string, string][]) {
-      payloads.set(key, payload);
+    const rows = this.#payloads.all(sync, JSON.stringify(keys)) as [
+      string,
+      string | null,
+      string | null,
+      number | null,
+      string | null,
+    ][];
+    for (const [key, records, batchPayloads, index, legacy] of rows) {
+      const payload = records === null ? legacy : payloadAt(records, batchPayloads, index ?? 0);
+      if (payload !== null) payloads.set(key, payload);
     }
     return payloads;
   }
@@ -213,10 +223,10 @@ export class SqliteKeyStates {
   }
 
   /**
-   * Applies one delivery outcome; `at` is the ISO time stamped on it, `record` the run record that
-   * holds the message as sent.
+   * Applies one delivery outcome; `at` is the ISO time stamped on it, (`batch`, `index`) the run
+   * record that holds the message as sent.
    */
-  applyResult(sync: string, result: DeliveryResult, at: string, record: number): void {
+  applyResult(sync: string, result: DeliveryResult, at: string, batch: number, index: number): void {
     switch (result.status) {
       case 'succeeded':
         this.#delivered.run(
@@ -225,7 +235,8 @@ export class SqliteKeyStates {
           result.generation,
           result.hash,
           result.sourceHash,
-          record,
+          batch,
+          index,
           result.messageId,
           at,
         );

@@ -8,6 +8,7 @@ import {
   type RunSummary,
 } from '../../core/run.js';
 import type { FinishRun, NewRun } from '../state-store.js';
+import { decodeBatch, encodeBatch, type RecordInput } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
 interface RunRow {
@@ -23,18 +24,8 @@ interface RunRow {
   error_message: string | null;
 }
 
-interface RecordRow {
-  key: string | null;
-  status: RecordStatus;
-  reason: string | null;
-  message: string | null;
-  message_id: string | null;
-  payload: string | null;
-}
-
 const runColumns =
   'run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message';
-const recordColumns = 'key, status, reason, message, message_id, payload';
 const runSeqOf = '(SELECT seq FROM runs WHERE run_id = ?)';
 
 /**
@@ -47,7 +38,7 @@ export function newRunId(startedAt: Date): string {
 }
 
 /**
- * Run history and per-row outcomes: the `runs` and `run_records` tables. Statements are prepared once;
+ * Run history and per-row outcomes: the `runs` and `record_batches` tables. Statements are prepared once;
  * the caller (SqliteStateStore) owns transactions and error wrapping.
  */
 export class SqliteRunHistory {
@@ -57,9 +48,9 @@ export class SqliteRunHistory {
   readonly #listRuns: SqliteStatement;
   readonly #listRunsOfSync: SqliteStatement;
   readonly #runSeq: SqliteStatement;
-  readonly #insertRecord: SqliteStatement;
-  readonly #listRecords: SqliteStatement;
-  readonly #listRecordsWithStatus: SqliteStatement;
+  readonly #insertBatch: SqliteStatement;
+  readonly #listBatches: SqliteStatement;
+  readonly #listBatchesWithStatus: SqliteStatement;
 
   constructor(db: SqliteDatabase) {
     this.#insertRun = db.prepare(
@@ -76,15 +67,18 @@ export class SqliteRunHistory {
       `SELECT ${runColumns} FROM runs WHERE sync = ? ORDER BY seq DESC LIMIT ?`,
     );
     this.#runSeq = db.prepare('SELECT seq FROM runs WHERE run_id = ?').raw();
-    this.#insertRecord = db.prepare(
-      `INSERT INTO run_records (run_seq, ${recordColumns}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    this.#insertBatch = db.prepare(
+      'INSERT INTO record_batches (run_seq, statuses, records, payloads) VALUES (?, ?, ?, ?)',
     );
-    this.#listRecords = db.prepare(
-      `SELECT ${recordColumns} FROM run_records WHERE run_seq = ${runSeqOf} ORDER BY seq LIMIT ?`,
-    );
-    this.#listRecordsWithStatus = db.prepare(
-      `SELECT ${recordColumns} FROM run_records WHERE run_seq = ${runSeqOf} AND status = ? ORDER BY seq LIMIT ?`,
-    );
+    this.#listBatches = db
+      .prepare(`SELECT records, payloads FROM record_batches WHERE run_seq = ${runSeqOf} ORDER BY seq`)
+      .raw();
+    this.#listBatchesWithStatus = db
+      .prepare(
+        `SELECT records, payloads FROM record_batches
+         WHERE run_seq = ${runSeqOf} AND instr(statuses, ?) > 0 ORDER BY seq`,
+      )
+      .raw();
   }
 
   start(run: NewRun, runId: string): void {
@@ -129,37 +123,39 @@ export class SqliteRunHistory {
     return row[0];
   }
 
-  /** Stores one record; returns its sequence number. */
-  insertRecord(runSeq: number, record: Omit<RunRecord, 'runId'>): number {
-    const seq = this.#insertRecord.run(
-      runSeq,
-      record.key,
-      record.status,
-      record.reason,
-      record.message,
-      record.messageId,
-      record.payload,
-    ).lastInsertRowid;
-    return Number(seq);
+  /**
+   * Stores the records of one batch as one row (record-batch.ts); returns its sequence number:
+   * record `i` of the batch is (that number, i).
+   */
+  insertBatch(runSeq: number, records: readonly RecordInput[]): number {
+    const batch = encodeBatch(records);
+    return Number(
+      this.#insertBatch.run(runSeq, batch.statuses, batch.records, batch.payloads).lastInsertRowid,
+    );
   }
 
   /** A run's records in insertion order; empty for an unknown run. */
   listRecords(runId: string, options: { status?: RecordStatus; limit: number }): RunRecord[] {
     const limit = checkLimit(options.limit);
-    const rows = (
-      options.status === undefined
-        ? this.#listRecords.all(runId, limit)
-        : this.#listRecordsWithStatus.all(runId, options.status, limit)
-    ) as RecordRow[];
-    return rows.map((row) => ({
-      runId,
-      key: row.key,
-      status: row.status,
-      reason: row.reason,
-      message: row.message,
-      messageId: row.message_id,
-      payload: row.payload,
-    }));
+    const status = options.status;
+    const found: RunRecord[] = [];
+    if (limit === 0) return found;
+    const batches = (
+      status === undefined
+        ? this.#listBatches.iterate(runId)
+        : this.#listBatchesWithStatus.iterate(runId, `,${status},`)
+    ) as IterableIterator<[string, string | null]>;
+    for (const [records, payloads] of batches) {
+      for (const record of decodeBatch(records, payloads, runId)) {
+        if (status !== undefined && record.status !== status) continue;
+        found.push(record);
+        if (found.length >= limit) {
+          batches.return?.();
+          return found;
+        }
+      }
+    }
+    return found;
   }
 }
 

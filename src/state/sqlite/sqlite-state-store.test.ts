@@ -66,11 +66,52 @@ describe('SqliteStateStore', () => {
          VALUES ('s', 'u1', 1, 'h1', '{"type":"identify","userId":"u1"}', 'm1')`,
       )
       .run();
+    // And records written one row each, as before migration 5, a payload with an emoji among them.
+    old.exec(`INSERT INTO runs (seq, run_id, sync, status, full_resync, counts, started_at)
+              VALUES (1, 'r_old', 's', 'completed', 0, '{}', '2025-01-01T00:00:00.000Z')`);
+    const insert = old.prepare(
+      'INSERT INTO run_records (run_seq, key, status, reason, message, message_id, payload) VALUES (1, ?, ?, ?, ?, ?, ?)',
+    );
+    insert.run(null, 'invalid', 'null_key', 'no key', null, null);
+    insert.run('u1', 'succeeded', 'new', null, 'm1', '{"userId":"u1","traits":{"name":"🦆 duck"}}');
+    insert.run('u2', 'failed', 'new', 'HTTP 500', 'm2', '{"userId":"u2"}');
     old.close();
     const store = await SqliteStateStore.open(file);
     expect(await store.getDeliveredPayloads('s', ['u1', 'u2'])).toEqual(
       new Map([['u1', '{"type":"identify","userId":"u1"}']]),
     );
+    expect(await store.listRecords('r_old', { limit: 10 })).toEqual([
+      {
+        runId: 'r_old',
+        key: null,
+        status: 'invalid',
+        reason: 'null_key',
+        message: 'no key',
+        messageId: null,
+        payload: null,
+      },
+      {
+        runId: 'r_old',
+        key: 'u1',
+        status: 'succeeded',
+        reason: 'new',
+        message: null,
+        messageId: 'm1',
+        payload: '{"userId":"u1","traits":{"name":"🦆 duck"}}',
+      },
+      {
+        runId: 'r_old',
+        key: 'u2',
+        status: 'failed',
+        reason: 'new',
+        message: 'HTTP 500',
+        messageId: 'm2',
+        payload: '{"userId":"u2"}',
+      },
+    ]);
+    expect((await store.listRecords('r_old', { status: 'failed', limit: 10 })).map((r) => r.key)).toEqual([
+      'u2',
+    ]);
     expect((await store.getKeyStates('s', ['u1'])).get('u1')?.deliveredHash).toBe('h1');
     await store.close();
   });

@@ -145,25 +145,25 @@ export class SqliteStateStore implements StateStore {
     const at = this.#now().toISOString();
     this.#write('recording deliveries', () => {
       const runSeq = this.#runs.seqOf(runId);
-      for (const result of results) {
-        const record = this.#runs.insertRecord(runSeq, {
+      const batch = this.#runs.insertBatch(
+        runSeq,
+        results.map((result) => ({
           key: result.key,
           status: result.status,
           reason: result.reason,
           message: result.error,
           messageId: result.messageId,
           payload: result.payload,
-        });
-        this.#keys.applyResult(sync, result, at, record);
-      }
+        })),
+      );
+      for (let i = 0; i < results.length; i++) this.#keys.applyResult(sync, results[i]!, at, batch, i);
     });
   }
 
   async recordRecords(runId: string, records: readonly Omit<RunRecord, 'runId'>[]): Promise<void> {
     if (records.length === 0) return;
     this.#write('recording run records', () => {
-      const runSeq = this.#runs.seqOf(runId);
-      for (const record of records) this.#runs.insertRecord(runSeq, record);
+      this.#runs.insertBatch(this.#runs.seqOf(runId), records);
     });
   }
 
