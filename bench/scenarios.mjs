@@ -60,6 +60,35 @@ async function betweenRaws(ctx, fn) {
   return { ...result, rawRate: (before.rate + after.rate) / 2, rawRates: [before.rate, after.rate] };
 }
 
+/**
+ * One sync (fresh state) measured between two raw runs and reported as `label` with its ratio to
+ * them; `notes[0]` introduces the raw rates, the rest follow them.
+ */
+async function syncBetweenRaws(
+  ctx,
+  { label, profileName, dir, name, expectedRows, notes: [rawsNote, ...notes] },
+) {
+  const m = await betweenRaws(ctx, () =>
+    ctx.measure('sync', { dir, name }, { sentOf: succeeded, profileName }),
+  );
+  ctx.printProfile(profileName, m);
+  ctx.report(label, {
+    rows: m.result.counts.extracted,
+    sent: m.sent,
+    elapsedMs: m.result.elapsedMs,
+    ratioToRaw: m.sent / (m.result.elapsedMs / 1000) / m.rawRate,
+    ...memory(m),
+    cpuMs: m.cpuMs,
+    receiverCpuMs: m.receiverCpuMs,
+    notes: [
+      `${rawsNote}: ${m.rawRates.map((x) => format.int(x)).join(', ')} msg/s`,
+      ...notes,
+      ...rowsNote(m.result.counts.extracted, expectedRows),
+      ...m.notes,
+    ],
+  });
+}
+
 async function initialOnce(ctx, repetition) {
   const warehouse = await usersWarehouse(ctx);
   const dir = await writeWorkspace(ctx.path(`initial-${repetition}`), {
@@ -224,24 +253,13 @@ export async function events(ctx) {
     memoryLimit: ctx.options.duckdbMemoryLimit,
     freshState: true,
   });
-  const m = await betweenRaws(ctx, () =>
-    ctx.measure('sync', { dir, name: ORDERS_SYNC }, { sentOf: succeeded, profileName: 'events' }),
-  );
-  ctx.printProfile('events', m);
-  ctx.report('events', {
-    rows: m.result.counts.extracted,
-    sent: m.sent,
-    elapsedMs: m.result.elapsedMs,
-    ratioToRaw: m.sent / (m.result.elapsedMs / 1000) / m.rawRate,
-    ...memory(m),
-    cpuMs: m.cpuMs,
-    receiverCpuMs: m.receiverCpuMs,
-    notes: [
-      `vs identify raw runs around it: ${m.rawRates.map((x) => format.int(x)).join(', ')} msg/s`,
-      limitNote(ctx),
-      ...rowsNote(m.result.counts.extracted, ctx.options.events),
-      ...m.notes,
-    ],
+  await syncBetweenRaws(ctx, {
+    label: 'events',
+    profileName: 'events',
+    dir,
+    name: ORDERS_SYNC,
+    expectedRows: ctx.options.events,
+    notes: ['vs identify raw runs around it', limitNote(ctx)],
   });
 }
 
@@ -309,23 +327,13 @@ export async function postgresInitial(ctx) {
       receiverUrl: ctx.receiver.url,
       freshState: true,
     });
-    const m = await betweenRaws(ctx, () =>
-      ctx.measure('sync', { dir, name: USERS_SYNC }, { sentOf: succeeded, profileName: 'postgres-initial' }),
-    );
-    ctx.printProfile('postgres-initial', m);
-    ctx.report('postgres initial', {
-      rows: m.result.counts.extracted,
-      sent: m.sent,
-      elapsedMs: m.result.elapsedMs,
-      ratioToRaw: m.sent / (m.result.elapsedMs / 1000) / m.rawRate,
-      ...memory(m),
-      cpuMs: m.cpuMs,
-      receiverCpuMs: m.receiverCpuMs,
-      notes: [
-        `raw runs around it: ${m.rawRates.map((x) => format.int(x)).join(', ')} msg/s`,
-        ...rowsNote(m.result.counts.extracted, ctx.options.rows),
-        ...m.notes,
-      ],
+    await syncBetweenRaws(ctx, {
+      label: 'postgres initial',
+      profileName: 'postgres-initial',
+      dir,
+      name: USERS_SYNC,
+      expectedRows: ctx.options.rows,
+      notes: ['raw runs around it'],
     });
   } finally {
     await withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
