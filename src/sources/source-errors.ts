@@ -27,6 +27,31 @@ export function sourceErrors(engine: string) {
         details: { source: sourceName },
       });
     },
+    /**
+     * Could not connect, authenticate, or set up the session. `words`: the driver's or server's own
+     * (already redacted); `advice`: what to check, from the engine's error code.
+     */
+    connectError(
+      sourceName: string,
+      target: string,
+      cause: unknown,
+      words: string,
+      advice: string,
+    ): SluiceError {
+      return new SluiceError(
+        'source_error',
+        `source "${sourceName}" (${engine}) could not connect to ${target}: ${words} — ${advice}`,
+        { cause, details: { source: sourceName } },
+      );
+    },
+    /** A query that failed to start or failed part way; `words` and `advice` as for connectError. */
+    queryError(sourceName: string, cause: unknown, words: string, advice: string): SluiceError {
+      return new SluiceError(
+        'source_error',
+        `source "${sourceName}" (${engine}) could not run the query: ${words} — ${advice}`,
+        { cause, details: { source: sourceName } },
+      );
+    },
     /** A result this source cannot turn into rows, e.g. a column name given twice. */
     resultShapeError,
     /** Rows are keyed by column name, so a name given twice cannot be read. */

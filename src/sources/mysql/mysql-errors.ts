@@ -5,9 +5,12 @@
  * https://mariadb.com/kb/en/mariadb-error-code-reference/) and socket errors theirs (ECONNREFUSED).
  * The password never appears: it is not in the target description, and messages are redacted anyway.
  */
-import { SluiceError } from '../../core/errors.js';
+import type { SluiceError } from '../../core/errors.js';
 import { redactSecret } from '../database-url.js';
 import { sourceErrors } from '../source-errors.js';
+
+/** The errors worded alike for every engine (source-errors.ts), bound to this one. */
+const shared = sourceErrors('mysql');
 
 interface DriverError {
   message?: string;
@@ -61,11 +64,7 @@ export function connectError(
   error: unknown,
   password: string | undefined,
 ): SluiceError {
-  return new SluiceError(
-    'source_error',
-    `source "${sourceName}" (mysql) could not connect to ${target}: ${wordsOf(error, password)} — ${connectAdvice(error)}`,
-    { cause: error, details: { source: sourceName } },
-  );
+  return shared.connectError(sourceName, target, error, wordsOf(error, password), connectAdvice(error));
 }
 
 function queryAdvice(error: unknown, statementTimeoutMs: number | undefined): string {
@@ -100,11 +99,12 @@ export function queryError(
   password: string | undefined,
   statementTimeoutMs: number | undefined,
 ): SluiceError {
-  return new SluiceError(
-    'source_error',
-    `source "${sourceName}" (mysql) could not run the query: ${wordsOf(error, password)} — ${queryAdvice(error, statementTimeoutMs)}`,
-    { cause: error, details: { source: sourceName } },
+  return shared.queryError(
+    sourceName,
+    error,
+    wordsOf(error, password),
+    queryAdvice(error, statementTimeoutMs),
   );
 }
 
-export const { interruptedError, closedError, duplicateColumnError } = sourceErrors('mysql');
+export const { interruptedError, closedError, duplicateColumnError } = shared;

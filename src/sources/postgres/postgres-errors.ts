@@ -4,9 +4,12 @@
  * (https://www.postgresql.org/docs/current/errcodes-appendix.html) or the socket error code. The
  * password never appears: it is not in the target description, and messages are redacted anyway.
  */
-import { SluiceError } from '../../core/errors.js';
+import type { SluiceError } from '../../core/errors.js';
 import { redactSecret } from '../database-url.js';
 import { sourceErrors } from '../source-errors.js';
+
+/** The errors worded alike for every engine (source-errors.ts), bound to this one. */
+const shared = sourceErrors('postgres');
 
 /** A driver error: pg's DatabaseError carries `code` (SQLSTATE) and maybe `hint`; socket errors a `code`. */
 interface DriverError {
@@ -72,11 +75,7 @@ export function connectError(
   error: unknown,
   password: string | undefined,
 ): SluiceError {
-  return new SluiceError(
-    'source_error',
-    `source "${sourceName}" (postgres) could not connect to ${target}: ${wordsOf(error, password)} — ${connectAdvice(error)}`,
-    { cause: error, details: { source: sourceName } },
-  );
+  return shared.connectError(sourceName, target, error, wordsOf(error, password), connectAdvice(error));
 }
 
 function queryAdvice(error: unknown, statementTimeoutMs: number | undefined): string {
@@ -109,11 +108,12 @@ export function queryError(
   password: string | undefined,
   statementTimeoutMs: number | undefined,
 ): SluiceError {
-  return new SluiceError(
-    'source_error',
-    `source "${sourceName}" (postgres) could not run the query: ${wordsOf(error, password)} — ${queryAdvice(error, statementTimeoutMs)}`,
-    { cause: error, details: { source: sourceName } },
+  return shared.queryError(
+    sourceName,
+    error,
+    wordsOf(error, password),
+    queryAdvice(error, statementTimeoutMs),
   );
 }
 
-export const { interruptedError, closedError, duplicateColumnError } = sourceErrors('postgres');
+export const { interruptedError, closedError, duplicateColumnError } = shared;
