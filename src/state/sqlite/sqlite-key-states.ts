@@ -18,6 +18,14 @@ type KeyStateRow = [
   abandoned: number,
 ];
 
+/**
+ * The indexes (into the JSON array of [key, fingerprint] pairs bound first) of the keys of a sync
+ * (bound second) that are unchanged by fingerprint: see `SqliteKeyStates` for the join order.
+ */
+export const UNCHANGED_KEYS_SQL = `SELECT j.key FROM json_each(?) j CROSS JOIN key_states k ON k.sync = ? AND k.key = j.value ->> 0
+  WHERE j.value ->> 1 <> '' AND k.delivered_source_hash = j.value ->> 1
+    AND k.delivered_hash IS NOT NULL AND k.pending_hash IS NULL`;
+
 /** "The row's pending change is the one this statement is about": a retry, not a new change. */
 const samePending = 'pending_message_id IS excluded.pending_message_id';
 
@@ -53,13 +61,7 @@ export class SqliteKeyStates {
     // pending (state-store.ts KeyLookup). CROSS JOIN makes json_each the outer loop (SQLite keeps
     // the written order for it), so each asked key is one probe of the primary key; as a plain JOIN
     // the planner scanned key_states once per batch instead, minutes on a million keys.
-    this.#unchanged = db
-      .prepare(
-        `SELECT j.key FROM json_each(?) j CROSS JOIN key_states k ON k.sync = ? AND k.key = j.value ->> 0
-         WHERE j.value ->> 1 <> '' AND k.delivered_source_hash = j.value ->> 1
-           AND k.delivered_hash IS NOT NULL AND k.pending_hash IS NULL`,
-      )
-      .raw();
+    this.#unchanged = db.prepare(UNCHANGED_KEYS_SQL).raw();
     // Payloads are read apart from the diff's lookup (~400 bytes a key that only dry-run samples
     // need): out of the delivery's record batch, or for keys delivered before migration 3 the old copy.
     this.#payloads = db
