@@ -3,7 +3,7 @@
 // of message sizes and counts the loader is given, no request to the (real, local) receiver goes
 // over Segment's limits and every message arrives exactly once.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   anyCell,
   checkAsyncProperty,
@@ -298,6 +298,46 @@ function messagesFor(
 }
 
 describe('the loader with a real Segment destination and receiver', () => {
+  it('keeps sending while answered batches wait to be recorded, up to as many again as requests', async () => {
+    receiver.reset();
+    proxy.requests.length = 0;
+    const concurrency = 2;
+    const destination = segment(proxy.url, concurrency);
+    // 6 batches of 2,500 small messages: the count limit binds, not the bytes.
+    const messages = messagesFor(
+      destination,
+      { count: 15_000, minPad: 0, maxPad: 0, char: 'x', ids: 'short' },
+      [0],
+      9_999,
+    );
+    let release!: () => void;
+    const recorded = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let recording = 0;
+    const loader = new Loader(destination, async () => {
+      recording++;
+      await recorded; // the state store is slow: nothing is recorded until released
+    });
+    try {
+      const pushing = (async () => {
+        for (const message of messages) await loader.push(message);
+        await loader.finish();
+      })();
+      // Answered batches free their request slots: 2 × concurrency get sent and answered, then the
+      // loader waits for recording instead of sending more.
+      await vi.waitFor(() => expect(recording).toBe(2 * concurrency), { timeout: 10_000 });
+      expect(proxy.requests).toHaveLength(2 * concurrency);
+      release();
+      await pushing;
+      expect(proxy.requests).toHaveLength(6);
+      expect(receiver.stats().accepted).toBe(15_000);
+    } finally {
+      release();
+      await destination.close();
+    }
+  });
+
   it('never sends a request over 2,500 messages or 500,000 bytes, and delivers every message once', async () => {
     let run = 0;
     const largest = { messages: 0, bytes: 0 };
