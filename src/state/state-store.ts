@@ -148,7 +148,7 @@ export interface StateStore {
    * is no longer `hash` is left alone.
    */
   refreshSourceHashes(sync: string, entries: readonly SeenEntry[]): Promise<void>;
-  /** Whether any key state exists for the sync (first run detection for backfill). */
+  /** Whether any key state exists for the sync: none means its first run, which needs no lookups. */
   hasKeys(sync: string): Promise<boolean>;
 
   /**

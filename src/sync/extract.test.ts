@@ -12,7 +12,7 @@ let source: Source;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-extract-'));
-  source = await createSource({ type: 'files' } as never, { name: 'files', workspaceDir: dir });
+  source = await createSource({ type: 'files' }, { name: 'files', workspaceDir: dir });
 });
 
 afterEach(async () => {
