@@ -2,30 +2,17 @@ import { SluiceError } from '../core/errors.js';
 import type { Workspace } from '../core/workspace.js';
 import type { StateStore } from './state-store.js';
 
-export interface OpenStateStoreOptions {
-  /**
-   * SQLite only: run the store on a worker thread (the default), so a sync's state writes use the
-   * second core instead of taking turns with reading, mapping and sending (bench/README.md).
-   */
-  thread?: boolean;
-}
-
 /**
  * The one place that names the state store implementations. Each is imported lazily, so its driver
  * (better-sqlite3's native module, later pg) loads only when a workspace uses it.
  */
-export async function openStateStore(
-  config: Workspace['state'],
-  options: OpenStateStoreOptions = {},
-): Promise<StateStore> {
+export async function openStateStore(config: Workspace['state']): Promise<StateStore> {
   switch (config.kind) {
     case 'sqlite': {
-      if (options.thread ?? true) {
-        const { ThreadedStateStore } = await import('./sqlite/threaded-state-store.js');
-        return ThreadedStateStore.open(config.path);
-      }
-      const { SqliteStateStore } = await import('./sqlite/sqlite-state-store.js');
-      return SqliteStateStore.open(config.path);
+      // On a worker thread of its own, so a sync's state writes use the second core instead of
+      // taking turns with reading, mapping and sending (bench/README.md).
+      const { ThreadedStateStore } = await import('./sqlite/threaded-state-store.js');
+      return ThreadedStateStore.open(config.path);
     }
     case 'postgres':
       throw new SluiceError(
