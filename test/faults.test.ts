@@ -101,9 +101,17 @@ describe('the retry policy', () => {
     const dir = await workspace(3, receiver.url, '    retry: { max_attempts: 2 }\n');
     try {
       const first = await run(dir);
-      expect(first.result.counts).toMatchObject({ planned: 3, failed: 3, succeeded: 0 });
+      expect(first.result.counts).toMatchObject({ planned: 3, failed: 3, succeeded: 0, abandoned: 0 });
+      // Rows not delivered make the run exit 1, loudly, though it completed (SPEC §4).
+      expect(first.result.status).toBe('completed');
+      expect(first.code).toBe(1);
+      expect(first.stderr).toMatch(
+        /3 rows could not be delivered; they stay pending and the next run retries them/,
+      );
       const second = await run(dir);
-      expect(second.result.counts).toMatchObject({ planned: 3, failed: 3 });
+      expect(second.result.counts).toMatchObject({ planned: 3, failed: 0, abandoned: 3 });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/3 rows were abandoned by the sync's retry policy/);
       const abandoned = await sluice(
         '-w',
         dir,
@@ -119,6 +127,7 @@ describe('the retry policy', () => {
 
       const third = await run(dir);
       expect(third.result.counts).toMatchObject({ planned: 0, unchanged: 3 });
+      expect(third.code).toBe(0);
     } finally {
       receiver.setFaults({});
     }

@@ -139,7 +139,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('records')
     .description('per-row outcomes of a run: key, status, reason, messageId, payload')
     .argument('<run_id>', 'a run id from `sluice runs`')
-    .option('--status <status>', 'succeeded | failed | invalid | abandoned | pending')
+    .option('--status <status>', 'succeeded | failed | abandoned | invalid | removed')
     .addOption(new Option('--limit <n>', 'how many').argParser(positiveInt).default(100))
     .option('--json', 'print one JSON document', false)
     .action(async (runId: string, opts: { status?: string; limit: number; json: boolean }) =>

@@ -8,11 +8,27 @@ export interface RunCounts {
   changed: number;
   planned: number;
   succeeded: number;
+  /** Rows not delivered this run: they stay pending and the next run retries them. */
   failed: number;
+  /** Rows the sync's `retry` policy gave up on in this run (SPEC §4). */
+  abandoned: number;
+  /** Keys delivered before and absent from the model now, found by this run (SPEC §3). */
+  removed: number;
 }
 
 export function emptyCounts(): RunCounts {
-  return { extracted: 0, invalid: 0, unchanged: 0, new: 0, changed: 0, planned: 0, succeeded: 0, failed: 0 };
+  return {
+    extracted: 0,
+    invalid: 0,
+    unchanged: 0,
+    new: 0,
+    changed: 0,
+    planned: 0,
+    succeeded: 0,
+    failed: 0,
+    abandoned: 0,
+    removed: 0,
+  };
 }
 
 export type RunStatus = 'running' | 'completed' | 'failed';
@@ -30,13 +46,25 @@ export interface RunSummary {
 }
 
 /** The fate of one planned or invalid row in a run. */
-export type RecordStatus = 'succeeded' | 'failed' | 'invalid' | 'abandoned' | 'pending';
+export type RecordStatus = 'succeeded' | 'failed' | 'invalid' | 'abandoned' | 'removed';
+
+/** Every record status, in the order people read them. */
+export const RECORD_STATUSES: readonly RecordStatus[] = [
+  'succeeded',
+  'failed',
+  'abandoned',
+  'invalid',
+  'removed',
+];
 
 export interface RunRecord {
   runId: string;
   key: string | null;
   status: RecordStatus;
-  /** A reason code: new | changed | resync for delivered rows, SPEC §3's codes for invalid ones. */
+  /**
+   * A reason code: new | changed for delivered rows, SPEC §3's codes for invalid ones, `absent` for
+   * removed keys.
+   */
   reason: string | null;
   /** A human sentence: why it is invalid, or the destination's answer when it failed. */
   message: string | null;

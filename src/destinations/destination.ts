@@ -43,8 +43,19 @@ export interface EncodedMessage {
 
 export type MessageOutcome = { status: 'succeeded' } | { status: 'failed'; reason: string; error: string };
 
+/** A request that failed in a retryable way and will be tried again after `delayMs`. */
+export interface RetryNotice {
+  /** What went wrong, safe to show (e.g. "HTTP 503", "no answer within 10000 ms"). */
+  error: string;
+  delayMs: number;
+  /** The attempt that failed, from 1. */
+  attempt: number;
+}
+
 export interface SendOptions {
   signal?: AbortSignal;
+  /** Told each time a request of this batch waits before a retry, so progress can say why. */
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 export interface CheckResult {

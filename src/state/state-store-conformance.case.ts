@@ -560,6 +560,122 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
       });
     });
 
+    describe('runs in progress and the newest completed run', () => {
+      it('stores the counts of a running run, and ignores them once it is finished', async () => {
+        const store = await openStore();
+        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const soFar: RunCounts = { ...emptyCounts(), extracted: 4_000, planned: 40, succeeded: 30 };
+        await store.updateRunCounts(runId, soFar);
+        expect((await (await openStore()).getRun(runId))?.counts).toEqual(soFar);
+        const final: RunCounts = { ...soFar, succeeded: 40 };
+        await store.finishRun(runId, {
+          status: 'completed',
+          counts: final,
+          finishedAt: startedAt,
+          error: null,
+        });
+        await store.updateRunCounts(runId, soFar);
+        expect((await store.getRun(runId))?.counts).toEqual(final);
+      });
+
+      it('finds the newest completed run however many runs came after it, and filters runs by status', async () => {
+        const store = await openStore();
+        expect(await store.lastCompletedRun(sync)).toBeNull();
+        const done = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.finishRun(done, {
+          status: 'completed',
+          counts: emptyCounts(),
+          finishedAt: startedAt,
+          error: null,
+        });
+        const dead = await store.startRun({ sync, fullResync: false, startedAt });
+        const error = { code: 'source_error', message: 'down' };
+        for (let i = 0; i < 120; i++) {
+          const failed = await store.startRun({ sync, fullResync: false, startedAt });
+          await store.finishRun(failed, {
+            status: 'failed',
+            counts: emptyCounts(),
+            finishedAt: startedAt,
+            error,
+          });
+        }
+        const other = await store.startRun({ sync: otherSync, fullResync: false, startedAt });
+        await store.finishRun(other, {
+          status: 'completed',
+          counts: emptyCounts(),
+          finishedAt: startedAt,
+          error: null,
+        });
+        expect((await store.lastCompletedRun(sync))?.runId).toBe(done);
+        expect((await store.listRuns({ sync, status: 'running', limit: 10 })).map((r) => r.runId)).toEqual([
+          dead,
+        ]);
+        expect(await store.listRuns({ sync, status: 'failed', limit: 1_000 })).toHaveLength(120);
+        expect((await store.listRuns({ status: 'completed', limit: 10 })).map((r) => r.runId)).toEqual([
+          other,
+          done,
+        ]);
+      });
+    });
+
+    describe('removed keys', () => {
+      /** Delivers `keys` of `sync` in a run of their own. */
+      async function deliver(store: StateStore, keys: string[], forSync = sync): Promise<void> {
+        const runId = await store.startRun({ sync: forSync, fullResync: false, startedAt });
+        await store.recordDeliveries(
+          forSync,
+          runId,
+          keys.map((k) => outcome(planned(k, 1), 'succeeded')),
+        );
+      }
+
+      it('reports delivered keys a run did not see, once, with records, until they come back', async () => {
+        const store = await openStore();
+        await deliver(store, ['a', 'b', 'c', 'd']);
+        await deliver(store, ['a', 'b'], otherSync);
+        // A key planned but never delivered is not "delivered before".
+        await store.savePlanned(sync, [planned('e', 1)]);
+
+        const first = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.notePresentKeys(first, ['a']);
+        await store.notePresentKeys(first, ['d', 'x']);
+        expect(await store.sweepRemoved(sync, first, { record: true })).toBe(2);
+        const records = await store.listRecords(first, { status: 'removed', limit: 10 });
+        expect(records.map((r) => [r.key, r.reason, r.messageId]).sort()).toEqual([
+          ['b', 'absent', 'msg-b-1'],
+          ['c', 'absent', 'msg-c-1'],
+        ]);
+
+        // Reported once: a later run that still lacks them says nothing more.
+        const second = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.notePresentKeys(second, ['a', 'd']);
+        expect(await store.sweepRemoved(sync, second, { record: true })).toBe(0);
+
+        // Back in the model, then gone again: news again.
+        const third = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.notePresentKeys(third, ['a', 'b', 'd']);
+        expect(await store.sweepRemoved(sync, third, { record: true })).toBe(0);
+        const fourth = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.notePresentKeys(fourth, ['a', 'd']);
+        expect(await store.sweepRemoved(sync, fourth, { record: true })).toBe(1);
+      });
+
+      it('only counts in a dry run, and forgets the keys of a run that did not finish', async () => {
+        const store = await openStore();
+        await deliver(store, ['a', 'b']);
+        await store.notePresentKeys('dry_1', ['a']);
+        expect(await store.sweepRemoved(sync, 'dry_1', { record: false })).toBe(1);
+        // Nothing was marked: a real run still finds it.
+        const stopped = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.notePresentKeys(stopped, ['a', 'b']);
+        await store.forgetPresentKeys(stopped);
+        const real = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.notePresentKeys(real, ['a']);
+        expect(await store.sweepRemoved(sync, real, { record: true })).toBe(1);
+        expect(await store.listRecords(stopped, { limit: 10 })).toEqual([]);
+      });
+    });
+
     describe('retry history and locks', () => {
       it('keeps the failure count across retries, and starts afresh when asked (--retry-abandoned)', async () => {
         const store = await openStore();

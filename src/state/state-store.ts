@@ -1,5 +1,12 @@
 import type { RecordStatus, RunCounts, RunRecord, RunStatus, RunSummary } from '../core/run.js';
 
+/** Which runs `listRuns` returns, newest first. */
+export interface RunFilter {
+  sync?: string;
+  status?: RunStatus;
+  limit: number;
+}
+
 /** What the state store remembers per sync and key. */
 export interface KeyState {
   key: string;
@@ -112,8 +119,15 @@ export interface StateStore {
 
   startRun(run: NewRun): Promise<string>;
   finishRun(runId: string, finish: FinishRun): Promise<void>;
+  /**
+   * Stores a running run's counts so far: a run killed mid-way is shown with what it did. Ignored
+   * once the run is finished.
+   */
+  updateRunCounts(runId: string, counts: RunCounts): Promise<void>;
   getRun(runId: string): Promise<RunSummary | null>;
-  listRuns(options: { sync?: string; limit: number }): Promise<RunSummary[]>;
+  listRuns(options: RunFilter): Promise<RunSummary[]>;
+  /** The sync's newest completed real run (dry runs never count), however many runs came after it. */
+  lastCompletedRun(sync: string): Promise<RunSummary | null>;
   listRecords(runId: string, options: { status?: RecordStatus; limit: number }): Promise<RunRecord[]>;
 
   /**
@@ -150,6 +164,21 @@ export interface StateStore {
   refreshSourceHashes(sync: string, entries: readonly SeenEntry[]): Promise<void>;
   /** Whether any key state exists for the sync: none means its first run, which needs no lookups. */
   hasKeys(sync: string): Promise<boolean>;
+
+  /**
+   * Notes keys a run's model returned (valid rows and invalid rows that have a key), for
+   * `sweepRemoved`. `run` is the run id, or a dry run's own id.
+   */
+  notePresentKeys(run: string, keys: readonly string[]): Promise<void>;
+  /**
+   * At the end of a run that read its whole model: the keys of `sync` delivered before that the run
+   * did not note, and that were not reported removed before (SPEC §3 "Removed rows"). With
+   * `record`, they are recorded as `removed` records of the run and reported only this once (until
+   * they come back); without (a dry run), only counted. Returns how many; forgets the noted keys.
+   */
+  sweepRemoved(sync: string, run: string, options: { record: boolean }): Promise<number>;
+  /** Forgets a run's noted keys without sweeping (a run that failed before reading everything). */
+  forgetPresentKeys(run: string): Promise<void>;
 
   /**
    * Takes the named lock for `leaseMs`, atomically, unless another holder's lease is still running.

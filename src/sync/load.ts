@@ -1,4 +1,9 @@
-import type { Destination, EncodedMessage, MessageOutcome } from '../destinations/destination.js';
+import type {
+  Destination,
+  EncodedMessage,
+  MessageOutcome,
+  RetryNotice,
+} from '../destinations/destination.js';
 
 /** Called once per sent batch with its messages, their outcomes and what was pushed with them, in order. */
 export type BatchSettled<T> = (
@@ -6,6 +11,12 @@ export type BatchSettled<T> = (
   outcomes: readonly MessageOutcome[],
   contexts: readonly T[],
 ) => Promise<void>;
+
+/**
+ * Hears of a sent batch waiting to be retried (`notice`), and of its answer at last (`null`): the
+ * batch itself tells one wait from another.
+ */
+export type RetryListener = (batch: readonly EncodedMessage[], notice: RetryNotice | null) => void;
 
 /**
  * The load stage: packs encoded messages into batches within the destination's limits (bytes and
@@ -20,6 +31,7 @@ export class Loader<T = void> {
   readonly #destination: Destination;
   readonly #onSettled: BatchSettled<T>;
   readonly #signal: AbortSignal | undefined;
+  readonly #onRetry: RetryListener | undefined;
   /** Batches sent or being recorded: each until its outcomes are recorded. */
   readonly #inFlight = new Set<Promise<void>>();
   /** Of those, the ones still waiting for the destination's answer. */
@@ -31,10 +43,16 @@ export class Loader<T = void> {
   #batchBytes = 0;
   #error: unknown = null;
 
-  constructor(destination: Destination, onSettled: BatchSettled<T>, signal?: AbortSignal) {
+  constructor(
+    destination: Destination,
+    onSettled: BatchSettled<T>,
+    signal?: AbortSignal,
+    onRetry?: RetryListener,
+  ) {
     this.#destination = destination;
     this.#onSettled = onSettled;
     this.#signal = signal;
+    this.#onRetry = onRetry;
   }
 
   /** Queues a message; `context` (what the caller needs to record its outcome) comes back with it. */
@@ -76,10 +94,14 @@ export class Loader<T = void> {
       await Promise.race(this.#requests.size >= requests ? this.#requests : this.#inFlight);
       this.#throwIfFailed();
     }
-    const sent = this.#destination.send(batch, { signal: this.#signal });
+    const onRetry = this.#onRetry;
+    const sent = this.#destination.send(batch, {
+      ...(this.#signal ? { signal: this.#signal } : {}),
+      ...(onRetry ? { onRetry: (notice: RetryNotice) => onRetry(batch, notice) } : {}),
+    });
     const answered: Promise<void> = sent.then(
-      () => {},
-      () => {},
+      () => onRetry?.(batch, null),
+      () => onRetry?.(batch, null),
     );
     const request = answered.finally(() => this.#requests.delete(request));
     this.#requests.add(request);

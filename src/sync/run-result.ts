@@ -8,6 +8,13 @@ export interface DryRunSample {
   message: unknown;
 }
 
+/** An invalid row shown by a dry run: which key, and why it would not be sent. */
+export interface InvalidSample {
+  key: string | null;
+  reason: string;
+  detail: string;
+}
+
 /** The outcome of one sync run, printed by `sluice sync run --json` (SPEC §4). */
 export interface SyncRunResult {
   run_id: string;
@@ -19,5 +26,10 @@ export interface SyncRunResult {
   finished_at: string;
   duration_ms: number;
   error: { code: string; message: string } | null;
+  /** Dry runs only: planned rows as they would be sent, a sample. */
   samples?: DryRunSample[];
+  /** Dry runs only: invalid rows with their reasons, a sample. */
+  invalid_samples?: InvalidSample[];
+  /** Dry runs only: how many more planned and invalid rows there are than the samples show. */
+  not_shown?: { planned: number; invalid: number };
 }

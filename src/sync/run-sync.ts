@@ -17,8 +17,9 @@ import { Loader } from './load.js';
 import { createRowMapper, type InvalidRow, type KeyedRow, type MappedRow } from './map.js';
 import { explainSample, mappingSpecFor } from './plan-details.js';
 import { deliveryResults, type InFlight, invalidRecords } from './record.js';
+import { type RetryStatus, RetryWaits } from './retry-waits.js';
 import { SyncLock } from './run-lock.js';
-import type { DryRunSample, SyncRunResult } from './run-result.js';
+import type { DryRunSample, InvalidSample, SyncRunResult } from './run-result.js';
 
 /** The parts a run works with; built by the caller (cli/runtime.ts), never here. */
 export interface SyncParts {
@@ -51,9 +52,15 @@ export interface RunSyncOptions {
   graceMs?: number;
   /** Rows per source batch (default 2,000). */
   batchSize?: number;
-  /** Dry-run samples to keep (default 10). */
+  /** Dry-run samples to keep, of planned rows and of invalid rows each (default 10). */
   sampleLimit?: number;
-  onProgress?: (counts: Readonly<RunCounts>) => void;
+  /**
+   * Told of the counts as they change, and of batches waiting on retries (null when none): a
+   * progress display keeps the newest and shows it as often as it likes.
+   */
+  onProgress?: (counts: Readonly<RunCounts>, retrying: RetryStatus | null) => void;
+  /** How often the counts of a running run are stored (default every 2 s). */
+  countsEveryMs?: number;
   now?: () => Date;
   /** Called at each crash-relevant point of the pipe; tests use it to kill the process there. */
   onFaultPoint?: (point: FaultPoint) => void;
@@ -118,15 +125,36 @@ export async function runSync(
   }
   const counts = emptyCounts();
   const samples: DryRunSample[] = [];
+  const invalidSamples: InvalidSample[] = [];
   const sampleLimit = options.sampleLimit ?? 10;
   const stop = stopSignals(options, lock?.lost);
+  const retries = new RetryWaits();
+  const progress = () => options.onProgress?.(counts, retries.status());
   const loader = dryRun
     ? null
     : new Loader<InFlight>(
         destination,
         (batch, outcomes, inFlight) => settle(batch, outcomes, inFlight),
         stop.hard,
+        (batch, notice) => {
+          retries.update(batch, notice);
+          if (notice !== null) progress();
+        },
       );
+  // The counts of a running run are stored every few seconds, so a run that was killed is shown
+  // with what it did; one write at a time, and never one after the run is finished.
+  const countsEveryMs = options.countsEveryMs ?? 2_000;
+  let countsSaved = Date.now();
+  let savingCounts: Promise<void> = Promise.resolve();
+  const saveCountsNow = () => {
+    countsSaved = Date.now();
+    savingCounts = savingCounts.then(() => state.updateRunCounts(runId, { ...counts })).catch(() => {}); // a count not stored is not worth failing a run over; finishRun stores them
+  };
+  const saveCounts = () => {
+    if (!dryRun && Date.now() - countsSaved >= countsEveryMs) saveCountsNow();
+  };
+  const countsTimer = dryRun ? undefined : setInterval(saveCounts, countsEveryMs);
+  countsTimer?.unref();
   let error: { code: string; message: string } | null = null;
 
   async function settle(
@@ -138,11 +166,9 @@ export async function runSync(
     const results = deliveryResults(batch, outcomes, inFlight, sync.retry, now());
     await state.recordDeliveries(sync.name, runId, results);
     // Counted once recorded: a summary never claims a delivery the state store does not know of.
-    for (const result of results) {
-      if (result.status === 'succeeded') counts.succeeded++;
-      else counts.failed++;
-    }
-    options.onProgress?.(counts);
+    for (const result of results) counts[result.status]++;
+    progress();
+    saveCounts();
   }
 
   /**
@@ -179,12 +205,20 @@ export async function runSync(
 
   try {
     const workspaceId = await state.workspaceId();
+    // backfill: false — until the sync has completed a run, rows are remembered, not sent. Key state
+    // alone would not tell: a first run that died half-way through remembering the baseline would
+    // make the next run send the other half.
     const baseline =
-      descriptor.behaviour === 'send-once' && !sync.backfill && !(await hasCompletedRun(state, sync.name));
+      descriptor.behaviour === 'send-once' &&
+      !sync.backfill &&
+      (await state.lastCompletedRun(sync.name)) === null;
     // A sync with no key state at all (its first run) has nothing to look up: every key is new, and
     // no other run can add state meanwhile (one run of a sync at a time). Skipping the lookups keeps
     // the state store's thread free for recording deliveries.
     const firstRun = !(await state.hasKeys(sync.name));
+    // Removed keys (SPEC §3) are keys delivered before that this run's model lacks: the run notes
+    // every key it reads and asks at its end. A first run has nothing delivered before.
+    const findRemoved = !firstRun;
     const context = {
       workspaceId,
       sync: sync.name,
@@ -220,6 +254,13 @@ export async function runSync(
       }
       const sourceHashes = keyed.map((k) => mapper.fingerprint(k));
       const keys = keyed.map((k) => k.key);
+      if (findRemoved) {
+        // A key of an invalid row is in the model all the same; a duplicate key's rows are all invalid.
+        const present = invalid.length === 0 ? keys : keys.concat(presentKeys(invalid));
+        const noting = state.notePresentKeys(runId, present);
+        noting.catch(() => {}); // awaited after the loop
+        housekeeping.push(noting);
+      }
       // The state store (on its own thread) answers while this one reads the next batch ahead.
       // --full-resync sends every row, so nothing is unchanged by fingerprint there.
       const lookup = baseline
@@ -246,7 +287,13 @@ export async function runSync(
         else invalid.push(outcome);
       }
       counts.invalid += invalid.length;
-      if (!dryRun && invalid.length > 0) await state.recordRecords(runId, invalidRecords(invalid));
+      if (dryRun) {
+        for (const row of invalid.slice(0, Math.max(0, sampleLimit - invalidSamples.length))) {
+          invalidSamples.push({ key: row.key, reason: row.reason, detail: row.message });
+        }
+      } else if (invalid.length > 0) {
+        await state.recordRecords(runId, invalidRecords(invalid));
+      }
 
       if (keyStates === null) {
         // backfill: false — the first run remembers what exists without sending it (SPEC §1).
@@ -284,7 +331,7 @@ export async function runSync(
         housekeeping.push(refreshing);
       }
       if (planned.length === 0) {
-        options.onProgress?.(counts);
+        progress();
         continue;
       }
 
@@ -299,7 +346,7 @@ export async function runSync(
           const message = destination.encode(row.prepared, row.key, decision.messageId, plannedAt);
           samples.push(explainSample(row, decision.reason, message, delivered.get(row.key)));
         }
-        options.onProgress?.(counts);
+        progress();
         continue;
       }
 
@@ -307,12 +354,18 @@ export async function runSync(
       if (stop.graceful?.aborted) break;
       sending = sendPlanned(planned, plannedAt);
       sending.catch(() => {}); // awaited before the next batch or after the loop
-      options.onProgress?.(counts);
+      progress();
+      saveCounts();
     }
     await sending;
     await Promise.all(housekeeping);
     if (stop.graceful?.aborted) throw interruptedError();
     await loader?.finish();
+    // The whole model was read: what it lacks now is removed.
+    if (findRemoved) {
+      counts.removed = await state.sweepRemoved(sync.name, runId, { record: !dryRun });
+      progress();
+    }
   } catch (caught) {
     await loader?.drain();
     error = describeError(stop.graceful?.aborted ? interruptedError() : caught);
@@ -320,16 +373,20 @@ export async function runSync(
     if (error.code === 'source_error') error.message = `model "${sync.model}": ${error.message}`;
   } finally {
     stop.dispose();
+    clearInterval(countsTimer);
   }
 
   const finished = now();
   const status = error === null ? 'completed' : 'failed';
-  if (!dryRun) {
-    try {
+  try {
+    // A run that failed before the sweep leaves its noted keys behind; the connection outlives it.
+    if (error !== null) await state.forgetPresentKeys(runId).catch(() => {});
+    if (!dryRun) {
+      await savingCounts;
       await state.finishRun(runId, { status, counts, finishedAt: finished.toISOString(), error });
-    } finally {
-      await lock?.release();
     }
+  } finally {
+    await lock?.release();
   }
   return {
     run_id: runId,
@@ -341,8 +398,24 @@ export async function runSync(
     finished_at: finished.toISOString(),
     duration_ms: finished.getTime() - started.getTime(),
     error,
-    ...(dryRun ? { samples } : {}),
+    ...(dryRun
+      ? {
+          samples,
+          invalid_samples: invalidSamples,
+          not_shown: {
+            planned: counts.planned - samples.length,
+            invalid: counts.invalid - invalidSamples.length,
+          },
+        }
+      : {}),
   };
+}
+
+/** The keys of invalid rows that have one (a null key is in no state to be removed). */
+function presentKeys(invalid: readonly InvalidRow[]): string[] {
+  const keys: string[] = [];
+  for (const row of invalid) if (row.key !== null) keys.push(row.key);
+  return keys;
 }
 
 /** A row the diff decided to send, with that decision. */
@@ -375,8 +448,8 @@ function assertColumns(
  * lost — pending changes are picked up by this run.
  */
 async function closeDeadRuns(state: StateStore, sync: string, now: Date): Promise<void> {
-  for (const run of await state.listRuns({ sync, limit: 20 })) {
-    if (run.status !== 'running') continue;
+  // Asked by status, not among the newest N runs: a dead run stays marked however many came after.
+  for (const run of await state.listRuns({ sync, status: 'running', limit: 1_000 })) {
     await state.finishRun(run.runId, {
       status: 'failed',
       counts: run.counts,
@@ -388,15 +461,6 @@ async function closeDeadRuns(state: StateStore, sync: string, now: Date): Promis
       },
     });
   }
-}
-
-/**
- * Whether the sync has completed a real run. Key state alone would not do: a first run that died
- * half-way through remembering the baseline would make the next run send the other half.
- */
-async function hasCompletedRun(state: StateStore, sync: string): Promise<boolean> {
-  const runs = await state.listRuns({ sync, limit: 100 });
-  return runs.some((run) => run.status === 'completed' && !run.dryRun);
 }
 
 function interruptedError(): SluiceError {

@@ -1,9 +1,7 @@
 import { SluiceError } from '../../core/errors.js';
-import type { RecordStatus, RunRecord, RunSummary } from '../../core/run.js';
+import { RECORD_STATUSES, type RecordStatus, type RunRecord, type RunSummary } from '../../core/run.js';
 import { formatCount, formatTable, type Io, printJson } from '../output.js';
 import type { Runtime } from '../runtime.js';
-
-const RECORD_STATUSES: readonly RecordStatus[] = ['succeeded', 'failed', 'invalid', 'abandoned', 'pending'];
 
 /** A run as printed by `--json`: the same snake_case shape as `sync run --json`. */
 export function runJson(run: RunSummary) {
@@ -60,11 +58,13 @@ export async function runsCommand(
     formatCount(r.counts.planned),
     formatCount(r.counts.succeeded),
     formatCount(r.counts.failed),
+    formatCount(r.counts.abandoned),
     formatCount(r.counts.invalid),
+    formatCount(r.counts.removed),
     r.error ? `${r.error.code}: ${r.error.message}` : '',
   ]);
   io.stdout.write(
-    `${formatTable(['RUN', 'SYNC', 'STATUS', 'STARTED', 'READ', 'PLANNED', 'DELIVERED', 'FAILED', 'INVALID', 'ERROR'], rows)}\n`,
+    `${formatTable(['RUN', 'SYNC', 'STATUS', 'STARTED', 'READ', 'PLANNED', 'DELIVERED', 'FAILED', 'ABANDONED', 'INVALID', 'REMOVED', 'ERROR'], rows)}\n`,
   );
   return 0;
 }

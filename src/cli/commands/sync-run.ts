@@ -16,8 +16,9 @@ export interface SyncRunFlags {
 
 /**
  * `sluice sync run NAME…`: runs the syncs one after another. A run that fails does not stop the
- * next one; the exit code is the worst: 1 if any failed, else 3 under --strict if any row was
- * invalid or failed, else 0 (SPEC §4).
+ * next one; the exit code is the worst (SPEC §4): 1 if any run failed or left rows undelivered
+ * (failed or abandoned: cron and CI must notice), else 3 under --strict if any row was invalid,
+ * else 0.
  */
 export async function syncRunCommand(
   runtime: Runtime,
@@ -29,7 +30,7 @@ export async function syncRunCommand(
   const results: SyncRunResult[] = [];
   for (const sync of syncs) {
     const parts = await runtime.syncParts(sync);
-    const progress = new Progress(io, sync.name, !flags.json);
+    const progress = new Progress(io, sync.name);
     const controller = new AbortController();
     // First signal: stop gracefully (finish and record the batches in flight). Second: exit now —
     // safe too, since every change is durable with its messageId before it is sent.
@@ -47,6 +48,7 @@ export async function syncRunCommand(
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    progress.start();
     try {
       const result = await runSync(sync, runtime.workspace.models[sync.model]!, parts, {
         dryRun: flags.dryRun,
@@ -54,11 +56,14 @@ export async function syncRunCommand(
         retryAbandoned: flags.retryAbandoned,
         signal: controller.signal,
         onFaultPoint: faultHookFromEnv(process.env),
-        onProgress: (counts) => progress.update(counts),
+        onProgress: (counts, retrying) => progress.update(counts, retrying),
       });
       progress.done();
       results.push(result);
       if (!flags.json) io.stdout.write(`${describeResult(result)}\n`);
+      // The loud last word: rows that did not reach Segment, on stderr whatever stdout carries.
+      const undelivered = undeliveredWarning(result);
+      if (undelivered !== null) io.stderr.write(`${undelivered}\n`);
     } finally {
       progress.done();
       process.off('SIGINT', onSignal);
@@ -66,9 +71,36 @@ export async function syncRunCommand(
     }
   }
   if (flags.json) printJson(io, results.length === 1 && names.length === 1 ? results[0] : results);
-  if (results.some((r) => r.status === 'failed')) return EXIT.runFailed;
-  if (flags.strict && results.some((r) => r.counts.invalid > 0 || r.counts.failed > 0)) return EXIT.strict;
+  if (results.some((r) => r.status === 'failed' || undelivered(r) > 0)) return EXIT.runFailed;
+  if (flags.strict && results.some((r) => r.counts.invalid > 0)) return EXIT.strict;
   return EXIT.ok;
+}
+
+/** Rows of a run that did not reach the destination: failed (retried next run) or abandoned. */
+function undelivered(result: SyncRunResult): number {
+  return result.dry_run ? 0 : result.counts.failed + result.counts.abandoned;
+}
+
+/**
+ * One line that cannot be missed when rows were not delivered, saying how many, what happens to
+ * them, and where to look; null when every planned row was delivered.
+ */
+export function undeliveredWarning(result: SyncRunResult): string | null {
+  if (undelivered(result) === 0) return null;
+  const { failed, abandoned } = result.counts;
+  const parts: string[] = [];
+  if (failed > 0) {
+    parts.push(
+      `${formatCount(failed)} row${failed === 1 ? '' : 's'} could not be delivered; they stay pending and the next run retries them`,
+    );
+  }
+  if (abandoned > 0) {
+    parts.push(
+      `${formatCount(abandoned)} row${abandoned === 1 ? ' was' : 's were'} abandoned by the sync's retry policy (retried only when their data changes, or with --retry-abandoned)`,
+    );
+  }
+  const status = failed > 0 ? 'failed' : 'abandoned';
+  return `✗ ${result.sync}: ${parts.join('; ')}. See why: sluice records ${result.run_id} --status ${status}`;
 }
 
 /** A few lines for a person: what happened, and where to look next. */
@@ -81,7 +113,11 @@ export function describeResult(result: SyncRunResult): string {
   ];
   if (!result.dry_run) {
     lines.push(
-      `  delivered ${formatCount(c.succeeded)} · failed ${formatCount(c.failed)} (failed rows are retried by the next run)`,
+      `  delivered ${formatCount(c.succeeded)} · failed ${formatCount(c.failed)} · abandoned ${formatCount(c.abandoned)} · removed ${formatCount(c.removed)}`,
+    );
+  } else if (c.removed > 0) {
+    lines.push(
+      `  removed ${formatCount(c.removed)} (delivered before, absent now: nothing is sent for them)`,
     );
   }
   if (result.error) lines.push(`  error [${result.error.code}]: ${result.error.message}`);
@@ -90,6 +126,15 @@ export function describeResult(result: SyncRunResult): string {
       sample.reason === 'new' ? 'new' : `changed: ${sample.changed_fields.join(', ') || '(id or stamp)'}`;
     lines.push(`  · ${sample.key} — ${why}`);
     lines.push(`    ${JSON.stringify(sample.message)}`);
+  }
+  for (const sample of result.invalid_samples ?? []) {
+    lines.push(`  ✗ ${sample.key ?? '(no key)'} — invalid: ${sample.reason}: ${sample.detail}`);
+  }
+  const notShown = result.not_shown;
+  if (notShown && (notShown.planned > 0 || notShown.invalid > 0)) {
+    lines.push(
+      `  … and ${formatCount(notShown.planned)} more planned, ${formatCount(notShown.invalid)} more invalid rows not shown`,
+    );
   }
   if (!result.dry_run) {
     lines.push(`  run ${result.run_id} — see its rows with: sluice records ${result.run_id}`);

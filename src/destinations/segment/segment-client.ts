@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import { SluiceError } from '../../core/errors.js';
 import type { Secret } from '../../core/workspace.js';
-import type { CheckResult } from '../destination.js';
+import type { CheckResult, RetryNotice } from '../destination.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryOptions, sleep } from './backoff.js';
 import { batchBody, batchBodyPrefix } from './batch-body.js';
 import { classifyResponse } from './classify-response.js';
@@ -89,9 +89,14 @@ export class SegmentClient {
    * Sends one batch until it is accepted, rejected, or the retry budget is spent. Throws
    * SluiceError('destination_fatal') for an answer no retry can fix (401/403/404, see
    * classify-response.ts) and when the host stays unreachable, so a run ends instead of failing
-   * every row; SluiceError('interrupted') when `signal` aborts.
+   * every row; SluiceError('interrupted') when `signal` aborts. `onRetry` hears of each wait
+   * before a retry (what failed, and for how long), for progress reports.
    */
-  async post(messages: readonly { json: string }[], signal?: AbortSignal): Promise<PostResult> {
+  async post(
+    messages: readonly { json: string }[],
+    signal?: AbortSignal,
+    onRetry?: (notice: RetryNotice) => void,
+  ): Promise<PostResult> {
     const prefix = batchBodyPrefix(messages);
     let counted = 0;
     let total = 0;
@@ -156,8 +161,11 @@ export class SegmentClient {
       }
       if (rateLimited) {
         this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + afterMs!);
+        onRetry?.({ error: lastError, delayMs: afterMs!, attempt: total });
       } else {
-        await this.#sleep(afterMs ?? backoffDelay(counted, this.#retry), signal);
+        const delayMs = afterMs ?? backoffDelay(counted, this.#retry);
+        onRetry?.({ error: lastError, delayMs, attempt: total });
+        await this.#sleep(delayMs, signal);
       }
     }
   }

@@ -72,13 +72,13 @@ export class SegmentDestination implements Destination {
     for (let i = 0; i < batch.length; i++) {
       const size = batch[i]!.bytes;
       if (i > start && (bytes + size > MAX_BATCH_BYTES || i - start >= MAX_BATCH_MESSAGES)) {
-        await this.#deliver(batch, start, i, outcomes, options?.signal);
+        await this.#deliver(batch, start, i, outcomes, options);
         start = i;
         bytes = 0;
       }
       bytes += size;
     }
-    if (batch.length > start) await this.#deliver(batch, start, batch.length, outcomes, options?.signal);
+    if (batch.length > start) await this.#deliver(batch, start, batch.length, outcomes, options);
     return outcomes;
   }
 
@@ -101,16 +101,17 @@ export class SegmentDestination implements Destination {
     start: number,
     end: number,
     outcomes: MessageOutcome[],
-    signal: AbortSignal | undefined,
+    options: SendOptions | undefined,
   ): Promise<void> {
     const result = await this.#client.post(
       start === 0 && end === batch.length ? batch : batch.slice(start, end),
-      signal,
+      options?.signal,
+      options?.onRetry,
     );
     if (result.kind === 'rejected' && end - start > 1) {
       const middle = start + Math.ceil((end - start) / 2);
-      await this.#deliver(batch, start, middle, outcomes, signal);
-      await this.#deliver(batch, middle, end, outcomes, signal);
+      await this.#deliver(batch, start, middle, outcomes, options);
+      await this.#deliver(batch, middle, end, outcomes, options);
       return;
     }
     const outcome: MessageOutcome =

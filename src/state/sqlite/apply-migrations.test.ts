@@ -43,6 +43,7 @@ describe('applyMigrations', () => {
       { version: 3, name: 'delivered record', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 4, name: 'delivered source hash', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 5, name: 'record batches', applied_at: '2025-03-01T00:00:00.000Z' },
+      { version: 6, name: 'removed keys', applied_at: '2025-03-01T00:00:00.000Z' },
     ]);
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual([]);
   });

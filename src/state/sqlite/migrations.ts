@@ -123,6 +123,13 @@ DROP TABLE run_records;
 ALTER TABLE key_states ADD COLUMN delivered_record_index INTEGER;
 `;
 
+// Keys found absent from their model are reported once (sqlite-removed-keys.ts): the flag stays
+// until the key is back. The partial index finds the few flagged keys without scanning the sync.
+const removedKeys = `
+ALTER TABLE key_states ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX key_states_removed ON key_states (sync, key) WHERE removed = 1;
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -130,4 +137,5 @@ export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 3, name: 'delivered record', sql: deliveredRecord },
   { version: 4, name: 'delivered source hash', sql: deliveredSourceHash },
   { version: 5, name: 'record batches', sql: recordBatches },
+  { version: 6, name: 'removed keys', sql: removedKeys },
 ]);

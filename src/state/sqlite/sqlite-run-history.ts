@@ -7,7 +7,7 @@ import {
   type RunRecord,
   type RunSummary,
 } from '../../core/run.js';
-import type { FinishRun, NewRun } from '../state-store.js';
+import type { FinishRun, NewRun, RunFilter } from '../state-store.js';
 import { decodeBatch, encodeBatch, type RecordInput } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
@@ -47,6 +47,10 @@ export class SqliteRunHistory {
   readonly #getRun: SqliteStatement;
   readonly #listRuns: SqliteStatement;
   readonly #listRunsOfSync: SqliteStatement;
+  readonly #listRunsWithStatus: SqliteStatement;
+  readonly #listRunsOfSyncWithStatus: SqliteStatement;
+  readonly #updateCounts: SqliteStatement;
+  readonly #lastCompleted: SqliteStatement;
   readonly #runSeq: SqliteStatement;
   readonly #insertBatch: SqliteStatement;
   readonly #listBatches: SqliteStatement;
@@ -65,6 +69,18 @@ export class SqliteRunHistory {
     this.#listRuns = db.prepare(`SELECT ${runColumns} FROM runs ORDER BY seq DESC LIMIT ?`);
     this.#listRunsOfSync = db.prepare(
       `SELECT ${runColumns} FROM runs WHERE sync = ? ORDER BY seq DESC LIMIT ?`,
+    );
+    this.#listRunsWithStatus = db.prepare(
+      `SELECT ${runColumns} FROM runs WHERE status = ? ORDER BY seq DESC LIMIT ?`,
+    );
+    this.#listRunsOfSyncWithStatus = db.prepare(
+      `SELECT ${runColumns} FROM runs WHERE sync = ? AND status = ? ORDER BY seq DESC LIMIT ?`,
+    );
+    this.#updateCounts = db.prepare("UPDATE runs SET counts = ? WHERE run_id = ? AND status = 'running'");
+    // Walks the sync's runs newest first (runs_by_sync) to the first completed one, however far back.
+    this.#lastCompleted = db.prepare(
+      `SELECT ${runColumns} FROM runs WHERE sync = ? AND status = 'completed' AND dry_run = 0
+       ORDER BY seq DESC LIMIT 1`,
     );
     this.#runSeq = db.prepare('SELECT seq FROM runs WHERE run_id = ?').raw();
     this.#insertBatch = db.prepare(
@@ -103,15 +119,31 @@ export class SqliteRunHistory {
     if (changes === 0) throw unknownRun(runId);
   }
 
+  updateCounts(runId: string, counts: RunCounts): void {
+    this.#updateCounts.run(JSON.stringify(counts), runId);
+  }
+
+  lastCompleted(sync: string): RunSummary | null {
+    const row = this.#lastCompleted.get(sync) as RunRow | undefined;
+    return row === undefined ? null : toSummary(row);
+  }
+
   get(runId: string): RunSummary | null {
     const row = this.#getRun.get(runId) as RunRow | undefined;
     return row === undefined ? null : toSummary(row);
   }
 
-  list(options: { sync?: string; limit: number }): RunSummary[] {
+  list(options: RunFilter): RunSummary[] {
     const limit = checkLimit(options.limit);
+    const { sync, status } = options;
     const rows = (
-      options.sync === undefined ? this.#listRuns.all(limit) : this.#listRunsOfSync.all(options.sync, limit)
+      sync === undefined
+        ? status === undefined
+          ? this.#listRuns.all(limit)
+          : this.#listRunsWithStatus.all(status, limit)
+        : status === undefined
+          ? this.#listRunsOfSync.all(sync, limit)
+          : this.#listRunsOfSyncWithStatus.all(sync, status, limit)
     ) as RunRow[];
     return rows.map(toSummary);
   }

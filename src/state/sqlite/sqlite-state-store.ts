@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { RecordStatus, RunRecord, RunSummary } from '../../core/run.js';
+import type { RecordStatus, RunCounts, RunRecord, RunSummary } from '../../core/run.js';
 import type {
   DeliveryResult,
   FinishRun,
@@ -11,6 +11,7 @@ import type {
   LockHolder,
   NewRun,
   PlannedChange,
+  RunFilter,
   SeenEntry,
   StateStore,
 } from '../state-store.js';
@@ -19,6 +20,7 @@ import { sqliteMigrations } from './migrations.js';
 import { loadSqliteDriver, type SqliteDatabase } from './sqlite-database.js';
 import { SqliteKeyStates } from './sqlite-key-states.js';
 import { SqliteLocks } from './sqlite-locks.js';
+import { SqliteRemovedKeys } from './sqlite-removed-keys.js';
 import { newRunId, SqliteRunHistory } from './sqlite-run-history.js';
 import { toStateError } from './to-state-error.js';
 
@@ -47,6 +49,7 @@ export class SqliteStateStore implements StateStore {
   readonly #runs: SqliteRunHistory;
   readonly #keys: SqliteKeyStates;
   readonly #locks: SqliteLocks;
+  readonly #removed: SqliteRemovedKeys;
   #workspaceId: string | null = null;
   #closed = false;
 
@@ -58,6 +61,7 @@ export class SqliteStateStore implements StateStore {
     this.#runs = new SqliteRunHistory(db);
     this.#keys = new SqliteKeyStates(db);
     this.#locks = new SqliteLocks(db);
+    this.#removed = new SqliteRemovedKeys(db);
   }
 
   /**
@@ -105,12 +109,20 @@ export class SqliteStateStore implements StateStore {
     this.#guard('finishing a run', () => this.#runs.finish(runId, finish));
   }
 
+  async updateRunCounts(runId: string, counts: RunCounts): Promise<void> {
+    this.#write('updating run counts', () => this.#runs.updateCounts(runId, counts));
+  }
+
   async getRun(runId: string): Promise<RunSummary | null> {
     return this.#guard('reading a run', () => this.#runs.get(runId));
   }
 
-  async listRuns(options: { sync?: string; limit: number }): Promise<RunSummary[]> {
+  async listRuns(options: RunFilter): Promise<RunSummary[]> {
     return this.#guard('listing runs', () => this.#runs.list(options));
+  }
+
+  async lastCompletedRun(sync: string): Promise<RunSummary | null> {
+    return this.#guard('reading the last completed run', () => this.#runs.lastCompleted(sync));
   }
 
   async listRecords(runId: string, options: { status?: RecordStatus; limit: number }): Promise<RunRecord[]> {
@@ -184,6 +196,29 @@ export class SqliteStateStore implements StateStore {
 
   async hasKeys(sync: string): Promise<boolean> {
     return this.#guard('reading key states', () => this.#keys.hasKeys(sync));
+  }
+
+  async notePresentKeys(run: string, keys: readonly string[]): Promise<void> {
+    // The temporary table is this connection's alone: no write lock on the file is needed.
+    this.#guard('noting the keys of a run', () => this.#removed.note(run, keys));
+  }
+
+  async sweepRemoved(sync: string, run: string, options: { record: boolean }): Promise<number> {
+    if (!options.record) {
+      return this.#guard('finding removed keys', () => this.#removed.sweep(sync, run, false).count);
+    }
+    return this.#write('recording removed keys', () => {
+      const { count, batches } = this.#removed.sweep(sync, run, true);
+      if (count > 0) {
+        const runSeq = this.#runs.seqOf(run);
+        for (const records of batches) this.#runs.insertBatch(runSeq, records);
+      }
+      return count;
+    });
+  }
+
+  async forgetPresentKeys(run: string): Promise<void> {
+    this.#guard('forgetting the keys of a run', () => this.#removed.forget(run));
   }
 
   async acquireLock(name: string, holder: LockHolder, leaseMs: number, steal?: string): Promise<LockAttempt> {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { RecordStatus, RunRecord, RunSummary } from '../../core/run.js';
+import type { RecordStatus, RunCounts, RunRecord, RunSummary } from '../../core/run.js';
 import type {
   DeliveryResult,
   FinishRun,
@@ -9,6 +9,7 @@ import type {
   LockHolder,
   NewRun,
   PlannedChange,
+  RunFilter,
   SeenEntry,
   StateStore,
 } from '../state-store.js';
@@ -92,11 +93,17 @@ export class ThreadedStateStore implements StateStore {
   finishRun(runId: string, finish: FinishRun): Promise<void> {
     return this.#call('finishRun', [runId, finish]);
   }
+  updateRunCounts(runId: string, counts: RunCounts): Promise<void> {
+    return this.#call('updateRunCounts', [runId, counts]);
+  }
   getRun(runId: string): Promise<RunSummary | null> {
     return this.#call('getRun', [runId]);
   }
-  listRuns(options: { sync?: string; limit: number }): Promise<RunSummary[]> {
+  listRuns(options: RunFilter): Promise<RunSummary[]> {
     return this.#call('listRuns', [options]);
+  }
+  lastCompletedRun(sync: string): Promise<RunSummary | null> {
+    return this.#call('lastCompletedRun', [sync]);
   }
   listRecords(runId: string, options: { status?: RecordStatus; limit: number }): Promise<RunRecord[]> {
     return this.#call('listRecords', [runId, options]);
@@ -127,6 +134,15 @@ export class ThreadedStateStore implements StateStore {
   }
   hasKeys(sync: string): Promise<boolean> {
     return this.#call('hasKeys', [sync]);
+  }
+  notePresentKeys(run: string, keys: readonly string[]): Promise<void> {
+    return this.#call('notePresentKeys', [run, keys]);
+  }
+  sweepRemoved(sync: string, run: string, options: { record: boolean }): Promise<number> {
+    return this.#call('sweepRemoved', [sync, run, options]);
+  }
+  forgetPresentKeys(run: string): Promise<void> {
+    return this.#call('forgetPresentKeys', [run]);
   }
   acquireLock(name: string, holder: LockHolder, leaseMs: number, steal?: string): Promise<LockAttempt> {
     return this.#call(
