@@ -3,12 +3,19 @@
  * runs these same assertions. A destination's test file calls `describeDestinationConformance` with
  * its DestinationType, a setup that returns a destination aimed at a real local server, and a
  * fixture of payloads. What it pins down: prepare/encode round-trip byte-exactly, `prepare` is
- * deterministic and pure, nothing `prepare` accepts can break the per-message limit, `send` answers
+ * deterministic and pure, nothing `prepare` accepts can break the per-message limit with the ids
+ * Sluice sends (and what is refused really would), `send` answers
  * one outcome per message in input order, and requests stay within the limits.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ObjectKind } from '../core/workspace.js';
-import type { Destination, DestinationType, EncodedMessage, Prepared } from './destination.js';
+import {
+  type Destination,
+  type DestinationType,
+  type EncodedMessage,
+  type Prepared,
+  SENT_MESSAGE_ID_LENGTH,
+} from './destination.js';
 
 export interface DestinationConformanceSubject {
   destination: Destination;
@@ -142,21 +149,26 @@ export function describeDestinationConformance(
       }
     });
 
-    it('never accepts a message that could encode over maxMessageBytes', () => {
+    it('accepts exactly the messages that encode to at most maxMessageBytes with a Sluice messageId', () => {
       const max = destination.limits.maxMessageBytes;
       for (const kind of KINDS) {
         let refused = false;
-        for (let n = max - 600; n <= max + 50; n += 7) {
+        let largest = 0;
+        for (let n = max - 600; n <= max + 50; n += 1) {
           const result = destination.prepare(kind, fixture.filler(kind, n));
           if (!result.ok) {
             expect(result.reason).toBe('message_too_large');
             refused = true;
             continue;
           }
-          const e = destination.encode(result, 'k', conformanceMessageId(1, 100), PLANNED_AT);
+          const id = conformanceMessageId(1, SENT_MESSAGE_ID_LENGTH);
+          const e = destination.encode(result, 'k', id, PLANNED_AT);
           expect(e.bytes).toBeLessThanOrEqual(max);
+          largest = Math.max(largest, e.bytes);
         }
         expect(refused, `${kind}: some filler size is refused`).toBe(true);
+        // No slack: the largest accepted message is within a character (≤ 4 bytes) of the limit.
+        expect(largest, `${kind}: largest accepted`).toBeGreaterThan(max - 4);
       }
     });
 
@@ -209,7 +221,7 @@ export function describeDestinationConformance(
         destination.encode(
           prepared('event', fixture.filler('event', n)),
           `big-${i}`,
-          conformanceMessageId(++serial, 100),
+          conformanceMessageId(++serial, SENT_MESSAGE_ID_LENGTH),
           PLANNED_AT,
         ),
       );

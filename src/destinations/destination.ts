@@ -12,6 +12,15 @@ export interface ObjectDescriptor {
   behaviour: 'upsert' | 'send-once';
 }
 
+/**
+ * The length of every messageId Sluice hands to `encode`: "sl-" and 43 base64url characters, all
+ * plain ASCII (sync/message-id.ts, whose MESSAGE_ID_LENGTH a test holds equal to this). `prepare`
+ * sizes each message with an id of exactly this length, so a message is refused as too large only
+ * when its real bytes, with its real messageId, are over the limit; `encode` throws when another id
+ * would push a prepared message over it.
+ */
+export const SENT_MESSAGE_ID_LENGTH = 46;
+
 /** A row that must not be sent, with one of SPEC §3's reason codes and a human sentence. */
 export interface Invalid {
   ok: false;
@@ -79,9 +88,17 @@ export interface DestinationLimits {
 export interface Destination {
   readonly type: string;
   readonly limits: DestinationLimits;
-  /** Validates a mapped payload for an object kind and serialises it; pure and synchronous. */
+  /**
+   * Validates a mapped payload for an object kind and serialises it; pure and synchronous. A payload
+   * is refused as too large only when, encoded with a messageId of SENT_MESSAGE_ID_LENGTH ASCII
+   * characters, it would be over `limits.maxMessageBytes`.
+   */
   prepare(object: ObjectKind, payload: Record<string, unknown>): Prepared | Invalid;
-  /** Adds the messageId (and the planned-at timestamp where needed) to a prepared message. */
+  /**
+   * Adds the messageId (and the planned-at timestamp where needed) to a prepared message. Throws a
+   * RangeError rather than return a message over `limits.maxMessageBytes` (possible only with an id
+   * longer than SENT_MESSAGE_ID_LENGTH or needing escapes).
+   */
   encode(prepared: Prepared, key: string, messageId: string, plannedAt: string): EncodedMessage;
   send(batch: readonly EncodedMessage[], options?: SendOptions): Promise<MessageOutcome[]>;
   /** Concurrency the destination wants for `send` calls. */

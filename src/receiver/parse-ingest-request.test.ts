@@ -97,7 +97,8 @@ describe('whole-request checks over HTTP', () => {
       expect(r.stats()).toMatchObject({ accepted: 20, rejectedRequests: 1 });
     });
 
-    it('refuses a whole batch when one message is over 32,768 bytes, and allows exactly 32,768', async () => {
+    it('refuses a whole batch when one message is 32,768 bytes (32 KB), and allows exactly 32,767', async () => {
+      expect(LIMITS.maxMessageBytes).toBe(32_767);
       const exact = padded('big', '');
       padTo(exact, exact, LIMITS.maxMessageBytes);
       const ok = await post(r, '/v1/batch', { batch: [identify('small'), exact] });
@@ -127,7 +128,7 @@ describe('whole-request checks over HTTP', () => {
       expect(res.json.code).toBe('message_too_large');
     });
 
-    it('refuses a single call whose body is over 32,768 bytes', async () => {
+    it('refuses a single call whose body is 32 KB or more', async () => {
       const body = identify('u', { traits: { pad: 'x'.repeat(32_768) } });
       const res = await post(r, '/v1/identify', body);
       expect(res.status).toBe(400);

@@ -12,12 +12,15 @@ import type { DiscardReason, MessageType } from './validate-message.js';
  * "500 KB" for a batch is read as **500,000 bytes**, the strictest plausible reading (500 × 1024 =
  * 512,000 is the other). A referee must never accept what Segment might refuse: a sender tuned here
  * is then safe against either reading. Segment's own SDKs keep more headroom still (Node 480 KB,
- * Python 475,000 bytes). One message is "32 KB", which every SDK spells 32 × 1024 = 32,768 bytes
- * (analytics-python `MAX_MSG_SIZE = 32 << 10`); exactly 32,768 is allowed, 32,769 is not.
+ * Python 475,000 bytes). One message is "32 KB", which every SDK spells 32 × 1024 = 32,768 bytes,
+ * and Segment's own validator requires it to be *under* that (`Buffer.byteLength(JSON) < 32768`,
+ * segment-contract.md §6 B) while analytics-python drops only what is over it; by the same strictest
+ * reading, 32,767 bytes is allowed and 32,768 is not. Sluice sends exactly up to the same number
+ * (destinations/segment/segment-limits.ts).
  */
 export const LIMITS = {
   maxBatchBytes: 500_000,
-  maxMessageBytes: 32_768,
+  maxMessageBytes: 32_767,
   /** §1 ">2500 events": more is answered 200 and every event is dropped. */
   maxBatchMessages: 2_500,
 } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseTimestamp } from './normalise-timestamp.js';
+import { normaliseTimestamp, timestampProblem } from './normalise-timestamp.js';
 
 describe('normaliseTimestamp', () => {
   it.each([
@@ -23,6 +23,18 @@ describe('normaliseTimestamp', () => {
     ['2000-02-29T00:00:00.000Z', '2000-02-29T00:00:00.000Z'],
     ['2024-12-31T00:00:00.000Z', '2024-12-31T00:00:00.000Z'],
     ['2024-01-02T03:04:05.678z', '2024-01-02T03:04:05.678Z'],
+    // What the sources write for micro- and nanosecond columns (src/sources/README.md): truncated.
+    ['2024-01-02T03:04:05.678901Z', '2024-01-02T03:04:05.678Z'],
+    ['2024-01-02T03:04:05.6789Z', '2024-01-02T03:04:05.678Z'],
+    ['2024-01-02T03:04:05.999999999Z', '2024-01-02T03:04:05.999Z'], // never rounded into the next second
+    ['9999-12-31T23:59:59.999999Z', '9999-12-31T23:59:59.999Z'],
+    ['2024-01-02T03:04:05.678901', '2024-01-02T03:04:05.678Z'], // no zone: UTC
+    ['2024-01-02T03:04:05.1234567890Z', '2024-01-02T03:04:05.123Z'], // 10 digits: the regex path
+    // ISO's expanded years, inside 0000–9999.
+    ['+002024-01-02T03:04:05.678Z', '2024-01-02T03:04:05.678Z'],
+    ['+000000-01-01T00:00:00Z', '0000-01-01T00:00:00.000Z'],
+    ['+009999-12-31', '9999-12-31T00:00:00.000Z'],
+    ['-000001-12-31T23:00:00-01:00', '0000-01-01T00:00:00.000Z'], // a zone brings it into range
   ])('%j → %s', (input, expected) => {
     expect(normaliseTimestamp(input)).toBe(expected);
   });
@@ -52,6 +64,17 @@ describe('normaliseTimestamp', () => {
     '2024-1-2',
     '',
     '2024-01-02T03:04:05ZZ',
+    '2023-02-29T00:00:00.000001Z', // sub-millisecond fast path checks the date too
+    '2024-01-02T03:04:05.678x01Z',
+    '-000000-01-01T00:00:00Z', // not a year in ISO-8601
+    '+02024-01-02T00:00:00Z',
+    // Outside 0000–9999: the sources write these exactly; Segment's timestamp cannot carry them.
+    '+275761-09-13T00:00:00.000Z',
+    '+275760-09-13T00:00:00.000Z',
+    '-271821-04-20T00:00:00.000Z',
+    '-000044-03-15T12:00:00.000Z',
+    '+010000-01-01T00:00:00Z',
+    '-000001-12-31T23:59:59.999Z',
   ])('refuses %j', (input) => {
     expect(normaliseTimestamp(input)).toBeNull();
   });
@@ -72,5 +95,16 @@ describe('normaliseTimestamp', () => {
     expect(normaliseTimestamp(new Date(Date.UTC(10_000, 0, 1)))).toBeNull();
     expect(normaliseTimestamp('9999-12-31T23:59:59Z')).toBe('9999-12-31T23:59:59.000Z');
     expect(normaliseTimestamp('0000-01-01T00:00:00Z')).toBe('0000-01-01T00:00:00.000Z');
+  });
+
+  it('says why: out of range, a number, or not ISO-8601', () => {
+    expect(timestampProblem('+275761-09-13T00:00:00.000Z')).toContain('outside the years 0000–9999');
+    expect(timestampProblem('-000044-03-15T12:00:00.000Z')).toContain('outside the years 0000–9999');
+    expect(timestampProblem(new Date(Date.UTC(10_000, 0, 1)))).toContain('outside the years');
+    expect(timestampProblem('9999-12-31T23:59:59-23:59')).toContain('outside the years');
+    expect(timestampProblem(1_700_000_000)).toContain('is a number');
+    expect(timestampProblem('yesterday')).toContain('"yesterday" is not an ISO-8601');
+    expect(timestampProblem('2023-02-29')).toContain('is not an ISO-8601');
+    expect(timestampProblem(true)).toContain('of type boolean');
   });
 });

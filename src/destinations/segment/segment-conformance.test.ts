@@ -69,6 +69,15 @@ describeDestinationConformance(
       { object: 'group', payload: { userId: '1' }, reason: 'missing_group_id' },
       { object: 'group', payload: { groupId: 'g' }, reason: 'missing_identity' },
       { object: 'event', payload: { userId: '1', event: '' }, reason: 'missing_event' },
+      { object: 'user', payload: { userId: ' \t' }, reason: 'missing_identity' },
+      { object: 'group', payload: { userId: '1', groupId: '  ' }, reason: 'missing_group_id' },
+      { object: 'event', payload: { userId: '1', event: '\u3000' }, reason: 'missing_event' },
+      { object: 'event', payload: { userId: '1', event: 'E', timestamp: null }, reason: 'invalid_timestamp' },
+      {
+        object: 'event',
+        payload: { userId: '1', event: 'E', timestamp: '+275761-09-13T00:00:00.000Z' },
+        reason: 'invalid_timestamp',
+      },
       {
         object: 'event',
         payload: { userId: '1', event: 'E', timestamp: '31/12/2024' },

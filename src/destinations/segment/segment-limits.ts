@@ -8,8 +8,16 @@ import type { DestinationLimits } from '../destination.js';
  * counts bytes itself.
  */
 
-/** One message: 32 KB = 32,768 bytes; larger gets the whole request a 400 (§2 "one message"). */
-export const MAX_MESSAGE_BYTES = 32 * 1024;
+/**
+ * The largest message Sluice sends: 32,767 bytes. Segment's limit is "32 KB" (§2 "one message",
+ * D-HTTP: a larger one gets the whole request a 400), which its libraries read two ways: Segment's
+ * own validator requires `Buffer.byteLength(JSON) < 32768` (§6 B, loosely-validate-event), while
+ * analytics-python drops only what is over 32,768. The strict reading is the one no Segment reading
+ * refuses, so a message is refused only at 32,768 bytes or more — its real bytes, counted with its
+ * real messageId, `context.library` and planned-at timestamp (segment-message-codec.ts), never a
+ * worst case.
+ */
+export const MAX_MESSAGE_BYTES = 32 * 1024 - 1;
 
 /** Segment's hard cap on a request body: 500 KB (§2 "batch request"); the smaller reading, 500,000. */
 export const MAX_REQUEST_BYTES = 500_000;
@@ -27,7 +35,8 @@ export const ENVELOPE_BYTES = '{"batch":['.length + '],"sentAt":"'.length + 24 +
  * Budget for the sum of the messages' bytes in one request: analytics-node's 480 KB
  * (`MAX_BATCH_SIZE_IN_KB = 480`, §2 "batch request"). Even a full batch of 2,500 messages adds at
  * most 2,499 commas and the 48-byte envelope, so the body stays under 494,100 bytes, below the
- * 500,000-byte cap with room to spare.
+ * 500,000-byte cap with room to spare. This headroom refuses nothing: it only decides where one
+ * request ends and the next begins, and any message `prepare` accepts fits in a request alone.
  */
 export const MAX_BATCH_BYTES = 480 * 1024;
 

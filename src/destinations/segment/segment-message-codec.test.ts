@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectKind } from '../../core/workspace.js';
-import type { Prepared } from '../destination.js';
+import { type Prepared, SENT_MESSAGE_ID_LENGTH } from '../destination.js';
 import { MAX_MESSAGE_BYTES } from './segment-limits.js';
 import { SegmentMessageCodec } from './segment-message-codec.js';
 
 const codec = new SegmentMessageCodec('1.2.3');
 const PLANNED = '2025-06-01T12:00:00.000Z';
 const ID100 = 'm'.repeat(100);
+/** An id of the length and kind Sluice sends ("sl-" + 43 base64url characters). */
+const SLUICE_ID = `sl-${'A'.repeat(SENT_MESSAGE_ID_LENGTH - 3)}`;
 
 function prepared(object: ObjectKind, payload: Record<string, unknown>): Prepared {
   const result = codec.prepare(object, payload);
@@ -18,16 +20,25 @@ describe('SegmentMessageCodec.prepare: invalid rows (SPEC §3 reason codes)', ()
   it.each<[ObjectKind, Record<string, unknown>, string, string]>([
     ['user', {}, 'missing_identity', 'neither userId nor anonymousId'],
     ['user', { userId: null, anonymousId: null }, 'missing_identity', 'neither'],
-    ['user', { userId: '' }, 'missing_identity', 'userId must be a non-empty string, got an empty string'],
+    ['user', { userId: '' }, 'missing_identity', 'userId must be a non-blank string, got an empty string'],
+    // SPEC §3: blank (only whitespace) ids and event names count as missing.
+    ['user', { userId: ' ' }, 'missing_identity', 'userId must be a non-blank string, got a blank string'],
+    ['user', { userId: '\t\n\r ' }, 'missing_identity', 'got a blank string'],
+    ['user', { userId: '\u00a0\u3000\u2003' }, 'missing_identity', 'got a blank string'],
+    ['user', { userId: 'u1', anonymousId: '  ' }, 'missing_identity', 'anonymousId must be a non-blank'],
+    ['user', { anonymousId: '\u2028' }, 'missing_identity', 'anonymousId must be a non-blank'],
+    ['group', { userId: 'u1', groupId: '   ' }, 'missing_group_id', 'groupId must be a non-blank string'],
+    ['event', { userId: 'u1', event: ' \t ' }, 'missing_event', 'event must be a non-blank string'],
+    ['event', { userId: '\u205f', event: 'E' }, 'missing_identity', 'userId must be a non-blank'],
     ['user', { userId: 42 }, 'missing_identity', 'got number 42'],
     ['user', { userId: 'u1', anonymousId: '' }, 'missing_identity', 'anonymousId must be'],
     ['user', { anonymousId: ['a'] }, 'missing_identity', 'got an array'],
     ['group', { groupId: 'g1' }, 'missing_identity', 'neither'],
     ['group', { userId: 'u1' }, 'missing_group_id', 'groupId is not set'],
-    ['group', { userId: 'u1', groupId: '' }, 'missing_group_id', 'non-empty string'],
+    ['group', { userId: 'u1', groupId: '' }, 'missing_group_id', 'non-blank string'],
     ['group', { userId: 'u1', groupId: 7 }, 'missing_group_id', 'got number 7'],
     ['event', { userId: 'u1' }, 'missing_event', 'event is not set'],
-    ['event', { userId: 'u1', event: '' }, 'missing_event', 'non-empty string'],
+    ['event', { userId: 'u1', event: '' }, 'missing_event', 'non-blank string'],
     ['event', { userId: 'u1', event: { name: 'x' } }, 'missing_event', 'got an object'],
     [
       'event',
@@ -37,6 +48,33 @@ describe('SegmentMessageCodec.prepare: invalid rows (SPEC §3 reason codes)', ()
     ],
     ['user', { userId: 'u1', timestamp: 1_700_000_000 }, 'invalid_timestamp', 'is a number'],
     ['user', { userId: 'u1', timestamp: '2023-02-29' }, 'invalid_timestamp', 'not an ISO-8601'],
+    // SPEC §3: a mapped event timestamp that is null is invalid, not stamped with the run's time.
+    ['event', { userId: 'u1', event: 'E', timestamp: null }, 'invalid_timestamp', 'timestamp is null'],
+    // Out of the range a Segment timestamp carries: the sources write these exactly (expanded years).
+    [
+      'event',
+      { userId: 'u1', event: 'E', timestamp: '+275761-09-13T00:00:00.000Z' },
+      'invalid_timestamp',
+      'outside the years 0000–9999',
+    ],
+    [
+      'user',
+      { userId: 'u1', timestamp: '-000044-03-15T12:00:00.000Z' },
+      'invalid_timestamp',
+      'outside the years 0000–9999',
+    ],
+    [
+      'group',
+      { userId: 'u1', groupId: 'g', timestamp: '+010000-01-01T00:00:00.000Z' },
+      'invalid_timestamp',
+      'outside the years 0000–9999',
+    ],
+    [
+      'user',
+      { userId: 'u1', timestamp: '9999-12-31T23:30:00-01:00' },
+      'invalid_timestamp',
+      'outside the years 0000–9999',
+    ],
     ['user', { userId: 'u1', traits: [1, 2] }, 'not_an_object', 'traits must be an object, got an array'],
     ['user', { userId: 'u1', traits: 'x' }, 'not_an_object', 'traits'],
     ['group', { userId: 'u1', groupId: 'g', traits: 3 }, 'not_an_object', 'traits'],
@@ -85,13 +123,41 @@ describe('SegmentMessageCodec.prepare: the wire text', () => {
     expect(JSON.parse(p.json).timestamp).toBe('2024-01-02T02:04:05.000Z');
   });
 
+  it('keeps ids that are not blank as they are: surrounding spaces, a lone BOM, zero-width characters', () => {
+    // Not trimmed (mapping/README.md "Coercion"), and U+FEFF / U+200B are not Unicode White_Space.
+    for (const id of [' u1 ', '\uFEFF', '\u200B', '\u00a0x', 'x\u3000']) {
+      const p = prepared('user', { userId: id });
+      expect(JSON.parse(p.json).userId).toBe(id);
+    }
+    expect(JSON.parse(prepared('event', { anonymousId: 'a', event: ' E ' }).json).event).toBe(' E ');
+  });
+
+  it('truncates sub-millisecond digits and reads expanded years inside 0000–9999', () => {
+    const ts = (timestamp: string) =>
+      JSON.parse(prepared('event', { userId: 'u', event: 'E', timestamp }).json).timestamp;
+    expect(ts('2024-01-02T03:04:05.678901Z')).toBe('2024-01-02T03:04:05.678Z');
+    expect(ts('2024-01-02T03:04:05.678901234Z')).toBe('2024-01-02T03:04:05.678Z');
+    expect(ts('+002024-01-02T03:04:05.999999Z')).toBe('2024-01-02T03:04:05.999Z');
+  });
+
+  it('a null timestamp on users and groups counts as unmapped: stamped when planned', () => {
+    const user = prepared('user', { userId: 'u', timestamp: null });
+    const group = prepared('group', { userId: 'u', groupId: 'g', timestamp: null });
+    for (const p of [user, group]) {
+      expect(p.hasTimestamp).toBe(false);
+      expect(JSON.parse(codec.encode(p, 'k', SLUICE_ID, PLANNED).json).timestamp).toBe(PLANNED);
+    }
+  });
+
   it('leaves nulls out at the top level and keeps them inside traits (nulls: send)', () => {
     const p = prepared('user', { userId: 'u', anonymousId: null, timestamp: null, traits: { plan: null } });
     expect(p.json).toBe('{"type":"identify","userId":"u","traits":{"plan":null},"context":{}}');
     expect(p.hasTimestamp).toBe(false);
   });
 
-  it('drops a mapped context.library: the library is Sluice’s', () => {
+  // A mapping that writes context.library is a config error (segment-objects.ts reservedPaths);
+  // only a whole context from a row's value can still carry one, and Sluice's replaces it.
+  it('drops a context.library that a row’s value brings: the library is Sluice’s', () => {
     const payload = { userId: 'u', context: { library: { name: 'mine' }, ip: '1' } };
     const p = prepared('user', payload);
     expect(p.json).toBe('{"type":"identify","userId":"u","traits":{},"context":{"ip":"1"}}');
@@ -115,7 +181,7 @@ describe('SegmentMessageCodec.prepare: the wire text', () => {
   });
 });
 
-describe('SegmentMessageCodec.prepare: message_too_large (32,768 bytes with messageId and stamp)', () => {
+describe('SegmentMessageCodec.prepare: message_too_large only over 32,767 bytes as really sent', () => {
   /** The largest traits filler that still prepares, found by bisection. */
   function largestFiller(object: ObjectKind, unit: string, extra: Record<string, unknown>): number {
     let lo = 0;
@@ -129,28 +195,60 @@ describe('SegmentMessageCodec.prepare: message_too_large (32,768 bytes with mess
     return lo;
   }
 
+  it('the limit is 32,767 bytes: Segment accepts a message under 32 KB (segment-contract.md §2, §6 B)', () => {
+    expect(MAX_MESSAGE_BYTES).toBe(32_767);
+  });
+
   it.each<[ObjectKind, string, Record<string, unknown>]>([
     ['user', 'x', { userId: 'u1' }],
     ['user', 'é', { userId: 'u1', context: { ip: '1' } }],
+    ['user', '日', { userId: 'u1' }],
     ['group', '😀', { userId: 'u1', groupId: 'g1' }],
     ['event', 'x', { userId: 'u1', event: 'E', timestamp: '2024-01-02T03:04:05Z' }],
+    ['event', 'x', { userId: 'u1', event: 'E', context: { ip: '1' } }],
   ])(
     '%s filled with %j: the largest accepted message encodes to at most the limit, one more unit is refused',
     (object, unit, extra) => {
       const n = largestFiller(object, unit, extra);
       const bag = object === 'event' ? 'properties' : 'traits';
       const p = prepared(object, { ...extra, [bag]: { f: unit.repeat(n) } });
-      const encoded = codec.encode(p, 'k', ID100, PLANNED);
+      const encoded = codec.encode(p, 'k', SLUICE_ID, PLANNED);
+      expect(encoded.bytes).toBe(Buffer.byteLength(encoded.json));
       expect(encoded.bytes).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
-      // Tight: within one unit (4 bytes at most) of the limit.
-      expect(encoded.bytes).toBeGreaterThan(MAX_MESSAGE_BYTES - 5);
-      // A 100-character id that needs more bytes than it has characters cannot sneak past the limit.
-      expect(() => codec.encode(p, 'k', 'é'.repeat(100), PLANNED)).toThrow(RangeError);
+      // Exact: one more unit (1 to 4 bytes) would pass the limit.
+      expect(encoded.bytes + Buffer.byteLength(unit)).toBeGreaterThan(MAX_MESSAGE_BYTES);
+      // An id longer than Sluice's cannot sneak a message past the limit: encode refuses it.
+      expect(() => codec.encode(p, 'k', `${SLUICE_ID}${'x'.repeat(4)}`, PLANNED)).toThrow(RangeError);
       const over = codec.prepare(object, { ...extra, [bag]: { f: unit.repeat(n + 1) } });
       expect(over).toMatchObject({ ok: false, reason: 'message_too_large' });
-      expect(over.ok === false && over.message).toContain('32768-byte limit');
+      expect(over.ok === false && over.message).toContain(
+        `would be ${encoded.bytes + Buffer.byteLength(unit)} bytes as sent`,
+      );
+      expect(over.ok === false && over.message).toContain('limit of 32767 bytes');
     },
   );
+
+  it.each<[string, number]>([
+    ['limit − 1', MAX_MESSAGE_BYTES - 1],
+    ['limit', MAX_MESSAGE_BYTES],
+    ['limit + 1', MAX_MESSAGE_BYTES + 1],
+  ])('a message of exactly %s bytes as sent is %s', (_label, target) => {
+    // Base size with an empty filler, then a filler that brings the sent message to `target`.
+    const base = codec.encode(prepared('user', { userId: 'u1', traits: { f: '' } }), 'k', SLUICE_ID, PLANNED);
+    // Two-byte "é" for most of it, so multi-byte counting is what is tested; one "x" evens it out.
+    const missing = target - base.bytes;
+    const filler = 'é'.repeat(Math.floor(missing / 2)) + 'x'.repeat(missing % 2);
+    const result = codec.prepare('user', { userId: 'u1', traits: { f: filler } });
+    if (target <= MAX_MESSAGE_BYTES) {
+      expect(result.ok).toBe(true);
+      const e = codec.encode(result as Prepared, 'k', SLUICE_ID, PLANNED);
+      expect(e.bytes).toBe(target);
+      expect(Buffer.byteLength(e.json)).toBe(target);
+    } else {
+      expect(result).toMatchObject({ ok: false, reason: 'message_too_large' });
+      expect(result.ok === false && result.message).toContain(`would be ${target} bytes as sent`);
+    }
+  });
 
   // Found by segment.property.test.ts: JSON.stringify overflowed the stack on a deeply nested JSON
   // column (10 KB of `[[[…]]]`) and prepare threw, failing the whole run instead of the row.

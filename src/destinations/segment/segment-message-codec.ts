@@ -1,12 +1,14 @@
 import type { ObjectKind } from '../../core/workspace.js';
-import type { EncodedMessage, Invalid, Prepared } from '../destination.js';
-import { isCanonicalTimestamp, normaliseTimestamp } from './normalise-timestamp.js';
+import { type EncodedMessage, type Invalid, type Prepared, SENT_MESSAGE_ID_LENGTH } from '../destination.js';
+import { isCanonicalTimestamp, normaliseTimestamp, timestampProblem } from './normalise-timestamp.js';
 import { MAX_MESSAGE_BYTES, MAX_MESSAGE_ID_LENGTH } from './segment-limits.js';
 import { segmentObjects } from './segment-objects.js';
 import { isPlainAscii, serialiseMessage } from './serialise-message.js';
 
 /** The `,"timestamp":"2024-01-02T03:04:05.678Z"` that `encode` adds when no timestamp was mapped. */
 const STAMP_BYTES = ',"timestamp":""'.length + 24;
+/** `"<id>"`: the quoted messageId `encode` adds, for the ids Sluice sends (destination.ts). */
+const ID_BYTES = SENT_MESSAGE_ID_LENGTH + 2;
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 const FIELD_SETS: Readonly<Record<ObjectKind, ReadonlySet<string>>> = {
   user: new Set(segmentObjects.user.fields),
@@ -21,9 +23,11 @@ const FIELD_SETS: Readonly<Record<ObjectKind, ReadonlySet<string>>> = {
  *
  * Layout of `Prepared.json`: `{"type":…,<ids>,"event"?,"timestamp"?,"traits"|"properties",
  * "integrations"?,"context":{…}}`, `type` first and `context` always last (possibly `{}`).
- * `context.library = {name:"sluice",version}` is Sluice's, not the user's: a mapped
- * `context.library` is dropped (Segment reads it as the sending library, segment-contract.md §3.1),
- * and the library is spliced in by `encode`, not kept in `Prepared.json`. That text is what the
+ * `context.library = {name:"sluice",version}` is Sluice's, not the user's: Segment reads it as the
+ * library that sent the message (segment-contract.md §3.1), so a mapping that writes it is a config
+ * error when the workspace loads (segment-objects.ts `reservedPaths`); a `library` that only a row's
+ * value brings (a JSON column or template mapped to the whole `context`) is replaced by Sluice's, as
+ * src/mapping/README.md says. The library is spliced in by `encode`, not kept in `Prepared.json`. That text is what the
  * sync hashes to find changes, so keeping the version out of it means upgrading Sluice does not
  * make every user and group look changed and get resent.
  */
@@ -35,8 +39,6 @@ export class SegmentMessageCodec {
   /** The same two tails with the opening quote of a plain id. */
   readonly #libraryTailQuoted: string;
   readonly #libraryTailAfterCommaQuoted: string;
-  /** Worst-case bytes `encode` adds to `Prepared.bytes`, for the size check in `prepare`. */
-  readonly #encodeOverhead: number;
   /** The last plannedAt `encode` found canonical. */
   #checkedPlannedAt = '';
   /** The closing `","timestamp":"…"}` for `#stampedAt`. */
@@ -49,8 +51,6 @@ export class SegmentMessageCodec {
     this.#libraryTailBytes = Buffer.byteLength(this.#libraryTail);
     this.#libraryTailQuoted = `${this.#libraryTail}"`;
     this.#libraryTailAfterCommaQuoted = `${this.#libraryTailAfterComma}"`;
-    // Replaces the final `}}`; +1 comma when the context is not empty, +2 quotes around the id.
-    this.#encodeOverhead = this.#libraryTailBytes + 1 - 2 + MAX_MESSAGE_ID_LENGTH + 2 + 1;
   }
 
   /**
@@ -75,43 +75,52 @@ export class SegmentMessageCodec {
         'neither userId nor anonymousId is set; Segment drops such messages',
       );
     }
-    if (userId !== undefined && !isNonEmptyString(userId)) {
-      return invalid('missing_identity', `userId must be a non-empty string, got ${describe(userId)}`);
+    if (userId !== undefined && !isPresentString(userId)) {
+      return invalid('missing_identity', `userId must be a non-blank string, got ${describe(userId)}`);
     }
-    if (anonymousId !== undefined && !isNonEmptyString(anonymousId)) {
+    if (anonymousId !== undefined && !isPresentString(anonymousId)) {
       return invalid(
         'missing_identity',
-        `anonymousId must be a non-empty string, got ${describe(anonymousId)}`,
+        `anonymousId must be a non-blank string, got ${describe(anonymousId)}`,
       );
     }
     let groupId: string | undefined;
     let event: string | undefined;
     if (object === 'group') {
       const value = payload.groupId ?? undefined;
-      if (!isNonEmptyString(value)) {
+      if (!isPresentString(value)) {
         return invalid(
           'missing_group_id',
           value === undefined
             ? 'groupId is not set'
-            : `groupId must be a non-empty string, got ${describe(value)}`,
+            : `groupId must be a non-blank string, got ${describe(value)}`,
         );
       }
       groupId = value;
     } else if (object === 'event') {
       // D-DISCARD `event_not_defined`, `event_not_string`.
       const value = payload.event ?? undefined;
-      if (!isNonEmptyString(value)) {
+      if (!isPresentString(value)) {
         return invalid(
           'missing_event',
           value === undefined
             ? 'event is not set'
-            : `event must be a non-empty string, got ${describe(value)}`,
+            : `event must be a non-blank string, got ${describe(value)}`,
         );
       }
       event = value;
     }
     let timestamp: string | undefined;
     const rawTimestamp = payload.timestamp ?? undefined;
+    if (rawTimestamp === undefined && payload.timestamp === null && object === 'event') {
+      // SPEC §3 "Values are exact or documented": an event's time is part of the event, so a mapped
+      // timestamp that is null is not replaced by the run's time. (On users and groups a null
+      // timestamp counts as unmapped: their messages are stamped when planned.)
+      return invalid(
+        'invalid_timestamp',
+        'timestamp is null; an event is not stamped with the time Sluice sends it — give every row a timestamp (e.g. coalesce in the model) or leave timestamp unmapped',
+      );
+    }
     if (rawTimestamp !== undefined) {
       const normalised = normaliseTimestamp(rawTimestamp);
       if (normalised === null) return invalid('invalid_timestamp', timestampProblem(rawTimestamp));
@@ -159,12 +168,21 @@ export class SegmentMessageCodec {
     }
     const bytes = Buffer.byteLength(json);
     const hasTimestamp = timestamp !== undefined;
-    const worst = bytes + this.#encodeOverhead + (hasTimestamp ? 0 : STAMP_BYTES);
-    if (worst > MAX_MESSAGE_BYTES) {
-      // segment-contract.md §2 "one message": over 32 KB fails the whole request with a 400.
+    // The exact size `encode` gives it with a Sluice messageId: the final `}}` becomes
+    // `,"library":{…}},"messageId":"<id>"}` (no comma when the context is empty), plus the stamp.
+    const emptyContext = json.charCodeAt(json.length - 3) === 123; /* { */
+    const sent =
+      bytes -
+      2 +
+      (emptyContext ? this.#libraryTailBytes : this.#libraryTailBytes + 1) +
+      ID_BYTES +
+      1 +
+      (hasTimestamp ? 0 : STAMP_BYTES);
+    if (sent > MAX_MESSAGE_BYTES) {
+      // segment-contract.md §2 "one message": 32 KB or more fails the whole request with a 400.
       return invalid(
         'message_too_large',
-        `message would be up to ${worst} bytes with its messageId and timestamp, over Segment's ${MAX_MESSAGE_BYTES}-byte limit; map fewer or smaller fields`,
+        `message would be ${sent} bytes as sent (with its messageId and timestamp), over Segment's limit of ${MAX_MESSAGE_BYTES} bytes (under 32 KB); map fewer or smaller fields`,
       );
     }
     return { ok: true, json, bytes, hasTimestamp };
@@ -210,7 +228,8 @@ export class SegmentMessageCodec {
       bytes = prepared.bytes - 2 + tailBytes + Buffer.byteLength(id) + closer.length;
     }
     if (bytes > MAX_MESSAGE_BYTES) {
-      // Only an id with escapes or non-ASCII can get here: prepare counted 100 plain characters.
+      // Only an id longer than Sluice's (or needing escapes) can get here: `prepare` sized the
+      // message for SENT_MESSAGE_ID_LENGTH plain characters.
       throw new RangeError(
         `messageId ${JSON.stringify(messageId)} makes the message ${bytes} bytes, over ${MAX_MESSAGE_BYTES}`,
       );
@@ -236,9 +255,21 @@ function notAnObject(field: string, value: unknown): Invalid {
   return invalid('not_an_object', `${field} must be an object, got ${describe(value)}`);
 }
 
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0;
+/**
+ * A string that is not blank: SPEC §3 counts ids and event names that are empty or only whitespace
+ * as missing. Whitespace is Unicode's White_Space property (spaces, tabs, line breaks, NBSP, the
+ * U+2000 spaces, U+3000), not JavaScript's `\s`, which also counts U+FEFF: a BOM is a character of
+ * the value (src/sources/README.md), so "\uFEFF" alone is an id, not a blank one.
+ */
+function isPresentString(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length === 0) return false;
+  const first = value.charCodeAt(0);
+  // Ids almost always start with a visible ASCII character: no scan needed.
+  if (first > 32 && first < 127) return true;
+  return !BLANK.test(value);
 }
+
+const BLANK = /^\p{White_Space}*$/u;
 
 /** A plain object, including the prototype-less ones a mapper may build to avoid `__proto__` keys. */
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -247,17 +278,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function timestampProblem(value: unknown): string {
-  if (typeof value === 'number') {
-    return `timestamp ${value} is a number; convert epochs to a timestamp in the model's SQL (seconds or milliseconds is ambiguous)`;
-  }
-  return `timestamp ${describe(value)} is not an ISO-8601 date and time (e.g. 2024-01-02T03:04:05Z)`;
-}
-
 /** A short, safe description of a value for a human sentence. */
 function describe(value: unknown): string {
-  if (typeof value === 'string')
-    return value.length === 0 ? 'an empty string' : JSON.stringify(truncate(value));
+  if (typeof value === 'string') {
+    if (value.length === 0) return 'an empty string';
+    return BLANK.test(value)
+      ? `a blank string ${JSON.stringify(truncate(value))}`
+      : JSON.stringify(truncate(value));
+  }
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';

