@@ -10,6 +10,11 @@ export interface ObjectDescriptor {
   fields: readonly string[];
   /** Delivery behaviour: upsert (send new and changed rows) or send-once (each key once, ever). */
   behaviour: 'upsert' | 'send-once';
+  /**
+   * Paths inside `fields` that the destination sets itself (e.g. Segment's `context.library`): a
+   * mapping or bundle that writes one, or anything under it, is a config error naming `why`.
+   */
+  reservedPaths?: readonly { path: readonly string[]; why: string }[];
 }
 
 /**

@@ -88,6 +88,7 @@ export function parseMappings(
       );
     }
     const parsed = parseSource(p, here, value);
+    checkReserved(p, here, segments, target, parsed?.source);
     if (parsed !== undefined) mappings.push({ path, ...parsed, line: p.lineOf(here) });
   }
   return mappings;
@@ -159,6 +160,49 @@ function checkTarget(p: Problems, at: Path, segments: PathSegment[], target: Map
   );
 }
 
+/**
+ * Reports a mapping that writes a path the destination sets itself (ObjectDescriptor.reservedPaths,
+ * e.g. Segment's `context.library`): the path itself or one under it, or an object constant mapped
+ * above it that holds it. A whole object from a column or a JSON template can only be known per row;
+ * the destination documents what happens then (src/mapping/README.md).
+ */
+function checkReserved(
+  p: Problems,
+  at: Path,
+  segments: readonly PathSegment[],
+  target: MappingTarget | undefined,
+  source: MappingSource | undefined,
+): void {
+  for (const reserved of target?.descriptor.reservedPaths ?? []) {
+    const written = startsWith(segments, reserved.path)
+      ? true
+      : startsWith(reserved.path, segments) &&
+        source?.kind === 'constant' &&
+        holdsPath(source.value, reserved.path.slice(segments.length));
+    if (!written) continue;
+    const name = reserved.path.join('.');
+    p.add(
+      at,
+      `${where(at)} writes ${name}, which Sluice sets itself: ${reserved.why}`,
+      `remove it, or map the value to another field (e.g. ${reserved.path[0]}.source_${reserved.path.at(-1)})`,
+    );
+  }
+}
+
+function startsWith(path: readonly PathSegment[], prefix: readonly PathSegment[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => path[i] === segment);
+}
+
+/** Whether a constant (a YAML value) holds a value at `path` below it. */
+function holdsPath(value: unknown, path: readonly string[]): boolean {
+  let here = value;
+  for (const key of path) {
+    if (typeof here !== 'object' || here === null || !Object.hasOwn(here, key)) return false;
+    here = (here as Record<string, unknown>)[key];
+  }
+  return true;
+}
+
 /** Validates `bundle: { into, include?, exclude? }`. */
 export function parseBundle(
   p: Problems,
@@ -173,7 +217,14 @@ export function parseBundle(
     const segments = splitPath(v.into);
     if (!Array.isArray(segments))
       p.add([...at, 'into'], `${where([...at, 'into'])} ${segments.problem}`, segments.fix ?? PATH_EXAMPLES);
-    else checkTarget(p, [...at, 'into'], segments, target);
+    else {
+      checkTarget(p, [...at, 'into'], segments, target);
+      checkReserved(p, [...at, 'into'], segments, target, undefined);
+      // `include: [library]` into `context` bundles a column named after the reserved field.
+      for (const [i, column] of (v.include ?? []).entries()) {
+        checkReserved(p, [...at, 'include', i], [...segments, column], target, undefined);
+      }
+    }
   }
   if (v?.include !== undefined && v.exclude !== undefined) {
     p.add(

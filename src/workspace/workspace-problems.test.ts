@@ -319,6 +319,46 @@ describe('sluice.yaml problems, each with its line and a fix', () => {
       /^bundle\.into of sync "s" writes "properties", which user messages do not have$/,
       /use one of/,
     ],
+    // context.library is Sluice's (segment-objects.ts): writing it is a config error, not a silent drop.
+    [
+      'mapping to context.library.name',
+      [...BASE, '    mappings:', '      context.library.name: lib'],
+      14,
+      /^mappings\."context\.library\.name" of sync "s" writes context\.library, which Sluice sets itself: Segment reads context\.library as the library that sent the message/,
+      /remove it, or map the value to another field \(e\.g\. context\.source_library\)/,
+    ],
+    [
+      'mapping to context.library',
+      withObject('event', 'id', [
+        '    mappings:',
+        '      event: { constant: E }',
+        '      context["library"]: { template: "{{ a }}", json: true }',
+      ]),
+      15,
+      /writes context\.library, which Sluice sets itself/,
+      /remove it/,
+    ],
+    [
+      'a context constant holding library',
+      [...BASE, '    mappings:', '      context: { constant: { ip: 1.2.3.4, library: { name: mine } } }'],
+      14,
+      /^mappings\.context of sync "s" writes context\.library, which Sluice sets itself/,
+      /remove it/,
+    ],
+    [
+      'bundle into context.library',
+      [...BASE, '    bundle: { into: context.library }'],
+      13,
+      /^bundle\.into of sync "s" writes context\.library, which Sluice sets itself/,
+      /remove it/,
+    ],
+    [
+      'bundle of a column named library into context',
+      [...BASE, '    bundle: { into: context, include: [ip, library] }'],
+      13,
+      /writes context\.library, which Sluice sets itself/,
+      /remove it/,
+    ],
     [
       'backfill on a user sync',
       [...BASE, '    backfill: false'],
@@ -525,5 +565,23 @@ describe('sluice.yaml forms that are accepted', () => {
     expect(ws.syncs.s).toMatchObject({ object: 'event', key: { column: 'order_id' }, backfill: false });
     expect(ws.syncs.s?.mappings.map((m) => m.path)).toEqual(['event', 'userId', 'properties["a b"]']);
     expect(ws.syncs.members?.key).toEqual({ column: 'uid', field: 'userId' });
+  });
+
+  it('accepts context mappings beside context.library: other fields, constants without it, bundles', () => {
+    const ws = parse([
+      ...BASE,
+      '    mappings:',
+      '      context.ip: ip',
+      '      context.library_name: lib',
+      '      context.app: { constant: { library: mine } }',
+      '      traits.library: lib',
+      '    bundle: { into: context, include: [locale] }',
+    ]);
+    expect(ws.syncs.s?.mappings.map((m) => m.path)).toEqual([
+      'context.ip',
+      'context.library_name',
+      'context.app',
+      'traits.library',
+    ]);
   });
 });

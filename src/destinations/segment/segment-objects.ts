@@ -9,6 +9,21 @@ export const SEGMENT_CALLS: Readonly<Record<ObjectKind, 'identify' | 'group' | '
 });
 
 /**
+ * `context.library` is Sluice's: Segment reads it as the library that sent the message
+ * (segment-contract.md §3.1: "Server libraries collect only `context.library`"; §5 "event shape"),
+ * so Sluice always sets it to `{ name: "sluice", version }`. Keeping a user's value instead would
+ * make Segment credit another library with Sluice's messages and break what Segment and its
+ * destinations derive from it; replacing it silently would lose the mapping without a word. So a
+ * mapping that writes it is refused when the workspace loads, with the line and the fix.
+ */
+const RESERVED_PATHS = Object.freeze([
+  Object.freeze({
+    path: Object.freeze(['context', 'library']),
+    why: 'Segment reads context.library as the library that sent the message, and Sluice sets it to { name: sluice, version }',
+  }),
+]);
+
+/**
  * What each Segment object accepts (SPEC §2; fields per segment-contract.md §3.1 and §3.2,
  * https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/). `type`,
  * `messageId` and `sentAt` are Sluice's to set, so they are not mappable.
@@ -19,6 +34,7 @@ export const segmentObjects: Readonly<Record<ObjectKind, ObjectDescriptor>> = Ob
     defaultKeyField: 'userId',
     fields: Object.freeze(['userId', 'anonymousId', 'timestamp', 'traits', 'context', 'integrations']),
     behaviour: 'upsert',
+    reservedPaths: RESERVED_PATHS,
   }),
   group: Object.freeze({
     // groupId: each row is a group; userId/anonymousId: each row is a membership (SPEC §2).
@@ -34,6 +50,7 @@ export const segmentObjects: Readonly<Record<ObjectKind, ObjectDescriptor>> = Ob
       'integrations',
     ]),
     behaviour: 'upsert',
+    reservedPaths: RESERVED_PATHS,
   }),
   event: Object.freeze({
     // The key is the event's own identity: each key is sent once, ever (SPEC §2, §3).
@@ -48,5 +65,6 @@ export const segmentObjects: Readonly<Record<ObjectKind, ObjectDescriptor>> = Ob
       'integrations',
     ]),
     behaviour: 'send-once',
+    reservedPaths: RESERVED_PATHS,
   }),
 });
