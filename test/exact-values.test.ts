@@ -119,6 +119,7 @@ syncs:
     destination: segment
     object: event
     key: { column: id }
+    nulls: skip
     mappings:
       userId: user_id
       event: event
@@ -167,7 +168,7 @@ describe('message size, exact to the byte', () => {
 });
 
 describe('timestamps, ids and event names', () => {
-  it('refuses a null or out-of-range event timestamp and blank ids and names; truncates microseconds', async () => {
+  it('refuses a null (even with nulls: skip) or out-of-range event timestamp and blank ids and names; truncates µs', async () => {
     const result = await run('times');
     expect(result.counts).toMatchObject({ extracted: 7, succeeded: 2, invalid: 5 });
     expect(await invalidReasons(result.run_id)).toEqual([

@@ -132,6 +132,18 @@ describe('mapping forms', () => {
     expect(payload(compile([], { nulls: 'skip' }), { id: null })).toEqual({ userId: null });
   });
 
+  // SPEC §3: a null event timestamp is invalid_timestamp, so it must reach validation, not vanish
+  // under nulls: skip and leave the event to be stamped with the send time.
+  test('the top-level timestamp is placed even when null and nulls is skip; deeper ones are skipped', () => {
+    const row = { order_id: 7, at: null };
+    const key = { key: { column: 'order_id' } };
+    expect(payload(compile([['timestamp', 'at']], { ...key, nulls: 'skip' }), row)).toEqual({
+      timestamp: null,
+    });
+    expect(payload(compile([['timestamp', 'at', { nulls: 'skip' }]], key), row)).toEqual({ timestamp: null });
+    expect(payload(compile([['properties.timestamp', 'at']], { ...key, nulls: 'skip' }), row)).toEqual({});
+  });
+
   test('unicode and emoji pass through columns, constants and templates untouched', () => {
     const mapping = compile([
       ['traits.name', 'name'],

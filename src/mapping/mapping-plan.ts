@@ -93,7 +93,7 @@ export function planMapping(spec: MappingSpec): MappingPlan {
     }
     node.source = source;
     node.line = mapping.line;
-    node.nulls = mapping.nulls ?? spec.nulls;
+    node.nulls = isTopLevelTimestamp(path) ? 'send' : (mapping.nulls ?? spec.nulls);
     const who = `mapping "${text}"`;
     for (const column of source.columns) {
       uses.push({ column, line: mapping.line, who, via: source.kind === 'template' ? 'template' : 'column' });
@@ -134,6 +134,17 @@ function tryParse(
     problem(line, what === undefined ? (error as Error).message : `${what}: ${(error as Error).message}`);
     return undefined;
   }
+}
+
+/**
+ * The message's own `timestamp` is placed even when null, whatever the nulls policy: SPEC §3 makes a
+ * mapped event timestamp that is null `invalid_timestamp`, and leaving it out under `nulls: skip`
+ * would instead stamp the event with the time it is sent, silently. On users and groups a null
+ * timestamp counts as unmapped either way (destinations/segment/segment-message-codec.ts), so the
+ * message, and its hash, are the same as with it left out.
+ */
+function isTopLevelTimestamp(path: readonly PathSegment[]): boolean {
+  return path.length === 1 && path[0] === 'timestamp';
 }
 
 function newNode(segment: PathSegment, path: PathSegment[], line: number, nulls: 'send' | 'skip'): PlanNode {
