@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SluiceError } from '../core/errors.js';
 import { emptyCounts, type RunCounts } from '../core/run.js';
 import type { DeliveryResult, PlannedChange, StateStore } from './state-store.js';
+import { describeRetentionConformance } from './state-store-retention.case.js';
 
 const sync = 'users-to-segment';
 const otherSync = 'accounts-to-segment';
@@ -63,7 +64,21 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         await closeStore(store);
         expect(await (await openStore()).workspaceId()).toBe(id);
       });
+
+      it('takes a proposed id only when it has none yet (sluice init makes both together)', async () => {
+        const store = await openStore();
+        expect(await store.workspaceId('ws-from-init-1')).toBe('ws-from-init-1');
+        expect(await (await openStore()).workspaceId('another-proposal')).toBe('ws-from-init-1');
+        expect(await (await openStore()).workspaceId()).toBe('ws-from-init-1');
+      });
+
+      it('ignores a proposal once it made its own id', async () => {
+        const id = await (await openStore()).workspaceId();
+        expect(await (await openStore()).workspaceId('too-late-proposal')).toBe(id);
+      });
     });
+
+    describeRetentionConformance(openStore);
 
     describe('runs', () => {
       it('starts a run as running with zero counts', async () => {

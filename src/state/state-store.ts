@@ -109,13 +109,46 @@ export interface FinishRun {
   error: { code: string; message: string } | null;
 }
 
+/** What `StateStore.prune` is asked to do (SPEC §7 retention). */
+export interface PruneOptions {
+  /** Records of finished runs that started before this ISO time are deleted; their summaries stay. */
+  before: string;
+  /**
+   * Rewrite the file so that it shrinks (SQLite VACUUM: takes as long as copying the state once).
+   * Without it the freed space is reused by later runs, so the state stops growing but keeps its size.
+   */
+  reclaim: boolean;
+  /**
+   * Do nothing (answer null) when a prune started at or after this ISO time: lets every run ask for
+   * an automatic prune that actually happens at most once per interval, across processes.
+   */
+  unlessPrunedSince?: string;
+}
+
+/** What a prune removed (`sluice prune --json` prints it). */
+export interface PruneResult {
+  /** Runs whose records were deleted. */
+  runs: number;
+  /** Records deleted (rows of those runs: delivered, failed, invalid…). */
+  records: number;
+  /** Bytes of the state no longer in use: free for reuse, or given back to the file system on reclaim. */
+  bytesFreed: number;
+}
+
 /**
  * Durable memory: run history, per-row outcomes, and per sync and key what was delivered. Async so a
  * PostgreSQL implementation fits the same interface. Every multi-row write is one transaction.
  */
 export interface StateStore {
-  /** A random id made once at first use; namespaces messageIds across workspaces. */
-  workspaceId(): Promise<string>;
+  /**
+   * A random id made once with the store (at its first use), never changed after. It namespaces
+   * messageIds: event ids when sluice.yaml has no `workspace_id`, and user and group ids always —
+   * for those it is the store's epoch (SPEC §3): a new state, new ids, so a value that changed back
+   * is never dropped by Segment as an old copy. `proposed` (from `sluice init`, which makes the
+   * store together with sluice.yaml) becomes the id when the store has none yet; afterwards it is
+   * ignored.
+   */
+  workspaceId(proposed?: string): Promise<string>;
 
   startRun(run: NewRun): Promise<string>;
   finishRun(runId: string, finish: FinishRun): Promise<void>;
@@ -179,6 +212,13 @@ export interface StateStore {
   sweepRemoved(sync: string, run: string, options: { record: boolean }): Promise<number>;
   /** Forgets a run's noted keys without sweeping (a run that failed before reading everything). */
   forgetPresentKeys(run: string): Promise<void>;
+
+  /**
+   * Applies retention (SPEC §7): deletes the per-row records of finished runs started before
+   * `options.before` (run summaries stay) and keeps each key's last delivered message, so that
+   * `getDeliveredPayloads` answers as before. Null when skipped by `unlessPrunedSince`.
+   */
+  prune(options: PruneOptions): Promise<PruneResult | null>;
 
   /**
    * Takes the named lock for `leaseMs`, atomically, unless another holder's lease is still running.

@@ -36,7 +36,15 @@ describe('applyMigrations', () => {
     expect(all).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual(all);
     expect(readApplied(db)).toEqual(all);
-    expect(tables()).toEqual(['key_states', 'locks', 'meta', 'record_batches', 'runs', 'schema_migrations']);
+    expect(tables()).toEqual([
+      'kept_payloads',
+      'key_states',
+      'locks',
+      'meta',
+      'record_batches',
+      'runs',
+      'schema_migrations',
+    ]);
     expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual([
       { version: 1, name: 'initial', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 2, name: 'locks', applied_at: '2025-03-01T00:00:00.000Z' },
@@ -44,6 +52,7 @@ describe('applyMigrations', () => {
       { version: 4, name: 'delivered source hash', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 5, name: 'record batches', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 6, name: 'removed keys', applied_at: '2025-03-01T00:00:00.000Z' },
+      { version: 7, name: 'retention', applied_at: '2025-03-01T00:00:00.000Z' },
     ]);
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual([]);
   });

@@ -130,6 +130,22 @@ ALTER TABLE key_states ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX key_states_removed ON key_states (sync, key) WHERE removed = 1;
 `;
 
+// Retention (`sluice prune`, SPEC §7): a pruned run's record batches are deleted, but a key's last
+// delivered message is kept: payloads still pointed at by key_states move here first (one per key,
+// valid while message_id is the key's delivered_message_id). A table of its own, not
+// key_states.delivered_payload, so the rows the diff probes on every run stay narrow.
+// records_pruned_at marks runs whose records are gone, so a prune skips them and a reader can say why.
+const retention = `
+CREATE TABLE kept_payloads (
+  sync       TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  payload    TEXT NOT NULL,
+  PRIMARY KEY (sync, key)
+);
+ALTER TABLE runs ADD COLUMN records_pruned_at TEXT;
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -138,4 +154,5 @@ export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 4, name: 'delivered source hash', sql: deliveredSourceHash },
   { version: 5, name: 'record batches', sql: recordBatches },
   { version: 6, name: 'removed keys', sql: removedKeys },
+  { version: 7, name: 'retention', sql: retention },
 ]);

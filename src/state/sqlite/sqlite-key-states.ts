@@ -63,13 +63,17 @@ export class SqliteKeyStates {
     // the planner scanned key_states once per batch instead, minutes on a million keys.
     this.#unchanged = db.prepare(UNCHANGED_KEYS_SQL).raw();
     // Payloads are read apart from the diff's lookup (~400 bytes a key that only dry-run samples
-    // need): out of the delivery's record batch, or for keys delivered before migration 3 the old copy.
+    // need): out of the delivery's record batch; once retention pruned that batch, out of
+    // kept_payloads (valid while it holds the key's delivered messageId, sqlite-retention.ts); for
+    // keys delivered before migration 3, the old copy.
     this.#payloads = db
       .prepare(
-        `SELECT k.key, b.records, b.payloads, k.delivered_record_index, k.delivered_payload
+        `SELECT k.key, b.records, b.payloads, k.delivered_record_index, coalesce(kp.payload, k.delivered_payload)
          FROM key_states k LEFT JOIN record_batches b ON b.seq = k.delivered_record
+           LEFT JOIN kept_payloads kp ON k.delivered_record IS NULL AND kp.sync = k.sync AND kp.key = k.key
+             AND kp.message_id = k.delivered_message_id
          WHERE k.sync = ? AND k.key IN (SELECT value FROM json_each(?))
-           AND (b.seq IS NOT NULL OR k.delivered_payload IS NOT NULL)`,
+           AND (b.seq IS NOT NULL OR kp.payload IS NOT NULL OR k.delivered_payload IS NOT NULL)`,
       )
       .raw();
     // A re-plan of the same messageId is a retry and keeps its failure history, unless the caller

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { RecordStatus, RunCounts, RunRecord, RunSummary } from '../../core/run.js';
 import type {
   DeliveryResult,
@@ -11,6 +9,8 @@ import type {
   LockHolder,
   NewRun,
   PlannedChange,
+  PruneOptions,
+  PruneResult,
   RunFilter,
   SeenEntry,
   StateStore,
@@ -21,7 +21,9 @@ import { loadSqliteDriver, type SqliteDatabase } from './sqlite-database.js';
 import { SqliteKeyStates } from './sqlite-key-states.js';
 import { SqliteLocks } from './sqlite-locks.js';
 import { SqliteRemovedKeys } from './sqlite-removed-keys.js';
+import { SqliteRetention } from './sqlite-retention.js';
 import { newRunId, SqliteRunHistory } from './sqlite-run-history.js';
+import { prepareStateFile } from './state-file-modes.js';
 import { toStateError } from './to-state-error.js';
 
 export interface SqliteStateStoreOptions {
@@ -50,6 +52,7 @@ export class SqliteStateStore implements StateStore {
   readonly #keys: SqliteKeyStates;
   readonly #locks: SqliteLocks;
   readonly #removed: SqliteRemovedKeys;
+  readonly #retention: SqliteRetention;
   #workspaceId: string | null = null;
   #closed = false;
 
@@ -62,6 +65,7 @@ export class SqliteStateStore implements StateStore {
     this.#keys = new SqliteKeyStates(db);
     this.#locks = new SqliteLocks(db);
     this.#removed = new SqliteRemovedKeys(db);
+    this.#retention = new SqliteRetention(db);
   }
 
   /**
@@ -72,7 +76,8 @@ export class SqliteStateStore implements StateStore {
     const now = options.now ?? (() => new Date());
     let db: SqliteDatabase | undefined;
     try {
-      if (file !== ':memory:') await mkdir(dirname(file), { recursive: true });
+      // The state holds customer data (SPEC §3): its folder 0700 and its files 0600.
+      if (file !== ':memory:') await prepareStateFile(file);
       const Database = await loadSqliteDriver();
       db = new Database(file);
       configure(db, options.busyTimeoutMs ?? 10_000);
@@ -84,13 +89,13 @@ export class SqliteStateStore implements StateStore {
     }
   }
 
-  async workspaceId(): Promise<string> {
+  async workspaceId(proposed?: string): Promise<string> {
     if (this.#workspaceId !== null) return this.#workspaceId;
     this.#workspaceId = this.#guard('reading the workspace id', () => {
       // INSERT OR IGNORE then read back: when two processes race on a fresh file, both get the winner.
       this.#db
         .prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('workspace_id', ?)")
-        .run(randomBytes(8).toString('hex'));
+        .run(proposed ?? randomBytes(8).toString('hex'));
       const row = this.#db.prepare("SELECT value FROM meta WHERE name = 'workspace_id'").get() as {
         value: string;
       };
@@ -219,6 +224,26 @@ export class SqliteStateStore implements StateStore {
 
   async forgetPresentKeys(run: string): Promise<void> {
     this.#guard('forgetting the keys of a run', () => this.#removed.forget(run));
+  }
+
+  async prune(options: PruneOptions): Promise<PruneResult | null> {
+    const now = this.#now().toISOString();
+    const retention = this.#retention;
+    if (!this.#write('starting a prune', () => retention.claim(now, options.unlessPrunedSince))) return null;
+    const usedBefore = this.#guard('measuring the state', () => retention.usedBytes());
+    let runs = 0;
+    let records = 0;
+    // One transaction per run, so that a sync recording deliveries meanwhile waits for one run's
+    // worth of deletes at most, never for the whole prune (busy_timeout).
+    for (const run of this.#guard('listing runs to prune', () => retention.prunable(options.before))) {
+      const pruned = this.#write('pruning run records', () => retention.pruneRun(run, now));
+      if (pruned.batches > 0) runs++;
+      records += pruned.records;
+    }
+    this.#write('pruning kept payloads', () => retention.dropStaleKept());
+    if (options.reclaim) this.#guard('reclaiming file space', () => retention.reclaim());
+    const usedAfter = this.#guard('measuring the state', () => retention.usedBytes());
+    return { runs, records, bytesFreed: Math.max(0, usedBefore - usedAfter) };
   }
 
   async acquireLock(name: string, holder: LockHolder, leaseMs: number, steal?: string): Promise<LockAttempt> {

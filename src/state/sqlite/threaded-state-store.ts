@@ -9,6 +9,8 @@ import type {
   LockHolder,
   NewRun,
   PlannedChange,
+  PruneOptions,
+  PruneResult,
   RunFilter,
   SeenEntry,
   StateStore,
@@ -84,8 +86,8 @@ export class ThreadedStateStore implements StateStore {
     return new ThreadedStateStore(worker, file);
   }
 
-  workspaceId(): Promise<string> {
-    return this.#call('workspaceId', []);
+  workspaceId(proposed?: string): Promise<string> {
+    return this.#call('workspaceId', proposed === undefined ? [] : [proposed]);
   }
   startRun(run: NewRun): Promise<string> {
     return this.#call('startRun', [run]);
@@ -143,6 +145,9 @@ export class ThreadedStateStore implements StateStore {
   }
   forgetPresentKeys(run: string): Promise<void> {
     return this.#call('forgetPresentKeys', [run]);
+  }
+  prune(options: PruneOptions): Promise<PruneResult | null> {
+    return this.#call('prune', [options]);
   }
   acquireLock(name: string, holder: LockHolder, leaseMs: number, steal?: string): Promise<LockAttempt> {
     return this.#call(
