@@ -4,6 +4,7 @@ import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { recordsCommand, runsCommand } from './commands/history.js';
 import { initCommand } from './commands/init.js';
+import { pruneCommand } from './commands/prune.js';
 import { receiverCommand } from './commands/receiver.js';
 import { syncListCommand } from './commands/sync-list.js';
 import { syncRunCommand } from './commands/sync-run.js';
@@ -145,6 +146,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (runId: string, opts: { status?: string; limit: number; json: boolean }) =>
       withRuntime((rt) => recordsCommand(rt, runId, opts, io)),
     );
+
+  program
+    .command('prune')
+    .description("apply retention now: delete per-row records of old runs (each key's last delivery is kept)")
+    .option('--json', 'print one JSON document', false)
+    .action(async (opts: { json: boolean }) => withRuntime((rt) => pruneCommand(rt, opts, io)));
 
   program
     .command('receiver')

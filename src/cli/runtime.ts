@@ -86,6 +86,7 @@ export class Runtime {
       state: await this.state(),
       descriptor: this.descriptor(sync),
       version: VERSION,
+      ...(this.workspace.workspaceId === undefined ? {} : { workspaceId: this.workspace.workspaceId }),
     };
   }
 

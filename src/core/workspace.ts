@@ -145,6 +145,13 @@ export interface Workspace {
   dir: string;
   /** Absolute path of sluice.yaml. */
   file: string;
+  /**
+   * `workspace_id:` as `sluice init` wrote it: event messageIds derive from it when present, so they
+   * survive a lost state (SPEC §3).
+   */
+  workspaceId?: string;
+  /** `retention:`: per-row records of runs older than `runsMs` are pruned (SPEC §7). */
+  retention?: { runsMs: number };
   /** "sqlite:/abs/path/state.db" or a postgres URL (kept secret). */
   state: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: Secret };
   sources: Record<string, SourceConfig>;

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { deriveMessageId, MESSAGE_ID_LENGTH } from './message-id.js';
+import { deriveMessageId, MESSAGE_ID_LENGTH, messageIdNamespace } from './message-id.js';
 
 describe('deriveMessageId', () => {
   // Pinned values: a messageId must never change for the same input, or an upgrade would resend
   // every pending change under a new id and Segment's dedup (by messageId only) would not drop it.
-  // These were computed by the original createHash('sha256') implementation.
+  // These were computed by the original createHash('sha256') implementation. The workspace_id of
+  // sluice.yaml and the store's epoch (messageIdNamespace below) changed which workspace id goes in,
+  // not how an id is derived from it: these stay as they were.
   test.each([
     ['ws_1', 'users-to-segment', '42', 1, 'sl-RossUAsIeolPceiMTxjRpOIJvnRKZPDHZDc_wmFbRR4'],
     ['ws_1', 'users-to-segment', '42', 2, 'sl-id72-o_eBzov6sn7rEyOJnrfY0LQ2zo0qq5LzLelpcQ'],
@@ -54,5 +56,17 @@ describe('deriveMessageId', () => {
         },
       ),
     );
+  });
+});
+
+describe('messageIdNamespace', () => {
+  test("events take sluice.yaml's workspace_id, so a lost state resends them under the same ids", () => {
+    expect(messageIdNamespace('send-once', 'store-id', 'yaml-workspace-id')).toBe('yaml-workspace-id');
+    expect(messageIdNamespace('send-once', 'store-id', undefined)).toBe('store-id');
+  });
+
+  test("users and groups take the store's id, their epoch: a new state, new ids", () => {
+    expect(messageIdNamespace('upsert', 'store-id', 'yaml-workspace-id')).toBe('store-id');
+    expect(messageIdNamespace('upsert', 'store-id', undefined)).toBe('store-id');
   });
 });

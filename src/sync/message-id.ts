@@ -30,5 +30,28 @@ export function deriveMessageId(
   return `sl-${hash('sha256', payloadHash === undefined ? input : `${input}\u0000${payloadHash}`, 'base64url')}`;
 }
 
+/**
+ * The first input of a sync's messageIds (SPEC §3 "State must persist").
+ *
+ * Events use the `workspace_id` of sluice.yaml when it has one: an event is sent once per key,
+ * ever, so after a lost state (a fresh CI checkout without `.sluice/`) every event is sent again —
+ * under the same id, and Segment drops the copy (segment-contract §4: dedup by messageId, at least
+ * 24 h). Without one, the state store's id, as before (an existing workspace keeps its ids).
+ *
+ * Users and groups always use the state store's id, which is random per store: it is their epoch.
+ * Their ids include a generation that restarts at 1 with a new state, so after a lost state the same
+ * key and payload would otherwise get an id Segment saw before, and a value that changed back
+ * (A → B, state lost, A again) would be dropped as a copy and leave B in Segment. Under a new epoch
+ * they go out as new updates, which identify and group are. Existing stores keep their ids: the
+ * epoch is the id they already had, so no change planned or in flight is resent under another id.
+ */
+export function messageIdNamespace(
+  behaviour: 'upsert' | 'send-once',
+  storeId: string,
+  configuredId: string | undefined,
+): string {
+  return behaviour === 'send-once' ? (configuredId ?? storeId) : storeId;
+}
+
 /** The fixed length of every id deriveMessageId makes (used for size budgeting). */
 export const MESSAGE_ID_LENGTH = 46;

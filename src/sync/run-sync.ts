@@ -14,7 +14,9 @@ import type { KeyState, SeenEntry, StateStore } from '../state/state-store.js';
 import { type Decision, decide } from './diff.js';
 import { EXTRACT_COLUMNS, extractRows, readAhead } from './extract.js';
 import { Loader } from './load.js';
+import { lostStateWarning } from './lost-state-warning.js';
 import { createRowMapper, type InvalidRow, type KeyedRow, type MappedRow } from './map.js';
+import { messageIdNamespace } from './message-id.js';
 import { explainSample, mappingSpecFor } from './plan-details.js';
 import { deliveryResults, type InFlight, invalidRecords } from './record.js';
 import { type RetryStatus, RetryWaits } from './retry-waits.js';
@@ -33,6 +35,11 @@ export interface SyncParts {
    * validation may differ) maps every row again once instead of trusting fingerprints from before.
    */
   version: string;
+  /**
+   * The `workspace_id` of sluice.yaml, when it has one: event messageIds derive from it, so they
+   * survive a lost state (message-id.ts messageIdNamespace).
+   */
+  workspaceId?: string;
 }
 
 export interface RunSyncOptions {
@@ -61,6 +68,8 @@ export interface RunSyncOptions {
   onProgress?: (counts: Readonly<RunCounts>, retrying: RetryStatus | null) => void;
   /** How often the counts of a running run are stored (default every 2 s). */
   countsEveryMs?: number;
+  /** Told what the user should know before the run goes on (e.g. a state that may be lost): one line each. */
+  onWarning?: (message: string) => void;
   now?: () => Date;
   /** Called at each crash-relevant point of the pipe; tests use it to kill the process there. */
   onFaultPoint?: (point: FaultPoint) => void;
@@ -115,6 +124,8 @@ export async function runSync(
   const started = now();
   let runId: string;
   try {
+    const warning = await lostStateWarning(state, sync.name, parts.workspaceId, await state.workspaceId());
+    if (warning !== null) options.onWarning?.(warning);
     if (!dryRun) await closeDeadRuns(state, sync.name, started);
     runId = dryRun
       ? `dry_${randomUUID()}`
@@ -204,7 +215,11 @@ export async function runSync(
   }
 
   try {
-    const workspaceId = await state.workspaceId();
+    const workspaceId = messageIdNamespace(
+      descriptor.behaviour,
+      await state.workspaceId(),
+      parts.workspaceId,
+    );
     // backfill: false — until the sync has completed a run, rows are remembered, not sent. Key state
     // alone would not tell: a first run that died half-way through remembering the baseline would
     // make the next run send the other half.

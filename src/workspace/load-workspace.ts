@@ -22,6 +22,7 @@ import {
 import { parseModel } from './parse-models.js';
 import { parseSource } from './parse-sources.js';
 import { parseState } from './parse-state.js';
+import { parseRetention, parseWorkspaceId } from './parse-state-settings.js';
 import { checkAfterCycles, parseSync } from './parse-syncs.js';
 import { capProblems, checkKeys, clip, isMapping, kindOf, own, Problems } from './problems.js';
 import { MAX_FILE_BYTES, type Path, readYamlTree, type TreeProblem } from './yaml-tree.js';
@@ -49,7 +50,15 @@ export interface ParseWorkspaceContext {
   destinationTypes?: readonly DestinationType[];
 }
 
-const SECTIONS = ['state', 'sources', 'destinations', 'models', 'syncs'] as const;
+const SECTIONS = [
+  'workspace_id',
+  'state',
+  'retention',
+  'sources',
+  'destinations',
+  'models',
+  'syncs',
+] as const;
 const ENTRY_LABELS: Readonly<Record<string, string>> = {
   sources: 'source',
   destinations: 'destination',
@@ -121,6 +130,8 @@ export function parseWorkspace(text: string, ctx: ParseWorkspaceContext): Worksp
   }
   checkKeys(p, [], root, SECTIONS);
   const state = parseState(p, own(root, 'state'), dir);
+  const workspaceId = parseWorkspaceId(p, own(root, 'workspace_id'));
+  const retention = parseRetention(p, own(root, 'retention'));
   const types = ctx.destinationTypes ? destinationTypesOf(ctx.destinationTypes) : registry;
   const readModel = ctx.readFile ?? ((absPath: string) => readFileSync(absPath, 'utf8'));
 
@@ -150,7 +161,9 @@ export function parseWorkspace(text: string, ctx: ParseWorkspaceContext): Worksp
   return deepFreeze<Workspace>({
     dir,
     file,
+    ...(workspaceId === undefined ? {} : { workspaceId }),
     state,
+    ...(retention === undefined ? {} : { retention }),
     sources: record<SourceConfig>(sources),
     destinations: record<DestinationConfig>(destinations),
     models: record<ModelConfig>(models),

@@ -5,6 +5,7 @@ import { faultHookFromEnv } from '../fault-hook.js';
 import { formatCount, type Io, printJson } from '../output.js';
 import { Progress } from '../progress.js';
 import type { Runtime } from '../runtime.js';
+import { autoPrune } from './prune.js';
 
 export interface SyncRunFlags {
   dryRun: boolean;
@@ -57,6 +58,7 @@ export async function syncRunCommand(
         signal: controller.signal,
         onFaultPoint: faultHookFromEnv(process.env),
         onProgress: (counts, retrying) => progress.update(counts, retrying),
+        onWarning: (message) => io.stderr.write(`${message}\n`),
       });
       progress.done();
       results.push(result);
@@ -70,6 +72,8 @@ export async function syncRunCommand(
       process.off('SIGTERM', onSignal);
     }
   }
+  // Retention (SPEC §7): cheap and at most daily, after real runs only (a dry run changes nothing).
+  if (!flags.dryRun) await autoPrune(runtime, io);
   if (flags.json) printJson(io, results.length === 1 && names.length === 1 ? results[0] : results);
   if (results.some((r) => r.status === 'failed' || undelivered(r) > 0)) return EXIT.runFailed;
   if (flags.strict && results.some((r) => r.counts.invalid > 0)) return EXIT.strict;

@@ -1,15 +1,31 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openStateStore } from '../../state/registry.js';
 import { createDemoWarehouse } from './demo-warehouse.js';
 
 /** The demo receiver's write key: a placeholder, since the local receiver accepts any non-empty key. */
 export const DEMO_WRITE_KEY = 'demo-write-key';
 
+/** A new workspace's `workspace_id`: 16 hex digits, random (README "Your state must persist"). */
+export function newWorkspaceId(): string {
+  return randomBytes(8).toString('hex');
+}
+
 /** The demo sluice.yaml: one sync per Segment object, aimed at a local receiver. */
-export function demoWorkspaceYaml(endpoint: string): string {
+export function demoWorkspaceYaml(endpoint: string, workspaceId: string): string {
   return `# A Sluice workspace: SQL models over a warehouse, mapped onto Segment calls.
 # Reference: the README's tour of sluice.yaml.
+
+# Names this workspace in every event's messageId, so that a run on a lost state (a fresh CI
+# checkout without .sluice/) resends events under the same ids and Segment drops the copies.
+# Keep it; a copy meant as another workspace needs its own.
+workspace_id: ${workspaceId}
+
+# What was delivered, per sync and key: keep it between runs (README "Your state must persist").
 state: sqlite:.sluice/state.db
+# Per-row records of runs older than this are pruned (run summaries stay): \`sluice prune\`.
+retention: { runs: 30d }
 
 sources:
   warehouse: { type: duckdb, path: warehouse.duckdb }
@@ -78,11 +94,22 @@ select u.id, u.email, u.first_name, u.last_name, u.plan, u.city, u.lifetime_valu
 from users u
 `;
 
-/** Writes a runnable demo workspace into `dir` (created if needed): sluice.yaml, models, warehouse. */
+/**
+ * Writes a runnable demo workspace into `dir` (created if needed): sluice.yaml, models, warehouse,
+ * and its state store, made now with the same id as sluice.yaml's `workspace_id`: that is how a
+ * run tells this new workspace's empty state from a lost one (sync/lost-state-warning.ts).
+ */
 export async function writeDemoWorkspace(dir: string, endpoint: string): Promise<void> {
+  const workspaceId = newWorkspaceId();
   await mkdir(join(dir, 'models'), { recursive: true });
-  await writeFile(join(dir, 'sluice.yaml'), demoWorkspaceYaml(endpoint));
+  await writeFile(join(dir, 'sluice.yaml'), demoWorkspaceYaml(endpoint, workspaceId));
   await writeFile(join(dir, 'models', 'users.sql'), USERS_SQL);
   await writeFile(join(dir, '.gitignore'), '.sluice/\nwarehouse.duckdb*\n');
   await createDemoWarehouse(join(dir, 'warehouse.duckdb'));
+  const state = await openStateStore({ kind: 'sqlite', path: join(dir, '.sluice', 'state.db') });
+  try {
+    await state.workspaceId(workspaceId);
+  } finally {
+    await state.close();
+  }
 }

@@ -1,0 +1,90 @@
+import { SluiceError } from '../../core/errors.js';
+import type { Workspace } from '../../core/workspace.js';
+import type { PruneResult } from '../../state/state-store.js';
+import { formatCount, type Io, printJson } from '../output.js';
+import type { Runtime } from '../runtime.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * `sluice prune [--json]` (SPEC §7): applies `retention` now — deletes the per-row records of runs
+ * older than it (run summaries and each key's last delivered message stay), then rewrites the state
+ * so that the file shrinks.
+ */
+export async function pruneCommand(runtime: Runtime, flags: { json: boolean }, io: Io): Promise<number> {
+  const retention = runtime.workspace.retention;
+  if (retention === undefined) {
+    throw new SluiceError(
+      'usage',
+      'sluice.yaml sets no retention, so nothing is old enough to prune: add retention: { runs: 30d } (any duration in s, m, h or d)',
+    );
+  }
+  const state = await runtime.state();
+  const result = await state.prune({ before: cutoff(retention, new Date()), reclaim: true });
+  // Never null: nothing here asks to skip.
+  const pruned = result ?? { runs: 0, records: 0, bytesFreed: 0 };
+  if (flags.json) {
+    // Exchanges (the API inspector's, SPEC §7) are not kept yet, so none are pruned.
+    printJson(io, {
+      runs: pruned.runs,
+      records: pruned.records,
+      exchanges: 0,
+      bytes_freed: pruned.bytesFreed,
+    });
+  } else {
+    io.stdout.write(`${describePrune(pruned, retention)}\n`);
+  }
+  return 0;
+}
+
+/**
+ * The prune at the end of `sluice sync run` when `retention` is set: at most once per day (or per
+ * retention, when shorter) per state, whichever process asks first (the state records when), so a
+ * sync every minute does not pay for it every minute. It does not rewrite the file: the space it
+ * frees is reused by the next runs, so the state stops growing; `sluice prune` also shrinks it.
+ * A failure here is reported, never turned into a failed run: the runs themselves are done.
+ */
+export async function autoPrune(runtime: Runtime, io: Io, now = new Date()): Promise<void> {
+  const retention = runtime.workspace.retention;
+  if (retention === undefined) return;
+  try {
+    const state = await runtime.state();
+    const interval = Math.min(DAY_MS, retention.runsMs);
+    const result = await state.prune({
+      before: cutoff(retention, now),
+      reclaim: false,
+      unlessPrunedSince: new Date(now.getTime() - interval).toISOString(),
+    });
+    if (result !== null && result.runs > 0) io.stderr.write(`${describePrune(result, retention)}\n`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`warning: pruning old run records failed (${message}); \`sluice prune\` retries it\n`);
+  }
+}
+
+function cutoff(retention: NonNullable<Workspace['retention']>, now: Date): string {
+  return new Date(now.getTime() - retention.runsMs).toISOString();
+}
+
+function describePrune(result: PruneResult, retention: NonNullable<Workspace['retention']>): string {
+  const age = formatAge(retention.runsMs);
+  if (result.runs === 0) return `Nothing to prune: no run has records older than ${age}.`;
+  return `Pruned the records of ${formatCount(result.runs)} run${result.runs === 1 ? '' : 's'} older than ${age}: ${formatCount(result.records)} records, ${formatBytes(result.bytesFreed)} freed (run summaries and each key's last delivered message are kept).`;
+}
+
+/** 2592000000 → "30d", 5400000 → "90m": the largest unit that divides it. */
+function formatAge(ms: number): string {
+  for (const [unit, size] of [
+    ['d', DAY_MS],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${Math.round(ms / 1000)}s`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${formatCount(Math.round(bytes / 1024))} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
