@@ -100,6 +100,17 @@ export function describeRetentionConformance(open: () => Promise<StateStore>): v
       );
     });
 
+    it('rewrites the file only when asked and while no run holds a lock', async () => {
+      const store = await open();
+      await finishedRun(store, day(1), [delivered('u1', 1)]);
+      expect(await store.prune({ before: day(5), reclaim: false })).toMatchObject({ reclaimed: false });
+      const holder = { id: 'run-1', host: 'here', pid: 1, label: 'sluice sync run s' };
+      expect(await store.acquireLock('sync:s', holder, 60_000)).toEqual({ acquired: true });
+      expect(await store.prune({ before: day(5), reclaim: true })).toMatchObject({ reclaimed: false });
+      await store.releaseLock('sync:s', holder.id);
+      expect(await store.prune({ before: day(5), reclaim: true })).toMatchObject({ reclaimed: true });
+    });
+
     it('skips a prune asked unless one ran since, across connections', async () => {
       const [a, b] = [await open(), await open()];
       await finishedRun(a, day(1), [delivered('u1', 1)]);

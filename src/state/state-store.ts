@@ -133,6 +133,11 @@ export interface PruneResult {
   records: number;
   /** Bytes of the state no longer in use: free for reuse, or given back to the file system on reclaim. */
   bytesFreed: number;
+  /**
+   * Whether the file was rewritten (asked with `reclaim`). Not while a run holds a lock: rewriting
+   * holds the write lock for as long as copying the state takes, longer than a run would wait.
+   */
+  reclaimed: boolean;
 }
 
 /**

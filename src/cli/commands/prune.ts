@@ -22,7 +22,7 @@ export async function pruneCommand(runtime: Runtime, flags: { json: boolean }, i
   const state = await runtime.state();
   const result = await state.prune({ before: cutoff(retention, new Date()), reclaim: true });
   // Never null: nothing here asks to skip.
-  const pruned = result ?? { runs: 0, records: 0, bytesFreed: 0 };
+  const pruned = result ?? { runs: 0, records: 0, bytesFreed: 0, reclaimed: false };
   if (flags.json) {
     // Exchanges (the API inspector's, SPEC §7) are not kept yet, so none are pruned.
     printJson(io, {
@@ -33,6 +33,11 @@ export async function pruneCommand(runtime: Runtime, flags: { json: boolean }, i
     });
   } else {
     io.stdout.write(`${describePrune(pruned, retention)}\n`);
+  }
+  if (!pruned.reclaimed) {
+    io.stderr.write(
+      'note: a sync is running, so the state file was not rewritten to shrink it (the space freed is reused by later runs); run `sluice prune` again when no sync runs\n',
+    );
   }
   return 0;
 }

@@ -29,6 +29,7 @@ export class SqliteRetention {
   readonly #deleteBatches: SqliteStatement;
   readonly #markPruned: SqliteStatement;
   readonly #dropStaleKept: SqliteStatement;
+  readonly #liveLock: SqliteStatement;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -66,6 +67,12 @@ export class SqliteRetention {
          WHERE k.sync = kept_payloads.sync AND k.key = kept_payloads.key
            AND k.delivered_record IS NULL AND k.delivered_message_id = kept_payloads.message_id)`,
     );
+    this.#liveLock = db.prepare('SELECT 1 FROM locks WHERE expires_at > ? LIMIT 1').raw();
+  }
+
+  /** Whether some run holds a lock (its lease not yet expired at `nowMs`). */
+  lockHeld(nowMs: number): boolean {
+    return this.#liveLock.get(nowMs) !== undefined;
   }
 
   /**

@@ -241,9 +241,11 @@ export class SqliteStateStore implements StateStore {
       records += pruned.records;
     }
     this.#write('pruning kept payloads', () => retention.dropStaleKept());
-    if (options.reclaim) this.#guard('reclaiming file space', () => retention.reclaim());
+    const reclaim =
+      options.reclaim && !this.#guard('reading locks', () => retention.lockHeld(this.#now().getTime()));
+    if (reclaim) this.#guard('reclaiming file space', () => retention.reclaim());
     const usedAfter = this.#guard('measuring the state', () => retention.usedBytes());
-    return { runs, records, bytesFreed: Math.max(0, usedBefore - usedAfter) };
+    return { runs, records, bytesFreed: Math.max(0, usedBefore - usedAfter), reclaimed: reclaim };
   }
 
   async acquireLock(name: string, holder: LockHolder, leaseMs: number, steal?: string): Promise<LockAttempt> {
