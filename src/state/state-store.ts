@@ -131,7 +131,10 @@ export interface PruneResult {
   runs: number;
   /** Records deleted (rows of those runs: delivered, failed, invalid…). */
   records: number;
-  /** Bytes of the state no longer in use: free for reuse, or given back to the file system on reclaim. */
+  /**
+   * Bytes freed: with `reclaimed`, what the file shrank by (space a previous prune freed
+   * included); without, the space the deleted records took, now free for later runs to reuse.
+   */
   bytesFreed: number;
   /**
    * Whether the file was rewritten (asked with `reclaim`). Not while a run holds a lock: rewriting

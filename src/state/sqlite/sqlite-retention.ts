@@ -119,12 +119,12 @@ export class SqliteRetention {
     this.#dropStaleKept.run();
   }
 
-  /** Bytes of pages in use (the file's pages minus its free list). */
-  usedBytes(): number {
+  /** The database's size in bytes, and how many of them are in use (not on the free list). */
+  sizes(): { file: number; used: number } {
     const pages = this.#db.pragma('page_count', { simple: true }) as number;
     const free = this.#db.pragma('freelist_count', { simple: true }) as number;
     const size = this.#db.pragma('page_size', { simple: true }) as number;
-    return (pages - free) * size;
+    return { file: pages * size, used: (pages - free) * size };
   }
 
   /**

@@ -230,7 +230,7 @@ export class SqliteStateStore implements StateStore {
     const now = this.#now().toISOString();
     const retention = this.#retention;
     if (!this.#write('starting a prune', () => retention.claim(now, options.unlessPrunedSince))) return null;
-    const usedBefore = this.#guard('measuring the state', () => retention.usedBytes());
+    const before = this.#guard('measuring the state', () => retention.sizes());
     let runs = 0;
     let records = 0;
     // One transaction per run, so that a sync recording deliveries meanwhile waits for one run's
@@ -244,8 +244,9 @@ export class SqliteStateStore implements StateStore {
     const reclaim =
       options.reclaim && !this.#guard('reading locks', () => retention.lockHeld(this.#now().getTime()));
     if (reclaim) this.#guard('reclaiming file space', () => retention.reclaim());
-    const usedAfter = this.#guard('measuring the state', () => retention.usedBytes());
-    return { runs, records, bytesFreed: Math.max(0, usedBefore - usedAfter), reclaimed: reclaim };
+    const after = this.#guard('measuring the state', () => retention.sizes());
+    const freed = reclaim ? before.file - after.file : before.used - after.used;
+    return { runs, records, bytesFreed: Math.max(0, freed), reclaimed: reclaim };
   }
 
   async acquireLock(name: string, holder: LockHolder, leaseMs: number, steal?: string): Promise<LockAttempt> {
