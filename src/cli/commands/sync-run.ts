@@ -29,51 +29,59 @@ export async function syncRunCommand(
 ): Promise<number> {
   const syncs = names.map((name) => runtime.sync(name));
   const results: SyncRunResult[] = [];
-  for (const sync of syncs) {
-    const parts = await runtime.syncParts(sync);
-    const progress = new Progress(io, sync.name);
-    const controller = new AbortController();
-    // First signal: stop gracefully (finish and record the batches in flight). Second: exit now —
-    // safe too, since every change is durable with its messageId before it is sent.
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (controller.signal.aborted) {
+  /** Lines about rows that were not delivered, written last. */
+  const loud: string[] = [];
+  try {
+    for (const sync of syncs) {
+      const parts = await runtime.syncParts(sync);
+      const progress = new Progress(io, sync.name);
+      const controller = new AbortController();
+      // First signal: stop gracefully (finish and record the batches in flight). Second: exit now —
+      // safe too, since every change is durable with its messageId before it is sent.
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (controller.signal.aborted) {
+          io.stderr.write(
+            `\n${signal} again: exiting now; the next run resends what was in flight under the same messageIds.\n`,
+          );
+          process.exit(130);
+        }
         io.stderr.write(
-          `\n${signal} again: exiting now; the next run resends what was in flight under the same messageIds.\n`,
+          `\n${signal}: stopping ${sync.name} after the batches in flight (press Ctrl-C again to exit now)…\n`,
         );
-        process.exit(130);
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      progress.start();
+      try {
+        const result = await runSync(sync, runtime.workspace.models[sync.model]!, parts, {
+          dryRun: flags.dryRun,
+          fullResync: flags.fullResync,
+          retryAbandoned: flags.retryAbandoned,
+          signal: controller.signal,
+          onFaultPoint: faultHookFromEnv(process.env),
+          onProgress: (counts, retrying) => progress.update(counts, retrying),
+          onWarning: (message) => io.stderr.write(`${message}\n`),
+        });
+        progress.done();
+        results.push(result);
+        if (!flags.json) io.stdout.write(`${describeResult(result)}\n`);
+        // The loud last word: rows that did not reach Segment, on stderr whatever stdout carries
+        // (written after the automatic prune below, so that nothing comes after it).
+        const undelivered = undeliveredWarning(result);
+        if (undelivered !== null) loud.push(undelivered);
+      } finally {
+        progress.done();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
-      io.stderr.write(
-        `\n${signal}: stopping ${sync.name} after the batches in flight (press Ctrl-C again to exit now)…\n`,
-      );
-      controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    progress.start();
-    try {
-      const result = await runSync(sync, runtime.workspace.models[sync.model]!, parts, {
-        dryRun: flags.dryRun,
-        fullResync: flags.fullResync,
-        retryAbandoned: flags.retryAbandoned,
-        signal: controller.signal,
-        onFaultPoint: faultHookFromEnv(process.env),
-        onProgress: (counts, retrying) => progress.update(counts, retrying),
-        onWarning: (message) => io.stderr.write(`${message}\n`),
-      });
-      progress.done();
-      results.push(result);
-      if (!flags.json) io.stdout.write(`${describeResult(result)}\n`);
-      // The loud last word: rows that did not reach Segment, on stderr whatever stdout carries.
-      const undelivered = undeliveredWarning(result);
-      if (undelivered !== null) io.stderr.write(`${undelivered}\n`);
-    } finally {
-      progress.done();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
     }
+    // Retention (SPEC §7): cheap and at most daily, after real runs only (a dry run changes nothing).
+    if (!flags.dryRun) await autoPrune(runtime, io);
+  } finally {
+    // Also when a later sync could not start: the rows of the earlier ones must not go unmentioned.
+    for (const line of loud) io.stderr.write(`${line}\n`);
   }
-  // Retention (SPEC §7): cheap and at most daily, after real runs only (a dry run changes nothing).
-  if (!flags.dryRun) await autoPrune(runtime, io);
   if (flags.json) printJson(io, results.length === 1 && names.length === 1 ? results[0] : results);
   if (results.some((r) => r.status === 'failed' || undelivered(r) > 0)) return EXIT.runFailed;
   if (flags.strict && results.some((r) => r.counts.invalid > 0)) return EXIT.strict;
