@@ -145,6 +145,9 @@ describe('retention', () => {
     expect(report.bytes_freed).toBeGreaterThan(0);
     const records = await sluice('-w', ws, 'records', first.summary.run_id, '--json');
     expect(records.json()).toEqual([]);
+    expect((await sluice('-w', ws, 'records', first.summary.run_id)).stdout).toMatch(
+      /^Run r_\w+ \(users-to-segment\) has no records any more: retention pruned them on \d{4}-/,
+    );
     const runs = await sluice('-w', ws, 'runs', 'users-to-segment', '--json');
     expect(runs.json<{ run_id: string }[]>().map((r) => r.run_id)).toContain(first.summary.run_id);
 

@@ -43,6 +43,8 @@ export interface RunSummary {
   startedAt: string;
   finishedAt: string | null;
   error: { code: string; message: string } | null;
+  /** When retention deleted this run's per-row records (SPEC §7); absent while they are kept. */
+  recordsPrunedAt?: string;
 }
 
 /** The fate of one planned or invalid row in a run. */

@@ -93,6 +93,12 @@ export async function recordsCommand(
     printJson(io, records.map(recordJson));
     return 0;
   }
+  if (records.length === 0 && run.recordsPrunedAt !== undefined) {
+    io.stdout.write(
+      `Run ${runId} (${run.sync}) has no records any more: retention pruned them on ${run.recordsPrunedAt} (its summary stays: sluice runs).\n`,
+    );
+    return 0;
+  }
   if (records.length === 0) {
     io.stdout.write(
       `Run ${runId} (${run.sync}) has no${options.status ? ` ${options.status}` : ''} records.\n`,

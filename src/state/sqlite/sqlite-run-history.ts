@@ -22,10 +22,11 @@ interface RunRow {
   finished_at: string | null;
   error_code: string | null;
   error_message: string | null;
+  records_pruned_at: string | null;
 }
 
 const runColumns =
-  'run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message';
+  'run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at';
 const runSeqOf = '(SELECT seq FROM runs WHERE run_id = ?)';
 
 /**
@@ -202,6 +203,7 @@ function toSummary(row: RunRow): RunSummary {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    ...(row.records_pruned_at === null ? {} : { recordsPrunedAt: row.records_pruned_at }),
   };
 }
 
