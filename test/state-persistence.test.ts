@@ -1,6 +1,8 @@
 // "State must persist" (SPEC §3) and retention (SPEC §7) as a user meets them: a workspace made by
 // `sluice init`, run into the real receiver, its .sluice/ folder lost (a fresh CI checkout), run again.
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
@@ -171,5 +173,30 @@ describe('retention', () => {
     // The accounts run, and this run too if it took over a second.
     expect(next.stderr).toMatch(/^Pruned the records of \d+ runs? older than 1s: /m);
     expect((await sluice('-w', ws, 'records', accounts.summary.run_id, '--json')).json()).toEqual([]);
+  });
+
+  it('keeps the line about undelivered rows last, after the line of the automatic prune', async () => {
+    // A destination that refuses every message (HTTP 400): rows fail at once, without backoff.
+    const refusing = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(400, { 'content-type': 'application/json' }).end('{}'));
+    }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => refusing.once('listening', resolve));
+    const { port } = refusing.address() as AddressInfo;
+    try {
+      await setRetention('30d');
+      await run('accounts-to-segment');
+      await ageEverything();
+      const current = await readFile(join(ws, 'sluice.yaml'), 'utf8');
+      await writeFile(join(ws, 'sluice.yaml'), current.replace(receiver.url, `http://127.0.0.1:${port}`));
+      await duckdb(warehouse(), "update users set plan = 'refused' where id = 3");
+      const failed = await sluice('-w', ws, 'sync', 'run', 'users-to-segment');
+      expect(failed.code).toBe(1);
+      const lines = failed.stderr.trimEnd().split('\n');
+      expect(lines.some((line) => /^Pruned the records of \d+ runs? older than 1s/.test(line))).toBe(true);
+      expect(lines.at(-1)).toMatch(/^✗ users-to-segment: 1 row could not be delivered/);
+    } finally {
+      refusing.close();
+    }
   });
 });
