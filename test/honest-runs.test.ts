@@ -125,16 +125,31 @@ describe('a run killed part-way', () => {
   it('is shown with the counts it reached, not zeros', async () => {
     const dir = await workspace({
       setup:
-        "create table users as select i as id, 'u' || i || '@example.com' as email from range(1, 30001) t(i)",
+        "create table users as select i as id, 'u' || i || '@example.com' as email from range(1, 100001) t(i)",
     });
     receiver.reset();
-    receiver.setFaults({ latencyMs: 400 });
+    // Slow answers keep the run going for several seconds; it is killed once it has delivered some
+    // batches and had time to store its counts (every 2 s), whatever the machine's load.
+    receiver.setFaults({ latencyMs: 1_000 });
+    let firstDelivery = 0;
+    let pid = 0;
+    const watcher = setInterval(() => {
+      if (pid === 0 || receiver.messages().length === 0) return;
+      firstDelivery ||= Date.now();
+      if (receiver.messages().length >= 5_000 && Date.now() - firstDelivery > 3_000) {
+        process.kill(pid, 'SIGKILL');
+        pid = 0;
+      }
+    }, 50);
     try {
       const killed = await spawnSluice(['-w', dir, 'sync', 'run', 'users'], {
-        env: { SLUICE_FAULT: 'sent:9' },
+        onStarted: (p) => {
+          pid = p;
+        },
       });
       expect(killed.signal).toBe('SIGKILL');
     } finally {
+      clearInterval(watcher);
       receiver.setFaults({});
     }
     const [dead] = (await sluice('-w', dir, 'runs', '--json')).json<SyncRunResult[]>();

@@ -164,7 +164,8 @@ export async function runSync(
   const saveCounts = () => {
     if (!dryRun && Date.now() - countsSaved >= countsEveryMs) saveCountsNow();
   };
-  const countsTimer = dryRun ? undefined : setInterval(saveCounts, countsEveryMs);
+  // Also while nothing settles (batches waiting on retries): the timer stores them regardless.
+  const countsTimer = dryRun ? undefined : setInterval(saveCountsNow, countsEveryMs);
   countsTimer?.unref();
   let error: { code: string; message: string } | null = null;
 
