@@ -5,7 +5,11 @@ import { durationMs, text } from './field-schemas.js';
 import { isMapping, kindOf, type Problems, parseEntry, parseField, where } from './problems.js';
 import type { Path } from './yaml-tree.js';
 
-const FORMS = 'a cron expression ("*/15 * * * *"), "every 15m", "continuous", or { after: [sync] }';
+/** Every form `schedule:` accepts (SPEC §5): each schedule problem's fix lists them all. */
+export const SCHEDULE_FORMS =
+  'a cron expression ("0 6 * * *"), { cron: "0 6 * * *", timezone: Europe/Berlin }, ' +
+  '"every 15m" (or { every: 15m }), continuous, or { after: [other-sync] }';
+const FORMS = SCHEDULE_FORMS;
 
 const cron = text.transform((value, ctx) => {
   const parsed = parseCron(value);
@@ -52,10 +56,20 @@ const KINDS = ['cron', 'every', 'after'] as const;
  * the caller, which knows them all.
  */
 export function parseSchedule(p: Problems, at: Path, raw: unknown): ScheduleConfig | undefined {
+  const before = p.size;
+  const schedule = parseForm(p, at, raw);
+  // A user who got one form wrong may want another: whatever the problem, say every form there is.
+  p.amendFixesSince(before, (fix) =>
+    fix?.includes(FORMS) ? fix : `${fix === undefined ? '' : `${fix}; `}schedule takes ${FORMS}`,
+  );
+  return schedule;
+}
+
+function parseForm(p: Problems, at: Path, raw: unknown): ScheduleConfig | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw === 'string') return parseShorthand(p, at, raw);
   if (!isMapping(raw)) {
-    p.add(at, `${where(at)} must be ${FORMS}, not ${kindOf(raw)}`, 'e.g. schedule: "0 6 * * *"');
+    p.add(at, `${where(at)} must be text or a mapping, not ${kindOf(raw)}`);
     return undefined;
   }
   const before = p.size;

@@ -50,6 +50,18 @@ export class Problems {
     return this.#list.length;
   }
 
+  /**
+   * Rewrites the fix of every problem recorded since `since` (a `size` taken before): how a parser
+   * adds what it alone knows (e.g. every accepted form of a schedule) to problems its shared
+   * helpers reported.
+   */
+  amendFixesSince(since: number, amend: (fix: string | undefined) => string): void {
+    for (let i = since; i < this.#list.length; i++) {
+      const problem = this.#list[i]!;
+      this.#list[i] = { ...problem, fix: amend(problem.fix) };
+    }
+  }
+
   /** The problems in file order (stable for problems on the same line), at most MAX_REPORTED. */
   sorted(): ConfigProblem[] {
     const ordered = this.#list

@@ -497,6 +497,34 @@ describe('sluice.yaml problems, each with its line and a fix', () => {
   });
 });
 
+describe('schedule problems', () => {
+  it.each([
+    '"61 * * * *"',
+    '"every fortnight"',
+    'every 500ms',
+    '{ cron: "0 0 6 * * *" }',
+    '{ cron: "0 6 * * *", timezone: Europe/Berln }',
+    '{ every: 1h, timezone: UTC }',
+    '{ every: 1h, cron: "0 6 * * *" }',
+    '{ crn: "0 6 * * *" }',
+    '{}',
+    '[daily]',
+    'dayly',
+    '42',
+  ])('name every accepted form: schedule: %s', (value) => {
+    const found = problems([...BASE, `    schedule: ${value}`]);
+    expect(found.length).toBeGreaterThan(0);
+    for (const problem of found) {
+      expect(problem.line).toBe(13);
+      expect(problem.fix).toContain('a cron expression ("0 6 * * *")');
+      expect(problem.fix).toContain('{ cron: "0 6 * * *", timezone: Europe/Berlin }');
+      expect(problem.fix).toContain('"every 15m" (or { every: 15m })');
+      expect(problem.fix).toContain('continuous');
+      expect(problem.fix).toContain('{ after: [other-sync] }');
+    }
+  });
+});
+
 describe('sluice.yaml forms that are accepted', () => {
   it('parses every schedule form', () => {
     const ws = parse([
