@@ -1,5 +1,4 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, isSluiceError } from '../core/errors.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { recordsCommand, runsCommand } from './commands/history.js';
@@ -8,8 +7,9 @@ import { pruneCommand } from './commands/prune.js';
 import { receiverCommand } from './commands/receiver.js';
 import { syncListCommand } from './commands/sync-list.js';
 import { syncRunCommand } from './commands/sync-run.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { EXIT } from './exit-codes.js';
 import type { Io } from './output.js';
+import { reportError } from './report-error.js';
 import { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
 
@@ -28,29 +28,22 @@ export async function main(
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
-    }
-    return reportError(error, io);
+    // --help and --version end through here too, successfully.
+    if (error instanceof CommanderError && error.exitCode === 0) return EXIT.ok;
+    return reportError(error, io, wantsJson(argv));
   }
   return exitCode;
 }
 
-function reportError(error: unknown, io: Io): number {
-  if (error instanceof ConfigError) {
-    io.stderr.write(
-      `${error.message}\n${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the workspace.\n`,
-    );
-    return EXIT.invalid;
-  }
-  if (isSluiceError(error)) {
-    io.stderr.write(`error [${error.code}]: ${error.message}\n`);
-    return exitCodeFor(error.code);
-  }
-  io.stderr.write(
-    `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  return EXIT.runFailed;
+/**
+ * Whether the user asked for JSON: read from the words typed, since a usage error (or a workspace
+ * that does not load) ends the command before its options are parsed. Words after `--` are
+ * arguments, not options.
+ */
+function wantsJson(argv: readonly string[]): boolean {
+  const words = argv.slice(2);
+  const end = words.indexOf('--');
+  return (end === -1 ? words : words.slice(0, end)).includes('--json');
 }
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {

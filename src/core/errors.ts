@@ -33,27 +33,30 @@ export interface ConfigProblem {
 export class SluiceError extends Error {
   readonly code: ErrorCode;
   readonly details: Readonly<Record<string, unknown>>;
+  /**
+   * The located problems behind this error, one per line of the workspace or a model file (empty
+   * when the error is not about them): `--json` prints them as `error.problems` (SPEC §4).
+   */
+  readonly problems: readonly ConfigProblem[];
 
   constructor(
     code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; details?: Record<string, unknown> },
+    options?: { cause?: unknown; details?: Record<string, unknown>; problems?: readonly ConfigProblem[] },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SluiceError';
     this.code = code;
     this.details = Object.freeze({ ...(options?.details ?? {}) });
+    this.problems = Object.freeze((options?.problems ?? []).map((p) => Object.freeze({ ...p })));
   }
 }
 
 /** A workspace that failed to load: carries every problem found, not just the first. */
 export class ConfigError extends SluiceError {
-  readonly problems: readonly ConfigProblem[];
-
   constructor(problems: ConfigProblem[]) {
-    super('config_invalid', formatProblems(problems));
+    super('config_invalid', formatProblems(problems), { problems });
     this.name = 'ConfigError';
-    this.problems = Object.freeze([...problems]);
   }
 }
 

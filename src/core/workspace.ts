@@ -86,6 +86,13 @@ export interface ModelConfig {
   source: string;
   /** The model's SQL, read from `file:` when given that way. */
   sql: string;
+  /**
+   * Where the SQL was written, so problems in it (an SQL error at line 4) name the user's own file
+   * and line: for `file:`, the file as written in sluice.yaml (relative to the workspace) and line 1;
+   * for `sql:`, the workspace file and the line of `sql:` (`inline`: line N of the SQL is then
+   * reported as such, since YAML folding makes its line in the file uncertain).
+   */
+  origin: { file: string; line: number; inline: boolean };
 }
 
 export type ObjectKind = 'user' | 'group' | 'event';
@@ -137,7 +144,12 @@ export interface SyncConfig {
   backfill: boolean;
   schedule?: ScheduleConfig;
   retry: RetryPolicy;
+  /** The workspace file as shown to the user ("sluice.yaml"), for problems found after loading. */
+  file: string;
+  /** 1-based lines in that file: the sync's entry, its `key:` and its `bundle:` (0 when absent). */
   line: number;
+  keyLine: number;
+  bundleLine: number;
 }
 
 export interface Workspace {

@@ -375,7 +375,14 @@ describe('hostile workspaces through the CLI', () => {
         const result = await sluice('-w', ws, ...args);
         expect(performance.now() - started).toBeLessThan(3_000);
         expect(result.code).toBe(2);
-        expect(result.stdout).toBe('');
+        if (args.includes('--json')) {
+          // SPEC §4: with --json, the error is one JSON document on stdout.
+          const { error } = result.json<{ error: { code: string; problems: { file: string }[] } }>();
+          expect(error.code).toBe('config_invalid');
+          expect(error.problems[0]?.file).toBe('sluice.yaml');
+        } else {
+          expect(result.stdout).toBe('');
+        }
         expect(result.stderr).toMatch(/^sluice\.yaml(:\d+)?: /);
         expect(result.stderr).toMatch(/\d+ problems? in the workspace\.\n$/);
         expect(result.stderr).not.toMatch(/unexpected error|\n\s+at |call stack/);

@@ -120,9 +120,21 @@ describe('loadWorkspace', () => {
         },
       },
       models: {
-        users: { source: 'warehouse', sql: 'select * from users' },
-        orders: { source: 'warehouse', sql: 'select * from orders\n' },
-        visits: { source: 'files', sql: "select * from read_parquet('data/visits/*.parquet')" },
+        users: {
+          source: 'warehouse',
+          sql: 'select * from users',
+          origin: { file: 'sluice.yaml', line: 17, inline: true },
+        },
+        orders: {
+          source: 'warehouse',
+          sql: 'select * from orders\n',
+          origin: { file: 'models/orders.sql', line: 1, inline: false },
+        },
+        visits: {
+          source: 'files',
+          sql: "select * from read_parquet('data/visits/*.parquet')",
+          origin: { file: 'sluice.yaml', line: 19, inline: true },
+        },
       },
       syncs: {
         'users-to-segment': {
@@ -149,7 +161,10 @@ describe('loadWorkspace', () => {
           backfill: true,
           schedule: { kind: 'cron', cron: '*/15 * * * *' },
           retry: {},
+          file: 'sluice.yaml',
           line: 22,
+          keyLine: 26,
+          bundleLine: 35,
         },
         'orders-to-segment': {
           name: 'orders-to-segment',
@@ -167,7 +182,10 @@ describe('loadWorkspace', () => {
           nulls: 'send',
           backfill: true,
           retry: {},
+          file: 'sluice.yaml',
           line: 39,
+          keyLine: 43,
+          bundleLine: 0,
         },
       },
     } satisfies Record<keyof Workspace, unknown>);

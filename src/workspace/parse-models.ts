@@ -35,7 +35,11 @@ export function parseModel(p: Problems, at: Path, raw: unknown, ctx: ModelContex
     sql = readModelFile(p, [...at, 'file'], v.file, ctx);
   }
   if (p.size > before || v.source === undefined || sql === undefined) return undefined;
-  return { source: v.source, sql };
+  const origin =
+    v.file === undefined
+      ? { file: p.file, line: p.lineOf([...at, 'sql']), inline: true }
+      : { file: v.file, line: 1, inline: false };
+  return { source: v.source, sql, origin };
 }
 
 function readModelFile(p: Problems, at: Path, file: string, ctx: ModelContext): string | undefined {

@@ -100,7 +100,10 @@ export function parseSync(
     backfill: v.backfill ?? true,
     ...(schedule === undefined ? {} : { schedule }),
     retry,
+    file: p.file,
     line: p.lineOf(at),
+    keyLine: p.lineOf([...at, 'key']),
+    bundleLine: bundle === undefined ? 0 : p.lineOf([...at, 'bundle']),
   };
 }
 

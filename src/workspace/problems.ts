@@ -37,6 +37,11 @@ export class Problems {
     this.#list.push({ file: this.#file, ...problem });
   }
 
+  /** The workspace file as problems name it ("sluice.yaml"). */
+  get file(): string {
+    return this.#file;
+  }
+
   lineOf(path: Path): number {
     return this.#tree.lineOf(path);
   }
