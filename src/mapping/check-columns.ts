@@ -1,13 +1,17 @@
-import { formatProblems } from '../core/errors.js';
+import type { ConfigProblem } from '../core/errors.js';
 import type { ColumnUse } from './mapping-plan.js';
 
 /**
- * Every column the mapping reads that the model does not have, one located line each, with the
+ * Every column the mapping reads that the model does not have, one located problem each, with the
  * nearest real column as a hint ("did you mean …") when one is close.
  */
-export function checkColumns(file: string, uses: readonly ColumnUse[], columns: readonly string[]): string[] {
+export function columnProblems(
+  file: string,
+  uses: readonly ColumnUse[],
+  columns: readonly string[],
+): ConfigProblem[] {
   const known = new Set(columns);
-  const problems: string[] = [];
+  const problems: ConfigProblem[] = [];
   // In file order, like every other list of config problems.
   for (const use of [...uses].sort((a, b) => a.line - b.line)) {
     if (known.has(use.column)) continue;
@@ -17,7 +21,7 @@ export function checkColumns(file: string, uses: readonly ColumnUse[], columns: 
         ? `${use.who}: the template reads "${use.column}", which is not a column of the model`
         : `${use.who}: column "${use.column}" is not in the model`;
     const fix = near === undefined ? listColumns(columns) : `did you mean "${near}"?`;
-    problems.push(formatProblems([{ file, line: use.line, message, fix }]));
+    problems.push({ file, line: use.line, message, fix });
   }
   return problems;
 }

@@ -3,9 +3,11 @@
  * compiles its mappings once (`compileMapping`) and maps each row with the result. The language is
  * described in README.md in this folder.
  */
+
+import { type ConfigProblem, formatProblems } from '../core/errors.js';
 import type { Row } from '../core/values.js';
 import type { BundleConfig, Mapping } from '../core/workspace.js';
-import { checkColumns } from './check-columns.js';
+import { columnProblems } from './check-columns.js';
 import { MappingConfigError } from './mapping-config-error.js';
 import { planMapping } from './mapping-plan.js';
 import { buildEvaluator } from './node-evaluator.js';
@@ -32,6 +34,9 @@ export interface MappingSpec {
   file?: string;
   /** The sync's line in that file: where problems with the key or the bundle point (default 0: none). */
   line?: number;
+  /** The lines of the sync's `key:` and `bundle:`, when known: more precise than `line`. */
+  keyLine?: number;
+  bundleLine?: number;
 }
 
 /** The mapped payload of one row, or why the row cannot be mapped (SPEC §3's reason codes). */
@@ -61,6 +66,8 @@ export interface CompiledMapping {
    * for that row, so a sync should call this first and fail the run on any problem.
    */
   checkColumns(columns: readonly string[]): string[];
+  /** {@link checkColumns}' problems as values, for reports that carry them (`--json`, `sluice check`). */
+  columnProblems(columns: readonly string[]): ConfigProblem[];
 }
 
 /**
@@ -82,7 +89,7 @@ export function compileMapping(spec: MappingSpec): CompiledMapping {
     nulls: spec.nulls,
   });
   return new CompiledSyncMapping(evaluate, usedColumns, spec.bundle !== undefined, (columns) =>
-    checkColumns(spec.file ?? 'sluice.yaml', plan.uses, columns),
+    columnProblems(spec.file ?? 'sluice.yaml', plan.uses, columns),
   );
 }
 
@@ -90,18 +97,18 @@ class CompiledSyncMapping implements CompiledMapping {
   readonly usedColumns: ReadonlySet<string>;
   readonly bundlesColumns: boolean;
   readonly #evaluate: (row: Row) => Record<string, unknown>;
-  readonly #checkColumns: (columns: readonly string[]) => string[];
+  readonly #columnProblems: (columns: readonly string[]) => ConfigProblem[];
 
   constructor(
     evaluate: (row: Row) => Record<string, unknown>,
     usedColumns: ReadonlySet<string>,
     bundlesColumns: boolean,
-    check: (columns: readonly string[]) => string[],
+    check: (columns: readonly string[]) => ConfigProblem[],
   ) {
     this.#evaluate = evaluate;
     this.usedColumns = usedColumns;
     this.bundlesColumns = bundlesColumns;
-    this.#checkColumns = check;
+    this.#columnProblems = check;
   }
 
   map(row: Row): MapResult {
@@ -119,6 +126,10 @@ class CompiledSyncMapping implements CompiledMapping {
   }
 
   checkColumns(columns: readonly string[]): string[] {
-    return this.#checkColumns(columns);
+    return this.#columnProblems(columns).map((problem) => formatProblems([problem]));
+  }
+
+  columnProblems(columns: readonly string[]): ConfigProblem[] {
+    return this.#columnProblems(columns);
   }
 }

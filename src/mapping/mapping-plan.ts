@@ -52,13 +52,15 @@ export function planMapping(spec: MappingSpec): MappingPlan {
     problems.push(fix === undefined ? { file, line, message } : { file, line, message, fix });
   };
 
-  uses.push({ column: spec.key.column, line: syncLine, who: 'the sync key', via: 'column' });
+  const keyLine = spec.keyLine || syncLine;
+  const bundleLine = spec.bundleLine || syncLine;
+  uses.push({ column: spec.key.column, line: keyLine, who: 'the sync key', via: 'column' });
   if (spec.key.field !== undefined) {
-    const path = tryParse(spec.key.field, syncLine, 'the key field', problem);
+    const path = tryParse(spec.key.field, keyLine, 'the key field', problem);
     if (path) {
       const node = nodeAt(root, path, spec.nulls);
       node.source = keySource(spec.key.column);
-      node.line = syncLine;
+      node.line = keyLine;
     }
   }
 
@@ -112,7 +114,7 @@ export function planMapping(spec: MappingSpec): MappingPlan {
       nodeAt(root, path, spec.nulls).bundle = true;
     }
     for (const column of spec.bundle.include ?? []) {
-      uses.push({ column, line: syncLine, who: "the bundle's include list", via: 'include' });
+      uses.push({ column, line: bundleLine, who: "the bundle's include list", via: 'include' });
     }
   }
 

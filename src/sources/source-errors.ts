@@ -1,4 +1,5 @@
 import { SluiceError } from '../core/errors.js';
+import type { ErrorPlace } from './model-lines.js';
 
 /**
  * The errors every engine raises alike, worded the same way whatever the engine; each engine's
@@ -44,12 +45,21 @@ export function sourceErrors(engine: string) {
         { cause, details: { source: sourceName } },
       );
     },
-    /** A query that failed to start or failed part way; `words` and `advice` as for connectError. */
-    queryError(sourceName: string, cause: unknown, words: string, advice: string): SluiceError {
+    /**
+     * A query that failed to start or failed part way; `words` and `advice` as for connectError,
+     * `place` where in the user's model the engine placed it (StreamOptions.modelLines).
+     */
+    queryError(
+      sourceName: string,
+      cause: unknown,
+      words: string,
+      advice: string,
+      place: ErrorPlace = {},
+    ): SluiceError {
       return new SluiceError(
         'source_error',
         `source "${sourceName}" (${engine}) could not run the query: ${words} — ${advice}`,
-        { cause, details: { source: sourceName } },
+        { cause, details: { source: sourceName, ...place } },
       );
     },
     /** A result this source cannot turn into rows, e.g. a column name given twice. */

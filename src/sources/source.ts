@@ -14,10 +14,39 @@ export interface SourceCapabilities {
   rowHashSql?(alias: string): string;
 }
 
+/** One column of a result: its name, and the engine's name for its type where the engine says. */
+export interface SourceColumn {
+  name: string;
+  /** E.g. "BIGINT" (DuckDB), "int8" (PostgreSQL), "LONGLONG" (MySQL), the declared type (SQLite). */
+  type?: string;
+}
+
+/**
+ * The lines of a query that are the user's own SQL, when Sluice wrapped a model in a query of its
+ * own: `first` is the 1-based line of the query where the model's first line is, `count` how many
+ * lines the model has.
+ */
+export interface ModelLines {
+  first: number;
+  count: number;
+}
+
 export interface StreamOptions {
   /** Rows per yielded batch. */
   batchSize: number;
   signal?: AbortSignal;
+  /**
+   * Called once with the result's columns as soon as they are known: before the first batch, and
+   * also when the result has no rows (so `select … limit 0` tells the columns without reading any).
+   */
+  onColumns?: (columns: readonly SourceColumn[]) => void;
+  /**
+   * Where the model sits in `sql`. An error the engine places on a line (DuckDB's "LINE n",
+   * PostgreSQL's position, MySQL's "at line n") then counts lines of the model, not of Sluice's
+   * wrapper, and carries that line as `details.modelLine`; one outside the model says it is in
+   * Sluice's wrapper (`details.inWrapper`).
+   */
+  modelLines?: ModelLines;
 }
 
 /**

@@ -1,6 +1,8 @@
-import { SluiceError } from '../core/errors.js';
+import { isSluiceError, SluiceError } from '../core/errors.js';
 import type { Row } from '../core/values.js';
-import type { Source, SourceCapabilities } from '../sources/source.js';
+import type { ModelConfig } from '../core/workspace.js';
+import type { ModelLines, Source, SourceCapabilities } from '../sources/source.js';
+import { locateModelError, modelBody, modelLinesIn, probeModel } from './model-sql.js';
 
 /** The column the extract query adds: how many rows of the model share this row's key. */
 export const KEY_COUNT_COLUMN = '__sluice_key_count';
@@ -39,19 +41,41 @@ export function buildExtractSql(
   keyColumn: string,
   capabilities: SourceCapabilities,
 ): string {
+  return buildExtract(modelSql, keyColumn, capabilities).sql;
+}
+
+/** The extract query, and where the model's own lines sit in it (for errors placed on a line). */
+function buildExtract(
+  modelSql: string,
+  keyColumn: string,
+  capabilities: SourceCapabilities,
+): { sql: string; modelLines: ModelLines } {
   const quote = (name: string) => capabilities.quoteIdentifier(name);
-  const body = stripTrailingSemicolons(modelSql);
+  const body = modelBody(modelSql);
   const alias = quote('m');
   const key = `${alias}.${quote(keyColumn)}`;
   const rowHash = capabilities.rowHashSql
     ? `, ${capabilities.rowHashSql(alias)} as ${quote(ROW_HASH_COLUMN)}`
     : '';
   const total = `count(*) over () as ${quote(ROW_TOTAL_COLUMN)}`;
-  return `select ${alias}.*, count(*) over (partition by ${key}) as ${quote(KEY_COUNT_COLUMN)}, ${total}${rowHash}\nfrom (\n${body}\n) ${alias}\norder by ${key}`;
+  const prefix = `select ${alias}.*, count(*) over (partition by ${key}) as ${quote(KEY_COUNT_COLUMN)}, ${total}${rowHash}\nfrom (\n`;
+  return { sql: `${prefix}${body}\n) ${alias}\norder by ${key}`, modelLines: modelLinesIn(prefix, body) };
 }
 
-function stripTrailingSemicolons(sql: string): string {
-  return sql.replace(/[\s;]+$/u, '');
+/** Options of {@link extractRows}. */
+export interface ExtractOptions {
+  batchSize: number;
+  signal?: AbortSignal;
+  /** Where the model was written: an SQL error in it names the user's file and line. */
+  origin?: ModelConfig['origin'];
+  /**
+   * Called once with the model's columns before any row is yielded (also when there are none), to
+   * fail the run up front when the sync reads a column the model lacks. When the extract query
+   * fails before it has columns (a key column the model lacks does that), the model's columns are
+   * probed without reading rows and passed here first, so the user hears about the column rather
+   * than an error in a query they never wrote.
+   */
+  checkColumns?: (columns: readonly string[]) => void;
 }
 
 /**
@@ -62,16 +86,40 @@ export async function* extractRows(
   source: Source,
   modelSql: string,
   keyColumn: string,
-  options: { batchSize: number; signal?: AbortSignal },
+  options: ExtractOptions,
 ): AsyncIterable<Row[]> {
-  const sql = buildExtractSql(modelSql, keyColumn, source.capabilities);
+  const { sql, modelLines } = buildExtract(modelSql, keyColumn, source.capabilities);
   let expected: number | null = null;
   let received = 0;
-  for await (const rows of source.stream(sql, options)) {
-    // A number from every engine, or a digit string from one that widens counts; Number() reads both.
-    if (expected === null && rows.length > 0) expected = Number(rows[0]![ROW_TOTAL_COLUMN]);
-    received += rows.length;
-    yield rows;
+  let columns: string[] | undefined;
+  let checked = false;
+  const check = (): void => {
+    if (checked || columns === undefined) return;
+    checked = true;
+    options.checkColumns?.(columns);
+  };
+  try {
+    for await (const rows of source.stream(sql, {
+      batchSize: options.batchSize,
+      modelLines,
+      onColumns: (found) => {
+        columns = found.map((c) => c.name).filter((name) => !EXTRACT_COLUMNS.has(name));
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      check();
+      // A number from every engine, or a digit string from one that widens counts; Number() reads both.
+      if (expected === null && rows.length > 0) expected = Number(rows[0]![ROW_TOTAL_COLUMN]);
+      received += rows.length;
+      yield rows;
+    }
+    check();
+  } catch (error) {
+    if (!checked && options.checkColumns && isSluiceError(error) && error.code === 'source_error') {
+      const probed = await probeModel(source, modelSql, options.signal).catch(() => undefined);
+      if (probed !== undefined) options.checkColumns(probed.map((c) => c.name));
+    }
+    throw options.origin === undefined ? error : locateModelError(options.origin, error);
   }
   if (options.signal?.aborted) return;
   if (expected !== null && received !== expected) {

@@ -1,3 +1,4 @@
+import type { ConfigProblem } from '../core/errors.js';
 import type { ChangeReason, RunCounts } from '../core/run.js';
 
 /** A planned row shown by a dry run: why it would be sent, and exactly what would be sent. */
@@ -25,7 +26,8 @@ export interface SyncRunResult {
   started_at: string;
   finished_at: string;
   duration_ms: number;
-  error: { code: string; message: string } | null;
+  /** `problems`: the located config problems that failed the run, when that is what failed it. */
+  error: { code: string; message: string; problems?: ConfigProblem[] } | null;
   /** Dry runs only: planned rows as they would be sent, a sample. */
   samples?: DryRunSample[];
   /** Dry runs only: invalid rows with their reasons, a sample. */

@@ -11,8 +11,9 @@ import type {
 import { compileMapping } from '../mapping/compile-mapping.js';
 import type { Source } from '../sources/source.js';
 import type { KeyState, SeenEntry, StateStore } from '../state/state-store.js';
+import { columnProblems, columnsError } from './column-problems.js';
 import { type Decision, decide } from './diff.js';
-import { EXTRACT_COLUMNS, extractRows, readAhead } from './extract.js';
+import { extractRows, readAhead } from './extract.js';
 import { Loader } from './load.js';
 import { lostStateWarning } from './lost-state-warning.js';
 import { createRowMapper, type InvalidRow, type KeyedRow, type MappedRow } from './map.js';
@@ -242,7 +243,6 @@ export async function runSync(
       fullResync,
       retryAbandoned: options.retryAbandoned ?? false,
     };
-    let checkedColumns = false;
     // The send stage of the previous source batch (save its plan, then hand it to the loader). It
     // overlaps with reading, mapping and diffing this batch, whose keys are all different (a key
     // is in one row per run; duplicates are invalid), so no decision depends on it.
@@ -252,13 +252,11 @@ export async function runSync(
 
     const batches = extractRows(source, model.sql, sync.key.column, {
       batchSize: options.batchSize ?? 2000,
-      signal: stop.graceful,
+      ...(stop.graceful ? { signal: stop.graceful } : {}),
+      origin: model.origin,
+      checkColumns: (columns) => assertColumns(sync, descriptor, columns),
     });
     for await (const rows of readAhead(batches)) {
-      if (!checkedColumns && rows.length > 0) {
-        assertColumns(sync, Object.keys(rows[0]!), mapping.checkColumns.bind(mapping));
-        checkedColumns = true;
-      }
       options.onFaultPoint?.('read');
       counts.extracted += rows.length;
       const keyed: KeyedRow[] = [];
@@ -440,22 +438,13 @@ interface Planned {
   decision: Extract<Decision, { kind: 'planned' }>;
 }
 
-/** A model whose columns do not fit the mappings fails up front, naming the columns and lines. */
-function assertColumns(
-  sync: SyncConfig,
-  columns: string[],
-  checkColumns: (columns: string[]) => string[],
-): void {
-  const present = columns.filter((c) => !EXTRACT_COLUMNS.has(c));
-  const problems = checkColumns(present);
-  if (!present.includes(sync.key.column)) {
-    problems.unshift(
-      `the key column "${sync.key.column}" is not in the model's result (columns: ${present.join(', ')})`,
-    );
-  }
-  if (problems.length > 0) {
-    throw new SluiceError('config_invalid', `sync "${sync.name}": ${problems.join('; ')}`);
-  }
+/**
+ * A model whose columns do not fit the sync fails the run before any row is used, each problem
+ * naming the sync, the mapping and its line (config_invalid: exit 2).
+ */
+function assertColumns(sync: SyncConfig, descriptor: ObjectDescriptor, columns: readonly string[]): void {
+  const problems = columnProblems(sync, descriptor, columns);
+  if (problems.length > 0) throw columnsError(sync, problems);
 }
 
 /**
@@ -517,8 +506,11 @@ function stopSignals(
   };
 }
 
-function describeError(error: unknown): { code: string; message: string } {
-  if (isSluiceError(error)) return { code: error.code, message: error.message };
+function describeError(error: unknown): NonNullable<SyncRunResult['error']> {
+  if (isSluiceError(error)) {
+    const { code, message, problems } = error;
+    return problems.length > 0 ? { code, message, problems: [...problems] } : { code, message };
+  }
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'internal', message };
 }

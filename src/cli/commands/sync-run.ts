@@ -1,6 +1,6 @@
 import type { SyncRunResult } from '../../sync/run-result.js';
 import { runSync } from '../../sync/run-sync.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { faultHookFromEnv } from '../fault-hook.js';
 import { formatCount, type Io, printJson } from '../output.js';
 import { Progress } from '../progress.js';
@@ -83,6 +83,9 @@ export async function syncRunCommand(
     for (const line of loud) io.stderr.write(`${line}\n`);
   }
   if (flags.json) printJson(io, results.length === 1 && names.length === 1 ? results[0] : results);
+  // A run stopped by the workspace (a column the model lacks) is a config problem: 2 wins (SPEC §4).
+  if (results.some((r) => r.error !== null && exitCodeFor(r.error.code) === EXIT.invalid))
+    return EXIT.invalid;
   if (results.some((r) => r.status === 'failed' || undelivered(r) > 0)) return EXIT.runFailed;
   if (flags.strict && results.some((r) => r.counts.invalid > 0)) return EXIT.strict;
   return EXIT.ok;
@@ -132,7 +135,11 @@ export function describeResult(result: SyncRunResult): string {
       `  removed ${formatCount(c.removed)} (delivered before, absent now: nothing is sent for them)`,
     );
   }
-  if (result.error) lines.push(`  error [${result.error.code}]: ${result.error.message}`);
+  if (result.error) {
+    // Each problem on its own line, indented under the error (the message lists them too).
+    const [first = '', ...rest] = result.error.message.split('\n');
+    lines.push(`  error [${result.error.code}]: ${first}`, ...rest.map((line) => `    ${line}`));
+  }
   for (const sample of result.samples ?? []) {
     const why =
       sample.reason === 'new' ? 'new' : `changed: ${sample.changed_fields.join(', ') || '(id or stamp)'}`;

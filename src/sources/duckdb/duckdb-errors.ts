@@ -4,6 +4,8 @@
  * is what picks the advice.
  */
 import { SluiceError } from '../../core/errors.js';
+import { relocateLineNumber } from '../model-lines.js';
+import type { ModelLines } from '../source.js';
 import { sourceErrors } from '../source-errors.js';
 
 function messageOf(error: unknown): string {
@@ -28,15 +30,19 @@ function queryAdvice(message: string): string {
   return "check the model's SQL";
 }
 
-/** A query that failed to run, or failed part way. */
-export function queryError(sourceName: string, error: unknown): SluiceError {
+/**
+ * A query that failed to run, or failed part way. DuckDB quotes the line at fault as "LINE n:";
+ * with `frame` (the model inside Sluice's wrapper) n counts the model's lines.
+ */
+export function queryError(sourceName: string, error: unknown, frame?: ModelLines): SluiceError {
   // DuckDB follows an out-of-memory message with "Possible solutions: SET threads=X …": statements a
   // model cannot run. The advice below names the sluice.yaml keys instead.
-  const message = messageOf(error).split('\n\nPossible solutions')[0] as string;
+  const raw = messageOf(error).split('\n\nPossible solutions')[0] as string;
+  const { words: message, place } = relocateLineNumber(raw, /\bLINE (\d+):/, frame);
   return new SluiceError(
     'source_error',
     `source "${sourceName}" (duckdb) could not run the query: ${message} — ${queryAdvice(message)}`,
-    { cause: error, details: { source: sourceName } },
+    { cause: error, details: { source: sourceName, ...place } },
   );
 }
 

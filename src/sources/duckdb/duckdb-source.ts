@@ -93,11 +93,14 @@ export class DuckDBSource implements Source {
     let pending: Promise<DuckDBDataChunkLike | null> | undefined;
     let exhausted = false;
     try {
-      const opened = await this.#run(connection, () => connection.stream(sql), signal);
+      const opened = await this.#run(connection, () => connection.stream(sql), signal, options);
       result = opened;
       const reader = this.#reader(opened);
+      options.onColumns?.(
+        opened.columnNames().map((name, i) => ({ name, type: String(opened.columnTypes()[i]) })),
+      );
       const fetch = () => {
-        const next = this.#run(connection, () => opened.fetchChunk(), signal);
+        const next = this.#run(connection, () => opened.fetchChunk(), signal, options);
         next.catch(() => undefined); // awaited below; this only keeps a failure from going unhandled
         return next;
       };
@@ -156,7 +159,12 @@ export class DuckDBSource implements Source {
    * error. An abort interrupts the call while it runs: a query computing its first chunk (a sort,
    * an aggregate) can take long.
    */
-  async #run<T>(connection: DuckDBConnectionLike, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async #run<T>(
+    connection: DuckDBConnectionLike,
+    call: () => Promise<T>,
+    signal?: AbortSignal,
+    options?: StreamOptions,
+  ): Promise<T> {
     this.#assertGoing(signal);
     let stop: (() => void) | undefined;
     const onAbort = () => {
@@ -167,7 +175,7 @@ export class DuckDBSource implements Source {
       return await this.#database.track(connection, call());
     } catch (error) {
       this.#assertGoing(signal);
-      throw queryError(this.#name, error);
+      throw queryError(this.#name, error, options?.modelLines);
     } finally {
       stop?.();
       signal?.removeEventListener('abort', onAbort);

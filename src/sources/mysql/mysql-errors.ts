@@ -7,6 +7,8 @@
  */
 import type { SluiceError } from '../../core/errors.js';
 import { redactSecret } from '../database-url.js';
+import { relocateLineNumber } from '../model-lines.js';
+import type { ModelLines } from '../source.js';
 import { sourceErrors } from '../source-errors.js';
 
 /** The errors worded alike for every engine (source-errors.ts), bound to this one. */
@@ -92,19 +94,19 @@ function queryAdvice(error: unknown, statementTimeoutMs: number | undefined): st
   return "check the model's SQL";
 }
 
-/** A query that failed to start or failed part way. */
+/**
+ * A query that failed to start or failed part way. MySQL and MariaDB place syntax errors "at line
+ * n"; with `frame` (the model inside Sluice's wrapper) n counts the model's lines.
+ */
 export function queryError(
   sourceName: string,
   error: unknown,
   password: string | undefined,
   statementTimeoutMs: number | undefined,
+  frame?: ModelLines,
 ): SluiceError {
-  return shared.queryError(
-    sourceName,
-    error,
-    wordsOf(error, password),
-    queryAdvice(error, statementTimeoutMs),
-  );
+  const { words, place } = relocateLineNumber(wordsOf(error, password), /\bat line (\d+)\b/, frame);
+  return shared.queryError(sourceName, error, words, queryAdvice(error, statementTimeoutMs), place);
 }
 
 export const { interruptedError, closedError, duplicateColumnError } = shared;

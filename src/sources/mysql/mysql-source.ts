@@ -21,7 +21,7 @@ import {
   interruptedError,
   queryError,
 } from './mysql-errors.js';
-import { converterFor, type MysqlConverter } from './mysql-values.js';
+import { converterFor, type MysqlConverter, mysqlTypeName } from './mysql-values.js';
 import { RowBatches } from './row-batches.js';
 
 /** MySQL's dialect: backquoted identifiers (double quotes are strings unless ANSI_QUOTES is on). */
@@ -100,6 +100,7 @@ export class MysqlSource implements Source {
         .on('fields', (fields) => {
           try {
             toRow = rowBuilder(this.#name, fields);
+            options.onColumns?.(fields.map((f) => ({ name: f.name, type: mysqlTypeName(f) })));
           } catch (error) {
             batches.fail(error);
           }
@@ -115,7 +116,11 @@ export class MysqlSource implements Source {
           settled = true;
           if (signal?.aborted) batches.fail(interruptedError(this.#name, signal.reason));
           else if (this.#closed) batches.fail(closedError(this.#name));
-          else batches.fail(queryError(this.#name, error, plan.password, plan.statementTimeoutMs));
+          else {
+            batches.fail(
+              queryError(this.#name, error, plan.password, plan.statementTimeoutMs, options.modelLines),
+            );
+          }
         });
       for (;;) {
         const batch = await batches.next();

@@ -51,6 +51,14 @@ export const MysqlTypes = {
 
 const BINARY_CHARSET = 63;
 
+const NAME_BY_TYPE = new Map<number, string>(Object.entries(MysqlTypes).map(([name, id]) => [id, name]));
+
+/** The protocol type's name of a column ("LONGLONG", "NEWDECIMAL"; "JSON" for MariaDB's JSON alias). */
+export function mysqlTypeName(field: MysqlFieldLike): string {
+  if (field.extendedFormat === 'json') return 'JSON';
+  return NAME_BY_TYPE.get(field.columnType) ?? `type ${field.columnType}`;
+}
+
 /** Converts one non-null value as mysql2 gives it. */
 export type MysqlConverter = (value: unknown) => Value;
 

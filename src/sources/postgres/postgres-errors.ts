@@ -6,6 +6,8 @@
  */
 import type { SluiceError } from '../../core/errors.js';
 import { redactSecret } from '../database-url.js';
+import { type ErrorPlace, IN_WRAPPER_NOTE, lineAtPosition, placeLine } from '../model-lines.js';
+import type { ModelLines } from '../source.js';
 import { sourceErrors } from '../source-errors.js';
 
 /** The errors worded alike for every engine (source-errors.ts), bound to this one. */
@@ -16,6 +18,8 @@ interface DriverError {
   message?: string;
   code?: string;
   hint?: string;
+  /** 1-based character position in the query where the server found the error, as text. */
+  position?: string;
 }
 
 function describe(error: unknown): DriverError {
@@ -101,19 +105,27 @@ function queryAdvice(error: unknown, statementTimeoutMs: number | undefined): st
   return "check the model's SQL";
 }
 
-/** A query that failed to start or failed part way. */
+/**
+ * A query that failed to start or failed part way. PostgreSQL places syntax and name errors by
+ * character `position` in `sql`; with `frame` (the model inside Sluice's wrapper) that becomes a
+ * line of the model.
+ */
 export function queryError(
   sourceName: string,
   error: unknown,
   password: string | undefined,
   statementTimeoutMs: number | undefined,
+  where?: { sql: string; frame?: ModelLines },
 ): SluiceError {
-  return shared.queryError(
-    sourceName,
-    error,
-    wordsOf(error, password),
-    queryAdvice(error, statementTimeoutMs),
-  );
+  let words = wordsOf(error, password);
+  let place: ErrorPlace = {};
+  const position = Number(describe(error).position);
+  if (where !== undefined && Number.isInteger(position) && position > 0) {
+    place = placeLine(lineAtPosition(where.sql, position), where.frame);
+    if (place.inWrapper) words = `${words} ${IN_WRAPPER_NOTE}`;
+    else if (where.frame === undefined) words = `${words} (at line ${place.modelLine})`;
+  }
+  return shared.queryError(sourceName, error, words, queryAdvice(error, statementTimeoutMs), place);
 }
 
 export const { interruptedError, closedError, duplicateColumnError } = shared;

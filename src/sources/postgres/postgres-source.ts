@@ -21,7 +21,7 @@ import {
   interruptedError,
   queryError,
 } from './postgres-errors.js';
-import { pgTypes } from './postgres-values.js';
+import { pgTypeName, pgTypes } from './postgres-values.js';
 
 /** PostgreSQL's dialect: standard double-quoted identifiers. */
 export const postgresCapabilities: SourceCapabilities = Object.freeze({
@@ -93,7 +93,10 @@ export class PostgresSource implements Source {
     const read = (c: PgCursorLike): Promise<Fetched> => {
       const next = fetchRows(c, batchSize).catch((error: unknown) => {
         this.#assertGoing(signal);
-        throw queryError(this.#name, error, plan.password, plan.statementTimeoutMs);
+        throw queryError(this.#name, error, plan.password, plan.statementTimeoutMs, {
+          sql,
+          ...(options.modelLines ? { frame: options.modelLines } : {}),
+        });
       });
       next.catch(() => undefined); // awaited below; this only keeps a failure from going unhandled
       return next;
@@ -105,6 +108,7 @@ export class PostgresSource implements Source {
       let fetched = await pending;
       pending = undefined;
       const toRows = rowBuilder(this.#name, fetched.fields);
+      options.onColumns?.(fetched.fields.map((f) => ({ name: f.name, type: pgTypeName(f.dataTypeID) })));
       while (fetched.rows.length > 0) {
         // A full batch may have more behind it: the server computes it while this one is consumed.
         if (fetched.rows.length === batchSize) pending = read(cursor);

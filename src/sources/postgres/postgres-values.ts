@@ -39,6 +39,17 @@ export const PgOids = {
   jsonb: 3802,
 } as const;
 
+const NAME_BY_OID = new Map<number, string>(Object.entries(PgOids).map(([name, oid]) => [oid, name]));
+
+/** The type's name for a column's OID ("int8"), or "oid N" for types outside PgOids. */
+export function pgTypeName(oid: number): string {
+  const name = NAME_BY_OID.get(oid);
+  if (name !== undefined) return name;
+  const element = ARRAY_ELEMENTS.get(oid);
+  const elementName = element === undefined ? undefined : NAME_BY_OID.get(element);
+  return elementName === undefined ? `oid ${oid}` : `${elementName}[]`;
+}
+
 /** Array type OID → its element type OID, for the built-in types above. */
 const ARRAY_ELEMENTS: ReadonlyMap<number, number> = new Map([
   [1000, PgOids.bool],

@@ -87,6 +87,10 @@ export class SqliteSource implements Source {
       this.#assertGoing(signal);
       const statement = this.#prepare(handle.database, sql);
       const toRow = rowBuilder(this.#name, statement);
+      // SQLite knows only declared types, of columns read straight from a table.
+      options.onColumns?.(
+        statement.columns().map((c) => (c.type === null ? { name: c.name } : { name: c.name, type: c.type })),
+      );
       const iterator = this.#step(() => statement.iterate());
       handle.iterator = iterator;
       for (;;) {
