@@ -7,7 +7,7 @@
  */
 import type { SluiceError } from '../../core/errors.js';
 import { redactSecret } from '../database-url.js';
-import { relocateLineNumber } from '../model-lines.js';
+import { type ErrorPlace, IN_WRAPPER_NOTE, lineAtPosition, placeLine } from '../model-lines.js';
 import type { ModelLines } from '../source.js';
 import { sourceErrors } from '../source-errors.js';
 
@@ -95,18 +95,44 @@ function queryAdvice(error: unknown, statementTimeoutMs: number | undefined): st
 }
 
 /**
- * A query that failed to start or failed part way. MySQL and MariaDB place syntax errors "at line
- * n"; with `frame` (the model inside Sluice's wrapper) n counts the model's lines.
+ * A query that failed to start or failed part way. MySQL and MariaDB place syntax errors as "near
+ * '<the query from there on>' at line n", where n is not always the line of the error (MariaDB
+ * counts the line after a line break the lexer read ahead). The quoted text is exact, so the
+ * place is found from it in `sql`; with `frame` (the model inside Sluice's wrapper) the line counts
+ * the model's lines, and the quote loses the wrapper's text after the model.
  */
 export function queryError(
   sourceName: string,
   error: unknown,
   password: string | undefined,
   statementTimeoutMs: number | undefined,
-  frame?: ModelLines,
+  where?: { sql: string; frame?: ModelLines },
 ): SluiceError {
-  const { words, place } = relocateLineNumber(wordsOf(error, password), /\bat line (\d+)\b/, frame);
-  return shared.queryError(sourceName, error, words, queryAdvice(error, statementTimeoutMs), place);
+  const words = wordsOf(error, password);
+  const { words: placed, place } = where === undefined ? { words, place: {} } : placeNear(words, where);
+  return shared.queryError(sourceName, error, placed, queryAdvice(error, statementTimeoutMs), place);
+}
+
+function placeNear(
+  words: string,
+  where: { sql: string; frame?: ModelLines },
+): { words: string; place: ErrorPlace } {
+  const near = /near '([\s\S]*)' at line (\d+)/.exec(words);
+  if (near === null) return { words, place: {} };
+  const quoted = near[1] as string;
+  const index = where.sql.indexOf(quoted);
+  if (index === -1) return { words, place: {} };
+  const place = placeLine(lineAtPosition(where.sql, index + 1), where.frame);
+  if (place.modelLine === undefined) return { words: `${words} ${IN_WRAPPER_NOTE}`, place };
+  let shown = quoted;
+  if (where.frame !== undefined) {
+    // Quote the user's SQL only, not the wrapper that follows it.
+    const lines = where.sql.split('\n');
+    const modelEnd = lines.slice(0, where.frame.first - 1 + where.frame.count).join('\n').length;
+    shown = quoted.slice(0, Math.max(0, modelEnd - index));
+  }
+  const text = `near '${shown}' at line ${place.modelLine}`;
+  return { words: words.slice(0, near.index) + text + words.slice(near.index + near[0].length), place };
 }
 
 export const { interruptedError, closedError, duplicateColumnError } = shared;

@@ -118,7 +118,10 @@ export class MysqlSource implements Source {
           else if (this.#closed) batches.fail(closedError(this.#name));
           else {
             batches.fail(
-              queryError(this.#name, error, plan.password, plan.statementTimeoutMs, options.modelLines),
+              queryError(this.#name, error, plan.password, plan.statementTimeoutMs, {
+                sql,
+                ...(options.modelLines ? { frame: options.modelLines } : {}),
+              }),
             );
           }
         });
