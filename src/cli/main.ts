@@ -3,6 +3,7 @@ import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { recordsCommand, runsCommand } from './commands/history.js';
 import { initCommand } from './commands/init.js';
+import { modelPreviewCommand } from './commands/model-preview.js';
 import { pruneCommand } from './commands/prune.js';
 import { receiverCommand } from './commands/receiver.js';
 import { syncListCommand } from './commands/sync-list.js';
@@ -117,6 +118,18 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           json: boolean;
         },
       ) => withRuntime((rt) => syncRunCommand(rt, names, opts, io)),
+    );
+
+  program
+    .command('model')
+    .description('look at models')
+    .command('preview')
+    .description("a model's first rows as Sluice reads them, with the type each column is sent as")
+    .argument('<name>', 'a model name from sluice.yaml')
+    .addOption(new Option('--limit <n>', 'how many rows to read').argParser(positiveInt).default(20))
+    .option('--json', 'print one JSON document', false)
+    .action(async (name: string, opts: { limit: number; json: boolean }) =>
+      withRuntime((rt) => modelPreviewCommand(rt, name, opts, io)),
     );
 
   program
