@@ -82,6 +82,35 @@ export function connectError(
   return shared.connectError(sourceName, target, error, wordsOf(error, password), connectAdvice(error));
 }
 
+/**
+ * Whether a failure to connect may mean that something other than PostgreSQL listens there: no
+ * answer from a PostgreSQL server (no SQLSTATE), yet something was reached (not refused, not
+ * unreachable, not silent).
+ */
+export function mayBeAnotherServer(error: unknown): boolean {
+  const { code, message = '' } = describe(error);
+  if (code !== undefined && (/^[0-9A-Z]{5}$/.test(code) || NETWORK_CODES.has(code))) return false;
+  return !/timeout/i.test(message);
+}
+
+/** Something answered at the url's address, and it is not PostgreSQL (postgres-probe.ts). */
+export function notPostgresError(
+  sourceName: string,
+  target: string,
+  address: string,
+  looksLike: string | undefined,
+  error: unknown,
+): SluiceError {
+  const what = looksLike === undefined ? '' : ` (it looks like ${looksLike})`;
+  return shared.connectError(
+    sourceName,
+    target,
+    error,
+    `something answered on ${address} but it is not PostgreSQL${what}`,
+    "check the host and port in the url (PostgreSQL listens on 5432 unless set otherwise) and that this source's type matches the server",
+  );
+}
+
 function queryAdvice(error: unknown, statementTimeoutMs: number | undefined): string {
   const { code = '', message = '' } = describe(error);
   if (code === '57014' && /statement timeout/.test(message)) {

@@ -7,7 +7,7 @@
 import { assignField, findDuplicateName } from '../../core/normalise.js';
 import type { Row, Value } from '../../core/values.js';
 import type { Source, SourceCapabilities, SourceContext, StreamOptions } from '../source.js';
-import type { PgClientLike, PgCursorLike, PgDriver, PgFieldLike } from './postgres-client.js';
+import type { PgClientConfig, PgClientLike, PgCursorLike, PgDriver, PgFieldLike } from './postgres-client.js';
 import {
   fallsBack,
   type PostgresConnectPlan,
@@ -19,8 +19,11 @@ import {
   connectError,
   duplicateColumnError,
   interruptedError,
+  mayBeAnotherServer,
+  notPostgresError,
   queryError,
 } from './postgres-errors.js';
+import { identifyServer } from './postgres-probe.js';
 import { pgTypeName, pgTypes } from './postgres-values.js';
 
 /** PostgreSQL's dialect: standard double-quoted identifiers. */
@@ -169,9 +172,26 @@ export class PostgresSource implements Source {
         await this.#release(client);
         this.#assertGoing(undefined);
         if (i + 1 < plan.attempts.length && fallsBack(error, attempt.tls)) continue;
-        throw connectError(this.#name, plan.target, error, plan.password);
+        throw await this.#connectFailure(plan, attempt.config, error);
       }
     }
+  }
+
+  /**
+   * The error for a failed connection. When the failure may mean another kind of server listens at
+   * the address (pg then speaks of TLS or of an unexpected message), ask the address itself, so the
+   * user hears "not PostgreSQL" instead of advice about sslmode.
+   */
+  async #connectFailure(plan: PostgresConnectPlan, config: PgClientConfig, error: unknown): Promise<Error> {
+    const { host, port } = config;
+    if (host !== undefined && port !== undefined && !host.startsWith('/') && mayBeAnotherServer(error)) {
+      const identity = await identifyServer(host, port);
+      if (identity.kind === 'other') {
+        const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+        return notPostgresError(this.#name, plan.target, address, identity.looksLike, error);
+      }
+    }
+    return connectError(this.#name, plan.target, error, plan.password);
   }
 
   async #release(client: PgClientLike): Promise<void> {
