@@ -227,3 +227,36 @@ describe('sluice check when only a connection fails', () => {
     expect(checks.filter((c) => c.kind === 'model').every((c) => c.skipped)).toBe(true);
   });
 });
+
+describe('sluice check on files (CSV through DuckDB)', () => {
+  it("lists a CSV model's columns and places an error on the model file's line", async () => {
+    const { dir, cleanup } = await tempWorkspace();
+    folders.push(cleanup);
+    await mkdir(join(dir, 'data'));
+    await writeFile(join(dir, 'data', 'users.csv'), 'id,email\n1,a@example.com\n');
+    await mkdir(join(dir, 'models'));
+    await writeFile(
+      join(dir, 'models', 'broken.sql'),
+      "select id,\n  email,\n  nope\nfrom read_csv('data/users.csv')\n",
+    );
+    await writeYaml(
+      dir,
+      `sources:
+  files: { type: files }
+models:
+  users: { source: files, sql: "select * from read_csv('data/users.csv')" }
+  broken: { source: files, file: models/broken.sql }
+`,
+    );
+    const result = await sluice('-w', dir, 'check', '--json');
+    expect(result.code).toBe(2);
+    const checks = result.json<{ checks: CheckItem[] }>().checks;
+    expect(checks.find((c) => c.name === 'users')).toMatchObject({
+      ok: true,
+      notes: ['columns: id BIGINT, email VARCHAR'],
+    });
+    const broken = checks.find((c) => c.name === 'broken')!;
+    expect(broken.problems[0]).toMatchObject({ file: 'models/broken.sql', line: 3 });
+    expect(broken.problems[0]!.message).toContain('LINE 3:   nope');
+  });
+});
