@@ -73,6 +73,20 @@ export function describeSourceConformance(name: string, setup: () => Promise<Con
       for (const row of rows) expect(Object.keys(row)).toEqual(Object.keys(expected[0] as Row));
     });
 
+    it('reports the result columns once, with or without rows (onColumns)', async () => {
+      const names = usersColumnsFor(subject.engine).map((c) => c.name);
+      for (const sql of [selectAll, `SELECT * FROM (${selectAll}) ${q('t')} LIMIT 0`]) {
+        const reported: string[][] = [];
+        for await (const _ of source.stream(sql, {
+          batchSize: 100,
+          onColumns: (columns) => reported.push(columns.map((c) => c.name)),
+        })) {
+          expect(reported, 'columns come before the first batch').toHaveLength(1);
+        }
+        expect(reported).toEqual([names]);
+      }
+    });
+
     it('keeps integers exact: beyond 2^53 as decimal strings, safe ones as numbers', async () => {
       const rows = (await collectBatches(source, selectAll, 100)).flat();
       const ids = rows.map((r) => r.id);

@@ -96,9 +96,10 @@ export class DuckDBSource implements Source {
       const opened = await this.#run(connection, () => connection.stream(sql), signal, options);
       result = opened;
       const reader = this.#reader(opened);
-      options.onColumns?.(
-        opened.columnNames().map((name, i) => ({ name, type: String(opened.columnTypes()[i]) })),
-      );
+      if (options.onColumns) {
+        const types = opened.columnTypes();
+        options.onColumns(opened.columnNames().map((name, i) => ({ name, type: String(types[i]) })));
+      }
       const fetch = () => {
         const next = this.#run(connection, () => opened.fetchChunk(), signal, options);
         next.catch(() => undefined); // awaited below; this only keeps a failure from going unhandled
