@@ -87,7 +87,9 @@ export type FaultPoint = 'read' | 'planned' | 'sent';
  * Runs one sync through the pipe: extract → map → diff → load → record (ARCHITECTURE.md).
  * Rows the destination must not see are recorded as invalid and the run goes on; a run that cannot
  * complete (source down, destination refusing) ends `failed` with its error, never by throwing —
- * except for problems found before it starts (unknown columns, a refused --full-resync).
+ * except for problems found before it starts (a refused --full-resync). A model lacking a column
+ * the sync reads ends the run `failed` with `config_invalid` and its located problems, before any
+ * row is used (the CLI exits 2).
  */
 export async function runSync(
   sync: SyncConfig,
