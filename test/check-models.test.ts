@@ -21,6 +21,7 @@ interface CheckItem {
   skipped?: boolean;
   notes: string[];
   problems: { file: string; line: number; message: string; fix?: string }[];
+  columns?: { name: string; type?: string }[];
 }
 
 let pgDb: TestDatabase;
@@ -136,6 +137,7 @@ describe.each(engines)('sluice check on %s', (_engine, make, brokenLine) => {
     const model = (name: string) => checks.find((c) => c.kind === 'model' && c.name === name)!;
     expect(model('users').ok).toBe(true);
     expect(model('users').notes[0]).toMatch(/^columns: id\b.*, email\b/);
+    expect(model('users').columns?.map((c) => c.name)).toEqual(['id', 'email']);
 
     const broken = model('broken');
     expect(broken.ok).toBe(false);

@@ -1,5 +1,6 @@
 import { type ConfigProblem, formatProblems, isSluiceError } from '../../core/errors.js';
 import { compileMapping } from '../../mapping/compile-mapping.js';
+import type { SourceColumn } from '../../sources/source.js';
 import { columnProblems } from '../../sync/column-problems.js';
 import { modelErrorProblem, probeModel } from '../../sync/model-sql.js';
 import { mappingSpecFor } from '../../sync/plan-details.js';
@@ -16,6 +17,8 @@ interface CheckItem {
   notes: string[];
   /** Located problems in the workspace or a model file, one line each. */
   problems: ConfigProblem[];
+  /** A model's columns, with the engine's type names where it gives them. */
+  columns?: SourceColumn[];
 }
 
 /**
@@ -69,7 +72,14 @@ export async function checkCommand(runtime: Runtime, options: { json: boolean },
         found.map((c) => c.name),
       );
       const shown = found.map((c) => (c.type === undefined ? c.name : `${c.name} ${c.type}`));
-      items.push({ kind: 'model', name, ok: true, notes: [`columns: ${shown.join(', ')}`], problems: [] });
+      items.push({
+        kind: 'model',
+        name,
+        ok: true,
+        notes: [`columns: ${shown.join(', ')}`],
+        problems: [],
+        columns: found,
+      });
     } catch (error) {
       const problem = modelErrorProblem(name, model, error);
       items.push({ kind: 'model', name, ok: false, notes: [formatProblems([problem])], problems: [problem] });
