@@ -7,15 +7,17 @@
 import type { Value } from './values.js';
 
 const MS_PER_DAY = 86_400_000;
-/** `Date` covers ±100,000,000 days around 1970 (ECMA-262 §21.4.1.1); beyond that there is no ISO form. */
-const MAX_EPOCH_MS = 8.64e15;
-const MAX_EPOCH_DAYS = 100_000_000;
+const MICROS_PER_DAY = 86_400_000_000;
+const NANOS_PER_DAY = 86_400_000_000_000;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** DuckDB's `infinity` / `-infinity` TIMESTAMP (every precision) and DATE, as stored. */
+const INT64_INFINITY = 9_223_372_036_854_775_807n;
+const INT32_INFINITY = 2_147_483_647;
 
 const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
-/** Integer division rounding toward −∞, so a time before 1970 truncates to the earlier millisecond. */
+/** Integer division rounding toward −∞, so a time before 1970 lands on the right day. */
 function floorDiv(n: bigint, d: bigint): bigint {
   const q = n / d;
   return n % d < 0n ? q - 1n : q;
@@ -27,7 +29,16 @@ function floorDivNumber(n: number, d: number): number {
   return (n - r) / d - (r < 0 ? 1 : 0);
 }
 
-/** Days since 1970-01-01 → "YYYY-MM-DD" (Hinnant's civil_from_days), without a `Date`. */
+/**
+ * A year as ISO-8601 writes it: 4 digits for 0..9999, else the signed expanded year of at least 6
+ * digits (`+275761`, `-000044`), as `Date#toISOString` does — and beyond its range too.
+ */
+function isoYear(year: number): string {
+  if (year >= 0 && year <= 9999) return String(year).padStart(4, '0');
+  return `${year < 0 ? '-' : '+'}${String(Math.abs(year)).padStart(6, '0')}`;
+}
+
+/** Days since 1970-01-01 → "YYYY-MM-DD" (Hinnant's civil_from_days, any integer day), without a `Date`. */
 function civilDate(days: number): string {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
@@ -40,12 +51,7 @@ function civilDate(days: number): string {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  // Same spelling as Date#toISOString: 4 digits for 0..9999, else the signed 6-digit extended year.
-  const y =
-    year >= 0 && year <= 9999
-      ? String(year).padStart(4, '0')
-      : `${year < 0 ? '-' : '+'}${String(Math.abs(year)).padStart(6, '0')}`;
-  return `${y}-${PAD2[month]}-${PAD2[day]}`;
+  return `${isoYear(year)}-${PAD2[month]}-${PAD2[day]}`;
 }
 
 // Rows are often sorted or clustered by time, so consecutive timestamps usually share their day.
@@ -53,48 +59,101 @@ let cachedDay = Number.NaN;
 let cachedDate = '';
 
 /**
- * Milliseconds since 1970-01-01T00:00:00Z → "2024-01-02T03:04:05.678Z" (what `Date#toISOString`
- * gives, about 6× faster). Fractions of a millisecond round down. Null outside `Date`'s range or for
- * a non-finite input, e.g. a database's `infinity`.
+ * A fraction of a millisecond (0 < nanos < 1,000,000) as the digits that follow the three
+ * millisecond digits, trailing zeros trimmed: 901_000 → "901" (".678901"), 900_000 → "9".
  */
-export function isoFromEpochMillis(ms: number): string | null {
-  if (!(ms >= -MAX_EPOCH_MS && ms <= MAX_EPOCH_MS)) return null;
-  const whole = Math.floor(ms);
-  const day = Math.floor(whole / MS_PER_DAY);
-  let rest = whole - day * MS_PER_DAY;
+function subMillis(nanos: number): string {
+  let digits = 6;
+  let n = nanos;
+  while (n % 10 === 0) {
+    n /= 10;
+    digits--;
+  }
+  return String(n).padStart(digits, '0');
+}
+
+/**
+ * An instant given as a day (since 1970-01-01, any integer) and the nanoseconds into it (an integer,
+ * 0 <= nanos < 86,400 × 10^9) → ISO-8601 UTC with `Z`: always three fractional digits, then the
+ * further digits when they are not all zero (`.678901`, `.678901234`, trailing zeros trimmed), and
+ * expanded years beyond 0000–9999. Exact for every instant: no `Date` and no rounding involved.
+ */
+export function isoFromDayNanos(day: number, nanos: number): string {
   if (day !== cachedDay) {
     cachedDate = civilDate(day);
     cachedDay = day;
   }
-  const h = Math.floor(rest / 3_600_000);
-  rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
-  rest -= m * 60_000;
-  const s = Math.floor(rest / 1000);
-  return `${cachedDate}T${PAD2[h]}:${PAD2[m]}:${PAD2[s]}.${PAD3[rest - s * 1000]}Z`;
+  const seconds = Math.floor(nanos / 1e9);
+  const fraction = nanos - seconds * 1e9;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds - h * 3600) / 60);
+  const s = seconds - h * 3600 - m * 60;
+  const ms = Math.floor(fraction / 1e6);
+  const rest = fraction - ms * 1e6;
+  const tail = rest === 0 ? '' : subMillis(rest);
+  return `${cachedDate}T${PAD2[h]}:${PAD2[m]}:${PAD2[s]}.${PAD3[ms]}${tail}Z`;
 }
 
-/** Microseconds since the epoch (TIMESTAMP, TIMESTAMPTZ in DuckDB and PostgreSQL) → ISO-8601 UTC. */
+/**
+ * Milliseconds since 1970-01-01T00:00:00Z → "2024-01-02T03:04:05.678Z" (what `Date#toISOString`
+ * gives within its range, about 6× faster, and the expanded-year form beyond it). Fractions of a
+ * millisecond round down. Null for a non-finite input (a database's `infinity`).
+ */
+export function isoFromEpochMillis(ms: number): string | null {
+  if (!Number.isFinite(ms)) return null;
+  const whole = Math.floor(ms);
+  const day = Math.floor(whole / MS_PER_DAY);
+  return isoFromDayNanos(day, (whole - day * MS_PER_DAY) * 1e6);
+}
+
+/** Microseconds since the epoch, a number that is an exact integer (|n| <= 2^53) → ISO-8601 UTC. */
+export function isoFromEpochMicrosNumber(micros: number): string {
+  const day = floorDivNumber(micros, MICROS_PER_DAY);
+  return isoFromDayNanos(day, (micros - day * MICROS_PER_DAY) * 1000);
+}
+
+/**
+ * Microseconds since the epoch (TIMESTAMP, TIMESTAMPTZ in DuckDB) → ISO-8601 UTC with the
+ * microseconds when there are any; null for DuckDB's `infinity` and `-infinity`.
+ */
 export function isoFromEpochMicros(micros: bigint): string | null {
   // The double is exact when the test passes (see bigintToValue); bigint maths only beyond that.
   const n = Number(micros);
-  if (n >= -MAX_SAFE && n <= MAX_SAFE) return isoFromEpochMillis(floorDivNumber(n, 1000));
-  return isoFromEpochMillis(Number(floorDiv(micros, 1000n)));
+  if (n >= -MAX_SAFE && n <= MAX_SAFE) return isoFromEpochMicrosNumber(n);
+  if (micros === INT64_INFINITY || micros === -INT64_INFINITY) return null;
+  const day = floorDiv(micros, BigInt(MICROS_PER_DAY));
+  return isoFromDayNanos(Number(day), Number(micros - day * BigInt(MICROS_PER_DAY)) * 1000);
 }
 
-/** Seconds since the epoch → ISO-8601 UTC. */
+/** Milliseconds since the epoch (TIMESTAMP_MS) as DuckDB stores them → ISO-8601 UTC; null for `infinity`. */
+export function isoFromEpochMillisBigInt(ms: bigint): string | null {
+  const n = Number(ms);
+  if (n >= -MAX_SAFE && n <= MAX_SAFE) return isoFromEpochMillis(n);
+  if (ms === INT64_INFINITY || ms === -INT64_INFINITY) return null;
+  return isoFromEpochNanos(ms * 1_000_000n);
+}
+
+/** Seconds since the epoch (TIMESTAMP_S) → ISO-8601 UTC; null for `infinity`. */
 export function isoFromEpochSeconds(seconds: bigint | number): string | null {
-  return isoFromEpochMillis(Number(seconds) * 1000);
+  if (typeof seconds === 'bigint') {
+    if (seconds === INT64_INFINITY || seconds === -INT64_INFINITY) return null;
+    return isoFromEpochNanos(seconds * 1_000_000_000n);
+  }
+  if (!Number.isFinite(seconds)) return null;
+  const day = Math.floor(seconds / 86_400);
+  return isoFromDayNanos(day, Math.floor((seconds - day * 86_400) * 1e9));
 }
 
-/** Nanoseconds since the epoch → ISO-8601 UTC, truncated to the millisecond. */
+/** Nanoseconds since the epoch (TIMESTAMP_NS) → ISO-8601 UTC with every nonzero digit; null for `infinity`. */
 export function isoFromEpochNanos(nanos: bigint): string | null {
-  return isoFromEpochMillis(Number(floorDiv(nanos, 1_000_000n)));
+  if (nanos === INT64_INFINITY || nanos === -INT64_INFINITY) return null;
+  const day = floorDiv(nanos, BigInt(NANOS_PER_DAY));
+  return isoFromDayNanos(Number(day), Number(nanos - day * BigInt(NANOS_PER_DAY)));
 }
 
-/** Days since 1970-01-01 (DATE) → "YYYY-MM-DD"; null for `infinity` and other days beyond `Date`'s range. */
+/** Days since 1970-01-01 (DATE) → "YYYY-MM-DD", expanded years beyond 0000–9999; null for `infinity`. */
 export function isoDateFromEpochDays(days: number): string | null {
-  if (!(days >= -MAX_EPOCH_DAYS && days <= MAX_EPOCH_DAYS)) return null;
+  if (!Number.isFinite(days) || days >= INT32_INFINITY || days <= -INT32_INFINITY) return null;
   return civilDate(Math.floor(days));
 }
 
@@ -183,24 +242,79 @@ export function float32ToNumber(f: number): number | null {
 }
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** Below 10^15 a decimal has at most 15 significant digits, which a double always prints back as written. */
+const FIFTEEN_DIGITS = 1e15;
 
 /**
- * A DECIMAL given as its scaled integer (12.34 with scale 2 is 1234n) → the nearest double. Both
- * operands are exact doubles when small enough, and IEEE division rounds correctly, so this equals
- * parsing the decimal text; wider values go through that text.
+ * A decimal in canonical text (see `decimalFromText`) as the value model has it: a number when that
+ * double prints back as exactly the same text (`String(Number(t)) === t`), else the text itself, so
+ * no digit is ever lost: "1.5" → 1.5, "1234567890123456789" → "1234567890123456789", "0.0000001"
+ * → "0.0000001" (the double would print "1e-7").
  */
-export function decimalToNumber(scaled: bigint, scale: number): number {
-  const n = Number(scaled);
-  if (scale < POW10.length && n >= -MAX_SAFE && n <= MAX_SAFE) return n / (POW10[scale] as number);
-  const negative = scaled < 0n;
-  const digits = (negative ? -scaled : scaled).toString().padStart(scale + 1, '0');
-  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  return Number(negative ? `-${text}` : text);
+export function decimalFromCanonical(text: string): number | string {
+  const n = Number(text);
+  return String(n) === text ? n : text;
 }
 
-/** NUMERIC text from a driver (PostgreSQL, MySQL) → a number; "NaN" and "Infinity" become null. */
-export function decimalTextToNumber(text: string): number | null {
-  return finiteOrNull(Number(text));
+/** Sign, integer digits and fraction digits of a decimal → canonical text (see `decimalFromText`). */
+function canonicalDecimal(negative: boolean, integer: string, fraction: string): string {
+  let i = 0;
+  while (i < integer.length - 1 && integer.charCodeAt(i) === 48) i++;
+  let f = fraction.length;
+  while (f > 0 && fraction.charCodeAt(f - 1) === 48) f--;
+  const whole = i === 0 ? integer || '0' : integer.slice(i);
+  const body = f === 0 ? whole : `${whole}.${fraction.slice(0, f)}`;
+  return negative && body !== '0' ? `-${body}` : body;
+}
+
+/**
+ * A DECIMAL given as its scaled integer (12.34 with scale 2 is 1234n) → `decimalFromCanonical` of its
+ * exact text. Below 10^15 the nearest double (an exact integer divided by an exact power of ten:
+ * IEEE division rounds correctly) prints back as the decimal's canonical text whenever it prints
+ * without an exponent (|v| >= 10^-6), so only wider or tinier values build the text.
+ */
+export function decimalFromScaled(scaled: bigint, scale: number): number | string {
+  const n = Number(scaled);
+  if (n > -FIFTEEN_DIGITS && n < FIFTEEN_DIGITS && scale < POW10.length) {
+    const v = n / (POW10[scale] as number);
+    if (v === 0 || v >= 1e-6 || v <= -1e-6) return v;
+  }
+  const negative = scaled < 0n;
+  return decimalFromDigits(negative, (negative ? -scaled : scaled).toString(), scale);
+}
+
+/** `decimalFromScaled` for a scaled integer that is an exact double (|n| <= 2^53), as column readers have it. */
+export function decimalFromScaledNumber(n: number, scale: number): number | string {
+  if (n > -FIFTEEN_DIGITS && n < FIFTEEN_DIGITS && scale < POW10.length) {
+    const v = n / (POW10[scale] as number);
+    if (v === 0 || v >= 1e-6 || v <= -1e-6) return v;
+  }
+  return decimalFromDigits(n < 0, String(Math.abs(n)), scale);
+}
+
+function decimalFromDigits(negative: boolean, digits: string, scale: number): number | string {
+  const padded = digits.padStart(scale + 1, '0');
+  const cut = padded.length - scale;
+  return decimalFromCanonical(canonicalDecimal(negative, padded.slice(0, cut), padded.slice(cut)));
+}
+
+const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+
+/**
+ * NUMERIC/DECIMAL text from a driver (PostgreSQL, MySQL) → `decimalFromCanonical` of its canonical
+ * text: no exponent, no "+", no leading zeros before the point, no trailing zeros after it (nor the
+ * point when nothing is left), "-0" → "0". "NaN" and "±Infinity" become null, as for floats; text
+ * of any other shape is kept as it is.
+ */
+export function decimalFromText(text: string): number | string | null {
+  const n = Number(text);
+  // Most values are canonical already ("12.5", "42"): one parse and one print decide.
+  if (Number.isFinite(n) && String(n) === text) return n;
+  const m = DECIMAL_TEXT.exec(text);
+  if (m === null || (m[2] === '' && (m[3] ?? '') === '')) {
+    return /^[+-]?(nan|inf|infinity)$/i.test(text) ? null : text;
+  }
+  return decimalFromCanonical(canonicalDecimal(m[1] === '-', m[2] as string, m[3] ?? ''));
 }
 
 /** BLOB/BYTEA bytes → standard base64 (with padding). */

@@ -24,7 +24,11 @@ export const EXTRACT_COLUMNS: ReadonlySet<string> = new Set([
  * SQLite 3.25+, DuckDB).
  *
  * Where the engine can (SourceCapabilities.rowHashSql), it also hashes each row, so the sync can
- * tell an unchanged row without serialising it in JS (the row fingerprint, sync/map.ts).
+ * tell an unchanged row without serialising it in JS (the row fingerprint, sync/map.ts). Every
+ * reference to the model's row is qualified by the alias (`m.*`, `m."id"`, and `rowHashSql` takes
+ * the alias to qualify its own), which SQL resolves to the table before any column: a model column
+ * named `m` (or anything else) cannot stand in for the row. A model column named like one of the
+ * columns added here (EXTRACT_COLUMNS) is an error naming it (extractRows).
  *
  * It also counts the whole result, so a stream that ends early without an error (DuckDB 1.5 can,
  * when it runs out of memory mid-stream: src/sources/README.md) fails the run instead of completing
@@ -50,6 +54,18 @@ export function buildExtractSql(
   return `select ${alias}.*, count(*) over (partition by ${key}) as ${quote(KEY_COUNT_COLUMN)}, ${total}${rowHash}\nfrom (\n${body}\n) ${alias}\norder by ${key}`;
 }
 
+/**
+ * A model column named like one of the extract query's own columns would shadow it or be shadowed by
+ * it (a wrong key count, another row's hash): the model must rename it.
+ */
+function reservedColumnError(column: string, cause?: unknown): SluiceError {
+  return new SluiceError(
+    'source_error',
+    `the model returns a column named "${column}", a name Sluice gives a column of its own in the query that reads the model — rename it in the model's SQL (… AS another_name)`,
+    { cause, details: { column } },
+  );
+}
+
 function stripTrailingSemicolons(sql: string): string {
   return sql.replace(/[\s;]+$/u, '');
 }
@@ -67,11 +83,23 @@ export async function* extractRows(
   const sql = buildExtractSql(modelSql, keyColumn, source.capabilities);
   let expected: number | null = null;
   let received = 0;
-  for await (const rows of source.stream(sql, options)) {
-    // A number from every engine, or a digit string from one that widens counts; Number() reads both.
-    if (expected === null && rows.length > 0) expected = Number(rows[0]![ROW_TOTAL_COLUMN]);
-    received += rows.length;
-    yield rows;
+  try {
+    for await (const rows of source.stream(sql, options)) {
+      if (expected === null && rows.length > 0) {
+        // Where the engine does not hash rows, a model column of the hash's name would pass for it.
+        if (source.capabilities.rowHashSql === undefined && Object.hasOwn(rows[0]!, ROW_HASH_COLUMN)) {
+          throw reservedColumnError(ROW_HASH_COLUMN);
+        }
+        // A number from every engine, or a digit string from one that widens counts; Number() reads both.
+        expected = Number(rows[0]![ROW_TOTAL_COLUMN]);
+      }
+      received += rows.length;
+      yield rows;
+    }
+  } catch (error) {
+    const column = error instanceof SluiceError ? error.details.duplicateColumn : undefined;
+    if (typeof column === 'string' && EXTRACT_COLUMNS.has(column)) throw reservedColumnError(column, error);
+    throw error;
   }
   if (options.signal?.aborted) return;
   if (expected !== null && received !== expected) {

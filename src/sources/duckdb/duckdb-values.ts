@@ -8,13 +8,13 @@ import {
   assignField,
   base64FromBytes,
   bigintToValue,
-  decimalToNumber,
+  decimalFromScaled,
   finiteOrNull,
   float32ToNumber,
   isoDateFromEpochDays,
   isoDurationFromInterval,
   isoFromEpochMicros,
-  isoFromEpochMillis,
+  isoFromEpochMillisBigInt,
   isoFromEpochNanos,
   isoFromEpochSeconds,
   mapKeyText,
@@ -104,7 +104,9 @@ export function json(v: unknown): Value {
  * The converter for a DuckDB type; see core/values.ts for the target forms. Throws `TypeError` for
  * the pseudo-types a query result never has (ANY, literals). Documented choices: INTERVAL → ISO-8601
  * duration ("P1Y2DT3H"); TIME WITH TIME ZONE → "HH:MM:SS[.fff]+HH:MM"; UNION → its member's value;
- * BIT → "0101…"; GEOMETRY → base64 of its WKB; `infinity` timestamps and dates → null.
+ * BIT → "0101…"; GEOMETRY → base64 of its WKB; DECIMAL → exact (`decimalFromScaled`); timestamps
+ * of every precision → ISO-8601 with every nonzero digit and any year; `infinity` timestamps and
+ * dates → null.
  */
 export function converterFor(type: DuckDBTypeLike): ValueConverter {
   const ids = DuckDBTypeIds;
@@ -133,7 +135,7 @@ export function converterFor(type: DuckDBTypeLike): ValueConverter {
       return (v) => finiteOrNull(v as number);
     case ids.DECIMAL: {
       const scale = type.scale ?? 0;
-      return (v) => decimalToNumber((v as { value: bigint }).value, scale);
+      return (v) => decimalFromScaled((v as { value: bigint }).value, scale);
     }
     case ids.TIMESTAMP:
     case ids.TIMESTAMP_TZ:
@@ -141,7 +143,7 @@ export function converterFor(type: DuckDBTypeLike): ValueConverter {
     case ids.TIMESTAMP_S:
       return (v) => isoFromEpochSeconds((v as { seconds: bigint }).seconds);
     case ids.TIMESTAMP_MS:
-      return (v) => isoFromEpochMillis(Number((v as { millis: bigint }).millis));
+      return (v) => isoFromEpochMillisBigInt((v as { millis: bigint }).millis);
     case ids.TIMESTAMP_NS:
       return (v) => isoFromEpochNanos((v as { nanos: bigint }).nanos);
     case ids.DATE:
