@@ -83,7 +83,7 @@ describe('MysqlSource values', () => {
       flag: true,
       tiny: 5,
       ubig: '18446744073709551615',
-      wide: Number('12345678901234567890.0123456789'),
+      wide: '12345678901234567890.0123456789',
       f: 0.1,
       d: 0.1,
       zero_date: null,
