@@ -55,7 +55,12 @@ async function duckdbEngine(dir: string): Promise<Engine> {
      insert into keys values ${values(far.input)};
      copy keys to '${join(dir, 'keys.parquet')}' (format parquet);`,
   );
-  return { name: 'duckdb', source: '{ type: duckdb, path: warehouse.duckdb }', sql: 'select * from keys', far };
+  return {
+    name: 'duckdb',
+    source: '{ type: duckdb, path: warehouse.duckdb }',
+    sql: 'select * from keys',
+    far,
+  };
 }
 
 function filesEngine(): Engine {
@@ -100,7 +105,12 @@ function sqliteEngine(dir: string): Engine {
      INSERT INTO keys VALUES ${values(far.input)};`,
   );
   db.close();
-  return { name: 'sqlite', source: '{ type: sqlite, path: warehouse.sqlite }', sql: 'select * from keys', far };
+  return {
+    name: 'sqlite',
+    source: '{ type: sqlite, path: warehouse.sqlite }',
+    sql: 'select * from keys',
+    far,
+  };
 }
 
 function workspaceYaml(engine: Engine, endpoint: string): string {
@@ -203,14 +213,21 @@ function runOf(name: string): Run {
 }
 
 const users = (run: Run, key: string) =>
-  run.receiver.messages().filter((m) => m.type === 'identify' && m.traits !== undefined && key in (m.traits as object));
+  run.receiver
+    .messages()
+    .filter((m) => m.type === 'identify' && m.traits !== undefined && key in (m.traits as object));
 
 describe.each(ENGINES)('exact keys from %s', (engine) => {
   it('sends DECIMAL(38,0) ids one digit apart as two userIds, with exact values', () => {
     const run = runOf(engine);
     expect(run.results['by-id']?.counts).toMatchObject({ extracted: 4, succeeded: 4, invalid: 0 });
     const sent = users(run, 'amount');
-    expect(sent.map((m) => m.userId).sort()).toEqual(['1234567890123456789', '1234567890123456790', '42', '43']);
+    expect(sent.map((m) => m.userId).sort()).toEqual([
+      '1234567890123456789',
+      '1234567890123456790',
+      '42',
+      '43',
+    ]);
     const byId = new Map(sent.map((m) => [m.userId, m.traits]));
     expect(byId.get('1234567890123456789')).toEqual({
       ts: '2024-01-02T03:04:05.000Z',
@@ -224,19 +241,25 @@ describe.each(ENGINES)('exact keys from %s', (engine) => {
       amount: 0.1,
       far: null,
     });
-    expect(byId.get('42')).toMatchObject({ ts: '1969-12-31T23:59:59.999999Z', name: MARKS, amount: 12345678.9 });
+    expect(byId.get('42')).toMatchObject({
+      ts: '1969-12-31T23:59:59.999999Z',
+      name: MARKS,
+      amount: 12345678.9,
+    });
   });
 
   it('sends TIMESTAMP keys 100 µs and 1 µs apart as distinct userIds', () => {
     const run = runOf(engine);
     expect(run.results['by-ts']?.counts).toMatchObject({ extracted: 4, succeeded: 4, invalid: 0 });
     const sent = users(run, 'id').filter((m) => typeof m.userId === 'string' && m.userId.includes('T'));
-    expect(sent.map((m) => m.userId).sort()).toEqual([
-      '1969-12-31T23:59:59.999999Z',
-      '2024-01-02T03:04:05.000001Z',
-      '2024-01-02T03:04:05.000Z',
-      '2024-01-02T03:04:05.0001Z',
-    ].sort());
+    expect(sent.map((m) => m.userId).sort()).toEqual(
+      [
+        '1969-12-31T23:59:59.999999Z',
+        '2024-01-02T03:04:05.000001Z',
+        '2024-01-02T03:04:05.000Z',
+        '2024-01-02T03:04:05.0001Z',
+      ].sort(),
+    );
   });
 
   it('keeps a leading BOM in a key apart from the key without it; a blank key is null_key', async () => {

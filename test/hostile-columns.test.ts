@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
-import { createPostgresDatabase, type TestDatabase } from '../src/sources/source-conformance-databases.case.js';
+import {
+  createPostgresDatabase,
+  type TestDatabase,
+} from '../src/sources/source-conformance-databases.case.js';
 import type { SyncRunResult } from '../src/sync/run-result.js';
 import { sluice } from './helpers/cli.js';
 import { duckdb, tempWorkspace, writeYaml } from './helpers/workspace.js';
@@ -15,7 +18,23 @@ import { duckdb, tempWorkspace, writeYaml } from './helpers/workspace.js';
  * Column names the extract query uses or SQL treats specially: its alias, reserved words, quotes,
  * spaces, dots, unicode, a name of spaces only, the names of the functions the hash calls.
  */
-const HOSTILE = ['m', 'select', 'order', 'a"b', "it's", 'a b', 'a.b', 'm.*', 'ü', '   ', 'row_to_json', 'to_json', 'struct_pack', 'COLUMNS', 'md5'];
+const HOSTILE = [
+  'm',
+  'select',
+  'order',
+  'a"b',
+  "it's",
+  'a b',
+  'a.b',
+  'm.*',
+  'ü',
+  '   ',
+  'row_to_json',
+  'to_json',
+  'struct_pack',
+  'COLUMNS',
+  'md5',
+];
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
@@ -147,10 +166,17 @@ describe('a model column named like the row hash where the engine hashes nothing
   });
 
   it('fails the run naming it instead of taking it for the hash', async () => {
-    const engine: Engine = { name: 'sqlite', dir, source: '{ type: sqlite, path: w.sqlite }', exec: async () => {} };
+    const engine: Engine = {
+      name: 'sqlite',
+      dir,
+      source: '{ type: sqlite, path: w.sqlite }',
+      exec: async () => {},
+    };
     await writeYaml(dir, yaml(engine, 'select * from users'));
     const out = await run(engine);
     expect(out.code).toBe(1);
-    expect(out.error).toContain('a column named "__sluice_row_hash", a name Sluice gives a column of its own');
+    expect(out.error).toContain(
+      'a column named "__sluice_row_hash", a name Sluice gives a column of its own',
+    );
   });
 });
