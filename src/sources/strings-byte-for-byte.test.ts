@@ -68,7 +68,7 @@ beforeAll(async () => {
   const lite = new Database(join(dir, 'w.sqlite'));
   lite.exec('create table t (i integer, s text)');
   const insert = lite.prepare('insert into t values (?, ?)');
-  withNul.forEach((s, i) => insert.run(i, s));
+  for (const [i, s] of withNul.entries()) insert.run(i, s);
   lite.exec("insert into t values (100, cast(x'eda080' as text))");
   lite.close();
 
