@@ -158,21 +158,30 @@ export function isoDateFromEpochDays(days: number): string | null {
 }
 
 /**
- * Microseconds since midnight (TIME) → "HH:MM:SS", plus ".fff" when there is a fraction of a second
- * (truncated to milliseconds, like timestamps). 24:00:00 stays 24:00:00, as PostgreSQL allows it.
+ * Nanoseconds since midnight (TIME, TIME_NS; MySQL's TIME is a duration up to 838 hours) →
+ * "HH:MM:SS", plus the fraction of a second when there is one, written like a timestamp's: three
+ * digits, then the further nonzero ones (".789", ".789123"). 24:00:00 stays 24:00:00, as PostgreSQL
+ * allows it.
  */
-export function timeFromMicros(micros: bigint | number): string {
-  const total = typeof micros === 'bigint' ? Number(micros) : micros;
-  const ms = Math.floor(total / 1000);
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.floor((ms % 60_000) / 1000);
-  const frac = ms % 1000;
+export function timeFromNanos(nanos: number): string {
+  const seconds = Math.floor(nanos / 1e9);
+  const fraction = nanos - seconds * 1e9;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
   const hh = h < 100 ? PAD2[h] : String(h);
-  return `${hh}:${PAD2[m]}:${PAD2[s]}${frac === 0 ? '' : `.${PAD3[frac]}`}`;
+  if (fraction === 0) return `${hh}:${PAD2[m]}:${PAD2[s]}`;
+  const ms = Math.floor(fraction / 1e6);
+  const rest = fraction - ms * 1e6;
+  return `${hh}:${PAD2[m]}:${PAD2[s]}.${PAD3[ms]}${rest === 0 ? '' : subMillis(rest)}`;
 }
 
-/** TIME WITH TIME ZONE → "HH:MM:SS[.fff]+HH:MM"; `offsetSeconds` is east of UTC, as ISO-8601 writes it. */
+/** Microseconds since midnight (TIME) → `timeFromNanos`'s text. */
+export function timeFromMicros(micros: bigint | number): string {
+  return timeFromNanos(Number(micros) * 1000);
+}
+
+/** TIME WITH TIME ZONE → "HH:MM:SS[.fff…]+HH:MM"; `offsetSeconds` is east of UTC, as ISO-8601 writes it. */
 export function timeWithOffset(micros: bigint | number, offsetSeconds: number): string {
   const sign = offsetSeconds < 0 ? '-' : '+';
   const abs = Math.abs(offsetSeconds);

@@ -5,7 +5,7 @@
  * each. A timestamp keeps every fractional digit the text has (up to nanoseconds), as
  * `isoFromDayNanos` writes them for DuckDB, and years beyond 0000–9999 in ISO's expanded form.
  */
-import { isoDateFromEpochDays, isoFromDayNanos, timeFromMicros } from '../core/normalise.js';
+import { isoDateFromEpochDays, isoFromDayNanos, timeFromNanos } from '../core/normalise.js';
 
 /**
  * `YYYY-MM-DD`, then optionally `[T ]HH:MM[:SS[.fraction]]`, an optional zone (`Z`, `±HH`,
@@ -43,12 +43,6 @@ export function daysFromCivil(year: number, month: number, day: number): number 
 function yearOf(digits: string, bc: string | undefined): number {
   const year = Number(digits);
   return bc === undefined ? year : 1 - year;
-}
-
-/** The first three digits of a fraction of a second, as milliseconds ("5" → 500, "9995" → 999). */
-function millisOf(fraction: string | undefined): number {
-  if (fraction === undefined) return 0;
-  return Number(fraction.length >= 3 ? fraction.slice(0, 3) : fraction.padEnd(3, '0'));
 }
 
 /**
@@ -121,7 +115,7 @@ export function isoDateFromText(text: string): string | undefined {
 }
 
 /**
- * A time of day's text (`HH:MM[:SS[.fraction]]`) → `HH:MM:SS[.fff]` as `timeFromMicros` writes it.
+ * A time of day's text (`HH:MM[:SS[.fraction]]`) → `HH:MM:SS[.fff…]` as `timeFromNanos` writes it.
  * MySQL's TIME is really a duration (`-838:59:59` … `838:59:59`), so a sign and three-digit hours
  * are kept. `undefined` when the text is no such time.
  */
@@ -132,6 +126,6 @@ export function timeFromText(text: string): string | undefined {
   const minutes = Number(mi);
   const seconds = Number(s);
   if (minutes > 59 || seconds > 59) return undefined;
-  const micros = ((Number(h) * 60 + minutes) * 60 + seconds) * 1_000_000 + millisOf(fraction) * 1000;
-  return `${negative}${timeFromMicros(micros)}`;
+  const nanos = ((Number(h) * 60 + minutes) * 60 + seconds) * 1e9 + nanosOf(fraction);
+  return `${negative}${timeFromNanos(nanos)}`;
 }

@@ -19,6 +19,7 @@ import {
   isoFromEpochSeconds,
   mapKeyText,
   timeFromMicros,
+  timeFromNanos,
   timeWithOffset,
 } from '../../core/normalise.js';
 import { parseJsonText } from '../../core/parse-json-text.js';
@@ -151,7 +152,7 @@ export function converterFor(type: DuckDBTypeLike): ValueConverter {
     case ids.TIME:
       return (v) => timeFromMicros((v as Micros).micros);
     case ids.TIME_NS:
-      return (v) => timeFromMicros((v as { nanos: bigint }).nanos / 1000n);
+      return (v) => timeFromNanos(Number((v as { nanos: bigint }).nanos));
     case ids.TIME_TZ:
       return (v) => timeWithOffset((v as Micros).micros, (v as { offset: number }).offset);
     case ids.INTERVAL:

@@ -99,7 +99,7 @@ describe('PostgresSource values', () => {
       far_date: '+010000-01-01',
       bc_date: '0000-01-01',
       inf_date: null,
-      t: '13:14:15.123',
+      t: '13:14:15.1234',
       midnight: '24:00:00',
       ttz: '13:14:15+05:30',
       iv: 'P1Y2M3DT4H5M6.5S',
