@@ -5,10 +5,9 @@
  * converter of duckdb-values.ts gives for `DuckDBVector#getItem`'s value (duckdb-row-reader.test.ts
  * compares the two); every other type is read value by value through those converters.
  */
+import { decimalFromScaled, decimalFromScaledNumber } from '../../core/exact-decimal.js';
 import {
   bigintToValue,
-  decimalFromScaled,
-  decimalFromScaledNumber,
   finiteOrNull,
   float32ToNumber,
   isoDateFromEpochDays,

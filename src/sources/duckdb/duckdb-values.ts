@@ -4,11 +4,11 @@
  * value. The common scalar types are read faster from the vectors' bytes (duckdb-column-readers.ts),
  * to the same values; the rest (nested, temporal, wide) go through these converters.
  */
+import { decimalFromScaled } from '../../core/exact-decimal.js';
 import {
   assignField,
   base64FromBytes,
   bigintToValue,
-  decimalFromScaled,
   finiteOrNull,
   float32ToNumber,
   isoDateFromEpochDays,

@@ -4,13 +4,8 @@
  * exact; a converter chosen once per column from its protocol type turns that text into values.
  * The session runs with `time_zone = '+00:00'`, so TIMESTAMP columns come out in UTC.
  */
-import {
-  base64FromBytes,
-  bigintToValue,
-  decimalFromText,
-  finiteOrNull,
-  float32ToNumber,
-} from '../../core/normalise.js';
+import { decimalFromText } from '../../core/exact-decimal.js';
+import { base64FromBytes, bigintToValue, finiteOrNull, float32ToNumber } from '../../core/normalise.js';
 import { parseJsonText } from '../../core/parse-json-text.js';
 import { isPlainObject, type Value } from '../../core/values.js';
 import { isoDateFromText, isoFromTimestampText, timeFromText } from '../parse-temporal-text.js';

@@ -5,7 +5,8 @@
  * The session is set to `TimeZone=UTC`, `DateStyle=ISO, YMD`, `IntervalStyle=iso_8601`,
  * `bytea_output=hex` and `extra_float_digits=3` (postgres-source.ts), which fixes each type's text.
  */
-import { bigintToValue, decimalFromText, finiteOrNull, float32ToNumber } from '../../core/normalise.js';
+import { decimalFromText } from '../../core/exact-decimal.js';
+import { bigintToValue, finiteOrNull, float32ToNumber } from '../../core/normalise.js';
 import { parseJsonText } from '../../core/parse-json-text.js';
 import type { Value } from '../../core/values.js';
 import { isoDateFromText, isoFromTimestampText, timeFromText } from '../parse-temporal-text.js';
