@@ -63,12 +63,12 @@ async function duckdbEngine(dir: string): Promise<Engine> {
   };
 }
 
-function filesEngine(): Engine {
+function filesEngine(dir: string): Engine {
   // Written by duckdbEngine: Parquet keeps DECIMAL(38,0) and microsecond timestamps.
   return {
     name: 'files',
     source: '{ type: files }',
-    sql: "select * from read_parquet('keys.parquet')",
+    sql: `select * from read_parquet('${join(dir, 'keys.parquet')}')`,
     far: { input: null, received: '+294247-01-10T04:00:54.775806Z' },
   };
 }
@@ -162,24 +162,20 @@ interface Run {
 const runs: Run[] = [];
 
 beforeAll(async () => {
-  const { dir: duckDir, cleanup } = await tempWorkspace('sluice-exact-keys-');
-  cleanups.push(cleanup);
+  // The warehouses' files live in one folder; each engine syncs from its own workspace and state.
+  const data = await tempWorkspace('sluice-exact-keys-data-');
+  cleanups.push(data.cleanup);
   const engines = [
-    await duckdbEngine(duckDir),
-    filesEngine(),
+    await duckdbEngine(data.dir),
+    filesEngine(data.dir),
     await postgresEngine(),
     await mysqlEngine(),
-    sqliteEngine(duckDir),
+    sqliteEngine(data.dir),
   ];
   for (const engine of engines) {
-    // Each engine syncs into its own workspace and receiver; the warehouse files stay in duckDir.
-    const { dir, cleanup: done } =
-      engine.name === 'postgres' || engine.name === 'mysql'
-        ? await tempWorkspace('sluice-exact-keys-')
-        : { dir: duckDir, cleanup: async () => {} };
-    cleanups.push(done);
+    const { dir, cleanup } = await tempWorkspace('sluice-exact-keys-');
+    cleanups.push(cleanup);
     const receiver = await startReceiver({ port: 0 });
-    const stateDir = join(dir, '.sluice');
     await writeYaml(dir, workspaceYaml(engine, receiver.url));
     const names = ['by-id', 'by-ts', 'by-name', 'events-by-id', 'events-by-ts'];
     const result = await sluice('-w', dir, 'sync', 'run', ...names, '--json');
@@ -192,9 +188,6 @@ beforeAll(async () => {
       dir,
       results: Object.fromEntries(names.map((n, i) => [n, list[i] as SyncRunResult])),
     });
-    // The next engine sharing this folder starts from a fresh state.
-    const { rm } = await import('node:fs/promises');
-    await rm(stateDir, { recursive: true, force: true });
   }
 }, 120_000);
 
@@ -270,6 +263,22 @@ describe.each(ENGINES)('exact keys from %s', (engine) => {
       .filter((m) => m.type === 'identify' && typeof m.userId === 'string' && !/^\d|T/.test(m.userId))
       .map((m) => m.userId);
     expect(names.sort()).toEqual([BOM_KEY, 'bom-key', MARKS].sort());
+    const invalid = await sluice(
+      '-w',
+      run.dir,
+      'records',
+      run.results['by-name']!.run_id,
+      '--status',
+      'invalid',
+      '--json',
+    );
+    expect(invalid.json<{ key: string | null; reason: string; message: string }[]>()).toEqual([
+      expect.objectContaining({
+        key: null,
+        reason: 'null_key',
+        message: 'the key column "name" is empty or only whitespace',
+      }),
+    ]);
   });
 
   it('gives events keyed by such ids and timestamps distinct messageIds, all delivered', () => {

@@ -231,7 +231,10 @@ const timestampMillis: ColumnReader = {
 const timestampNanos: ColumnReader = {
   width: 8,
   read(data, validity, count, out) {
-    for (let r = 0; r < count; r++) out[r] = isNull(validity, r) ? null : isoFromEpochNanos(int64At(data, r));
+    const view = new DataView(data.buffer, data.byteOffset);
+    for (let r = 0; r < count; r++) {
+      out[r] = isNull(validity, r) ? null : isoFromEpochNanos(view.getBigInt64(8 * r, true));
+    }
   },
 };
 
@@ -247,6 +250,10 @@ function decimalReader(type: DuckDBTypeLike): ColumnReader | undefined {
   if (width <= 4) return smallDecimals(2, scale, (d, n) => new Int16Array(d.buffer, d.byteOffset, n));
   if (width <= 9) return smallDecimals(4, scale, (d, n) => new Int32Array(d.buffer, d.byteOffset, n));
   if (width <= 18) {
+    // Below 10^15 and with at most 6 decimals the division is the value (see decimalFromScaled);
+    // only wider or tinier values take the call that may build the text.
+    const divisor = 10 ** scale;
+    const direct = scale <= 6 ? 1e15 : 0;
     return {
       width: 8,
       read(data, validity, count, out) {
@@ -257,9 +264,9 @@ function decimalReader(type: DuckDBTypeLike): ColumnReader | undefined {
             continue;
           }
           const n = exactInt64(words, r);
-          out[r] = !Number.isNaN(n)
-            ? decimalFromScaledNumber(n, scale)
-            : decimalFromScaled(int64At(data, r), scale);
+          if (n > -direct && n < direct) out[r] = n / divisor;
+          else if (!Number.isNaN(n)) out[r] = decimalFromScaledNumber(n, scale);
+          else out[r] = decimalFromScaled(int64At(data, r), scale);
         }
       },
     };
