@@ -57,7 +57,7 @@ async function duckdbEngine(dir: string): Promise<Engine> {
   );
   return {
     name: 'duckdb',
-    source: '{ type: duckdb, path: warehouse.duckdb }',
+    source: `{ type: duckdb, path: "${join(dir, 'warehouse.duckdb')}" }`,
     sql: 'select * from keys',
     far,
   };
@@ -107,7 +107,7 @@ function sqliteEngine(dir: string): Engine {
   db.close();
   return {
     name: 'sqlite',
-    source: '{ type: sqlite, path: warehouse.sqlite }',
+    source: `{ type: sqlite, path: "${join(dir, 'warehouse.sqlite')}" }`,
     sql: 'select * from keys',
     far,
   };
@@ -180,7 +180,7 @@ beforeAll(async () => {
     const names = ['by-id', 'by-ts', 'by-name', 'events-by-id', 'events-by-ts'];
     const result = await sluice('-w', dir, 'sync', 'run', ...names, '--json');
     expect(result.stderr, engine.name).toBe('');
-    expect(result.code, engine.name).toBe(0);
+    expect(result.code, `${engine.name}: ${result.stdout}`).toBe(0);
     const list = result.json<SyncRunResult[]>();
     runs.push({
       engine,
