@@ -7,15 +7,17 @@
 import type { Value } from './values.js';
 
 const MS_PER_DAY = 86_400_000;
-/** `Date` covers ±100,000,000 days around 1970 (ECMA-262 §21.4.1.1); beyond that there is no ISO form. */
-const MAX_EPOCH_MS = 8.64e15;
-const MAX_EPOCH_DAYS = 100_000_000;
+const MICROS_PER_DAY = 86_400_000_000;
+const NANOS_PER_DAY = 86_400_000_000_000;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** DuckDB's `infinity` / `-infinity` TIMESTAMP (every precision) and DATE, as stored. */
+const INT64_INFINITY = 9_223_372_036_854_775_807n;
+const INT32_INFINITY = 2_147_483_647;
 
 const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
-/** Integer division rounding toward −∞, so a time before 1970 truncates to the earlier millisecond. */
+/** Integer division rounding toward −∞, so a time before 1970 lands on the right day. */
 function floorDiv(n: bigint, d: bigint): bigint {
   const q = n / d;
   return n % d < 0n ? q - 1n : q;
@@ -27,7 +29,16 @@ function floorDivNumber(n: number, d: number): number {
   return (n - r) / d - (r < 0 ? 1 : 0);
 }
 
-/** Days since 1970-01-01 → "YYYY-MM-DD" (Hinnant's civil_from_days), without a `Date`. */
+/**
+ * A year as ISO-8601 writes it: 4 digits for 0..9999, else the signed expanded year of at least 6
+ * digits (`+275761`, `-000044`), as `Date#toISOString` does — and beyond its range too.
+ */
+function isoYear(year: number): string {
+  if (year >= 0 && year <= 9999) return String(year).padStart(4, '0');
+  return `${year < 0 ? '-' : '+'}${String(Math.abs(year)).padStart(6, '0')}`;
+}
+
+/** Days since 1970-01-01 → "YYYY-MM-DD" (Hinnant's civil_from_days, any integer day), without a `Date`. */
 function civilDate(days: number): string {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
@@ -40,12 +51,7 @@ function civilDate(days: number): string {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  // Same spelling as Date#toISOString: 4 digits for 0..9999, else the signed 6-digit extended year.
-  const y =
-    year >= 0 && year <= 9999
-      ? String(year).padStart(4, '0')
-      : `${year < 0 ? '-' : '+'}${String(Math.abs(year)).padStart(6, '0')}`;
-  return `${y}-${PAD2[month]}-${PAD2[day]}`;
+  return `${isoYear(year)}-${PAD2[month]}-${PAD2[day]}`;
 }
 
 // Rows are often sorted or clustered by time, so consecutive timestamps usually share their day.
@@ -53,67 +59,129 @@ let cachedDay = Number.NaN;
 let cachedDate = '';
 
 /**
- * Milliseconds since 1970-01-01T00:00:00Z → "2024-01-02T03:04:05.678Z" (what `Date#toISOString`
- * gives, about 6× faster). Fractions of a millisecond round down. Null outside `Date`'s range or for
- * a non-finite input, e.g. a database's `infinity`.
+ * A fraction of a millisecond (0 < nanos < 1,000,000) as the digits that follow the three
+ * millisecond digits, trailing zeros trimmed: 901_000 → "901" (".678901"), 900_000 → "9".
  */
-export function isoFromEpochMillis(ms: number): string | null {
-  if (!(ms >= -MAX_EPOCH_MS && ms <= MAX_EPOCH_MS)) return null;
-  const whole = Math.floor(ms);
-  const day = Math.floor(whole / MS_PER_DAY);
-  let rest = whole - day * MS_PER_DAY;
+function subMillis(nanos: number): string {
+  let digits = 6;
+  let n = nanos;
+  while (n % 10 === 0) {
+    n /= 10;
+    digits--;
+  }
+  return String(n).padStart(digits, '0');
+}
+
+/**
+ * An instant given as a day (since 1970-01-01, any integer) and the nanoseconds into it (an integer,
+ * 0 <= nanos < 86,400 × 10^9) → ISO-8601 UTC with `Z`: always three fractional digits, then the
+ * further digits when they are not all zero (`.678901`, `.678901234`, trailing zeros trimmed), and
+ * expanded years beyond 0000–9999. Exact for every instant: no `Date` and no rounding involved.
+ */
+export function isoFromDayNanos(day: number, nanos: number): string {
   if (day !== cachedDay) {
     cachedDate = civilDate(day);
     cachedDay = day;
   }
-  const h = Math.floor(rest / 3_600_000);
-  rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
-  rest -= m * 60_000;
-  const s = Math.floor(rest / 1000);
-  return `${cachedDate}T${PAD2[h]}:${PAD2[m]}:${PAD2[s]}.${PAD3[rest - s * 1000]}Z`;
+  const seconds = Math.floor(nanos / 1e9);
+  const fraction = nanos - seconds * 1e9;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds - h * 3600) / 60);
+  const s = seconds - h * 3600 - m * 60;
+  const ms = Math.floor(fraction / 1e6);
+  const rest = fraction - ms * 1e6;
+  const tail = rest === 0 ? '' : subMillis(rest);
+  return `${cachedDate}T${PAD2[h]}:${PAD2[m]}:${PAD2[s]}.${PAD3[ms]}${tail}Z`;
 }
 
-/** Microseconds since the epoch (TIMESTAMP, TIMESTAMPTZ in DuckDB and PostgreSQL) → ISO-8601 UTC. */
+/**
+ * Milliseconds since 1970-01-01T00:00:00Z → "2024-01-02T03:04:05.678Z" (what `Date#toISOString`
+ * gives within its range, about 6× faster, and the expanded-year form beyond it). Fractions of a
+ * millisecond round down. Null for a non-finite input (a database's `infinity`).
+ */
+export function isoFromEpochMillis(ms: number): string | null {
+  if (!Number.isFinite(ms)) return null;
+  const whole = Math.floor(ms);
+  const day = Math.floor(whole / MS_PER_DAY);
+  return isoFromDayNanos(day, (whole - day * MS_PER_DAY) * 1e6);
+}
+
+/** Microseconds since the epoch, a number that is an exact integer (|n| <= 2^53) → ISO-8601 UTC. */
+export function isoFromEpochMicrosNumber(micros: number): string {
+  const day = floorDivNumber(micros, MICROS_PER_DAY);
+  return isoFromDayNanos(day, (micros - day * MICROS_PER_DAY) * 1000);
+}
+
+/**
+ * Microseconds since the epoch (TIMESTAMP, TIMESTAMPTZ in DuckDB) → ISO-8601 UTC with the
+ * microseconds when there are any; null for DuckDB's `infinity` and `-infinity`.
+ */
 export function isoFromEpochMicros(micros: bigint): string | null {
   // The double is exact when the test passes (see bigintToValue); bigint maths only beyond that.
   const n = Number(micros);
-  if (n >= -MAX_SAFE && n <= MAX_SAFE) return isoFromEpochMillis(floorDivNumber(n, 1000));
-  return isoFromEpochMillis(Number(floorDiv(micros, 1000n)));
+  if (n >= -MAX_SAFE && n <= MAX_SAFE) return isoFromEpochMicrosNumber(n);
+  if (micros === INT64_INFINITY || micros === -INT64_INFINITY) return null;
+  const day = floorDiv(micros, BigInt(MICROS_PER_DAY));
+  return isoFromDayNanos(Number(day), Number(micros - day * BigInt(MICROS_PER_DAY)) * 1000);
 }
 
-/** Seconds since the epoch → ISO-8601 UTC. */
+/** Milliseconds since the epoch (TIMESTAMP_MS) as DuckDB stores them → ISO-8601 UTC; null for `infinity`. */
+export function isoFromEpochMillisBigInt(ms: bigint): string | null {
+  const n = Number(ms);
+  if (n >= -MAX_SAFE && n <= MAX_SAFE) return isoFromEpochMillis(n);
+  if (ms === INT64_INFINITY || ms === -INT64_INFINITY) return null;
+  return isoFromEpochNanos(ms * 1_000_000n);
+}
+
+/** Seconds since the epoch (TIMESTAMP_S) → ISO-8601 UTC; null for `infinity`. */
 export function isoFromEpochSeconds(seconds: bigint | number): string | null {
-  return isoFromEpochMillis(Number(seconds) * 1000);
+  if (typeof seconds === 'bigint') {
+    if (seconds === INT64_INFINITY || seconds === -INT64_INFINITY) return null;
+    return isoFromEpochNanos(seconds * 1_000_000_000n);
+  }
+  if (!Number.isFinite(seconds)) return null;
+  const day = Math.floor(seconds / 86_400);
+  return isoFromDayNanos(day, Math.floor((seconds - day * 86_400) * 1e9));
 }
 
-/** Nanoseconds since the epoch → ISO-8601 UTC, truncated to the millisecond. */
+/** Nanoseconds since the epoch (TIMESTAMP_NS) → ISO-8601 UTC with every nonzero digit; null for `infinity`. */
 export function isoFromEpochNanos(nanos: bigint): string | null {
-  return isoFromEpochMillis(Number(floorDiv(nanos, 1_000_000n)));
+  if (nanos === INT64_INFINITY || nanos === -INT64_INFINITY) return null;
+  const day = floorDiv(nanos, BigInt(NANOS_PER_DAY));
+  return isoFromDayNanos(Number(day), Number(nanos - day * BigInt(NANOS_PER_DAY)));
 }
 
-/** Days since 1970-01-01 (DATE) → "YYYY-MM-DD"; null for `infinity` and other days beyond `Date`'s range. */
+/** Days since 1970-01-01 (DATE) → "YYYY-MM-DD", expanded years beyond 0000–9999; null for `infinity`. */
 export function isoDateFromEpochDays(days: number): string | null {
-  if (!(days >= -MAX_EPOCH_DAYS && days <= MAX_EPOCH_DAYS)) return null;
+  if (!Number.isFinite(days) || days >= INT32_INFINITY || days <= -INT32_INFINITY) return null;
   return civilDate(Math.floor(days));
 }
 
 /**
- * Microseconds since midnight (TIME) → "HH:MM:SS", plus ".fff" when there is a fraction of a second
- * (truncated to milliseconds, like timestamps). 24:00:00 stays 24:00:00, as PostgreSQL allows it.
+ * Nanoseconds since midnight (TIME, TIME_NS; MySQL's TIME is a duration up to 838 hours) →
+ * "HH:MM:SS", plus the fraction of a second when there is one, written like a timestamp's: three
+ * digits, then the further nonzero ones (".789", ".789123"). 24:00:00 stays 24:00:00, as PostgreSQL
+ * allows it.
  */
-export function timeFromMicros(micros: bigint | number): string {
-  const total = typeof micros === 'bigint' ? Number(micros) : micros;
-  const ms = Math.floor(total / 1000);
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.floor((ms % 60_000) / 1000);
-  const frac = ms % 1000;
+export function timeFromNanos(nanos: number): string {
+  const seconds = Math.floor(nanos / 1e9);
+  const fraction = nanos - seconds * 1e9;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
   const hh = h < 100 ? PAD2[h] : String(h);
-  return `${hh}:${PAD2[m]}:${PAD2[s]}${frac === 0 ? '' : `.${PAD3[frac]}`}`;
+  if (fraction === 0) return `${hh}:${PAD2[m]}:${PAD2[s]}`;
+  const ms = Math.floor(fraction / 1e6);
+  const rest = fraction - ms * 1e6;
+  return `${hh}:${PAD2[m]}:${PAD2[s]}.${PAD3[ms]}${rest === 0 ? '' : subMillis(rest)}`;
 }
 
-/** TIME WITH TIME ZONE → "HH:MM:SS[.fff]+HH:MM"; `offsetSeconds` is east of UTC, as ISO-8601 writes it. */
+/** Microseconds since midnight (TIME) → `timeFromNanos`'s text. */
+export function timeFromMicros(micros: bigint | number): string {
+  return timeFromNanos(Number(micros) * 1000);
+}
+
+/** TIME WITH TIME ZONE → "HH:MM:SS[.fff…]+HH:MM"; `offsetSeconds` is east of UTC, as ISO-8601 writes it. */
 export function timeWithOffset(micros: bigint | number, offsetSeconds: number): string {
   const sign = offsetSeconds < 0 ? '-' : '+';
   const abs = Math.abs(offsetSeconds);
@@ -180,27 +248,6 @@ export function float32ToNumber(f: number): number | null {
     if (Math.fround(candidate) === f) return candidate;
   }
   return Number(f.toPrecision(9));
-}
-
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
-/**
- * A DECIMAL given as its scaled integer (12.34 with scale 2 is 1234n) → the nearest double. Both
- * operands are exact doubles when small enough, and IEEE division rounds correctly, so this equals
- * parsing the decimal text; wider values go through that text.
- */
-export function decimalToNumber(scaled: bigint, scale: number): number {
-  const n = Number(scaled);
-  if (scale < POW10.length && n >= -MAX_SAFE && n <= MAX_SAFE) return n / (POW10[scale] as number);
-  const negative = scaled < 0n;
-  const digits = (negative ? -scaled : scaled).toString().padStart(scale + 1, '0');
-  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  return Number(negative ? `-${text}` : text);
-}
-
-/** NUMERIC text from a driver (PostgreSQL, MySQL) → a number; "NaN" and "Infinity" become null. */
-export function decimalTextToNumber(text: string): number | null {
-  return finiteOrNull(Number(text));
 }
 
 /** BLOB/BYTEA bytes → standard base64 (with padding). */

@@ -2,10 +2,10 @@
  * Dates, timestamps and times given as text → the shared value model (core/values.ts). PostgreSQL
  * (text protocol), MySQL/MariaDB (`dateStrings`) and SQLite (which stores them as TEXT) all hand
  * temporal values over as text, so one parser serves them all and a timestamp reads the same from
- * each. Fractions of a millisecond are dropped toward the past, as `isoFromEpochMicros` does for
- * DuckDB: truncating the civil time's fraction is exactly that, before or after 1970.
+ * each. A timestamp keeps every fractional digit the text has (up to nanoseconds), as
+ * `isoFromDayNanos` writes them for DuckDB, and years beyond 0000–9999 in ISO's expanded form.
  */
-import { isoDateFromEpochDays, isoFromEpochMillis, timeFromMicros } from '../core/normalise.js';
+import { isoDateFromEpochDays, isoFromDayNanos, timeFromNanos } from '../core/normalise.js';
 
 /**
  * `YYYY-MM-DD`, then optionally `[T ]HH:MM[:SS[.fraction]]`, an optional zone (`Z`, `±HH`,
@@ -45,17 +45,29 @@ function yearOf(digits: string, bc: string | undefined): number {
   return bc === undefined ? year : 1 - year;
 }
 
-/** The first three digits of a fraction of a second, as milliseconds ("5" → 500, "9995" → 999). */
-function millisOf(fraction: string | undefined): number {
-  if (fraction === undefined) return 0;
-  return Number(fraction.length >= 3 ? fraction.slice(0, 3) : fraction.padEnd(3, '0'));
+/**
+ * A fraction of a second's digits as ISO-8601 writes them here: always three, then the further ones
+ * up to the last that is not zero ("5" → ".500", "678900" → ".6789", none → ".000").
+ */
+function isoFraction(fraction: string | undefined): string {
+  if (fraction === undefined) return '.000';
+  if (fraction.length <= 3) return `.${fraction.padEnd(3, '0')}`;
+  let end = fraction.length;
+  while (end > 3 && fraction.charCodeAt(end - 1) === 48) end--;
+  return `.${fraction.slice(0, end)}`;
+}
+
+/** A fraction of a second's digits (at most 9) as nanoseconds ("5" → 500,000,000). */
+function nanosOf(fraction: string | undefined): number {
+  return fraction === undefined ? 0 : Number(fraction.padEnd(9, '0'));
 }
 
 /**
- * A timestamp's text → ISO-8601 UTC with milliseconds (`2024-01-02T03:04:05.678Z`). Text without a
- * zone is read as UTC; a date alone is its midnight. `undefined` when the text is not such a
- * timestamp, names an impossible date or time, or lies beyond `Date`'s range (PostgreSQL's
- * `infinity`, MySQL's zero date `0000-00-00 00:00:00`): each caller decides what that becomes.
+ * A timestamp's text → ISO-8601 UTC (`2024-01-02T03:04:05.678Z`, `…05.678901Z` with microseconds;
+ * see `isoFromDayNanos`). Text without a zone is read as UTC; a date alone is its midnight.
+ * `undefined` when the text is not such a timestamp or names an impossible date or time
+ * (PostgreSQL's `infinity`, MySQL's zero date `0000-00-00 00:00:00`): each caller decides what that
+ * becomes. Any year the text can hold is kept: none is out of range.
  */
 export function isoFromTimestampText(text: string): string | undefined {
   const m = TIMESTAMP.exec(text);
@@ -68,17 +80,18 @@ export function isoFromTimestampText(text: string): string | undefined {
   const minute = Number(mi);
   const second = Number(s);
   if (!validDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return undefined;
-  const ms = millisOf(fraction);
   const offset =
     sign === undefined || zulu !== undefined
       ? 0
       : (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om ?? 0) * 60 + Number(os ?? 0));
   if (offset === 0 && bc === undefined && (y as string).length === 4) {
     // The common case needs no arithmetic: the text already holds every part.
-    return `${y}-${mo}-${d}T${h}:${mi}:${s}.${String(ms).padStart(3, '0')}Z`;
+    return `${y}-${mo}-${d}T${h}:${mi}:${s}${isoFraction(fraction)}Z`;
   }
-  const seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
-  return isoFromEpochMillis(seconds * 1000 + ms) ?? undefined;
+  const seconds = hour * 3600 + minute * 60 + second - offset;
+  const dayShift = Math.floor(seconds / 86_400);
+  const days = daysFromCivil(year, month, day) + dayShift;
+  return isoFromDayNanos(days, (seconds - dayShift * 86_400) * 1e9 + nanosOf(fraction));
 }
 
 /**
@@ -102,7 +115,7 @@ export function isoDateFromText(text: string): string | undefined {
 }
 
 /**
- * A time of day's text (`HH:MM[:SS[.fraction]]`) → `HH:MM:SS[.fff]` as `timeFromMicros` writes it.
+ * A time of day's text (`HH:MM[:SS[.fraction]]`) → `HH:MM:SS[.fff…]` as `timeFromNanos` writes it.
  * MySQL's TIME is really a duration (`-838:59:59` … `838:59:59`), so a sign and three-digit hours
  * are kept. `undefined` when the text is no such time.
  */
@@ -113,6 +126,6 @@ export function timeFromText(text: string): string | undefined {
   const minutes = Number(mi);
   const seconds = Number(s);
   if (minutes > 59 || seconds > 59) return undefined;
-  const micros = ((Number(h) * 60 + minutes) * 60 + seconds) * 1_000_000 + millisOf(fraction) * 1000;
-  return `${negative}${timeFromMicros(micros)}`;
+  const nanos = ((Number(h) * 60 + minutes) * 60 + seconds) * 1e9 + nanosOf(fraction);
+  return `${negative}${timeFromNanos(nanos)}`;
 }

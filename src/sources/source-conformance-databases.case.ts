@@ -101,7 +101,9 @@ const myQuote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
 /** A fixture timestamp with an offset ("2024-06-30 23:59:59.999-05") as UTC text for a DATETIME. */
 function utcText(value: string): string {
   const iso = value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
-  return new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
+  // Date keeps milliseconds; an offset moves whole minutes, so the further digits stay as written.
+  const fraction = /\.(\d+)/.exec(value)?.[1] ?? '';
+  return `${new Date(iso).toISOString().replace('T', ' ').replace('Z', '')}${fraction.slice(3)}`;
 }
 
 /** Creates and fills the conformance `users` table in a PostgreSQL test database. */

@@ -66,10 +66,11 @@ export function sourceErrors(engine: string) {
     resultShapeError,
     /** Rows are keyed by column name, so a name given twice cannot be read. */
     duplicateColumnError(sourceName: string, column: string): SluiceError {
-      return resultShapeError(
-        sourceName,
-        `the query returns more than one column named "${column}"`,
-        'give each column its own name with AS, since rows are keyed by column name',
+      return new SluiceError(
+        'source_error',
+        `source "${sourceName}" (${engine}): the query returns more than one column named "${column}" — give each column its own name with AS, since rows are keyed by column name`,
+        // The name, for callers that add columns of their own to the model's (sync/extract.ts).
+        { details: { source: sourceName, duplicateColumn: column } },
       );
     },
   };

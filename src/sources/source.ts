@@ -8,8 +8,9 @@ export interface SourceCapabilities {
   /**
    * An SQL expression for a text hash of a whole row of the (already quoted) table alias, computed
    * by the warehouse: equal rows give equal hashes, and a row whose values differ in any way
-   * (including NULL versus the text 'NULL') gives another. Engines without one leave it out and the
-   * sync fingerprints rows itself.
+   * (including NULL versus the text 'NULL') gives another. It must refer to the row only through the
+   * alias qualified (`m.*`), never the bare alias, which a column of the same name would capture.
+   * Engines without one leave it out and the sync fingerprints rows itself.
    */
   rowHashSql?(alias: string): string;
 }

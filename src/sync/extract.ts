@@ -26,7 +26,11 @@ export const EXTRACT_COLUMNS: ReadonlySet<string> = new Set([
  * SQLite 3.25+, DuckDB).
  *
  * Where the engine can (SourceCapabilities.rowHashSql), it also hashes each row, so the sync can
- * tell an unchanged row without serialising it in JS (the row fingerprint, sync/map.ts).
+ * tell an unchanged row without serialising it in JS (the row fingerprint, sync/map.ts). Every
+ * reference to the model's row is qualified by the alias (`m.*`, `m."id"`, and `rowHashSql` takes
+ * the alias to qualify its own), which SQL resolves to the table before any column: a model column
+ * named `m` (or anything else) cannot stand in for the row. A model column named like one of the
+ * columns added here (EXTRACT_COLUMNS) is an error naming it (extractRows).
  *
  * It also counts the whole result, so a stream that ends early without an error (DuckDB 1.5 can,
  * when it runs out of memory mid-stream: src/sources/README.md) fails the run instead of completing
@@ -60,6 +64,18 @@ function buildExtract(
   const total = `count(*) over () as ${quote(ROW_TOTAL_COLUMN)}`;
   const prefix = `select ${alias}.*, count(*) over (partition by ${key}) as ${quote(KEY_COUNT_COLUMN)}, ${total}${rowHash}\nfrom (\n`;
   return { sql: `${prefix}${body}\n) ${alias}\norder by ${key}`, modelLines: modelLinesIn(prefix, body) };
+}
+
+/**
+ * A model column named like one of the extract query's own columns would shadow it or be shadowed by
+ * it (a wrong key count, another row's hash): the model must rename it.
+ */
+function reservedColumnError(column: string, cause?: unknown): SluiceError {
+  return new SluiceError(
+    'source_error',
+    `the model returns a column named "${column}", a name Sluice gives a column of its own in the query that reads the model — rename it in the model's SQL (… AS another_name)`,
+    { cause, details: { column } },
+  );
 }
 
 /** Options of {@link extractRows}. */
@@ -108,13 +124,21 @@ export async function* extractRows(
       ...(options.signal ? { signal: options.signal } : {}),
     })) {
       check();
-      // A number from every engine, or a digit string from one that widens counts; Number() reads both.
-      if (expected === null && rows.length > 0) expected = Number(rows[0]![ROW_TOTAL_COLUMN]);
+      if (expected === null && rows.length > 0) {
+        // Where the engine does not hash rows, a model column of the hash's name would pass for it.
+        if (source.capabilities.rowHashSql === undefined && Object.hasOwn(rows[0]!, ROW_HASH_COLUMN)) {
+          throw reservedColumnError(ROW_HASH_COLUMN);
+        }
+        // A number from every engine, or a digit string from one that widens counts; Number() reads both.
+        expected = Number(rows[0]![ROW_TOTAL_COLUMN]);
+      }
       received += rows.length;
       yield rows;
     }
     check();
   } catch (error) {
+    const column = error instanceof SluiceError ? error.details.duplicateColumn : undefined;
+    if (typeof column === 'string' && EXTRACT_COLUMNS.has(column)) throw reservedColumnError(column, error);
     if (!checked && options.checkColumns && isSluiceError(error) && error.code === 'source_error') {
       const probed = await probeModel(source, modelSql, options.signal).catch(() => undefined);
       if (probed !== undefined) options.checkColumns(probed.map((c) => c.name));

@@ -79,8 +79,18 @@ export function createRowMapper(options: {
       hidden[KEY_COUNT_COLUMN] = undefined;
       hidden[ROW_TOTAL_COLUMN] = undefined;
       if (rowHash !== undefined) hidden[ROW_HASH_COLUMN] = undefined;
-      if (keyValue === null || keyValue === undefined || keyValue === '') {
-        return invalid(null, 'null_key', `the key column "${keyColumn}" is null or empty`, null);
+      if (keyValue === null || keyValue === undefined) {
+        // The value model makes null of what has no exact JSON value too: NaN and ±Infinity floats,
+        // `infinity` timestamps and dates (src/sources/README.md), so none of those can become a key.
+        return invalid(
+          null,
+          'null_key',
+          `the key column "${keyColumn}" is null (NaN, Infinity and infinite dates read as null too)`,
+          null,
+        );
+      }
+      if (typeof keyValue === 'string' && isBlank(keyValue)) {
+        return invalid(null, 'null_key', `the key column "${keyColumn}" is empty or only whitespace`, null);
       }
       let key: string;
       try {
@@ -139,7 +149,27 @@ export function createRowMapper(options: {
   return mapper;
 }
 
-/** Keys are compared and stored as strings: warehouse integers become "42", like ids on the wire. */
+/**
+ * True for "" and for text that is only whitespace as Unicode's White_Space property defines it
+ * (spaces, tabs, line breaks, NBSP…): such a key names no one. The same definition as the Segment
+ * codec's blank ids, so a key and the id it becomes are blank alike; U+FEFF and zero-width spaces
+ * are not White_Space and make a real (if odd) key. Most keys start with a visible ASCII character,
+ * so one character code decides without a regular expression.
+ */
+function isBlank(text: string): boolean {
+  const first = text.charCodeAt(0);
+  if (first > 32 && first < 127) return false;
+  return BLANK.test(text);
+}
+
+const BLANK = /^\p{White_Space}*$/u;
+
+/**
+ * Keys are compared and stored as strings: warehouse integers become "42", like ids on the wire.
+ * Every value the sources yield has one exact text (decimals beyond a double's digits and
+ * sub-millisecond timestamps arrive as exact strings, src/core/values.ts), so two different
+ * warehouse keys never give one key text.
+ */
 export function keyToString(value: Value): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);

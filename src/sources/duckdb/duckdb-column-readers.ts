@@ -5,14 +5,18 @@
  * converter of duckdb-values.ts gives for `DuckDBVector#getItem`'s value (duckdb-row-reader.test.ts
  * compares the two); every other type is read value by value through those converters.
  */
+import { decimalFromScaled, decimalFromScaledNumber } from '../../core/exact-decimal.js';
 import {
   bigintToValue,
-  decimalToNumber,
   finiteOrNull,
   float32ToNumber,
   isoDateFromEpochDays,
   isoFromEpochMicros,
+  isoFromEpochMicrosNumber,
   isoFromEpochMillis,
+  isoFromEpochMillisBigInt,
+  isoFromEpochNanos,
+  isoFromEpochSeconds,
 } from '../../core/normalise.js';
 import type { Value } from '../../core/values.js';
 import type { DuckDBRawBindings, DuckDBTypeLike } from './duckdb-client.js';
@@ -33,8 +37,8 @@ const TWO_32 = 4_294_967_296;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /**
- * The reader for a column of `type`, or undefined when it has no fast path (nested, temporal
- * types other than TIMESTAMP/DATE, HUGEINT, ENUM, BLOB…).
+ * The reader for a column of `type`, or undefined when it has no fast path (nested, TIME,
+ * INTERVAL, HUGEINT, ENUM, BLOB…).
  */
 export function columnReaderFor(type: DuckDBTypeLike, bindings: DuckDBRawBindings): ColumnReader | undefined {
   const ids = DuckDBTypeIds;
@@ -66,6 +70,12 @@ export function columnReaderFor(type: DuckDBTypeLike, bindings: DuckDBRawBinding
     case ids.TIMESTAMP:
     case ids.TIMESTAMP_TZ:
       return timestamps;
+    case ids.TIMESTAMP_S:
+      return timestampSeconds;
+    case ids.TIMESTAMP_MS:
+      return timestampMillis;
+    case ids.TIMESTAMP_NS:
+      return timestampNanos;
     case ids.DATE:
       return dates;
     case ids.VARCHAR:
@@ -167,12 +177,6 @@ const ubigints: ColumnReader = {
   },
 };
 
-/** Exact integer division rounding toward −∞ (|n| <= 2^53, so `%` and the division are exact). */
-function floorDiv(n: number, d: number): number {
-  const rest = n % d;
-  return (n - rest) / d - (rest < 0 ? 1 : 0);
-}
-
 /** Microseconds since the epoch, as `isoFromEpochMicros` reads them (infinity → null). */
 const timestamps: ColumnReader = {
   width: 8,
@@ -185,42 +189,142 @@ const timestamps: ColumnReader = {
       }
       const micros = exactInt64(words, r);
       out[r] = !Number.isNaN(micros)
-        ? isoFromEpochMillis(floorDiv(micros, 1000))
+        ? isoFromEpochMicrosNumber(micros)
         : isoFromEpochMicros(int64At(data, r));
+    }
+  },
+};
+
+/** TIMESTAMP_S: seconds since the epoch, as `isoFromEpochSeconds` reads them. */
+const timestampSeconds: ColumnReader = {
+  width: 8,
+  read(data, validity, count, out) {
+    const words = new Int32Array(data.buffer, data.byteOffset, count * 2);
+    for (let r = 0; r < count; r++) {
+      if (isNull(validity, r)) {
+        out[r] = null;
+        continue;
+      }
+      const seconds = exactInt64(words, r);
+      out[r] = isoFromEpochSeconds(!Number.isNaN(seconds) ? seconds : int64At(data, r));
+    }
+  },
+};
+
+/** TIMESTAMP_MS: milliseconds since the epoch, as `isoFromEpochMillisBigInt` reads them. */
+const timestampMillis: ColumnReader = {
+  width: 8,
+  read(data, validity, count, out) {
+    const words = new Int32Array(data.buffer, data.byteOffset, count * 2);
+    for (let r = 0; r < count; r++) {
+      if (isNull(validity, r)) {
+        out[r] = null;
+        continue;
+      }
+      const ms = exactInt64(words, r);
+      out[r] = !Number.isNaN(ms) ? isoFromEpochMillis(ms) : isoFromEpochMillisBigInt(int64At(data, r));
+    }
+  },
+};
+
+/** TIMESTAMP_NS: nanoseconds since the epoch (beyond 2^53 from 1970-04-15 on, so read as bigints). */
+const timestampNanos: ColumnReader = {
+  width: 8,
+  read(data, validity, count, out) {
+    const view = new DataView(data.buffer, data.byteOffset);
+    for (let r = 0; r < count; r++) {
+      out[r] = isNull(validity, r) ? null : isoFromEpochNanos(view.getBigInt64(8 * r, true));
     }
   },
 };
 
 /**
  * DECIMAL(width, scale) is stored as a scaled integer of 16, 32, 64 or 128 bits by width; the value is
- * `decimalToNumber`'s (an exact scaled integer divided by 10^scale, else through its text).
+ * `decimalFromScaled`'s (a number when it prints back as the exact decimal, else the decimal text).
  */
 function decimalReader(type: DuckDBTypeLike): ColumnReader | undefined {
   const { width, scale } = type;
-  if (width === undefined || scale === undefined || !(scale >= 0 && scale <= 18)) return undefined;
-  const divisor = 10 ** scale;
-  if (width <= 4) return typed(2, (d, n) => scaled(new Int16Array(d.buffer, d.byteOffset, n), divisor));
-  if (width <= 9) return typed(4, (d, n) => scaled(new Int32Array(d.buffer, d.byteOffset, n), divisor));
-  if (width > 18) return undefined;
+  if (width === undefined || scale === undefined || !(scale >= 0 && scale <= 38)) return undefined;
+  // Up to 6 decimals, every scaled 16/32-bit integer divided by 10^scale prints back as its decimal
+  // (at most 9 significant digits, never below 10^-6): the division alone is the value.
+  if (width <= 4) return smallDecimals(2, scale, (d, n) => new Int16Array(d.buffer, d.byteOffset, n));
+  if (width <= 9) return smallDecimals(4, scale, (d, n) => new Int32Array(d.buffer, d.byteOffset, n));
+  if (width <= 18) {
+    // Below 10^15 and with at most 6 decimals the division is the value (see decimalFromScaled);
+    // only wider or tinier values take the call that may build the text.
+    const divisor = 10 ** scale;
+    const direct = scale <= 6 ? 1e15 : 0;
+    return {
+      width: 8,
+      read(data, validity, count, out) {
+        const words = new Int32Array(data.buffer, data.byteOffset, count * 2);
+        for (let r = 0; r < count; r++) {
+          if (isNull(validity, r)) {
+            out[r] = null;
+            continue;
+          }
+          const n = exactInt64(words, r);
+          if (n > -direct && n < direct) out[r] = n / divisor;
+          else if (!Number.isNaN(n)) out[r] = decimalFromScaledNumber(n, scale);
+          else out[r] = decimalFromScaled(int64At(data, r), scale);
+        }
+      },
+    };
+  }
   return {
-    width: 8,
+    width: 16,
     read(data, validity, count, out) {
-      const words = new Int32Array(data.buffer, data.byteOffset, count * 2);
+      // A hugeint is { uint64 lower; int64 upper }: when `upper` only extends `lower`'s sign, the
+      // value fits 64 bits and is read like one.
+      const words = new Int32Array(data.buffer, data.byteOffset, count * 4);
+      const view = new DataView(data.buffer, data.byteOffset);
       for (let r = 0; r < count; r++) {
         if (isNull(validity, r)) {
           out[r] = null;
           continue;
         }
-        const n = exactInt64(words, r);
-        out[r] = !Number.isNaN(n) ? n / divisor : decimalToNumber(int64At(data, r), scale);
+        const upperLow = words[4 * r + 2] as number;
+        const upperHigh = words[4 * r + 3] as number;
+        const lowerTop = words[4 * r + 1] as number;
+        const extendsSign =
+          lowerTop >= 0 ? upperLow === 0 && upperHigh === 0 : upperLow === -1 && upperHigh === -1;
+        if (extendsSign) {
+          const n = lowerTop * TWO_32 + ((words[4 * r] as number) >>> 0);
+          out[r] =
+            n >= -MAX_SAFE && n <= MAX_SAFE
+              ? decimalFromScaledNumber(n, scale)
+              : decimalFromScaled(view.getBigInt64(16 * r, true), scale);
+        } else {
+          const value = (view.getBigInt64(16 * r + 8, true) << 64n) | view.getBigUint64(16 * r, true);
+          out[r] = decimalFromScaled(value, scale);
+        }
       }
     },
   };
 }
 
-/** The scaled integers of a DECIMAL(<= 9) column divided by 10^scale (both exact doubles). */
-function scaled(items: Int16Array | Int32Array, divisor: number): ArrayLike<number> {
-  const values = new Float64Array(items.length);
-  for (let i = 0; i < items.length; i++) values[i] = (items[i] as number) / divisor;
-  return values;
+/** DECIMAL(<= 9): scaled 16- or 32-bit integers. */
+function smallDecimals(
+  width: number,
+  scale: number,
+  view: (data: Uint8Array, count: number) => Int16Array | Int32Array,
+): ColumnReader {
+  const divisor = 10 ** scale;
+  if (scale <= 6) {
+    return {
+      width,
+      read(data, validity, count, out) {
+        const items = view(data, count);
+        for (let r = 0; r < count; r++) out[r] = isNull(validity, r) ? null : (items[r] as number) / divisor;
+      },
+    };
+  }
+  return {
+    width,
+    read(data, validity, count, out) {
+      const items = view(data, count);
+      for (let r = 0; r < count; r++)
+        out[r] = isNull(validity, r) ? null : decimalFromScaledNumber(items[r] as number, scale);
+    },
+  };
 }

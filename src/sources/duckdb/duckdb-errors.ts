@@ -85,4 +85,5 @@ export function missingFileError(sourceName: string, path: string, what: 'missin
   );
 }
 
-export const { interruptedError, closedError, resultShapeError } = sourceErrors('duckdb');
+export const { interruptedError, closedError, resultShapeError, duplicateColumnError } =
+  sourceErrors('duckdb');

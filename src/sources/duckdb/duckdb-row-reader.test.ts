@@ -87,6 +87,13 @@ describe('RowReader: column readers give what getItem gives', () => {
         '(i * 99999999999.99)::decimal(18,2)',
         '(i * 0.0001 - 0.25)::decimal(18,18)',
         '(i * 1e20)::decimal(38,10)',
+        // Beyond a double's digits: exact text, in every storage width.
+        "('1234567890123456' || lpad(i::varchar, 4, '0'))::decimal(38,0)",
+        "('-99999999999999' || lpad(i::varchar, 4, '0'))::decimal(18,0)",
+        '((i - 2500) * 123456789012345678901234.5678)::decimal(38,4)',
+        '((i - 2500) * 0.00000001)::decimal(9,8)',
+        '(i * 0.0000000001)::decimal(18,10)',
+        '(i - 2500)::decimal(38,0)',
       ],
     ],
     [
@@ -99,6 +106,17 @@ describe('RowReader: column readers give what getItem gives', () => {
           else timestamp '1900-02-28 23:59:59.999999' end`,
         "date '1969-12-31' + (i * 40)::integer",
         "case when i % 9 = 0 then 'infinity'::date else date '2024-02-29' end",
+        // Microseconds kept; beyond JavaScript's Date range; every precision DuckDB has.
+        "timestamp '2024-01-02 03:04:05' + to_microseconds(i * 100)",
+        "timestamp '294247-01-10 04:00:54.775806' - to_microseconds(i * 86400000123)",
+        "timestamp '290308-12-22 (BC) 00:00:00' + to_microseconds(i * 86400000123)",
+        "date '5881580-07-10' - i::integer",
+        `case i % 3 when 0 then 'infinity'::timestamp_s when 1 then '-infinity'::timestamp_s
+          else (timestamp '0044-03-15 12:00:00' + to_seconds(i * 86401))::timestamp_s end`,
+        `case i % 3 when 0 then 'infinity'::timestamp_ms
+          else (timestamp '1969-12-31 23:59:59' + to_milliseconds(i * 1001))::timestamp_ms end`,
+        `case i % 3 when 0 then 'infinity'::timestamp_ns
+          else ('2024-01-02 03:04:05.' || lpad((i * 123457)::varchar, 9, '0'))::timestamp_ns end`,
       ],
     ],
     ['booleans', ['i % 3 = 0', 'case when i % 5 = 0 then null else i % 2 = 0 end']],
@@ -111,6 +129,10 @@ describe('RowReader: column readers give what getItem gives', () => {
         `case i % 4 when 0 then 'héllo wörld ünïcode 🦆 ' || i when 1 then chr(65279) || 'bom'
           when 2 then chr(65279) || 'a long string after a byte order mark ' || i else '' end`,
         "['Ada', 'Grace', 'Margaret', 'Katherine'][1 + i % 4]",
+        // Characters decoders like to touch: NUL, combining marks, RTL marks, 4-byte characters.
+        `case i % 6 when 0 then 'nul' || chr(0) || 'inside' when 1 then 'e' || chr(769) || ' combined'
+          when 2 then chr(8207) || 'rtl ' || chr(8238) || 'override ' || i when 3 then '𝄞 𠀀 🏳️‍🌈 ' || i
+          when 4 then chr(65279) || chr(65279) || 'two marks' else chr(65279) end`,
       ],
     ],
     [
@@ -127,6 +149,24 @@ describe('RowReader: column readers give what getItem gives', () => {
     const { columns: fast, items } = await readBothWays(`select ${columns.join(', ')} ${ROWS}`);
     expect(fast).toHaveLength(5000);
     expect(fast).toStrictEqual(items);
+  });
+
+  it('keeps every character, a leading byte order mark included, at top level and nested', async () => {
+    const strings = [
+      '\uFEFFbom-key',
+      'bom-key',
+      '\uFEFFa longer string after a byte order mark',
+      'nul\u0000x',
+    ];
+    // DuckDB's parser takes no NUL in a literal: chr(0) builds it.
+    const literals = strings.map((t) => `'${t.replace('\u0000', "' || chr(0) || '")}'`);
+    const sql = `select unnest([${literals.join(', ')}]) as s, [${literals.join(', ')}] as l,
+      {'k': ${literals[0]}} as st`;
+    const { columns, items } = await readBothWays(sql);
+    expect(columns).toStrictEqual(items);
+    expect(columns.map((r) => r.s)).toStrictEqual(strings);
+    for (const row of columns) expect(row.l).toStrictEqual(strings);
+    expect(columns[0]?.st).toStrictEqual({ k: '\uFEFFbom-key' });
   });
 
   it('reads strings many rows share (one copy of the bytes, several pointers to it)', async () => {

@@ -6,6 +6,7 @@
 import type { Row, Value } from '../../core/values.js';
 import type { DuckDBDataChunkLike, DuckDBRawBindings, DuckDBTypeLike } from './duckdb-client.js';
 import { type ColumnReader, columnReaderFor } from './duckdb-column-readers.js';
+import { keepDriverByteOrderMarks } from './duckdb-driver-strings.js';
 import { converterFor, identity, type ValueConverter } from './duckdb-values.js';
 
 interface Column {
@@ -30,6 +31,8 @@ export class RowReader {
    */
   constructor(names: readonly string[], types: readonly DuckDBTypeLike[], bindings?: DuckDBRawBindings) {
     this.#bindings = bindings;
+    // Strings that `getItem` decodes (nested ones) keep a leading U+FEFF, as the column readers do.
+    keepDriverByteOrderMarks();
     this.#columns = types.map((type, i) => {
       const name = names[i] as string;
       let convert: ValueConverter;

@@ -16,16 +16,24 @@ import type {
   DuckDBResultLike,
 } from './duckdb-client.js';
 import { DuckDBDatabase, interruptUntilSettled } from './duckdb-database.js';
-import { closedError, interruptedError, queryError, resultShapeError } from './duckdb-errors.js';
+import {
+  closedError,
+  duplicateColumnError,
+  interruptedError,
+  queryError,
+  resultShapeError,
+} from './duckdb-errors.js';
 import { loadRawBindings } from './duckdb-raw-bindings.js';
 import { RowReader } from './duckdb-row-reader.js';
 
 /** DuckDB's SQL dialect: standard double-quoted identifiers. */
 export const duckdbCapabilities: SourceCapabilities = Object.freeze({
   quoteIdentifier: (name: string) => `"${name.replaceAll('"', '""')}"`,
-  // The alias names the row as a struct; its JSON quotes strings and writes null, so no two
-  // different rows print alike. Measured: ~0.5 s of DuckDB's threads per 1M rows.
-  rowHashSql: (alias: string) => `md5(to_json(${alias})::varchar)`,
+  // The row's columns packed into a struct (`*COLUMNS(m.*)` unpacks the alias's columns as the
+  // struct's fields, named as in the model), whose JSON quotes strings and writes null, so no two
+  // different rows print alike: the same text as `to_json(m)`, but the bare alias `m` would name a
+  // model column called m instead of the row. Measured: ~0.5 s of DuckDB's threads per 1M rows.
+  rowHashSql: (alias: string) => `md5(to_json(struct_pack(*COLUMNS(${alias}.*)))::varchar)`,
 });
 
 export interface DuckDBSourceOptions {
@@ -187,11 +195,7 @@ export class DuckDBSource implements Source {
     const names = result.columnNames();
     const duplicate = findDuplicateName(names);
     if (duplicate !== undefined) {
-      throw resultShapeError(
-        this.#name,
-        `the query returns more than one column named "${duplicate}"`,
-        'give each column its own name with AS, since rows are keyed by column name',
-      );
+      throw duplicateColumnError(this.#name, duplicate);
     }
     try {
       return new RowReader(names, result.columnTypes(), loadRawBindings());

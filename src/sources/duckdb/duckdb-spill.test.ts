@@ -11,7 +11,7 @@ import type { Row } from '../../core/values.js';
 import { createSource } from '../registry.js';
 import type { Source } from '../source.js';
 import { collectBatches } from '../source-conformance.case.js';
-import { DuckDBSource } from './duckdb-source.js';
+import { DuckDBSource, duckdbCapabilities } from './duckdb-source.js';
 
 /** Rows of the big model: ids 1…ROWS except that ids 1…DUPLICATES all read 1 (one duplicated key). */
 const ROWS = 2_000_000;
@@ -35,7 +35,7 @@ const FILES_MEMORY_LIMIT = '256MB';
  */
 const extractSql = (model: string) =>
   `select "m".*, count(*) over (partition by "m"."id") as "__sluice_key_count", ` +
-  `md5(to_json("m")::varchar) as "__sluice_row_hash"\nfrom (\n${model}\n) "m"\norder by "m"."id"`;
+  `${duckdbCapabilities.rowHashSql?.('"m"')} as "__sluice_row_hash"\nfrom (\n${model}\n) "m"\norder by "m"."id"`;
 
 const SPILLED = `select count(*)::integer as files, coalesce(sum(size), 0)::bigint as bytes
 from duckdb_temporary_files()`;

@@ -4,8 +4,9 @@
  * bytes ("inlined"), or a 4-byte prefix and a pointer to the bytes. Inlined strings are decoded from
  * the vector's data; a chunk's pointed-to strings mostly lie back to back in DuckDB's string heap, so
  * they are copied a contiguous run at a time (one `get_data_from_pointer` per run instead of per
- * string: about five runs per 2,048-row chunk in the bench's read). Strings come out as the driver
- * gives them.
+ * string: about five runs per 2,048-row chunk in the bench's read). Strings come out exactly as
+ * stored, a leading U+FEFF included (the driver's own decoder is made to keep it too:
+ * duckdb-driver-strings.ts).
  */
 import type { Value } from '../../core/values.js';
 import type { DuckDBRawBindings } from './duckdb-client.js';
@@ -21,14 +22,12 @@ const RUN_LIMIT = 64 * 1024 * 1024;
 const CACHE_SLOTS = 1024;
 const CACHE_SHIFT = 32 - Math.log2(CACHE_SLOTS);
 
-// The driver decodes with a default TextDecoder, which drops a leading byte order mark; Buffer's
-// decoder keeps it, so strings starting with one go through the same TextDecoder.
-const driverDecoder = new TextDecoder();
-
+/**
+ * UTF-8 bytes → the string, every character kept: Buffer's decoder keeps a leading byte order mark
+ * (U+FEFF), which a default `TextDecoder` drops, so "\uFEFFbom-key" stays apart from "bom-key".
+ * DuckDB only stores valid UTF-8, so no byte is replaced.
+ */
 function text(bytes: Buffer, start: number, end: number): string {
-  if (end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) {
-    return driverDecoder.decode(bytes.subarray(start, end));
-  }
   return bytes.toString('utf8', start, end);
 }
 

@@ -4,21 +4,22 @@
  * value. The common scalar types are read faster from the vectors' bytes (duckdb-column-readers.ts),
  * to the same values; the rest (nested, temporal, wide) go through these converters.
  */
+import { decimalFromScaled } from '../../core/exact-decimal.js';
 import {
   assignField,
   base64FromBytes,
   bigintToValue,
-  decimalToNumber,
   finiteOrNull,
   float32ToNumber,
   isoDateFromEpochDays,
   isoDurationFromInterval,
   isoFromEpochMicros,
-  isoFromEpochMillis,
+  isoFromEpochMillisBigInt,
   isoFromEpochNanos,
   isoFromEpochSeconds,
   mapKeyText,
   timeFromMicros,
+  timeFromNanos,
   timeWithOffset,
 } from '../../core/normalise.js';
 import { parseJsonText } from '../../core/parse-json-text.js';
@@ -104,7 +105,9 @@ export function json(v: unknown): Value {
  * The converter for a DuckDB type; see core/values.ts for the target forms. Throws `TypeError` for
  * the pseudo-types a query result never has (ANY, literals). Documented choices: INTERVAL → ISO-8601
  * duration ("P1Y2DT3H"); TIME WITH TIME ZONE → "HH:MM:SS[.fff]+HH:MM"; UNION → its member's value;
- * BIT → "0101…"; GEOMETRY → base64 of its WKB; `infinity` timestamps and dates → null.
+ * BIT → "0101…"; GEOMETRY → base64 of its WKB; DECIMAL → exact (`decimalFromScaled`); timestamps
+ * of every precision → ISO-8601 with every nonzero digit and any year; `infinity` timestamps and
+ * dates → null.
  */
 export function converterFor(type: DuckDBTypeLike): ValueConverter {
   const ids = DuckDBTypeIds;
@@ -133,7 +136,7 @@ export function converterFor(type: DuckDBTypeLike): ValueConverter {
       return (v) => finiteOrNull(v as number);
     case ids.DECIMAL: {
       const scale = type.scale ?? 0;
-      return (v) => decimalToNumber((v as { value: bigint }).value, scale);
+      return (v) => decimalFromScaled((v as { value: bigint }).value, scale);
     }
     case ids.TIMESTAMP:
     case ids.TIMESTAMP_TZ:
@@ -141,7 +144,7 @@ export function converterFor(type: DuckDBTypeLike): ValueConverter {
     case ids.TIMESTAMP_S:
       return (v) => isoFromEpochSeconds((v as { seconds: bigint }).seconds);
     case ids.TIMESTAMP_MS:
-      return (v) => isoFromEpochMillis(Number((v as { millis: bigint }).millis));
+      return (v) => isoFromEpochMillisBigInt((v as { millis: bigint }).millis);
     case ids.TIMESTAMP_NS:
       return (v) => isoFromEpochNanos((v as { nanos: bigint }).nanos);
     case ids.DATE:
@@ -149,7 +152,7 @@ export function converterFor(type: DuckDBTypeLike): ValueConverter {
     case ids.TIME:
       return (v) => timeFromMicros((v as Micros).micros);
     case ids.TIME_NS:
-      return (v) => timeFromMicros((v as { nanos: bigint }).nanos / 1000n);
+      return (v) => timeFromNanos(Number((v as { nanos: bigint }).nanos));
     case ids.TIME_TZ:
       return (v) => timeWithOffset((v as Micros).micros, (v as { offset: number }).offset);
     case ids.INTERVAL:

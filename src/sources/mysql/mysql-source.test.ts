@@ -59,7 +59,7 @@ describe('MysqlSource values', () => {
   it('reads MySQL/MariaDB types into the shared value model', async () => {
     await db.query(
       `CREATE TABLE kinds (flag BOOLEAN, tiny TINYINT, ubig BIGINT UNSIGNED, wide DECIMAL(30,10), f FLOAT, d DOUBLE,
-        zero_date DATE, ts TIMESTAMP(3) NULL, dur TIME(3), long_dur TIME, b1 BIT(1), b3 BIT(3), bin VARBINARY(8),
+        zero_date DATE, ts TIMESTAMP(3) NULL, ts6 TIMESTAMP(6) NULL, dt6 DATETIME(6), dur TIME(3), long_dur TIME, b1 BIT(1), b3 BIT(3), bin VARBINARY(8),
         feeling ENUM('sad','happy'), tagset SET('a','b','c'), yr YEAR, doc JSON)`,
     );
     await db.query("SET SESSION sql_mode = ''");
@@ -67,7 +67,7 @@ describe('MysqlSource values', () => {
     await db.query("SET SESSION time_zone = '+02:00'");
     await db.query(
       `INSERT INTO kinds VALUES (TRUE, 5, 18446744073709551615, 12345678901234567890.0123456789, 0.1, 0.1,
-        '0000-00-00', '2024-01-02 05:04:05.678', '-12:00:00.5', '838:59:59', b'1', b'101', x'00ff10',
+        '0000-00-00', '2024-01-02 05:04:05.678', '2024-01-02 05:04:05.000100', '2024-01-02 03:04:05.678901', '-12:00:00.5', '838:59:59', b'1', b'101', x'00ff10',
         'happy', 'a,c', 2024, '{"big": 9007199254740993, "list": [1, "two"]}')`,
     );
     const source = open();
@@ -83,11 +83,13 @@ describe('MysqlSource values', () => {
       flag: true,
       tiny: 5,
       ubig: '18446744073709551615',
-      wide: Number('12345678901234567890.0123456789'),
+      wide: '12345678901234567890.0123456789',
       f: 0.1,
       d: 0.1,
       zero_date: null,
       ts: '2024-01-02T03:04:05.678Z',
+      ts6: '2024-01-02T03:04:05.0001Z',
+      dt6: '2024-01-02T03:04:05.678901Z',
       dur: '-12:00:00.500',
       long_dur: '838:59:59',
       b1: true,

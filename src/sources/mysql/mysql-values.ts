@@ -4,13 +4,8 @@
  * exact; a converter chosen once per column from its protocol type turns that text into values.
  * The session runs with `time_zone = '+00:00'`, so TIMESTAMP columns come out in UTC.
  */
-import {
-  base64FromBytes,
-  bigintToValue,
-  decimalTextToNumber,
-  finiteOrNull,
-  float32ToNumber,
-} from '../../core/normalise.js';
+import { decimalFromText } from '../../core/exact-decimal.js';
+import { base64FromBytes, bigintToValue, finiteOrNull, float32ToNumber } from '../../core/normalise.js';
 import { parseJsonText } from '../../core/parse-json-text.js';
 import { isPlainObject, type Value } from '../../core/values.js';
 import { isoDateFromText, isoFromTimestampText, timeFromText } from '../parse-temporal-text.js';
@@ -68,11 +63,13 @@ const bigint: MysqlConverter = (v) => {
   const text = v as string;
   return text.length < 16 ? Number(text) : bigintToValue(BigInt(text));
 };
-const decimal: MysqlConverter = (v) => decimalTextToNumber(v as string);
+/** DECIMAL: exact (a number when it prints back as the same decimal, else the decimal text). */
+const decimal: MysqlConverter = (v) => decimalFromText(v as string);
 const float: MysqlConverter = (v) => float32ToNumber(Math.fround(v as number));
 const double: MysqlConverter = (v) => finiteOrNull(v as number);
 /** The zero date ("0000-00-00") and other impossible dates become null, as in JDBC's convertToNull. */
 const date: MysqlConverter = (v) => isoDateFromText(v as string) ?? null;
+/** DATETIME(6)/TIMESTAMP(6): the microseconds kept; the zero date → null. */
 const timestamp: MysqlConverter = (v) => isoFromTimestampText(v as string) ?? null;
 /** TIME is a duration in MySQL (-838:59:59 … 838:59:59): sign and long hours are kept. */
 const time: MysqlConverter = (v) => timeFromText(v as string) ?? (v as string);

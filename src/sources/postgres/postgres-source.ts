@@ -30,7 +30,8 @@ import { pgTypeName, pgTypes } from './postgres-values.js';
 export const postgresCapabilities: SourceCapabilities = Object.freeze({
   quoteIdentifier: (name: string) => `"${name.replaceAll('"', '""')}"`,
   // row_to_json of the subquery's row: strings quoted, NULL as null, every column by name.
-  rowHashSql: (alias: string) => `md5(row_to_json(${alias})::text)`,
+  // `m.*` as a function argument is the whole row of `m`; a bare `m` would be a column named m.
+  rowHashSql: (alias: string) => `md5(row_to_json(${alias}.*)::text)`,
 });
 
 interface Fetched {

@@ -5,7 +5,8 @@
  * The session is set to `TimeZone=UTC`, `DateStyle=ISO, YMD`, `IntervalStyle=iso_8601`,
  * `bytea_output=hex` and `extra_float_digits=3` (postgres-source.ts), which fixes each type's text.
  */
-import { bigintToValue, decimalTextToNumber, finiteOrNull, float32ToNumber } from '../../core/normalise.js';
+import { decimalFromText } from '../../core/exact-decimal.js';
+import { bigintToValue, finiteOrNull, float32ToNumber } from '../../core/normalise.js';
 import { parseJsonText } from '../../core/parse-json-text.js';
 import type { Value } from '../../core/values.js';
 import { isoDateFromText, isoFromTimestampText, timeFromText } from '../parse-temporal-text.js';
@@ -89,9 +90,10 @@ const int8: PgTextParser = (v) => (v.length < 16 ? Number(v) : bigintToValue(Big
 const float8: PgTextParser = (v) => finiteOrNull(Number(v));
 /** float4's text is its shortest form ("0.1"); Math.fround makes it the float the column holds. */
 const float4: PgTextParser = (v) => float32ToNumber(Math.fround(Number(v)));
-const numeric: PgTextParser = (v) => decimalTextToNumber(v);
+/** numeric: exact (a number when it prints back as the same decimal, else the text); NaN, ±Infinity → null. */
+const numeric: PgTextParser = (v) => decimalFromText(v);
 
-/** `infinity`, `-infinity` and instants beyond JavaScript's `Date` range become null. */
+/** Every digit of the microseconds and any year (BC, 5–6 digits) kept; `infinity` and `-infinity` → null. */
 const timestamp: PgTextParser = (v) => isoFromTimestampText(v) ?? null;
 const date: PgTextParser = (v) => isoDateFromText(v) ?? null;
 /** TIME: "HH:MM:SS[.fff]"; PostgreSQL's 24:00:00 stays as it is. */

@@ -63,4 +63,5 @@ export function queryError(sourceName: string, error: unknown): SluiceError {
   );
 }
 
-export const { interruptedError, closedError, resultShapeError } = sourceErrors('sqlite');
+export const { interruptedError, closedError, resultShapeError, duplicateColumnError } =
+  sourceErrors('sqlite');

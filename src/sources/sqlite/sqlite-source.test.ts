@@ -70,7 +70,7 @@ describe('SqliteSource values', () => {
       {
         flag: true,
         stamp: '2024-01-02T03:04:05.000Z',
-        zoned: '2024-01-02T05:34:05.123Z',
+        zoned: '2024-01-02T05:34:05.123456Z',
         day: '2024-02-29',
         doc: { big: '12345678901234567890', ok: [true, null] },
         bad_doc: '{not json',

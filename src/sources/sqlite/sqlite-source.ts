@@ -12,6 +12,7 @@ import type { Source, SourceCapabilities, SourceContext, StreamOptions } from '.
 import type { SqliteDatabaseLike, SqliteDriver, SqliteStatementLike } from './sqlite-client.js';
 import {
   closedError,
+  duplicateColumnError,
   interruptedError,
   missingFileError,
   openError,
@@ -192,11 +193,7 @@ function rowBuilder(sourceName: string, statement: SqliteStatementLike): (values
   const names = columns.map((c) => c.name);
   const duplicate = findDuplicateName(names);
   if (duplicate !== undefined) {
-    throw resultShapeError(
-      sourceName,
-      `the query returns more than one column named "${duplicate}"`,
-      'give each column its own name with AS, since rows are keyed by column name',
-    );
+    throw duplicateColumnError(sourceName, duplicate);
   }
   const converters: SqliteConverter[] = columns.map((c) => converterFor(c.type));
   const plain = !names.includes('__proto__');
