@@ -197,6 +197,22 @@ describe('removed rows', () => {
     await duckdb(join(dir, 'warehouse.duckdb'), 'delete from users where id = 2');
     expect((await run(dir)).result.counts.removed).toBe(1);
     expect(receiver.messages()).toHaveLength(5);
+    // One flagged key back and another gone in the same run: the counts alone balance out, the
+    // removal is still found.
+    await duckdb(
+      join(dir, 'warehouse.duckdb'),
+      "insert into users values (2, 'u2@example.com'); delete from users where id = 3",
+    );
+    const swapped = await run(dir);
+    expect(swapped.result.counts).toMatchObject({ removed: 1, unchanged: 3 });
+    const gone = (
+      await sluice('-w', dir, 'records', swapped.result.run_id, '--status', 'removed', '--json')
+    ).json<{ key: string }[]>();
+    expect(gone.map((r) => r.key)).toEqual(['3']);
+    // A full resync finds removals too, and resends only what is there.
+    await duckdb(join(dir, 'warehouse.duckdb'), 'delete from users where id = 5');
+    const resync = await run(dir, 'users', '--full-resync');
+    expect(resync.result.counts).toMatchObject({ extracted: 2, planned: 2, succeeded: 2, removed: 1 });
   });
 
   it('does not count keys of invalid rows, which are still in the model', async () => {

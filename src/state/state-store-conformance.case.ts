@@ -268,6 +268,7 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
             lastError: null,
             abandoned: false,
           },
+          removed: false,
         });
         await store.savePlanned(sync, [planned('u1', 2)]);
         const state = (await store.getKeyStates(sync, ['u1'])).get('u1');
@@ -288,6 +289,7 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           deliveredMessageId: change.messageId,
           generation: 1,
           pending: null,
+          removed: false,
         });
         expect(await store.getDeliveredPayloads(sync, ['u1', 'u2'])).toEqual(
           new Map([['u1', outcome(change, 'succeeded').payload]]),
@@ -409,6 +411,7 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           deliveredMessageId: null,
           generation: 0,
           pending: null,
+          removed: false,
         });
         expect(states.get('e2')).toMatchObject({
           deliveredHash: 'h2',
@@ -660,6 +663,18 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           ['b', 'absent', 'msg-b-1'],
           ['c', 'absent', 'msg-c-1'],
         ]);
+
+        // Counted and flagged: a lookup shows the flag, and the fingerprint shortcut skips flagged keys.
+        expect(await store.countKeys(sync)).toEqual({ keys: 5, removed: 2 });
+        expect((await store.getKeyStates(sync, ['b', 'a'])).get('b')?.removed).toBe(true);
+        const lookup = await store.lookupKeys(sync, ['a', 'b'], ['source-hash-a-1', 'source-hash-b-1']);
+        expect([...lookup.unchanged]).toEqual([1, 0]);
+        expect(lookup.states.get('b')?.removed).toBe(true);
+        await store.clearRemoved(sync, ['b']);
+        expect(await store.countKeys(sync)).toEqual({ keys: 5, removed: 1 });
+        const again = await store.startRun({ sync, fullResync: false, startedAt });
+        await store.notePresentKeys(again, ['a', 'd']);
+        expect(await store.sweepRemoved(sync, again, { record: true })).toBe(1);
 
         // Reported once: a later run that still lacks them says nothing more.
         const second = await store.startRun({ sync, fullResync: false, startedAt });

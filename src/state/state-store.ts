@@ -22,6 +22,8 @@ export interface KeyState {
   generation: number;
   /** A change planned but not yet delivered: retried with the same messageId while its hash holds. */
   pending: PendingChange | null;
+  /** Reported removed (absent from the model) by an earlier run, and not seen in a model since. */
+  removed: boolean;
 }
 
 export interface PendingChange {
@@ -205,6 +207,14 @@ export interface StateStore {
   refreshSourceHashes(sync: string, entries: readonly SeenEntry[]): Promise<void>;
   /** Whether any key state exists for the sync: none means its first run, which needs no lookups. */
   hasKeys(sync: string): Promise<boolean>;
+  /**
+   * How many keys of the sync have state, and how many of those are flagged removed: asked when a
+   * run starts, so that at its end the run can tell from what its lookups found whether any key is
+   * absent, without a pass over the sync's keys.
+   */
+  countKeys(sync: string): Promise<{ keys: number; removed: number }>;
+  /** Clears the removed flag of keys that are back in the model. */
+  clearRemoved(sync: string, keys: readonly string[]): Promise<void>;
 
   /**
    * Notes keys a run's model returned (valid rows and invalid rows that have a key), for

@@ -20,6 +20,7 @@ import { createRowMapper, type InvalidRow, type KeyedRow, type MappedRow } from 
 import { messageIdNamespace } from './message-id.js';
 import { explainSample, mappingSpecFor } from './plan-details.js';
 import { deliveryResults, type InFlight, invalidRecords } from './record.js';
+import { RemovedKeys } from './removed-keys.js';
 import { type RetryStatus, RetryWaits } from './retry-waits.js';
 import { SyncLock } from './run-lock.js';
 import type { DryRunSample, InvalidSample, SyncRunResult } from './run-result.js';
@@ -235,9 +236,9 @@ export async function runSync(
     // no other run can add state meanwhile (one run of a sync at a time). Skipping the lookups keeps
     // the state store's thread free for recording deliveries.
     const firstRun = !(await state.hasKeys(sync.name));
-    // Removed keys (SPEC §3) are keys delivered before that this run's model lacks: the run notes
-    // every key it reads and asks at its end. A first run has nothing delivered before.
-    const findRemoved = !firstRun;
+    // Removed keys (SPEC §3): keys delivered before that this run's model lacks, counted from what
+    // the lookups find (removed-keys.ts). A first run has nothing delivered before.
+    const removed = firstRun ? null : await RemovedKeys.start(state, sync.name);
     const context = {
       workspaceId,
       sync: sync.name,
@@ -270,13 +271,8 @@ export async function runSync(
       }
       const sourceHashes = keyed.map((k) => mapper.fingerprint(k));
       const keys = keyed.map((k) => k.key);
-      if (findRemoved) {
-        // A key of an invalid row is in the model all the same; a duplicate key's rows are all invalid.
-        const present = invalid.length === 0 ? keys : keys.concat(presentKeys(invalid));
-        const noting = state.notePresentKeys(runId, present);
-        noting.catch(() => {}); // awaited after the loop
-        housekeeping.push(noting);
-      }
+      // A duplicate key's rows are all invalid, and its key is in the model all the same.
+      if (removed !== null && invalid.length > 0) await removed.invalid(keysOf(invalid));
       // The state store (on its own thread) answers while this one reads the next batch ahead.
       // --full-resync sends every row, so nothing is unchanged by fingerprint there.
       const lookup = baseline
@@ -290,6 +286,10 @@ export async function runSync(
             : state.lookupKeys(sync.name, keys, sourceHashes);
       const found = lookup === null ? null : await lookup;
       const keyStates = found === null ? null : found.states;
+      if (removed !== null) {
+        if (found === null) removed.notLookedUp();
+        else removed.found(countFlags(found.unchanged), found.states);
+      }
 
       const ready: MappedRow[] = [];
       for (let i = 0; i < keyed.length; i++) {
@@ -378,8 +378,16 @@ export async function runSync(
     if (stop.graceful?.aborted) throw interruptedError();
     await loader?.finish();
     // The whole model was read: what it lacks now is removed.
-    if (findRemoved) {
-      counts.removed = await state.sweepRemoved(sync.name, runId, { record: !dryRun });
+    if (removed !== null) {
+      counts.removed = await removed.finish({
+        run: runId,
+        record: !dryRun,
+        source,
+        modelSql: model.sql,
+        keyColumn: sync.key.column,
+        mapper,
+        ...(stop.graceful ? { signal: stop.graceful } : {}),
+      });
       progress();
     }
   } catch (caught) {
@@ -395,8 +403,6 @@ export async function runSync(
   const finished = now();
   const status = error === null ? 'completed' : 'failed';
   try {
-    // A run that failed before the sweep leaves its noted keys behind; the connection outlives it.
-    if (error !== null) await state.forgetPresentKeys(runId).catch(() => {});
     if (!dryRun) {
       await savingCounts;
       await state.finishRun(runId, { status, counts, finishedAt: finished.toISOString(), error });
@@ -428,10 +434,17 @@ export async function runSync(
 }
 
 /** The keys of invalid rows that have one (a null key is in no state to be removed). */
-function presentKeys(invalid: readonly InvalidRow[]): string[] {
+function keysOf(invalid: readonly InvalidRow[]): string[] {
   const keys: string[] = [];
   for (const row of invalid) if (row.key !== null) keys.push(row.key);
   return keys;
+}
+
+/** How many flags are set. */
+function countFlags(flags: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < flags.length; i++) n += flags[i]!;
+  return n;
 }
 
 /** A row the diff decided to send, with that decision. */

@@ -16,6 +16,7 @@ type KeyStateRow = [
   firstFailedAt: string | null,
   lastError: string | null,
   abandoned: number,
+  removed: number,
 ];
 
 /**
@@ -24,7 +25,7 @@ type KeyStateRow = [
  */
 export const UNCHANGED_KEYS_SQL = `SELECT j.key FROM json_each(?) j CROSS JOIN key_states k ON k.sync = ? AND k.key = j.value ->> 0
   WHERE j.value ->> 1 <> '' AND k.delivered_source_hash = j.value ->> 1
-    AND k.delivered_hash IS NOT NULL AND k.pending_hash IS NULL`;
+    AND k.delivered_hash IS NOT NULL AND k.pending_hash IS NULL AND k.removed = 0`;
 
 /** "The row's pending change is the one this statement is about": a retry, not a new change. */
 const samePending = 'pending_message_id IS excluded.pending_message_id';
@@ -52,7 +53,7 @@ export class SqliteKeyStates {
       .prepare(
         `SELECT key, generation, delivered_hash, delivered_source_hash, delivered_message_id,
                 pending_hash, pending_message_id, pending_generation,
-                attempts, first_failed_at, last_error, abandoned
+                attempts, first_failed_at, last_error, abandoned, removed
          FROM key_states WHERE sync = ? AND key IN (SELECT value FROM json_each(?))`,
       )
       .raw();
@@ -161,8 +162,21 @@ export class SqliteKeyStates {
     if (keys.length === 0) return states;
     for (const row of this.#get.all(sync, JSON.stringify(keys)) as KeyStateRow[]) {
       const [key, generation, deliveredHash, deliveredSourceHash, deliveredMessageId, pendingHash] = row;
-      const [, , , , , , pendingMessageId, pendingGeneration, attempts, firstFailedAt, lastError, abandoned] =
-        row;
+      const [
+        ,
+        ,
+        ,
+        ,
+        ,
+        ,
+        pendingMessageId,
+        pendingGeneration,
+        attempts,
+        firstFailedAt,
+        lastError,
+        abandoned,
+        removed,
+      ] = row;
       states.set(key, {
         key,
         deliveredHash,
@@ -181,6 +195,7 @@ export class SqliteKeyStates {
                 lastError,
                 abandoned: abandoned === 1,
               },
+        removed: removed === 1,
       });
     }
     return states;

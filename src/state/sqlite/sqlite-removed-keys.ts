@@ -18,6 +18,9 @@ export class SqliteRemovedKeys {
   readonly #markRemoved: SqliteStatement;
   readonly #cameBack: SqliteStatement;
   readonly #forget: SqliteStatement;
+  readonly #countKeys: SqliteStatement;
+  readonly #countRemoved: SqliteStatement;
+  readonly #clear: SqliteStatement;
 
   constructor(db: SqliteDatabase) {
     // Temporary: private to this connection, dropped with it, and never in the WAL. WITHOUT ROWID
@@ -43,6 +46,23 @@ export class SqliteRemovedKeys {
          AND key IN (SELECT key FROM temp.present_keys WHERE run = ?)`,
     );
     this.#forget = db.prepare('DELETE FROM temp.present_keys WHERE run = ?');
+    // Both counts read an index only: the primary key's (sync, key), and the partial index of
+    // flagged keys (migration 6).
+    this.#countKeys = db.prepare('SELECT count(*) FROM key_states WHERE sync = ?').pluck();
+    this.#countRemoved = db.prepare('SELECT count(*) FROM key_states WHERE sync = ? AND removed = 1').pluck();
+    this.#clear = db.prepare(
+      'UPDATE key_states SET removed = 0 WHERE sync = ? AND removed = 1 AND key IN (SELECT value FROM json_each(?))',
+    );
+  }
+
+  /** See StateStore.countKeys. */
+  count(sync: string): { keys: number; removed: number } {
+    return { keys: this.#countKeys.get(sync) as number, removed: this.#countRemoved.get(sync) as number };
+  }
+
+  /** See StateStore.clearRemoved. */
+  clear(sync: string, keys: readonly string[]): void {
+    if (keys.length > 0) this.#clear.run(sync, JSON.stringify(keys));
   }
 
   /** Notes keys the run's model returned (valid or not: an invalid row's key is still present). */

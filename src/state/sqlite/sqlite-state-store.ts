@@ -203,6 +203,15 @@ export class SqliteStateStore implements StateStore {
     return this.#guard('reading key states', () => this.#keys.hasKeys(sync));
   }
 
+  async countKeys(sync: string): Promise<{ keys: number; removed: number }> {
+    return this.#guard('counting key states', () => this.#removed.count(sync));
+  }
+
+  async clearRemoved(sync: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    this.#write('clearing removed flags', () => this.#removed.clear(sync, keys));
+  }
+
   async notePresentKeys(run: string, keys: readonly string[]): Promise<void> {
     // The temporary table is this connection's alone: no write lock on the file is needed.
     this.#guard('noting the keys of a run', () => this.#removed.note(run, keys));

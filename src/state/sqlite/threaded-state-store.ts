@@ -137,6 +137,12 @@ export class ThreadedStateStore implements StateStore {
   hasKeys(sync: string): Promise<boolean> {
     return this.#call('hasKeys', [sync]);
   }
+  countKeys(sync: string): Promise<{ keys: number; removed: number }> {
+    return this.#call('countKeys', [sync]);
+  }
+  clearRemoved(sync: string, keys: readonly string[]): Promise<void> {
+    return this.#call('clearRemoved', [sync, keys]);
+  }
   notePresentKeys(run: string, keys: readonly string[]): Promise<void> {
     return this.#call('notePresentKeys', [run, keys]);
   }
