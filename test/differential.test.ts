@@ -1,0 +1,193 @@
+// Issue 11, "A differential test": random values of every type each engine has (fast-check), loaded
+// into real DuckDB, PostgreSQL, MariaDB, SQLite, Parquet, CSV and JSON-lines files, synced through the
+// real CLI into the real receiver, and compared with an oracle (test/helpers/diff-oracle.ts) written
+// from the value and key rules alone (SPEC §3 "Keys are exact", src/sources/README.md's type table),
+// never from the readers.
+//
+// Per engine, each run is one table of SLUICE_DIFF_ROWS rows (default 16; the first run starts with
+// the edge values of test/helpers/diff-columns.ts) and one CLI call running every sync of it: a user
+// sync keyed on the row number with every column a trait, a user sync keyed on each key column, and an
+// event sync. Defaults keep `npm test` quick (2 runs per engine); explore more with
+//   SLUICE_DIFF_RUNS=200 npx vitest run test/differential.test.ts
+// and another seed with SLUICE_DIFF_SEED=<n> (the default is the shared PROPERTY_SEED). A failure
+// lists every differing value: the row, the generated value, what the oracle expected, what arrived.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
+import {
+  createMysqlDatabase,
+  createPostgresDatabase,
+  type TestDatabase,
+} from '../src/sources/source-conformance-databases.case.js';
+import { type DiffRun, eventDifferences, keyDifferences, valueDifferences } from './helpers/diff-check.js';
+import { columnsFor, type DiffColumn, type Engine } from './helpers/diff-columns.js';
+import { type DiffRow, loadDuckdb, loadMysql, loadPostgres, loadSqlite, writeTextFile } from './helpers/diff-load.js';
+import { canonicalDecimal, type Gen, isoDate, isoTimestamp } from './helpers/diff-oracle.js';
+import { diffYaml, keySyncName, runDiffSyncs } from './helpers/diff-sync.js';
+import { PROPERTY_SEED } from './helpers/hostile-values.js';
+import { tempWorkspace } from './helpers/workspace.js';
+
+const RUNS = Number(process.env.SLUICE_DIFF_RUNS ?? 2);
+const ROWS = Number(process.env.SLUICE_DIFF_ROWS ?? 16);
+const SEED = Number(process.env.SLUICE_DIFF_SEED ?? PROPERTY_SEED);
+
+/**
+ * Cases that fail until another branch of issue 11 lands: `<engine>/<column>/<value|key|events>` →
+ * the fix they wait for. They run as `it.fails`; when the fix lands they start failing, and the
+ * entry is removed.
+ */
+const PENDING: Record<string, string> = {};
+
+/** Each column's values for one run: edges first (run 0), then samples, unique where a key. */
+function generateRows(columns: DiffColumn[], run: number): DiffRow[] {
+  const values = columns.map((column, c) => {
+    const out: (Gen | null)[] = run === 0 ? [...(column.edges ?? [])] : [];
+    const seen = new Set(column.key ? out.map(column.key) : []);
+    const samples = fc.sample(fc.option(column.arb, { freq: 8 }), {
+      seed: SEED + run * 7919 + c * 104_729,
+      numRuns: ROWS * 6,
+    });
+    for (const v of samples) {
+      if (out.length >= ROWS) break;
+      if (column.key) {
+        if (seen.has(column.key(v))) continue;
+        seen.add(column.key(v));
+      }
+      out.push(v);
+    }
+    return out;
+  });
+  return Array.from({ length: ROWS }, (_, i) => ({ rid: i + 1, values: values.map((v) => v[i] ?? null) }));
+}
+
+/** Where an engine's rows go and how its workspace reads them. */
+interface Target {
+  source: string;
+  /** Writes the rows (into `dir` for files) and returns the model's SQL. */
+  load(rows: DiffRow[], dir: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function targetFor(engine: Engine, columns: DiffColumn[]): Promise<Target> {
+  const select = 'SELECT * FROM t';
+  const none = async () => {};
+  switch (engine) {
+    case 'duckdb':
+      return {
+        source: '{ type: duckdb, path: warehouse.duckdb }',
+        load: async (rows, dir) => (await loadDuckdb(join(dir, 'warehouse.duckdb'), columns, rows), select),
+        close: none,
+      };
+    case 'sqlite':
+      return {
+        source: '{ type: sqlite, path: app.sqlite }',
+        load: async (rows, dir) => (loadSqlite(join(dir, 'app.sqlite'), columns, rows), select),
+        close: none,
+      };
+    case 'parquet':
+      return {
+        source: '{ type: files }',
+        load: async (rows, dir) => {
+          await loadDuckdb(':memory:', columns, rows, join(dir, 't.parquet'));
+          return "SELECT * FROM read_parquet('t.parquet')";
+        },
+        close: none,
+      };
+    case 'csv':
+    case 'jsonl':
+      return {
+        source: '{ type: files }',
+        load: (rows, dir) => writeTextFile(dir, engine, columns, rows),
+        close: none,
+      };
+    case 'postgres':
+    case 'mysql': {
+      const db: TestDatabase =
+        engine === 'postgres' ? await createPostgresDatabase('sluice_diff_pg') : await createMysqlDatabase('sluice_diff_my');
+      const load = engine === 'postgres' ? loadPostgres : loadMysql;
+      return {
+        source: `{ type: ${engine}, url: "${db.url}" }`,
+        load: async (rows) => (await load(db, columns, rows), select),
+        close: () => db.drop(),
+      };
+    }
+  }
+}
+
+const ENGINES: Engine[] = ['duckdb', 'postgres', 'mysql', 'sqlite', 'parquet', 'csv', 'jsonl'];
+
+describe('the oracle', () => {
+  it('writes timestamps and dates as JavaScript does wherever a Date can hold them', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => {
+        const iso = new Date(ms).toISOString();
+        expect(isoTimestamp(BigInt(ms) * 1_000_000n)).toBe(iso);
+        expect(isoDate(Math.floor(ms / 86_400_000))).toBe(iso.slice(0, iso.indexOf('T')));
+      }),
+      { seed: SEED, numRuns: 2000 },
+    );
+    expect(isoTimestamp(1_234_567_891n)).toBe('1970-01-01T00:00:01.234567891Z');
+    expect(isoTimestamp(-100_000n)).toBe('1969-12-31T23:59:59.9999Z');
+  });
+
+  it('writes decimals canonically', () => {
+    expect(canonicalDecimal(150n, 2)).toBe('1.5');
+    expect(canonicalDecimal(-5n, 3)).toBe('-0.005');
+    expect(canonicalDecimal(1_000n, 3)).toBe('1');
+    expect(canonicalDecimal(0n, 10)).toBe('0');
+    expect(canonicalDecimal(1234567890123456789n, 0)).toBe('1234567890123456789');
+  });
+});
+
+for (const engine of ENGINES) {
+  describe(`random values from ${engine}`, () => {
+    const columns = columnsFor(engine);
+    const runs: DiffRun[] = [];
+    let receiver: Receiver;
+    let target: Target;
+    let cleanup: () => Promise<void>;
+
+    beforeAll(async () => {
+      let dir: string;
+      ({ dir, cleanup } = await tempWorkspace(`sluice-diff-${engine}-`));
+      receiver = await startReceiver({ port: 0 });
+      target = await targetFor(engine, columns);
+      const syncs = ['values', ...columns.filter((c) => c.key).map((c) => keySyncName(c.name)), 'events'];
+      for (let run = 0; run < RUNS; run++) {
+        const runDir = join(dir, `run-${run}`);
+        await mkdir(runDir);
+        const rows = generateRows(columns, run);
+        const modelSql = await target.load(rows, runDir);
+        const yaml = diffYaml(target.source, modelSql, receiver.url, columns);
+        const outcomes = await runDiffSyncs(runDir, yaml, receiver, syncs);
+        runs.push({ label: `${engine} run ${run} (seed ${SEED})`, rows, outcomes });
+      }
+    }, 60_000 + RUNS * 30_000);
+
+    afterAll(async () => {
+      await receiver?.close();
+      await target?.close();
+      await cleanup?.();
+    });
+
+    const test = (id: string) => (PENDING[`${engine}/${id}`] ? it.fails : it);
+
+    columns.forEach((column, index) => {
+      test(`${column.name}/value`)(`${column.name} ${column.ddl}: every value arrives as the oracle's`, () => {
+        expect(runs.flatMap((run) => valueDifferences(run, index, column.name))).toEqual([]);
+      });
+      if (column.key === undefined) return;
+      test(`${column.name}/key`)(`${column.name} ${column.ddl}: every key arrives once, exactly`, () => {
+        expect(runs.flatMap((run) => keyDifferences(run, index, keySyncName(column.name)))).toEqual([]);
+      });
+    });
+
+    test('events')('events: names exact, blank names and null timestamps refused', () => {
+      const name = columns.findIndex((c) => c.name === 's');
+      const ts = columns.findIndex((c) => c.name === 'ev_ts');
+      expect(runs.flatMap((run) => eventDifferences(run, name, ts))).toEqual([]);
+    });
+  });
+}

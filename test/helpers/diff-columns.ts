@@ -1,0 +1,232 @@
+/**
+ * The differential test's columns per engine (issue 11): each engine's types with a generator of
+ * what the type can hold, whether the test also syncs keyed on it, and edge values that every run
+ * starts with (so the few default runs always meet the cases issue 11 found).
+ */
+import type fc from 'fast-check';
+import { canonicalDecimal, type Gen } from './diff-oracle.js';
+import {
+  boolArb,
+  bytesArb,
+  dateArb,
+  decimalArb,
+  floatArb,
+  intArb,
+  jsonArb,
+  stringArb,
+  timestampArb,
+  uuidArb,
+  yearStartNs,
+} from './diff-values.js';
+
+/** One generated column of an engine's table. */
+export interface DiffColumn {
+  name: string;
+  /** The engine's type (CREATE TABLE, or the type a files reader is told). */
+  ddl: string;
+  arb: fc.Arbitrary<Gen>;
+  /** When set, a sync is also keyed on this column; values are unique under this equality. */
+  key?: (g: Gen | null) => string;
+  /** Values every run's first rows hold. */
+  edges?: Gen[];
+}
+
+export type Engine = 'duckdb' | 'postgres' | 'mysql' | 'sqlite' | 'parquet' | 'csv' | 'jsonl';
+
+/** Equality of generated values as every engine here compares them (-0 = 0, NaN = NaN). */
+export function sameValue(g: Gen | null): string {
+  if (g === null) return 'null';
+  switch (g.t) {
+    case 'int':
+      return g.v.toString();
+    case 'dec':
+      return canonicalDecimal(g.u, g.scale);
+    case 'float':
+      return Object.is(g.v, -0) ? '0' : String(g.v);
+    case 'ts':
+      return g.ns.toString();
+    case 'date':
+      return String(g.days);
+    case 'uuid':
+      return g.text.toLowerCase();
+    case 'str':
+      return g.s;
+    default:
+      return JSON.stringify(g, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+}
+
+/** MariaDB's utf8mb4_bin is a PAD SPACE collation: 'a' and 'a ' are one key there. */
+const padSpace = (g: Gen | null) => (g?.t === 'str' ? `s:${g.s.replace(/ +$/, '')}` : sameValue(g));
+
+const dec = (u: bigint, scale: number): Gen => ({ t: 'dec', u, scale });
+const ts = (ns: bigint): Gen => ({ t: 'ts', ns });
+const str = (s: string): Gen => ({ t: 'str', s });
+const at = (year: number, plusNs = 0n) => ts(yearStartNs(year) + plusNs);
+
+/** Issue 11's collisions: NUMERIC(38,0) ids one apart, timestamps 100 µs apart, a BOM. */
+const D38_0_EDGES = [dec(1234567890123456789n, 0), dec(1234567890123456790n, 0)];
+const D38_10_EDGES = [dec(12345678901234567890n, 10), dec(12345678901234567891n, 10), dec(15n, 1)];
+const US_EDGES = [at(2024, 5_000_100_000n), at(2024, 5_000_200_000n), at(1969, 1_000n)];
+const WIDE_EDGES = [at(200_000), at(-100_000), at(10_000), at(-1, 123_000n)];
+const STRING_EDGES = [str('\uFEFFbom-key'), str('bom-key'), str(' '), str('e\u0301'), str('\u00e9')];
+const JSON_EDGES: Gen[] = [
+  { t: 'json', j: { obj: [['big', { num: '1e400' }], ['long', { num: '12345678901234567890.5' }]] } },
+  { t: 'json', j: [{ num: '9007199254740993' }, { num: '0.1' }] },
+];
+const F64_EDGES: Gen[] = [-0, 5e-324, 0.1].map((v) => ({ t: 'float', v, single: false }));
+
+function col(name: string, ddl: string, arb: fc.Arbitrary<Gen>, extra: Partial<DiffColumn> = {}): DiffColumn {
+  return { name, ddl, arb, ...extra };
+}
+
+function duckdbColumns(parquet: boolean): DiffColumn[] {
+  const [from, to] = [-290_000, 294_000];
+  return [
+    col('i8', 'TINYINT', intArb(8)),
+    col('i32', 'INTEGER', intArb(32)),
+    col('i64', 'BIGINT', intArb(64), { key: sameValue }),
+    col('u64', 'UBIGINT', intArb(64, true)),
+    // Parquet has no 128-bit integer: DuckDB writes HUGEINT there as a DOUBLE.
+    ...(parquet ? [] : [col('i128', 'HUGEINT', intArb(128), { key: sameValue })]),
+    col('d10_2', 'DECIMAL(10,2)', decimalArb(10, 2)),
+    col('d18_6', 'DECIMAL(18,6)', decimalArb(18, 6)),
+    col('d38_0', 'DECIMAL(38,0)', decimalArb(38, 0), { key: sameValue, edges: D38_0_EDGES }),
+    col('d38_10', 'DECIMAL(38,10)', decimalArb(38, 10), { key: sameValue, edges: D38_10_EDGES }),
+    col('f32', 'FLOAT', floatArb(true, true)),
+    col('f64', 'DOUBLE', floatArb(false, true), { key: sameValue, edges: F64_EDGES }),
+    col('ts_s', 'TIMESTAMP_S', timestampArb('s', from, to)),
+    col('ts_ms', 'TIMESTAMP_MS', timestampArb('ms', from, to)),
+    col('ts_us', 'TIMESTAMP', timestampArb('us', from, to), { key: sameValue, edges: [...US_EDGES, ...WIDE_EDGES] }),
+    col('ts_ns', 'TIMESTAMP_NS', timestampArb('ns', 1678, 2262), { key: sameValue, edges: [at(2024, 1n), at(2024, 2n)] }),
+    col('tstz', 'TIMESTAMPTZ', timestampArb('us', from, to), { key: sameValue, edges: US_EDGES }),
+    col('dt', 'DATE', dateArb(from, to), { key: sameValue }),
+    col('uid', 'UUID', uuidArb, { key: sameValue }),
+    col('s', 'VARCHAR', stringArb(true), { key: sameValue, edges: STRING_EDGES }),
+    col('b', 'BLOB', bytesArb),
+    col('bo', 'BOOLEAN', boolArb),
+    col('j', 'JSON', jsonArb, { edges: JSON_EDGES }),
+  ];
+}
+
+function postgresColumns(): DiffColumn[] {
+  const [from, to] = [-4_700, 294_000];
+  return [
+    col('i16', 'int2', intArb(16)),
+    col('i32', 'int4', intArb(32)),
+    col('i64', 'int8', intArb(64), { key: sameValue }),
+    col('n10_2', 'numeric(10,2)', decimalArb(10, 2)),
+    col('n38_0', 'numeric(38,0)', decimalArb(38, 0), { key: sameValue, edges: D38_0_EDGES }),
+    col('n38_10', 'numeric(38,10)', decimalArb(38, 10), { key: sameValue, edges: D38_10_EDGES }),
+    col('f32', 'float4', floatArb(true, true)),
+    col('f64', 'float8', floatArb(false, true), { key: sameValue, edges: F64_EDGES }),
+    col('ts0', 'timestamp(0)', timestampArb('s', from, to)),
+    col('ts3', 'timestamp(3)', timestampArb('ms', from, to)),
+    col('ts6', 'timestamp', timestampArb('us', from, to), { key: sameValue, edges: [...US_EDGES, ...WIDE_EDGES.slice(0, 1)] }),
+    col('tstz', 'timestamptz', timestampArb('us', from, to), { key: sameValue, edges: US_EDGES }),
+    col('dt', 'date', dateArb(from, to), { key: sameValue }),
+    col('uid', 'uuid', uuidArb, { key: sameValue }),
+    col('s', 'text', stringArb(false), { key: sameValue, edges: STRING_EDGES }),
+    col('b', 'bytea', bytesArb),
+    col('bo', 'bool', boolArb),
+    col('j', 'json', jsonArb, { edges: JSON_EDGES }),
+  ];
+}
+
+/** MariaDB's TIMESTAMP holds 1970-01-01 00:00:01 to 2038-01-19 03:14:07.999999 UTC. */
+const mariadbTimestamp = timestampArb('us', 1970, 2038).filter(
+  (g) => g.t === 'ts' && g.ns >= 1_000_000_000n && g.ns < 2_147_483_648_000_000_000n,
+);
+
+function mysqlColumns(): DiffColumn[] {
+  return [
+    col('i8', 'TINYINT', intArb(8)),
+    col('i32', 'INT', intArb(32)),
+    col('i64', 'BIGINT', intArb(64), { key: sameValue }),
+    col('u64', 'BIGINT UNSIGNED', intArb(64, true), { key: sameValue }),
+    col('d10_2', 'DECIMAL(10,2)', decimalArb(10, 2)),
+    col('d38_0', 'DECIMAL(38,0)', decimalArb(38, 0), { key: sameValue, edges: D38_0_EDGES }),
+    col('d38_10', 'DECIMAL(38,10)', decimalArb(38, 10), { key: sameValue, edges: D38_10_EDGES }),
+    col('d65_30', 'DECIMAL(65,30)', decimalArb(65, 30)),
+    col('f32', 'FLOAT', floatArb(true, false)),
+    col('f64', 'DOUBLE', floatArb(false, false), { key: sameValue, edges: F64_EDGES }),
+    col('dt0', 'DATETIME', timestampArb('s', 1000, 10_000)),
+    col('dt3', 'DATETIME(3)', timestampArb('ms', 1000, 10_000)),
+    col('dt6', 'DATETIME(6)', timestampArb('us', 1000, 10_000), { key: sameValue, edges: US_EDGES }),
+    col('tsz', 'TIMESTAMP(6) NULL', mariadbTimestamp, { key: sameValue }),
+    col('dt', 'DATE', dateArb(1000, 10_000), { key: sameValue }),
+    col('uid', 'UUID', uuidArb, { key: sameValue }),
+    col('s', 'VARCHAR(255)', stringArb(true), { key: padSpace, edges: STRING_EDGES }),
+    col('b', 'VARBINARY(64)', bytesArb),
+    col('bo', 'BOOLEAN', boolArb),
+    col('j', 'JSON', jsonArb, { edges: JSON_EDGES }),
+  ];
+}
+
+function sqliteColumns(): DiffColumn[] {
+  return [
+    col('i64', 'INTEGER', intArb(64), { key: sameValue }),
+    col('f64', 'REAL', floatArb(false, true), { key: sameValue, edges: F64_EDGES }),
+    col('ts0', 'DATETIME', timestampArb('s', 1, 10_000)),
+    col('ts3', 'DATETIME', timestampArb('ms', 1, 10_000)),
+    col('ts6', 'DATETIME', timestampArb('us', 1, 10_000), { key: sameValue, edges: US_EDGES }),
+    col('ts9', 'TIMESTAMP', timestampArb('ns', 1, 10_000)),
+    col('dt', 'DATE', dateArb(1, 10_000), { key: sameValue }),
+    col('s', 'TEXT', stringArb(true), { key: sameValue, edges: STRING_EDGES }),
+    col('b', 'BLOB', bytesArb),
+    col('bo', 'BOOLEAN', boolArb),
+    col('j', 'JSON', jsonArb, { edges: JSON_EDGES }),
+  ];
+}
+
+/** CSV and JSON lines: text the files source is told the types of. */
+function textFileColumns(nul: boolean, nonFinite: boolean): DiffColumn[] {
+  return [
+    col('i64', 'BIGINT', intArb(64), { key: sameValue }),
+    col('d38_10', 'DECIMAL(38,10)', decimalArb(38, 10), { key: sameValue, edges: D38_10_EDGES }),
+    col('f64', 'DOUBLE', floatArb(false, nonFinite)),
+    col('ts_us', 'TIMESTAMP', timestampArb('us', 1, 10_000), { key: sameValue, edges: US_EDGES }),
+    col('ts_ns', 'TIMESTAMP_NS', timestampArb('ns', 1678, 2262)),
+    col('tstz', 'TIMESTAMPTZ', timestampArb('us', 2, 9_999), { key: sameValue, edges: US_EDGES }),
+    col('dt', 'DATE', dateArb(1, 10_000)),
+    col('uid', 'UUID', uuidArb, { key: sameValue }),
+    col('s', 'VARCHAR', stringArb(nul), { key: sameValue, edges: STRING_EDGES }),
+    col('bo', 'BOOLEAN', boolArb),
+    col('j', 'JSON', jsonArb, { edges: JSON_EDGES }),
+  ];
+}
+
+/** The generated columns of an engine's table (besides `rid`, the row number). */
+export function columnsFor(engine: Engine): DiffColumn[] {
+  return [...valueColumns(engine), col('ev_ts', EVENT_TS[engine], timestampArb('us', 1970, 2100))];
+}
+
+/** The type of `ev_ts`, an event sync's `timestamp` (1970–2100, or null). */
+const EVENT_TS: Record<Engine, string> = {
+  duckdb: 'TIMESTAMPTZ',
+  parquet: 'TIMESTAMPTZ',
+  csv: 'TIMESTAMPTZ',
+  jsonl: 'TIMESTAMPTZ',
+  postgres: 'timestamptz',
+  mysql: 'DATETIME(6)',
+  sqlite: 'DATETIME',
+};
+
+function valueColumns(engine: Engine): DiffColumn[] {
+  switch (engine) {
+    case 'duckdb':
+      return duckdbColumns(false);
+    case 'parquet':
+      return duckdbColumns(true);
+    case 'postgres':
+      return postgresColumns();
+    case 'mysql':
+      return mysqlColumns();
+    case 'sqlite':
+      return sqliteColumns();
+    case 'csv':
+      return textFileColumns(false, true);
+    case 'jsonl':
+      return textFileColumns(true, false);
+  }
+}
