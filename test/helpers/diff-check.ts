@@ -33,9 +33,13 @@ export function valueDifferences(run: DiffRun, index: number, column: string): s
     const want = expectedValue(g);
     if (traits === undefined) {
       const refused = outcome.invalid.find((r) => r.key === String(row.rid));
-      out.push(`${run.label} row ${row.rid}: ${show(g)} expected ${show(want)}, row not sent (${show(refused)})`);
+      out.push(
+        `${run.label} row ${row.rid}: ${show(g)} expected ${show(want)}, row not sent (${show(refused)})`,
+      );
     } else if (show(traits[column]) !== show(want)) {
-      out.push(`${run.label} row ${row.rid}: ${show(g)} expected ${show(want)}, arrived ${show(traits[column])}`);
+      out.push(
+        `${run.label} row ${row.rid}: ${show(g)} expected ${show(want)}, arrived ${show(traits[column])}`,
+      );
     }
   }
   return out;
@@ -66,10 +70,14 @@ export function keyDifferences(run: DiffRun, index: number, sync: string): strin
     if ('invalid' in want) {
       nullKeys++;
       const sent = outcome.messages.find((m) => traitsOf(m).row === row.rid);
-      if (sent) out.push(`${run.label} row ${row.rid}: key ${show(g)} should be null_key, sent as ${show(sent.userId)}`);
+      if (sent)
+        out.push(
+          `${run.label} row ${row.rid}: key ${show(g)} should be null_key, sent as ${show(sent.userId)}`,
+        );
       continue;
     }
-    if (texts.has(want.text)) out.push(`oracle: rows ${texts.get(want.text)} and ${row.rid} share key ${show(want.text)}`);
+    if (texts.has(want.text))
+      out.push(`oracle: rows ${texts.get(want.text)} and ${row.rid} share key ${show(want.text)}`);
     texts.set(want.text, row.rid);
     const arrived = rowsByUserId.get(want.text);
     if (arrived === undefined || !arrived.includes(row.rid)) {
@@ -83,7 +91,9 @@ export function keyDifferences(run: DiffRun, index: number, sync: string): strin
   const reasons = outcome.invalid.map((r) => r.reason);
   const nullKeyRecords = reasons.filter((r) => r === 'null_key').length;
   if (nullKeyRecords !== nullKeys || reasons.length !== nullKeys) {
-    out.push(`${run.label}: expected ${nullKeys} null_key records, got ${show(outcome.invalid.map((r) => [r.key, r.reason]))}`);
+    out.push(
+      `${run.label}: expected ${nullKeys} null_key records, got ${show(outcome.invalid.map((r) => [r.key, r.reason]))}`,
+    );
   }
   return out;
 }

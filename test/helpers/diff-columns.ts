@@ -4,7 +4,7 @@
  * starts with (so the few default runs always meet the cases issue 11 found).
  */
 import type fc from 'fast-check';
-import { canonicalDecimal, type Gen } from './diff-oracle.js';
+import { canonicalDecimal, daysFromCivil, type Gen } from './diff-oracle.js';
 import {
   boolArb,
   bytesArb,
@@ -15,6 +15,7 @@ import {
   jsonArb,
   stringArb,
   timestampArb,
+  type Unit,
   uuidArb,
   yearStartNs,
 } from './diff-values.js';
@@ -28,7 +29,7 @@ export interface DiffColumn {
   /** When set, a sync is also keyed on this column; values are unique under this equality. */
   key?: (g: Gen | null) => string;
   /** Values every run's first rows hold. */
-  edges?: Gen[];
+  edges?: (Gen | null)[];
 }
 
 export type Engine = 'duckdb' | 'postgres' | 'mysql' | 'sqlite' | 'parquet' | 'csv' | 'jsonl';
@@ -71,13 +72,57 @@ const US_EDGES = [at(2024, 5_000_100_000n), at(2024, 5_000_200_000n), at(1969, 1
 const WIDE_EDGES = [at(200_000), at(-100_000), at(10_000), at(-1, 123_000n)];
 const STRING_EDGES = [str('\uFEFFbom-key'), str('bom-key'), str(' '), str('e\u0301'), str('\u00e9')];
 const JSON_EDGES: Gen[] = [
-  { t: 'json', j: { obj: [['big', { num: '1e400' }], ['long', { num: '12345678901234567890.5' }]] } },
+  {
+    t: 'json',
+    j: {
+      obj: [
+        ['big', { num: '1e400' }],
+        ['long', { num: '12345678901234567890.5' }],
+      ],
+    },
+  },
   { t: 'json', j: [{ num: '9007199254740993' }, { num: '0.1' }] },
 ];
 const F64_EDGES: Gen[] = [-0, 5e-324, 0.1].map((v) => ({ t: 'float', v, single: false }));
+const F32_EDGES: Gen[] = [1 / 3, 1.401298464324817e-45].map((v) => ({
+  t: 'float',
+  v: Math.fround(v),
+  single: true,
+}));
 
 function col(name: string, ddl: string, arb: fc.Arbitrary<Gen>, extra: Partial<DiffColumn> = {}): DiffColumn {
   return { name, ddl, arb, ...extra };
+}
+
+const UNIT_NS: Record<Unit, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
+
+/**
+ * A timestamp column over [from, to): besides its own edges, always the last year of its range
+ * and the first, each one unit past the second (so sub-millisecond digits and years beyond JS
+ * Date's range are met on every run, whatever the seed).
+ */
+function tsCol(
+  name: string,
+  ddl: string,
+  unit: Unit,
+  from: number,
+  to: number,
+  extra: Partial<DiffColumn> = {},
+): DiffColumn {
+  const edges = [at(to - 1, UNIT_NS[unit]), at(from + 1, 7n * UNIT_NS[unit]), ...(extra.edges ?? [])];
+  return col(name, ddl, timestampArb(unit, from, to), { ...extra, edges });
+}
+
+/** A date column over [from, to), with its first and last years' first days as edges. */
+function dateCol(
+  name: string,
+  ddl: string,
+  from: number,
+  to: number,
+  extra: Partial<DiffColumn> = {},
+): DiffColumn {
+  const day = (year: number): Gen => ({ t: 'date', days: daysFromCivil(year, 1, 1) });
+  return col(name, ddl, dateArb(from, to), { ...extra, edges: [day(to - 1), day(from + 1)] });
 }
 
 function duckdbColumns(parquet: boolean): DiffColumn[] {
@@ -90,17 +135,17 @@ function duckdbColumns(parquet: boolean): DiffColumn[] {
     // Parquet has no 128-bit integer: DuckDB writes HUGEINT there as a DOUBLE.
     ...(parquet ? [] : [col('i128', 'HUGEINT', intArb(128), { key: sameValue })]),
     col('d10_2', 'DECIMAL(10,2)', decimalArb(10, 2)),
-    col('d18_6', 'DECIMAL(18,6)', decimalArb(18, 6)),
+    col('d18_6', 'DECIMAL(18,6)', decimalArb(18, 6), { edges: [dec(123456789012345678n, 6)] }),
     col('d38_0', 'DECIMAL(38,0)', decimalArb(38, 0), { key: sameValue, edges: D38_0_EDGES }),
     col('d38_10', 'DECIMAL(38,10)', decimalArb(38, 10), { key: sameValue, edges: D38_10_EDGES }),
-    col('f32', 'FLOAT', floatArb(true, true)),
+    col('f32', 'FLOAT', floatArb(true, true), { edges: F32_EDGES }),
     col('f64', 'DOUBLE', floatArb(false, true), { key: sameValue, edges: F64_EDGES }),
-    col('ts_s', 'TIMESTAMP_S', timestampArb('s', from, to)),
-    col('ts_ms', 'TIMESTAMP_MS', timestampArb('ms', from, to)),
-    col('ts_us', 'TIMESTAMP', timestampArb('us', from, to), { key: sameValue, edges: [...US_EDGES, ...WIDE_EDGES] }),
-    col('ts_ns', 'TIMESTAMP_NS', timestampArb('ns', 1678, 2262), { key: sameValue, edges: [at(2024, 1n), at(2024, 2n)] }),
-    col('tstz', 'TIMESTAMPTZ', timestampArb('us', from, to), { key: sameValue, edges: US_EDGES }),
-    col('dt', 'DATE', dateArb(from, to), { key: sameValue }),
+    tsCol('ts_s', 'TIMESTAMP_S', 's', from, to),
+    tsCol('ts_ms', 'TIMESTAMP_MS', 'ms', from, to),
+    tsCol('ts_us', 'TIMESTAMP', 'us', from, to, { key: sameValue, edges: [...US_EDGES, ...WIDE_EDGES] }),
+    tsCol('ts_ns', 'TIMESTAMP_NS', 'ns', 1678, 2262, { key: sameValue, edges: [at(2024, 1n), at(2024, 2n)] }),
+    tsCol('tstz', 'TIMESTAMPTZ', 'us', from, to, { key: sameValue, edges: US_EDGES }),
+    dateCol('dt', 'DATE', from, to, { key: sameValue }),
     col('uid', 'UUID', uuidArb, { key: sameValue }),
     col('s', 'VARCHAR', stringArb(true), { key: sameValue, edges: STRING_EDGES }),
     col('b', 'BLOB', bytesArb),
@@ -118,13 +163,16 @@ function postgresColumns(): DiffColumn[] {
     col('n10_2', 'numeric(10,2)', decimalArb(10, 2)),
     col('n38_0', 'numeric(38,0)', decimalArb(38, 0), { key: sameValue, edges: D38_0_EDGES }),
     col('n38_10', 'numeric(38,10)', decimalArb(38, 10), { key: sameValue, edges: D38_10_EDGES }),
-    col('f32', 'float4', floatArb(true, true)),
+    col('f32', 'float4', floatArb(true, true), { edges: F32_EDGES }),
     col('f64', 'float8', floatArb(false, true), { key: sameValue, edges: F64_EDGES }),
-    col('ts0', 'timestamp(0)', timestampArb('s', from, to)),
-    col('ts3', 'timestamp(3)', timestampArb('ms', from, to)),
-    col('ts6', 'timestamp', timestampArb('us', from, to), { key: sameValue, edges: [...US_EDGES, ...WIDE_EDGES.slice(0, 1)] }),
-    col('tstz', 'timestamptz', timestampArb('us', from, to), { key: sameValue, edges: US_EDGES }),
-    col('dt', 'date', dateArb(from, to), { key: sameValue }),
+    tsCol('ts0', 'timestamp(0)', 's', from, to),
+    tsCol('ts3', 'timestamp(3)', 'ms', from, to),
+    tsCol('ts6', 'timestamp', 'us', from, to, {
+      key: sameValue,
+      edges: [...US_EDGES, ...WIDE_EDGES.slice(0, 1)],
+    }),
+    tsCol('tstz', 'timestamptz', 'us', from, to, { key: sameValue, edges: US_EDGES }),
+    dateCol('dt', 'date', from, to, { key: sameValue }),
     col('uid', 'uuid', uuidArb, { key: sameValue }),
     col('s', 'text', stringArb(false), { key: sameValue, edges: STRING_EDGES }),
     col('b', 'bytea', bytesArb),
@@ -147,14 +195,17 @@ function mysqlColumns(): DiffColumn[] {
     col('d10_2', 'DECIMAL(10,2)', decimalArb(10, 2)),
     col('d38_0', 'DECIMAL(38,0)', decimalArb(38, 0), { key: sameValue, edges: D38_0_EDGES }),
     col('d38_10', 'DECIMAL(38,10)', decimalArb(38, 10), { key: sameValue, edges: D38_10_EDGES }),
-    col('d65_30', 'DECIMAL(65,30)', decimalArb(65, 30)),
-    col('f32', 'FLOAT', floatArb(true, false)),
+    col('d65_30', 'DECIMAL(65,30)', decimalArb(65, 30), { edges: [dec(10n ** 64n + 1n, 30)] }),
+    col('f32', 'FLOAT', floatArb(true, false), { edges: F32_EDGES }),
     col('f64', 'DOUBLE', floatArb(false, false), { key: sameValue, edges: F64_EDGES }),
-    col('dt0', 'DATETIME', timestampArb('s', 1000, 10_000)),
-    col('dt3', 'DATETIME(3)', timestampArb('ms', 1000, 10_000)),
-    col('dt6', 'DATETIME(6)', timestampArb('us', 1000, 10_000), { key: sameValue, edges: US_EDGES }),
-    col('tsz', 'TIMESTAMP(6) NULL', mariadbTimestamp, { key: sameValue }),
-    col('dt', 'DATE', dateArb(1000, 10_000), { key: sameValue }),
+    tsCol('dt0', 'DATETIME', 's', 1000, 10_000),
+    tsCol('dt3', 'DATETIME(3)', 'ms', 1000, 10_000),
+    tsCol('dt6', 'DATETIME(6)', 'us', 1000, 10_000, { key: sameValue, edges: US_EDGES }),
+    col('tsz', 'TIMESTAMP(6) NULL', mariadbTimestamp, {
+      key: sameValue,
+      edges: [at(2037, 1_000n), at(1971, 7_000n)],
+    }),
+    dateCol('dt', 'DATE', 1000, 10_000, { key: sameValue }),
     col('uid', 'UUID', uuidArb, { key: sameValue }),
     col('s', 'VARCHAR(255)', stringArb(true), { key: padSpace, edges: STRING_EDGES }),
     col('b', 'VARBINARY(64)', bytesArb),
@@ -167,11 +218,11 @@ function sqliteColumns(): DiffColumn[] {
   return [
     col('i64', 'INTEGER', intArb(64), { key: sameValue }),
     col('f64', 'REAL', floatArb(false, true), { key: sameValue, edges: F64_EDGES }),
-    col('ts0', 'DATETIME', timestampArb('s', 1, 10_000)),
-    col('ts3', 'DATETIME', timestampArb('ms', 1, 10_000)),
-    col('ts6', 'DATETIME', timestampArb('us', 1, 10_000), { key: sameValue, edges: US_EDGES }),
-    col('ts9', 'TIMESTAMP', timestampArb('ns', 1, 10_000)),
-    col('dt', 'DATE', dateArb(1, 10_000), { key: sameValue }),
+    tsCol('ts0', 'DATETIME', 's', 1, 10_000),
+    tsCol('ts3', 'DATETIME', 'ms', 1, 10_000),
+    tsCol('ts6', 'DATETIME', 'us', 1, 10_000, { key: sameValue, edges: US_EDGES }),
+    tsCol('ts9', 'TIMESTAMP', 'ns', 1, 10_000),
+    dateCol('dt', 'DATE', 1, 10_000, { key: sameValue }),
     col('s', 'TEXT', stringArb(true), { key: sameValue, edges: STRING_EDGES }),
     col('b', 'BLOB', bytesArb),
     col('bo', 'BOOLEAN', boolArb),
@@ -185,10 +236,10 @@ function textFileColumns(nul: boolean, nonFinite: boolean): DiffColumn[] {
     col('i64', 'BIGINT', intArb(64), { key: sameValue }),
     col('d38_10', 'DECIMAL(38,10)', decimalArb(38, 10), { key: sameValue, edges: D38_10_EDGES }),
     col('f64', 'DOUBLE', floatArb(false, nonFinite)),
-    col('ts_us', 'TIMESTAMP', timestampArb('us', 1, 10_000), { key: sameValue, edges: US_EDGES }),
-    col('ts_ns', 'TIMESTAMP_NS', timestampArb('ns', 1678, 2262)),
-    col('tstz', 'TIMESTAMPTZ', timestampArb('us', 2, 9_999), { key: sameValue, edges: US_EDGES }),
-    col('dt', 'DATE', dateArb(1, 10_000)),
+    tsCol('ts_us', 'TIMESTAMP', 'us', 1, 10_000, { key: sameValue, edges: US_EDGES }),
+    tsCol('ts_ns', 'TIMESTAMP_NS', 'ns', 1678, 2262),
+    tsCol('tstz', 'TIMESTAMPTZ', 'us', 2, 9_999, { key: sameValue, edges: US_EDGES }),
+    dateCol('dt', 'DATE', 1, 10_000),
     col('uid', 'UUID', uuidArb, { key: sameValue }),
     col('s', 'VARCHAR', stringArb(nul), { key: sameValue, edges: STRING_EDGES }),
     col('bo', 'BOOLEAN', boolArb),
@@ -198,7 +249,10 @@ function textFileColumns(nul: boolean, nonFinite: boolean): DiffColumn[] {
 
 /** The generated columns of an engine's table (besides `rid`, the row number). */
 export function columnsFor(engine: Engine): DiffColumn[] {
-  return [...valueColumns(engine), col('ev_ts', EVENT_TS[engine], timestampArb('us', 1970, 2100))];
+  const evTs = col('ev_ts', EVENT_TS[engine], timestampArb('us', 1970, 2100), {
+    edges: [null, at(2024, 123_456_000n)],
+  });
+  return [...valueColumns(engine), evTs];
 }
 
 /** The type of `ev_ts`, an event sync's `timestamp` (1970–2100, or null). */

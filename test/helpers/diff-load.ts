@@ -92,7 +92,12 @@ function createSql(columns: DiffColumn[], quoteName: (n: string) => string, ridT
 }
 
 /** Fills a DuckDB database (a file, or a `:memory:` one copied to Parquet when `parquet` is set). */
-export async function loadDuckdb(path: string, columns: DiffColumn[], rows: DiffRow[], parquet?: string): Promise<void> {
+export async function loadDuckdb(
+  path: string,
+  columns: DiffColumn[],
+  rows: DiffRow[],
+  parquet?: string,
+): Promise<void> {
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
   try {
@@ -259,7 +264,7 @@ function fileText(g: Gen, ddl: string, rid: number, json: boolean): string {
     case 'bool':
       return String(g.v);
     case 'json':
-      return json ? jsonText(g.j) : jsonText(g.j);
+      return jsonText(g.j);
     case 'uuid':
       return text(g.text);
     default:
@@ -280,13 +285,19 @@ export async function writeTextFile(
   if (engine === 'csv') {
     const header = ['rid', ...columns.map((c) => c.name)].join(',');
     const lines = rows.map((r) =>
-      [r.rid, ...r.values.map((v, i) => (v === null ? '' : csvField(fileText(v, columns[i]!.ddl, r.rid, false))))].join(','),
+      [
+        r.rid,
+        ...r.values.map((v, i) => (v === null ? '' : csvField(fileText(v, columns[i]!.ddl, r.rid, false)))),
+      ].join(','),
     );
     await writeFile(join(dir, 't.csv'), `${header}\n${lines.join('\n')}\n`);
     return `SELECT * FROM read_csv('t.csv', header = true, allow_quoted_nulls = false, columns = ${types})`;
   }
   const lines = rows.map((r) => {
-    const fields = r.values.map((v, i) => `${JSON.stringify(columns[i]!.name)}:${v === null ? 'null' : fileText(v, columns[i]!.ddl, r.rid, true)}`);
+    const fields = r.values.map(
+      (v, i) =>
+        `${JSON.stringify(columns[i]!.name)}:${v === null ? 'null' : fileText(v, columns[i]!.ddl, r.rid, true)}`,
+    );
     return `{"rid":${r.rid},${fields.join(',')}}`;
   });
   await writeFile(join(dir, 't.jsonl'), `${lines.join('\n')}\n`);

@@ -7,13 +7,7 @@
  */
 
 /** A JSON value as generated: numbers keep the exact text they are written with. */
-export type JsonTree =
-  | null
-  | boolean
-  | string
-  | { num: string }
-  | JsonTree[]
-  | { obj: [string, JsonTree][] };
+export type JsonTree = null | boolean | string | { num: string } | JsonTree[] | { obj: [string, JsonTree][] };
 
 /** One generated warehouse value, in a form no engine has touched. */
 export type Gen =
@@ -165,10 +159,10 @@ function base64(bytes: Uint8Array): string {
 
 /** The JSON value a trait must arrive as (after the JSON round trip the wire makes). */
 export function expectedValue(g: Gen | null): unknown {
-  return g === null ? null : JSON.parse(JSON.stringify(valueOf(g)) ?? 'null');
+  return g === null ? null : JSON.parse(JSON.stringify(oracleValue(g)) ?? 'null');
 }
 
-function valueOf(g: Gen): unknown {
+function oracleValue(g: Gen): unknown {
   switch (g.t) {
     case 'int':
       return g.v > MAX_SAFE || g.v < -MAX_SAFE ? g.v.toString() : Number(g.v);
@@ -205,7 +199,7 @@ export function isBlank(s: string): boolean {
 /** The key text a row must arrive under (its value's exact text), or `null_key`. */
 export function expectedKey(g: Gen | null): KeyOutcome {
   if (g === null) return { invalid: 'null_key' };
-  const value = valueOf(g);
+  const value = oracleValue(g);
   if (value === null) return { invalid: 'null_key' };
   const text =
     typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
