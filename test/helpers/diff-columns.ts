@@ -83,6 +83,20 @@ const JSON_EDGES: Gen[] = [
   },
   { t: 'json', j: [{ num: '9007199254740993' }, { num: '0.1' }] },
 ];
+/** JSON lines: DuckDB's reader turns a non-integer no double carries into a double itself. */
+const JSONL_EDGES: Gen[] = [
+  {
+    t: 'json',
+    j: {
+      obj: [
+        ['big', { num: '1e400' }],
+        ['neg', { num: '-1e400' }],
+      ],
+    },
+  },
+  { t: 'json', j: [{ num: '9007199254740993' }, { num: '0.1' }] },
+];
+const anyJson = jsonArb({ inexact: true, topLevelNumbers: true });
 const F64_EDGES: Gen[] = [-0, 5e-324, 0.1].map((v) => ({ t: 'float', v, single: false }));
 const F32_EDGES: Gen[] = [1 / 3, 1.401298464324817e-45].map((v) => ({
   t: 'float',
@@ -150,7 +164,7 @@ function duckdbColumns(parquet: boolean): DiffColumn[] {
     col('s', 'VARCHAR', stringArb(true), { key: sameValue, edges: STRING_EDGES }),
     col('b', 'BLOB', bytesArb),
     col('bo', 'BOOLEAN', boolArb),
-    col('j', 'JSON', jsonArb, { edges: JSON_EDGES }),
+    col('j', 'JSON', anyJson, { edges: JSON_EDGES }),
   ];
 }
 
@@ -177,7 +191,7 @@ function postgresColumns(): DiffColumn[] {
     col('s', 'text', stringArb(false), { key: sameValue, edges: STRING_EDGES }),
     col('b', 'bytea', bytesArb),
     col('bo', 'bool', boolArb),
-    col('j', 'json', jsonArb, { edges: JSON_EDGES }),
+    col('j', 'json', anyJson, { edges: JSON_EDGES }),
   ];
 }
 
@@ -210,7 +224,7 @@ function mysqlColumns(): DiffColumn[] {
     col('s', 'VARCHAR(255)', stringArb(true), { key: padSpace, edges: STRING_EDGES }),
     col('b', 'VARBINARY(64)', bytesArb),
     col('bo', 'BOOLEAN', boolArb),
-    col('j', 'JSON', jsonArb, { edges: JSON_EDGES }),
+    col('j', 'JSON', anyJson, { edges: JSON_EDGES }),
   ];
 }
 
@@ -226,12 +240,13 @@ function sqliteColumns(): DiffColumn[] {
     col('s', 'TEXT', stringArb(true), { key: sameValue, edges: STRING_EDGES }),
     col('b', 'BLOB', bytesArb),
     col('bo', 'BOOLEAN', boolArb),
-    col('j', 'JSON', jsonArb, { edges: JSON_EDGES }),
+    col('j', 'JSON', jsonArb({ inexact: true, topLevelNumbers: false }), { edges: JSON_EDGES }),
   ];
 }
 
 /** CSV and JSON lines: text the files source is told the types of. */
-function textFileColumns(nul: boolean, nonFinite: boolean): DiffColumn[] {
+function textFileColumns(jsonLines: boolean): DiffColumn[] {
+  const [nul, nonFinite] = [jsonLines, !jsonLines];
   return [
     col('i64', 'BIGINT', intArb(64), { key: sameValue }),
     col('d38_10', 'DECIMAL(38,10)', decimalArb(38, 10), { key: sameValue, edges: D38_10_EDGES }),
@@ -243,7 +258,9 @@ function textFileColumns(nul: boolean, nonFinite: boolean): DiffColumn[] {
     col('uid', 'UUID', uuidArb, { key: sameValue }),
     col('s', 'VARCHAR', stringArb(nul), { key: sameValue, edges: STRING_EDGES }),
     col('bo', 'BOOLEAN', boolArb),
-    col('j', 'JSON', jsonArb, { edges: JSON_EDGES }),
+    jsonLines
+      ? col('j', 'JSON', jsonArb({ inexact: false, topLevelNumbers: true }), { edges: JSONL_EDGES })
+      : col('j', 'JSON', anyJson, { edges: JSON_EDGES }),
   ];
 }
 
@@ -279,8 +296,8 @@ function valueColumns(engine: Engine): DiffColumn[] {
     case 'sqlite':
       return sqliteColumns();
     case 'csv':
-      return textFileColumns(false, true);
+      return textFileColumns(false);
     case 'jsonl':
-      return textFileColumns(true, false);
+      return textFileColumns(true);
   }
 }

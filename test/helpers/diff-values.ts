@@ -150,27 +150,34 @@ export const bytesArb: fc.Arbitrary<Gen> = fc
 
 export const boolArb: fc.Arbitrary<Gen> = fc.boolean().map((v) => ({ t: 'bool' as const, v }));
 
-/** JSON numbers as written: exact doubles, integers beyond 2^53, ones no double carries. */
-const jsonNumberArb: fc.Arbitrary<JsonTree> = fc
-  .oneof(
-    fc.integer().map(String),
-    fc.bigInt({ min: 2n ** 53n, max: 2n ** 70n }).map((n) => String(n)),
-    fc.bigInt({ min: -(2n ** 70n), max: -(2n ** 53n) }).map((n) => String(n)),
-    fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => String(d)),
-    fc.constantFrom('1e400', '-1e400', '2.5e-400', '12345678901234567890.5', '0.1', '1E+2'),
-  )
-  .map((num) => ({ num }));
+/**
+ * JSON numbers as written: exact doubles, integers beyond 2^53, ones beyond a double's range, and
+ * (`inexact`) non-integers a double cannot carry.
+ */
+function jsonNumberArb(inexact: boolean): fc.Arbitrary<JsonTree> {
+  const odd = ['1e400', '-1e400', '0.1', '1E+2', ...(inexact ? ['2.5e-400', '12345678901234567890.5'] : [])];
+  return fc
+    .oneof(
+      fc.integer().map(String),
+      fc.bigInt({ min: 2n ** 53n, max: 2n ** 70n }).map((n) => String(n)),
+      fc.bigInt({ min: -(2n ** 70n), max: -(2n ** 53n) }).map((n) => String(n)),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => String(d)),
+      fc.constantFrom(...odd),
+    )
+    .map((num) => ({ num }));
+}
 
 const jsonStringArb = fc.string({ unit: 'grapheme', maxLength: 8 });
 
-export const jsonArb: fc.Arbitrary<Gen> = fc
-  .letrec<{ tree: JsonTree }>((tie) => ({
-    tree: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      fc.constant(null),
-      fc.boolean(),
-      jsonStringArb,
-      jsonNumberArb,
+/**
+ * JSON values. `inexact`: numbers no double carries (DuckDB's JSON-lines reader rewrites those as
+ * doubles itself, before Sluice sees them). `topLevelNumbers`: a bare number as the whole value
+ * (a SQLite column declared JSON has NUMERIC affinity, so SQLite stores a bare number as a number).
+ */
+export function jsonArb(options: { inexact: boolean; topLevelNumbers: boolean }): fc.Arbitrary<Gen> {
+  const number = jsonNumberArb(options.inexact);
+  const tree = fc.letrec<{ tree: JsonTree; top: JsonTree }>((tie) => {
+    const containers = [
       fc.array(tie('tree'), { maxLength: 3 }),
       fc
         .uniqueArray(fc.tuple(fc.string({ maxLength: 6 }), tie('tree')), {
@@ -178,9 +185,15 @@ export const jsonArb: fc.Arbitrary<Gen> = fc
           selector: ([k]) => k,
         })
         .map((obj) => ({ obj })),
-    ),
-  }))
-  .tree.map((j) => ({ t: 'json' as const, j }));
+    ];
+    const scalars = [fc.constant(null), fc.boolean(), jsonStringArb];
+    return {
+      tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, ...scalars, number, ...containers),
+      top: fc.oneof(...scalars, ...(options.topLevelNumbers ? [number] : []), ...containers),
+    };
+  }).top;
+  return tree.map((j) => ({ t: 'json' as const, j }));
+}
 
 /** A column's values: `unique` keys by the engine's equality, one null at most. */
 export function columnValues(
