@@ -11,7 +11,7 @@
 //   SLUICE_DIFF_RUNS=200 npx vitest run test/differential.test.ts
 // and another seed with SLUICE_DIFF_SEED=<n> (the default is the shared PROPERTY_SEED). A failure
 // lists every differing value: the row, the generated value, what the oracle expected, what arrived.
-// Cases waiting for a fix on another branch run as `it.fails` (PENDING below); SLUICE_DIFF_ALL=1
+// Cases waiting for a fix on another branch run as `it.fails` (test/helpers/diff-pending.ts); SLUICE_DIFF_ALL=1
 // runs them as plain tests, to list every difference.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,6 +34,7 @@ import {
   writeTextFile,
 } from './helpers/diff-load.js';
 import { canonicalDecimal, type Gen, isoDate, isoTimestamp } from './helpers/diff-oracle.js';
+import { PENDING } from './helpers/diff-pending.js';
 import { diffYaml, keySyncName, runDiffSyncs } from './helpers/diff-sync.js';
 import { PROPERTY_SEED } from './helpers/hostile-values.js';
 import { tempWorkspace } from './helpers/workspace.js';
@@ -43,131 +44,6 @@ const ROWS = Number(process.env.SLUICE_DIFF_ROWS ?? 24);
 const SEED = Number(process.env.SLUICE_DIFF_SEED ?? PROPERTY_SEED);
 /** SLUICE_DIFF_ALL=1 runs the pending cases as plain tests too, to see every difference. */
 const SHOW_ALL = process.env.SLUICE_DIFF_ALL === '1';
-
-/** The fixes of issue 11 that other branches are making (helper-notes/VALUE-RULES.md). */
-const KEYS_FIX =
-  'wip/keys: DECIMAL exact, sub-millisecond timestamp digits, years beyond JS Date (timestamps and dates), BOM kept';
-const VALUES_FIX =
-  'wip/values: blank keys and event names invalid, a null event timestamp invalid, 1e400 and 12345678901234567890.5 in JSON as text';
-/** Found by this test, in no branch yet: MariaDB's FLOAT arrives rounded to 6 significant digits. */
-const MYSQL_FLOAT = 'unassigned: the mysql reader gets FLOAT as %g text (0.33333334 arrives as 0.333333)';
-
-const pending = (fix: string, ids: string[]) => Object.fromEntries(ids.map((id) => [id, fix]));
-
-/**
- * Cases that fail on main until the fix named lands: `<engine>/<column>/<value|key>` or
- * `<engine>/events` → the fix. They run as `it.fails` (so the suite stays green while they fail
- * and turns red the moment one passes): whoever merges the fix removes its entries.
- */
-const PENDING: Record<string, string> = {
-  ...pending(KEYS_FIX, [
-    'csv/d38_10/key',
-    'csv/d38_10/value',
-    'csv/ev_ts/value',
-    'csv/s/value',
-    'csv/ts_ns/value',
-    'csv/ts_us/key',
-    'csv/ts_us/value',
-    'csv/tstz/key',
-    'csv/tstz/value',
-    'duckdb/d18_6/value',
-    'duckdb/d38_0/key',
-    'duckdb/d38_0/value',
-    'duckdb/d38_10/key',
-    'duckdb/d38_10/value',
-    'duckdb/dt/key',
-    'duckdb/dt/value',
-    'duckdb/ev_ts/value',
-    'duckdb/s/value',
-    'duckdb/ts_ms/value',
-    'duckdb/ts_ns/key',
-    'duckdb/ts_ns/value',
-    'duckdb/ts_s/value',
-    'duckdb/ts_us/key',
-    'duckdb/ts_us/value',
-    'duckdb/tstz/key',
-    'duckdb/tstz/value',
-    'jsonl/d38_10/key',
-    'jsonl/d38_10/value',
-    'jsonl/ev_ts/value',
-    'jsonl/s/value',
-    'jsonl/ts_ns/value',
-    'jsonl/ts_us/key',
-    'jsonl/ts_us/value',
-    'jsonl/tstz/key',
-    'jsonl/tstz/value',
-    'mysql/d38_0/key',
-    'mysql/d38_0/value',
-    'mysql/d38_10/key',
-    'mysql/d38_10/value',
-    'mysql/d65_30/value',
-    'mysql/dt6/key',
-    'mysql/dt6/value',
-    'mysql/ev_ts/value',
-    'mysql/tsz/key',
-    'mysql/tsz/value',
-    'parquet/d18_6/value',
-    'parquet/d38_0/key',
-    'parquet/d38_0/value',
-    'parquet/d38_10/key',
-    'parquet/d38_10/value',
-    'parquet/dt/key',
-    'parquet/dt/value',
-    'parquet/ev_ts/value',
-    'parquet/s/value',
-    'parquet/ts_ms/value',
-    'parquet/ts_ns/key',
-    'parquet/ts_ns/value',
-    'parquet/ts_s/value',
-    'parquet/ts_us/key',
-    'parquet/ts_us/value',
-    'parquet/tstz/key',
-    'parquet/tstz/value',
-    'postgres/dt/key',
-    'postgres/dt/value',
-    'postgres/ev_ts/value',
-    'postgres/n38_0/key',
-    'postgres/n38_0/value',
-    'postgres/n38_10/key',
-    'postgres/n38_10/value',
-    'postgres/ts0/value',
-    'postgres/ts3/value',
-    'postgres/ts6/key',
-    'postgres/ts6/value',
-    'postgres/tstz/key',
-    'postgres/tstz/value',
-    'sqlite/ev_ts/value',
-    'sqlite/ts6/key',
-    'sqlite/ts6/value',
-    'sqlite/ts9/value',
-  ]),
-  ...pending(VALUES_FIX, [
-    'csv/j/value',
-    'duckdb/j/value',
-    'jsonl/j/value',
-    'mysql/events',
-    'mysql/j/value',
-    'mysql/s/key',
-    'parquet/j/value',
-    'postgres/events',
-    'postgres/j/value',
-    'postgres/s/key',
-    'sqlite/events',
-    'sqlite/j/value',
-    'sqlite/s/key',
-  ]),
-  ...pending(`${KEYS_FIX}; ${VALUES_FIX}`, [
-    'csv/events',
-    'csv/s/key',
-    'duckdb/events',
-    'duckdb/s/key',
-    'jsonl/events',
-    'jsonl/s/key',
-    'parquet/events',
-    'parquet/s/key',
-  ]),
-  ...pending(MYSQL_FLOAT, ['mysql/f32/value']),
-};
 
 /** Each column's values for one run: edges first (run 0), then samples, unique where a key. */
 function generateRows(columns: DiffColumn[], run: number): DiffRow[] {

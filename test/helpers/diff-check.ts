@@ -4,7 +4,14 @@
  * says exactly which value of which type broke.
  */
 import type { DiffRow } from './diff-load.js';
-import { expectedKey, expectedValue, type Gen, isBlank, isoTimestamp } from './diff-oracle.js';
+import {
+  expectedKey,
+  expectedValue,
+  type Gen,
+  isBlank,
+  isoTimestamp,
+  segmentTakesTimestamp,
+} from './diff-oracle.js';
 import type { SyncOutcome } from './diff-sync.js';
 
 /** One generated run of an engine: its rows and what each sync did with them. */
@@ -100,7 +107,8 @@ export function keyDifferences(run: DiffRun, index: number, sync: string): strin
 
 /**
  * Differences for the `events` sync (event name from `s`, timestamp from `ev_ts`): a blank or null
- * name is `missing_event`, a null timestamp `invalid_timestamp`, anything else arrives with its name
+ * name is `missing_event`, a null timestamp or one Segment does not take `invalid_timestamp`,
+ * anything else arrives with its name
  * exactly and its timestamp exact (or cut to milliseconds, if that is what Segment keeps).
  */
 export function eventDifferences(run: DiffRun, nameIndex: number, tsIndex: number): string[] {
@@ -112,7 +120,7 @@ export function eventDifferences(run: DiffRun, nameIndex: number, tsIndex: numbe
     const ts = row.values[tsIndex] ?? null;
     const reasons: string[] = [];
     if (name === null || (name.t === 'str' && isBlank(name.s))) reasons.push('missing_event');
-    if (ts === null) reasons.push('invalid_timestamp');
+    if (ts === null || (ts.t === 'ts' && !segmentTakesTimestamp(ts.ns))) reasons.push('invalid_timestamp');
     const sent = outcome.messages.find((m) => (m.properties as Record<string, unknown>)?.row === row.rid);
     const refused = outcome.invalid.find((r) => r.key === String(row.rid));
     if (reasons.length > 0) {

@@ -266,13 +266,15 @@ function textFileColumns(jsonLines: boolean): DiffColumn[] {
 
 /** The generated columns of an engine's table (besides `rid`, the row number). */
 export function columnsFor(engine: Engine): DiffColumn[] {
+  // Years outside 0000–9999 where the engine holds them: Segment's range, as wip/values reads it.
+  const outside = ['duckdb', 'parquet', 'postgres'].includes(engine) ? [at(10_000), at(-1, 5_000n)] : [];
   const evTs = col('ev_ts', EVENT_TS[engine], timestampArb('us', 1970, 2100), {
-    edges: [null, at(2024, 123_456_000n)],
+    edges: [null, at(2024, 123_456_000n), ...outside],
   });
   return [...valueColumns(engine), evTs];
 }
 
-/** The type of `ev_ts`, an event sync's `timestamp` (1970–2100, or null). */
+/** The type of `ev_ts`, an event sync's `timestamp` (1970–2100, null, and a few outside 0000–9999). */
 const EVENT_TS: Record<Engine, string> = {
   duckdb: 'TIMESTAMPTZ',
   parquet: 'TIMESTAMPTZ',

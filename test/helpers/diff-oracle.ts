@@ -191,6 +191,16 @@ function oracleValue(g: Gen): unknown {
   }
 }
 
+/**
+ * Whether Segment takes a mapped `timestamp`: segment-contract.md documents no bound, and
+ * VALUE-RULES leaves the range to it; wip/values reads that as ISO-8601's plain years 0000–9999
+ * (src/mapping/README.md there), which this oracle follows.
+ */
+export function segmentTakesTimestamp(ns: bigint): boolean {
+  const [year] = civilFromDays(ns >= 0n ? ns / NS_PER_DAY : -((-ns + NS_PER_DAY - 1n) / NS_PER_DAY));
+  return year >= 0n && year <= 9999n;
+}
+
 /** Blank per VALUE-RULES: empty or only whitespace (ECMAScript's WhiteSpace and LineTerminator). */
 export function isBlank(s: string): boolean {
   return s.trim() === '';

@@ -194,14 +194,3 @@ export function jsonArb(options: { inexact: boolean; topLevelNumbers: boolean })
   }).top;
   return tree.map((j) => ({ t: 'json' as const, j }));
 }
-
-/** A column's values: `unique` keys by the engine's equality, one null at most. */
-export function columnValues(
-  arb: fc.Arbitrary<Gen>,
-  rows: number,
-  unique?: (g: Gen | null) => string,
-): fc.Arbitrary<(Gen | null)[]> {
-  const value = fc.option(arb, { freq: 8 });
-  if (unique === undefined) return fc.array(value, { minLength: rows, maxLength: rows });
-  return fc.uniqueArray(value, { minLength: rows, maxLength: rows, selector: unique });
-}
