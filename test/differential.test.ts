@@ -23,6 +23,8 @@ import {
   createPostgresDatabase,
   type TestDatabase,
 } from '../src/sources/source-conformance-databases.case.js';
+import type { SyncRunResult } from '../src/sync/run-result.js';
+import { sluice } from './helpers/cli.js';
 import { type DiffRun, eventDifferences, keyDifferences, valueDifferences } from './helpers/diff-check.js';
 import { columnsFor, type DiffColumn, type Engine } from './helpers/diff-columns.js';
 import {
@@ -164,6 +166,8 @@ for (const engine of ENGINES) {
     let receiver: Receiver;
     let target: Target;
     let cleanup: () => Promise<void>;
+    let lastRunDir: string;
+    const syncs = ['values', ...columns.filter((c) => c.key).map((c) => keySyncName(c.name)), 'events'];
 
     beforeAll(
       async () => {
@@ -171,9 +175,9 @@ for (const engine of ENGINES) {
         ({ dir, cleanup } = await tempWorkspace(`sluice-diff-${engine}-`));
         receiver = await startReceiver({ port: 0 });
         target = await targetFor(engine, columns);
-        const syncs = ['values', ...columns.filter((c) => c.key).map((c) => keySyncName(c.name)), 'events'];
         for (let run = 0; run < RUNS; run++) {
           const runDir = join(dir, `run-${run}`);
+          lastRunDir = runDir;
           await mkdir(runDir);
           const rows = generateRows(columns, run);
           const modelSql = await target.load(rows, runDir);
@@ -210,6 +214,20 @@ for (const engine of ENGINES) {
       const name = columns.findIndex((c) => c.name === 's');
       const ts = columns.findIndex((c) => c.name === 'ev_ts');
       expect(runs.flatMap((run) => eventDifferences(run, name, ts))).toEqual([]);
+    });
+
+    test('rerun')('finds nothing changed when the same rows are synced again', async () => {
+      // The last run's table is still in place: every row must fingerprint as it did, and every
+      // key must find its own state again (merged keys show up here as rows planned again).
+      receiver.reset();
+      const again = await sluice('-w', lastRunDir, 'sync', 'run', ...syncs, '--json');
+      expect(again.code).toBe(0);
+      const replanned = again
+        .json<SyncRunResult[]>()
+        .filter((r) => r.counts.planned > 0 || r.counts.unchanged !== r.counts.extracted - r.counts.invalid)
+        .map((r) => `${r.sync}: ${JSON.stringify(r.counts)}`);
+      expect(replanned).toEqual([]);
+      expect(receiver.messages()).toEqual([]);
     });
   });
 }

@@ -14,12 +14,13 @@ const MYSQL_FLOAT = 'unassigned: the mysql reader gets FLOAT as %g text (0.33333
 const pending = (fix: string, ids: string[]) => Object.fromEntries(ids.map((id) => [id, fix]));
 
 /**
- * Cases that fail on main until the fix named lands: `<engine>/<column>/<value|key>` or
- * `<engine>/events` → the fix. They run as `it.fails` (so the suite stays green while they fail
- * and turns red the moment one passes): whoever merges the fix removes its entries.
+ * Cases that fail on main until the fix named lands: `<engine>/<column>/<value|key>`,
+ * `<engine>/events` or `<engine>/rerun` → the fix.
  */
 export const PENDING: Record<string, string> = {
   ...pending(KEYS_FIX, [
+    // Keys merged on main (DECIMAL, microseconds, BOM) find each other's state on a second run.
+    ...['duckdb', 'postgres', 'mysql', 'sqlite', 'parquet', 'csv', 'jsonl'].map((e) => `${e}/rerun`),
     'csv/d38_10/key',
     'csv/d38_10/value',
     'csv/ev_ts/value',
