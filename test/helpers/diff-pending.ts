@@ -9,7 +9,8 @@ const KEYS_FIX =
 const VALUES_FIX =
   'wip/values: blank keys and event names invalid, a null event timestamp invalid, 1e400 and 12345678901234567890.5 in JSON as text';
 /** Found by this test, in no branch yet: MariaDB's FLOAT arrives rounded to 6 significant digits. */
-const MYSQL_FLOAT = 'unassigned: the mysql reader gets FLOAT as %g text (0.33333334 arrives as 0.333333)';
+const MYSQL_FLOAT =
+  'unassigned: the mysql reader gets FLOAT as the text protocol writes it, 6 digits (0.33333334 and 0.33333337 both arrive as 0.333333)';
 
 const pending = (fix: string, ids: string[]) => Object.fromEntries(ids.map((id) => [id, fix]));
 
@@ -126,5 +127,5 @@ export const PENDING: Record<string, string> = {
     'parquet/events',
     'parquet/s/key',
   ]),
-  ...pending(MYSQL_FLOAT, ['mysql/f32/value']),
+  ...pending(MYSQL_FLOAT, ['mysql/f32/value', 'mysql/f32/key']),
 };
