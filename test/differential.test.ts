@@ -13,6 +13,12 @@
 // lists every differing value: the row, the generated value, what the oracle expected, what arrived.
 // Cases waiting for a fix on another branch run as `it.fails` (test/helpers/diff-pending.ts); SLUICE_DIFF_ALL=1
 // runs them as plain tests, to list every difference.
+//
+// Generated only where the engine can hold it: U+0000 not in PostgreSQL text or CSV; no lone
+// surrogates anywhere (every engine here stores text as UTF-8, and the drivers turn a lone
+// surrogate into U+FFFD on the way in); no DECIMAL or UUID in SQLite (no such storage class); no
+// HUGEINT in Parquet (DuckDB writes it as DOUBLE); NaN/±Infinity only where the type stores them;
+// years 0001–9999 in text formats (SQLite DATETIME text, CSV, JSON lines).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
