@@ -201,9 +201,13 @@ export function segmentTakesTimestamp(ns: bigint): boolean {
   return year >= 0n && year <= 9999n;
 }
 
-/** Blank per VALUE-RULES: empty or only whitespace (ECMAScript's WhiteSpace and LineTerminator). */
+/**
+ * Blank per VALUE-RULES: empty or only whitespace, whitespace being Unicode's White_Space (so
+ * U+0085 is whitespace and a lone U+FEFF is not, unlike String.prototype.trim), as wip/values
+ * documents it in src/mapping/README.md. Keys and Segment ids must agree on it.
+ */
 export function isBlank(s: string): boolean {
-  return s.trim() === '';
+  return /^\p{White_Space}*$/u.test(s);
 }
 
 /** The key text a row must arrive under (its value's exact text), or `null_key`. */

@@ -100,6 +100,7 @@ export const uuidArb: fc.Arbitrary<Gen> = fc
 /** Characters that hide, join, reorder or cost: BOM, NUL, combining marks, RTL, emoji, 4-byte. */
 const TRICKY = [
   '\uFEFF',
+  '\u0085',
   '\u0000',
   '\u0301',
   'e\u0301',
