@@ -123,8 +123,8 @@ const UNIT_NS: Record<Unit, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1
 
 /**
  * A timestamp column over [from, to): besides its own edges, always the last year of its range
- * and the first, each one unit past the second (so sub-millisecond digits and years beyond JS
- * Date's range are met on every run, whatever the seed).
+ * and the first, one unit past the second, and an odd millisecond in the last year (so
+ * sub-millisecond digits and years beyond JS Date's range are met on every run, whatever the seed).
  */
 function tsCol(
   name: string,
@@ -134,7 +134,15 @@ function tsCol(
   to: number,
   extra: Partial<DiffColumn> = {},
 ): DiffColumn {
-  const edges = [at(to - 1, UNIT_NS[unit]), at(from + 1, 7n * UNIT_NS[unit]), ...(extra.edges ?? [])];
+  // An odd millisecond count beyond 2^53 ms (years past ±285,000) is where a double of epoch
+  // milliseconds rounds: 3.001001 s into the last year.
+  const oddMs = unit === 's' ? 3_000_000_000n : unit === 'ms' ? 3_001_000_000n : 3_001_001_000n;
+  const edges = [
+    at(to - 1, UNIT_NS[unit]),
+    at(to - 1, oddMs),
+    at(from + 1, 7n * UNIT_NS[unit]),
+    ...(extra.edges ?? []),
+  ];
   return col(name, ddl, timestampArb(unit, from, to), { ...extra, edges });
 }
 

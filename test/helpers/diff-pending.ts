@@ -12,6 +12,14 @@ const VALUES_FIX =
 const MYSQL_FLOAT =
   'unassigned: the mysql reader gets FLOAT as the text protocol writes it, 6 digits (0.33333334 and 0.33333337 both arrive as 0.333333)';
 
+/** Found by this test on wip/keys + wip/values merged (12:20 UTC): they disagree on "blank". */
+const BLANK_AGREEMENT =
+  'wip/keys and wip/values agreeing on blank: keys use trim() (a lone U+FEFF is null_key, U+0085 is not), Segment ids Unicode White_Space';
+/** Found by this test on wip/keys: a double of epoch milliseconds past 2^53 lands 1 ms off. */
+const TSTZ_BEYOND_2_53_MS =
+  'wip/keys: DuckDB TIMESTAMPTZ past ±285,000 years arrives 1 ms off (+293999-12-31T23:59:59.999999Z as +294000-01-01T00:00:00.000999Z)';
+
+const ENGINES = ['duckdb', 'postgres', 'mysql', 'sqlite', 'parquet', 'csv', 'jsonl'];
 const pending = (fix: string, ids: string[]) => Object.fromEntries(ids.map((id) => [id, fix]));
 
 /**
@@ -21,7 +29,7 @@ const pending = (fix: string, ids: string[]) => Object.fromEntries(ids.map((id) 
 export const PENDING: Record<string, string> = {
   ...pending(KEYS_FIX, [
     // Keys merged on main (DECIMAL, microseconds, BOM) find each other's state on a second run.
-    ...['duckdb', 'postgres', 'mysql', 'sqlite', 'parquet', 'csv', 'jsonl'].map((e) => `${e}/rerun`),
+    ...ENGINES.map((e) => `${e}/rerun`),
     'csv/d38_10/key',
     'csv/d38_10/value',
     'csv/ev_ts/value',
@@ -108,24 +116,24 @@ export const PENDING: Record<string, string> = {
     'jsonl/j/value',
     'mysql/events',
     'mysql/j/value',
-    'mysql/s/key',
     'parquet/j/value',
     'postgres/events',
     'postgres/j/value',
-    'postgres/s/key',
     'sqlite/events',
     'sqlite/j/value',
-    'sqlite/s/key',
   ]),
-  ...pending(`${KEYS_FIX}; ${VALUES_FIX}`, [
-    'csv/events',
-    'csv/s/key',
-    'duckdb/events',
-    'duckdb/s/key',
-    'jsonl/events',
-    'jsonl/s/key',
-    'parquet/events',
-    'parquet/s/key',
-  ]),
+  ...pending(`${KEYS_FIX}; ${VALUES_FIX}`, ['csv/events', 'duckdb/events', 'jsonl/events', 'parquet/events']),
   ...pending(MYSQL_FLOAT, ['mysql/f32/value', 'mysql/f32/key']),
+  // Still failing with wip/keys and wip/values merged (12:20 UTC): these wait for one more fix.
+  ...pending(
+    `${KEYS_FIX}; ${VALUES_FIX}; ${BLANK_AGREEMENT}`,
+    ENGINES.map((e) => `${e}/s/key`),
+  ),
+  ...pending(`${KEYS_FIX}; ${TSTZ_BEYOND_2_53_MS}`, [
+    'duckdb/tstz/value',
+    'duckdb/tstz/key',
+    'parquet/tstz/value',
+    'parquet/tstz/key',
+  ]),
+  ...pending(`${KEYS_FIX}; ${MYSQL_FLOAT}`, ['mysql/rerun']),
 };
