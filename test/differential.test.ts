@@ -41,9 +41,18 @@ import {
   loadSqlite,
   writeTextFile,
 } from './helpers/diff-load.js';
-import { canonicalDecimal, type Gen, isoDate, isoTimestamp } from './helpers/diff-oracle.js';
+import {
+  canonicalDecimal,
+  expectedKey,
+  expectedValue,
+  type Gen,
+  isoDate,
+  isoTimestamp,
+  type JsonTree,
+} from './helpers/diff-oracle.js';
 import { PENDING } from './helpers/diff-pending.js';
 import { diffYaml, keySyncName, runDiffSyncs } from './helpers/diff-sync.js';
+import { yearStartNs } from './helpers/diff-values.js';
 import { PROPERTY_SEED } from './helpers/hostile-values.js';
 import { tempWorkspace } from './helpers/workspace.js';
 
@@ -162,6 +171,37 @@ describe('the oracle', () => {
     expect(canonicalDecimal(1_000n, 3)).toBe('1');
     expect(canonicalDecimal(0n, 10)).toBe('0');
     expect(canonicalDecimal(1234567890123456789n, 0)).toBe('1234567890123456789');
+  });
+
+  it('follows VALUE-RULES on the cases the issue names', () => {
+    expect(expectedValue({ t: 'dec', u: 150n, scale: 2 })).toBe(1.5);
+    expect(expectedKey({ t: 'dec', u: 1234567890123456789n, scale: 0 })).toEqual({
+      text: '1234567890123456789',
+    });
+    expect(expectedValue({ t: 'float', v: Number.NaN, single: false })).toBeNull();
+    expect(expectedKey({ t: 'float', v: Number.POSITIVE_INFINITY, single: false })).toEqual({
+      invalid: 'null_key',
+    });
+    expect(expectedValue({ t: 'float', v: Math.fround(1 / 3), single: true })).toBe(0.33333334);
+    expect(expectedKey({ t: 'ts', ns: 1_704_067_205_000_100_000n })).toEqual({
+      text: '2024-01-01T00:00:05.0001Z',
+    });
+    expect(expectedValue({ t: 'ts', ns: yearStartNs(-44) })).toBe('-000044-01-01T00:00:00.000Z');
+    expect(expectedValue({ t: 'ts', ns: yearStartNs(275_761) })).toBe('+275761-01-01T00:00:00.000Z');
+    const json = {
+      obj: [
+        ['a', { num: '1e400' }],
+        ['b', { num: '12345678901234567890.5' }],
+        ['c', { num: '1E+2' }],
+      ],
+    };
+    expect(expectedValue({ t: 'json', j: json as JsonTree })).toEqual({
+      a: '1e400',
+      b: '12345678901234567890.5',
+      c: 100,
+    });
+    expect(expectedKey({ t: 'str', s: '\uFEFFbom-key' })).toEqual({ text: '\uFEFFbom-key' });
+    expect(expectedKey({ t: 'str', s: ' \t\u00A0\u0085' })).toEqual({ invalid: 'null_key' });
   });
 });
 
