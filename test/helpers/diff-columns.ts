@@ -107,6 +107,12 @@ const JSONL_EDGES: Gen[] = [
 ];
 const anyJson = jsonArb({ inexact: true, topLevelNumbers: true });
 const F64_EDGES: Gen[] = [-0, 5e-324, 0.1].map((v) => ({ t: 'float', v, single: false }));
+/** Two doubles MariaDB's text protocol writes alike (it drops the 16th significant digit). */
+const MARIADB_DOUBLE_TWINS: Gen[] = [977135539175674.1, 977135539175674].map((v) => ({
+  t: 'float',
+  v,
+  single: false,
+}));
 /** A float32 that MariaDB's text protocol (6 significant digits) cannot tell from 1/3. */
 const MARIADB_FLOAT_TWIN: Gen = { t: 'float', v: Math.fround(0.33333337), single: true };
 const F32_EDGES: Gen[] = [1 / 3, 1.401298464324817e-45].map((v) => ({
@@ -230,7 +236,10 @@ function mysqlColumns(): DiffColumn[] {
     col('d38_10', 'DECIMAL(38,10)', decimalArb(38, 10), { key: sameValue, edges: D38_10_EDGES }),
     col('d65_30', 'DECIMAL(65,30)', decimalArb(65, 30), { edges: [dec(10n ** 64n + 1n, 30)] }),
     col('f32', 'FLOAT', floatArb(true, false), { key: sameValue, edges: [...F32_EDGES, MARIADB_FLOAT_TWIN] }),
-    col('f64', 'DOUBLE', floatArb(false, false), { key: sameValue, edges: F64_EDGES }),
+    col('f64', 'DOUBLE', floatArb(false, false), {
+      key: sameValue,
+      edges: [...F64_EDGES, ...MARIADB_DOUBLE_TWINS],
+    }),
     tsCol('dt0', 'DATETIME', 's', 1000, 10_000),
     tsCol('dt3', 'DATETIME(3)', 'ms', 1000, 10_000),
     tsCol('dt6', 'DATETIME(6)', 'us', 1000, 10_000, { key: sameValue, edges: US_EDGES }),

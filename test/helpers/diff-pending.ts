@@ -7,9 +7,9 @@
 
 const KEYS_FIX =
   'wip/keys: DECIMAL exact, sub-millisecond timestamp digits, years beyond JS Date (timestamps and dates), BOM kept, blank keys null_key';
-/** Found by this test, in no branch yet: MariaDB's FLOAT arrives rounded to 6 significant digits. */
+/** Found by this test, in no branch yet: MariaDB's text protocol rounds FLOAT and some DOUBLEs. */
 const MYSQL_FLOAT =
-  'unassigned: the mysql reader gets FLOAT as the text protocol writes it, 6 digits (0.33333334 and 0.33333337 both arrive as 0.333333)';
+  'unassigned: the mysql reader takes FLOAT/DOUBLE as MariaDB text writes them: FLOAT to 6 digits (0.33333334 and 0.33333337 both 0.333333), DOUBLE to 15 (977135539175674.1 as 977135539175674)';
 /** Found by this test on wip/keys + main: keys and Segment ids disagree on "blank". */
 const BLANK_AGREEMENT =
   'wip/keys agreeing with main on blank: keys use trim() (a lone U+FEFF is null_key, U+0085 is not), Segment ids Unicode White_Space';
@@ -107,7 +107,7 @@ export const PENDING: Record<string, string> = {
     'sqlite/ts6/value',
     'sqlite/ts9/value',
   ]),
-  ...pending(MYSQL_FLOAT, ['mysql/f32/value', 'mysql/f32/key']),
+  ...pending(MYSQL_FLOAT, ['mysql/f32/value', 'mysql/f32/key', 'mysql/f64/value', 'mysql/f64/key']),
   ...pending(`${KEYS_FIX}; ${MYSQL_FLOAT}`, ['mysql/rerun']),
   // Still failing with wip/keys merged too (checked 12:30 UTC): these wait for one more fix.
   ...pending(
