@@ -140,8 +140,8 @@ function tsCol(
   to: number,
   extra: Partial<DiffColumn> = {},
 ): DiffColumn {
-  // An odd millisecond count beyond 2^53 ms (years past ±285,000) is where a double of epoch
-  // milliseconds rounds: 3.001001 s into the last year.
+  // An odd millisecond count beyond 2^53 ms (years past ±285,000), where a double of epoch
+  // milliseconds would round: 3.001001 s into the last year.
   const oddMs = unit === 's' ? 3_000_000_000n : unit === 'ms' ? 3_001_000_000n : 3_001_001_000n;
   const edges = [
     at(to - 1, UNIT_NS[unit]),

@@ -70,7 +70,11 @@ export function duckdbExpression(g: Gen | null, ddl: string): string {
       return `${quote(floatText(g.v))}::${ddl}`;
     case 'ts': {
       if (ddl === 'TIMESTAMP_NS') return `make_timestamp_ns(${g.ns}::BIGINT)`;
-      return `make_timestamp(${floorDiv(g.ns, 1000n)}::BIGINT)::${ddl}`;
+      const timestamp = `make_timestamp(${floorDiv(g.ns, 1000n)}::BIGINT)`;
+      // TIMESTAMP → TIMESTAMPTZ goes through ICU, which counts in double milliseconds and loses
+      // one beyond 2^53 ms (years past ±285,000); text with an explicit +00 does not.
+      if (ddl === 'TIMESTAMPTZ') return `(${timestamp}::VARCHAR || '+00')::TIMESTAMPTZ`;
+      return `${timestamp}::${ddl}`;
     }
     case 'date':
       return `(DATE '1970-01-01' + ${g.days}::INTEGER)`;
