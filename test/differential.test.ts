@@ -4,15 +4,16 @@
 // from the value and key rules alone (SPEC §3 "Keys are exact", src/sources/README.md's type table),
 // never from the readers.
 //
-// Per engine, each run is one table of SLUICE_DIFF_ROWS rows (default 16; the first run starts with
-// the edge values of test/helpers/diff-columns.ts) and one CLI call running every sync of it: a user
-// sync keyed on the row number with every column a trait, a user sync keyed on each key column, and an
-// event sync. Defaults keep `npm test` quick (2 runs per engine); explore more with
-//   SLUICE_DIFF_RUNS=200 npx vitest run test/differential.test.ts
+// Per engine, each run is one table of SLUICE_DIFF_ROWS rows (default 24; every run starts with the
+// edge values of test/helpers/diff-columns.ts, the cases issue 11 names) and one CLI call running
+// every sync of it: a user sync keyed on the row number with every column a trait, a user sync keyed
+// on each key column, and an event sync; then a second call that must find nothing changed. The
+// defaults (SLUICE_DIFF_RUNS=1 run per engine) keep `npm test` quick; explore further with
+//   SLUICE_DIFF_RUNS=10 SLUICE_DIFF_ROWS=200 npx vitest run test/differential.test.ts
 // and another seed with SLUICE_DIFF_SEED=<n> (the default is the shared PROPERTY_SEED). A failure
 // lists every differing value: the row, the generated value, what the oracle expected, what arrived.
-// Cases waiting for a fix on another branch run as `it.fails` (test/helpers/diff-pending.ts); SLUICE_DIFF_ALL=1
-// runs them as plain tests, to list every difference.
+// Cases waiting for a fix run as `it.fails` (test/helpers/diff-pending.ts); SLUICE_DIFF_ALL=1 runs
+// them as plain tests, to list every difference.
 //
 // Generated only where the engine can hold it: U+0000 not in PostgreSQL text or CSV; no lone
 // surrogates anywhere (every engine here stores text as UTF-8, and the drivers turn a lone
