@@ -16,7 +16,10 @@ export interface MysqlFieldLike {
   readonly extendedFormat?: string;
 }
 
-/** A running query: rows arrive as events, and the connection's pause/resume throttles them. */
+/**
+ * A running query: rows arrive as events, and the connection's pause/resume throttles them. A
+ * statement that fails to prepare emits `error`, then `end`.
+ */
 export interface MysqlQueryLike {
   on(event: 'fields', listener: (fields: MysqlFieldLike[]) => void): this;
   on(event: 'result', listener: (row: unknown) => void): this;
@@ -51,8 +54,12 @@ export interface MysqlConnectionConfig {
 export interface MysqlConnectionLike {
   /** Waits for the handshake; the callback gets the connection's error if it failed. */
   connect(callback: (error: Error | null) => void): void;
-  /** A streaming query: no callback, rows as events. */
-  query(options: { sql: string; rowsAsArray: true }): MysqlQueryLike;
+  /**
+   * A streaming prepared statement (COM_STMT_PREPARE, then COM_STMT_EXECUTE without a cursor): no
+   * callback, rows as events, in the binary protocol, which carries FLOAT and DOUBLE as their IEEE
+   * bytes where the text protocol writes them to 6 and 15 significant digits.
+   */
+  execute(options: { sql: string; rowsAsArray: true }): MysqlQueryLike;
   /** A small query, answered at once. */
   query(sql: string, callback: (error: Error | null, rows: unknown) => void): unknown;
   pause(): void;

@@ -1,7 +1,8 @@
 /**
- * The MySQL/MariaDB source. Each stream runs on its own connection; rows arrive as mysql2 events and
- * are grouped into batches, and the socket is paused while two full batches wait, so the server
- * waits too and memory stays bounded whatever the model returns (MySQL has no cursors to fetch from).
+ * The MySQL/MariaDB source. Each stream runs on its own connection as a prepared statement (binary
+ * protocol: exact FLOAT/DOUBLE); rows arrive as mysql2 events and are grouped into batches, and the
+ * socket is paused while two full batches wait, so the server waits too and memory stays bounded
+ * whatever the model returns (the statement runs without a cursor: nothing to fetch from).
  */
 import { assignField, findDuplicateName } from '../../core/normalise.js';
 import type { Row, Value } from '../../core/values.js';
@@ -95,8 +96,11 @@ export class MysqlSource implements Source {
     try {
       this.#assertGoing(signal);
       let toRow: ((values: unknown[]) => Row) | undefined;
+      // The binary protocol (a prepared statement), not `query`: MariaDB's text protocol writes FLOAT
+      // to 6 significant digits and DOUBLE to 15, so different keys would read alike (issue 11).
+      // Without a cursor the server streams the rows just as for a text query.
       connection
-        .query({ sql, rowsAsArray: true })
+        .execute({ sql, rowsAsArray: true })
         .on('fields', (fields) => {
           try {
             toRow = rowBuilder(this.#name, fields);
