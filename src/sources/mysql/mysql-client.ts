@@ -37,10 +37,10 @@ export interface MysqlConnectionConfig {
   /** PEM texts, and how much of the server's certificate to check (verifyIdentity: the host name). */
   ssl?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean; verifyIdentity: boolean };
   connectTimeout: number;
-  /** With `bigNumberStrings`: BIGINT always as text, converted exactly by mysql-values.ts. */
+  /** With `bigNumberStrings`: BIGINT always as decimal text, converted exactly by mysql-values.ts. */
   supportBigNumbers: true;
   bigNumberStrings: true;
-  /** DATE, DATETIME, TIMESTAMP as the server's text; no `Date` in the driver's local time zone. */
+  /** DATE, DATETIME, TIMESTAMP as text (`YYYY-MM-DD hh:mm:ss.ffffff`); no `Date` in the driver's local time zone. */
   dateStrings: true;
   /** JSON as text, parsed without rounding big integers (core/parse-json-text.ts). */
   jsonStrings: true;

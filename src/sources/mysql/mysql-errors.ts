@@ -83,6 +83,10 @@ function queryAdvice(error: unknown, statementTimeoutMs: number | undefined): st
   if (code === 'ER_BAD_FIELD_ERROR') return "check the column names in the model's SQL";
   if (code === 'ER_PARSE_ERROR')
     return "check the model's SQL syntax (MySQL/MariaDB dialect: quote names with backticks)";
+  // Models run as prepared statements (binary protocol, for exact floats): a bare `?` is a parameter.
+  if (code === 'ER_WRONG_ARGUMENTS' && /mysqld?_stmt_execute/.test(describe(error).message ?? '')) {
+    return "the model's SQL has a ? outside a string or comment, which MySQL reads as a parameter and Sluice binds none: quote it or remove it";
+  }
   if (code === 'ER_SP_DOES_NOT_EXIST') return "check the function names in the model's SQL";
   if (code === 'ER_TABLEACCESS_DENIED_ERROR' || code === 'ER_COLUMNACCESS_DENIED_ERROR')
     return 'grant this user SELECT on the tables the model reads';

@@ -176,6 +176,15 @@ describe('MysqlSource failures', () => {
     await source.close();
   });
 
+  it('says what a bare ? in the model means (models run as prepared statements)', async () => {
+    const source = open();
+    const error = await failure(collectBatches(source, 'SELECT ? AS v', 10));
+    expect(error.code).toBe('source_error');
+    expect(error.message).toContain('mysqld_stmt_execute');
+    expect(error.message).toContain('has a ? outside a string or comment');
+    await source.close();
+  });
+
   it('stops a query at statement_timeout and says which setting to raise', async () => {
     const source = open({ statementTimeoutMs: 200 });
     const started = Date.now();

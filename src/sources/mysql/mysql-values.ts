@@ -1,7 +1,9 @@
 /**
- * MySQL and MariaDB values → the shared value model (core/values.ts). The driver is told to hand
- * over BIGINT, DECIMAL, dates, timestamps and JSON as the server's text (mysql-client.ts), which is
- * exact; a converter chosen once per column from its protocol type turns that text into values.
+ * MySQL and MariaDB values → the shared value model (core/values.ts). Rows come in the binary
+ * protocol (mysql-source.ts runs each model as a prepared statement): FLOAT and DOUBLE as their IEEE
+ * bytes, exact, where the text protocol would have written them to 6 and 15 significant digits. The
+ * driver is told to hand over BIGINT, DECIMAL, dates, timestamps and JSON as text (mysql-client.ts),
+ * which is exact; a converter chosen once per column from its protocol type turns it into values.
  * The session runs with `time_zone = '+00:00'`, so TIMESTAMP columns come out in UTC.
  */
 import { decimalFromText } from '../../core/exact-decimal.js';
@@ -65,6 +67,7 @@ const bigint: MysqlConverter = (v) => {
 };
 /** DECIMAL: exact (a number when it prints back as the same decimal, else the decimal text). */
 const decimal: MysqlConverter = (v) => decimalFromText(v as string);
+/** FLOAT: the shortest decimal that reads back as the same 32-bit float, as PostgreSQL's float4. */
 const float: MysqlConverter = (v) => float32ToNumber(Math.fround(v as number));
 const double: MysqlConverter = (v) => finiteOrNull(v as number);
 /** The zero date ("0000-00-00") and other impossible dates become null, as in JDBC's convertToNull. */
