@@ -1,3 +1,4 @@
+import { editDistance } from '../core/edit-distance.js';
 import type { ConfigProblem } from '../core/errors.js';
 import type { ColumnUse } from './mapping-plan.js';
 
@@ -33,7 +34,7 @@ function listColumns(columns: readonly string[]): string {
 }
 
 /** The candidate within a small edit distance (a third of the name, at least 1), case-insensitively. */
-export function nearestName(name: string, candidates: readonly string[]): string | undefined {
+function nearestName(name: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
   for (const candidate of candidates) {
@@ -44,27 +45,4 @@ export function nearestName(name: string, candidates: readonly string[]): string
     }
   }
   return best;
-}
-
-/** Levenshtein distance where swapping two neighbours counts once ("emial" is one typo from "email"). */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    const above = rows[i - 1] as number[];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(
-        (above[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        (above[j - 1] as number) + cost,
-      );
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, ((rows[i - 2] as number[])[j - 2] as number) + 1);
-      }
-      row[j] = best;
-    }
-    rows.push(row);
-  }
-  return (rows[a.length] as number[])[b.length] as number;
 }

@@ -1,6 +1,8 @@
+import { editDistance } from '../core/edit-distance.js';
+
 /**
  * "Did you mean …?" suggestions for misspelt keys and names, by optimal-string-alignment distance
- * (Levenshtein plus adjacent transpositions, so "segmnet" is one edit from "segment").
+ * (core/edit-distance.ts: "segmnet" is one edit from "segment").
  */
 
 /** The candidate closest to `input`, if it is close enough to be a plausible typo. */
@@ -31,29 +33,4 @@ export function suggest(input: string, known: readonly string[], noneHint: strin
   if (match !== undefined) return `did you mean "${match}"?`;
   if (known.length === 0) return noneHint;
   return `use one of: ${known.join(', ')}`;
-}
-
-/** Optimal string alignment distance between `a` and `b`. */
-export function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  // Names in a config file are short; refuse to spend quadratic time on a hostile megabyte-long key.
-  if (a.length > 200 || b.length > 200) return Math.abs(a.length - b.length) + 200;
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => {
-    const row = new Array<number>(cols).fill(0);
-    row[0] = i;
-    return row;
-  });
-  for (let j = 0; j < cols; j++) d[0]![j] = j;
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
 }
