@@ -6,7 +6,8 @@ import { createSource } from '../sources/registry.js';
 import type { Source } from '../sources/source.js';
 import { openStateStore } from '../state/registry.js';
 import type { StateStore } from '../state/state-store.js';
-import type { SyncParts } from '../sync/run-sync.js';
+import type { SyncRunResult } from '../sync/run-result.js';
+import { type RunSyncOptions, runSync, type SyncParts } from '../sync/run-sync.js';
 import { loadWorkspace } from '../workspace/load-workspace.js';
 import { VERSION } from './version.js';
 
@@ -88,6 +89,16 @@ export class Runtime {
       version: VERSION,
       ...(this.workspace.workspaceId === undefined ? {} : { workspaceId: this.workspace.workspaceId }),
     };
+  }
+
+  /**
+   * Runs the sync named `name` once with this runtime's parts: the one way every command (and later
+   * the public API) starts a run, so none of them wires the model and parts by hand. Throws
+   * `not_found` for an unknown name; otherwise as `runSync` (a failed run is a result, not a throw).
+   */
+  async runSync(name: string, options: RunSyncOptions = {}): Promise<SyncRunResult> {
+    const sync = this.sync(name);
+    return runSync(sync, this.workspace.models[sync.model]!, await this.syncParts(sync), options);
   }
 
   async close(): Promise<void> {

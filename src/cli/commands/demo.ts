@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { type Receiver, startReceiver } from '../../receiver/receiver.js';
-import { runSync } from '../../sync/run-sync.js';
 import { writeDemoWorkspace } from '../init/demo-workspace.js';
 import { formatCount, type Io } from '../output.js';
 import { Runtime } from '../runtime.js';
@@ -26,12 +25,7 @@ export async function demoCommand(dir: string, io: Io): Promise<number> {
     const names = Object.keys(runtime.workspace.syncs);
     let failed = false;
     for (const name of names) {
-      const sync = runtime.sync(name);
-      const result = await runSync(
-        sync,
-        runtime.workspace.models[sync.model]!,
-        await runtime.syncParts(sync),
-      );
+      const result = await runtime.runSync(name);
       failed ||= result.status === 'failed';
       out(describeResult(result));
       out();
@@ -45,12 +39,7 @@ export async function demoCommand(dir: string, io: Io): Promise<number> {
       if (example) out(`  a ${type} call as received: ${JSON.stringify(example)}`);
     }
     out();
-    const users = runtime.sync('users-to-segment');
-    const again = await runSync(
-      users,
-      runtime.workspace.models[users.model]!,
-      await runtime.syncParts(users),
-    );
+    const again = await runtime.runSync('users-to-segment');
     out(
       `Ran users-to-segment again: ${again.counts.unchanged} unchanged, ${again.counts.planned} sent — only changes are ever sent.`,
     );

@@ -1,5 +1,4 @@
 import type { SyncRunResult } from '../../sync/run-result.js';
-import { runSync } from '../../sync/run-sync.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { faultHookFromEnv } from '../fault-hook.js';
 import { formatCount, type Io, printJson } from '../output.js';
@@ -33,7 +32,6 @@ export async function syncRunCommand(
   const loud: string[] = [];
   try {
     for (const sync of syncs) {
-      const parts = await runtime.syncParts(sync);
       const progress = new Progress(io, sync.name);
       const controller = new AbortController();
       // First signal: stop gracefully (finish and record the batches in flight). Second: exit now —
@@ -54,7 +52,7 @@ export async function syncRunCommand(
       process.on('SIGTERM', onSignal);
       progress.start();
       try {
-        const result = await runSync(sync, runtime.workspace.models[sync.model]!, parts, {
+        const result = await runtime.runSync(sync.name, {
           dryRun: flags.dryRun,
           fullResync: flags.fullResync,
           retryAbandoned: flags.retryAbandoned,
