@@ -14,7 +14,6 @@ const BY_CODE: Record<ErrorCode, number> = {
   not_found: EXIT.invalid,
   source_error: EXIT.runFailed,
   destination_fatal: EXIT.runFailed,
-  destination_retryable: EXIT.runFailed,
   state_error: EXIT.runFailed,
   sync_locked: EXIT.runFailed,
   interrupted: EXIT.runFailed,

@@ -9,8 +9,6 @@ export type ErrorCode =
   | 'source_error'
   /** The destination refused the whole run: bad credentials, wrong endpoint, refused connection (exit 1). */
   | 'destination_fatal'
-  /** A whole batch failed in a way worth retrying later (5xx, 429, network); used inside the loader. */
-  | 'destination_retryable'
   /** The state store failed or holds something we cannot read (exit 1). */
   | 'state_error'
   /** Another run of the same sync holds the lock (exit 1). */
