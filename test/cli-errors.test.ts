@@ -78,4 +78,27 @@ syncs:
     expect((await sluice('-w', dir, 'frobnicate')).code).toBe(2);
     expect((await sluice('-w', dir, 'runs', '--limit', 'many')).code).toBe(2);
   });
+
+  it('refuses --limit 0 where it would list nothing and then say there is nothing', async () => {
+    // `runs --limit 0` would print "No runs yet" and `records --limit 0` "has no records": both false.
+    for (const args of [
+      ['runs', '--limit', '0'],
+      ['runs', '--limit', '-1'],
+      ['records', 'r_any', '--limit', '0'],
+    ]) {
+      const result = await sluice('-w', dir, ...args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toContain('expected a whole number of 1 or more');
+    }
+    expect((await sluice('-w', dir, 'receiver', '--latency', '-5')).stderr).toContain(
+      'expected a whole number of 0 or more',
+    );
+  });
+
+  it('accepts model preview --limit 0: the columns and their types, no rows', async () => {
+    const result = await sluice('-w', dir, 'model', 'preview', 'users', '--limit', '0');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('id');
+    expect(result.stdout).toContain('0 rows of model "users"');
+  });
 });

@@ -126,7 +126,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('preview')
     .description("a model's first rows as Sluice reads them, with the type each column is sent as")
     .argument('<name>', 'a model name from sluice.yaml')
-    .addOption(new Option('--limit <n>', 'how many rows to read').argParser(positiveInt).default(20))
+    .addOption(
+      new Option('--limit <n>', 'how many rows to read (0: only the columns and their types)')
+        .argParser(wholeNumber)
+        .default(20),
+    )
     .option('--json', 'print one JSON document', false)
     .action(async (name: string, opts: { limit: number; json: boolean }) =>
       withRuntime((rt) => modelPreviewCommand(rt, name, opts, io)),
@@ -136,7 +140,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('runs')
     .description('run history, newest first')
     .argument('[sync]', 'only this sync')
-    .addOption(new Option('--limit <n>', 'how many').argParser(positiveInt).default(20))
+    .addOption(new Option('--limit <n>', 'how many').argParser(countOfOneOrMore).default(20))
     .option('--json', 'print one JSON document', false)
     .action(async (name: string | undefined, opts: { limit: number; json: boolean }) =>
       withRuntime((rt) => runsCommand(rt, name, opts, io)),
@@ -147,7 +151,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('per-row outcomes of a run: key, status, reason, messageId, payload')
     .argument('<run_id>', 'a run id from `sluice runs`')
     .option('--status <status>', 'succeeded | failed | abandoned | invalid | removed')
-    .addOption(new Option('--limit <n>', 'how many').argParser(positiveInt).default(100))
+    .addOption(new Option('--limit <n>', 'how many').argParser(countOfOneOrMore).default(100))
     .option('--json', 'print one JSON document', false)
     .action(async (runId: string, opts: { status?: string; limit: number; json: boolean }) =>
       withRuntime((rt) => recordsCommand(rt, runId, opts, io)),
@@ -173,13 +177,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(
       new Option('--rate-limit-rate <p>', 'answer this share with 429 + Retry-After').argParser(probability),
     )
-    .addOption(new Option('--retry-after <s>', 'Retry-After seconds for 429s').argParser(positiveInt))
+    .addOption(new Option('--retry-after <s>', 'Retry-After seconds for 429s').argParser(wholeNumber))
     .addOption(
       new Option('--drop-rate <p>', 'process this share, then drop the connection unanswered').argParser(
         probability,
       ),
     )
-    .addOption(new Option('--latency <ms>', 'delay every answer').argParser(positiveInt))
+    .addOption(new Option('--latency <ms>', 'delay every answer').argParser(wholeNumber))
     .action(async (opts) => {
       setExit(await receiverCommand(opts, io));
     });
@@ -187,14 +191,28 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   return program;
 }
 
-function positiveInt(value: string): number {
+/**
+ * A whole number of 0 or more, for options where 0 means something: `model preview --limit 0` shows
+ * only the columns and their types, `receiver --latency 0` no delay, `--retry-after 0` "retry now".
+ */
+function wholeNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number of 0 or more');
+  return n;
+}
+
+/**
+ * A whole number of 1 or more, for `runs --limit` and `records --limit`: 0 would list nothing and
+ * then say "no runs yet" or "has no records", which would be false.
+ */
+function countOfOneOrMore(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of 1 or more');
   return n;
 }
 
 function portNumber(value: string): number {
-  const n = positiveInt(value);
+  const n = wholeNumber(value);
   if (n > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535');
   return n;
 }
