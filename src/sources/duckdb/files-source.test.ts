@@ -1,5 +1,6 @@
-// The `files` source (CSV, Parquet and JSON read through an in-memory DuckDB, see sources/registry.ts)
-// passes the same conformance suite as the databases, from files written from the same fixture.
+// The `files` source (CSV, Parquet and JSON read through an in-memory DuckDB: this folder's DuckDBSource,
+// created by sources/registry.ts) passes the same conformance suite as the databases, from files written
+// from the same fixture.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
