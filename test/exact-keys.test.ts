@@ -1,4 +1,4 @@
-// Issue 11, "Keys that never merge": two warehouse keys that differ only in the 19th digit of a
+// Keys that never merge: two warehouse keys that differ only in the 19th digit of a
 // DECIMAL(38,0), by 100 µs, or by a leading U+FEFF must reach Segment as two userIds (and, for an event
 // sync, two messageIds) from every engine; a key of only whitespace names no one (`null_key`).
 import { join } from 'node:path';

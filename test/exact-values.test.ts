@@ -1,4 +1,4 @@
-// Issue 11, the Segment side: sizes exact to the byte at the 32 KB boundary, no silent "now" or null
+// Exact values, the Segment side: sizes exact to the byte at the 32 KB boundary, no silent "now" or null
 // for timestamps, blank ids and event names invalid, JSON numbers a double cannot carry sent as
 // their text, and a context.library mapping refused at load. Through the real CLI, a DuckDB
 // warehouse and the real receiver on loopback, with a recording proxy measuring the wire.

@@ -1,4 +1,4 @@
-// Issue 11, "An edit that was never sent": the extract query wraps the model as `m` and hashes its
+// An edit that was never sent: the extract query wraps the model as `m` and hashes its
 // rows in the warehouse; no model column name may capture that hash (a column named `m` did), and a
 // model column named like one of the extract's own columns must fail the run naming it.
 import { rm } from 'node:fs/promises';

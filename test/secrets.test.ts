@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these tests are about sluice.yaml's ${VAR} syntax.
-// Secrets kept secret (issue 5, item 8; SPEC §1 "a secret: never printed, logged, or stored in
+// Secrets kept secret (SPEC §1 "a secret: never printed, logged, or stored in
 // clear"): a distinctive random write key and database password go through every command a user
 // runs, in this process and as real processes, including failures (401, refused connections, a
 // broken workspace). Then everything those runs left behind is searched for them: stdout, stderr,

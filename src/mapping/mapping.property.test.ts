@@ -1,4 +1,4 @@
-// Bad input, property-based (issue 5, item 7): random mappings over random rows of hostile values.
+// Bad input, property-based: random mappings over random rows of hostile values.
 // Compiling either succeeds or names config problems; mapping a row never throws, never leaks an
 // engine error as a crash, never touches Object.prototype or the row, and a failure is always one
 // of SPEC §3's row reason codes.

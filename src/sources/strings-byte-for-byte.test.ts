@@ -1,4 +1,4 @@
-// Issue 11, "Strings byte for byte": every engine hands over exactly the characters it stores — a
+// Strings byte for byte: every engine hands over exactly the characters it stores — a
 // leading U+FEFF, NUL, combining and right-to-left marks, 4-byte characters — and what an engine
 // cannot hold (lone surrogates, NUL in PostgreSQL) is pinned down here as the README documents it.
 import { mkdtemp, rm } from 'node:fs/promises';

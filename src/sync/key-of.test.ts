@@ -1,4 +1,4 @@
-// RowMapper.keyOf (issue 11): a key names someone only if it has a visible character, and two
+// RowMapper.keyOf: a key names someone only if it has a visible character, and two
 // different values the sources yield never give one key text.
 import { describe, expect, it } from 'vitest';
 import type { Row, Value } from '../core/values.js';

@@ -1,4 +1,4 @@
-// Bad input, property-based (issue 5, item 7), through the real per-row stage and the real loader:
+// Bad input, property-based, through the real per-row stage and the real loader:
 // hostile rows become either a SPEC §3 reason code or a message Segment accepts, and whatever mix
 // of message sizes and counts the loader is given, no request to the (real, local) receiver goes
 // over Segment's limits and every message arrives exactly once.

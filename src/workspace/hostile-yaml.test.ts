@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these tests are about sluice.yaml's ${VAR} syntax.
-// Hostile sluice.yaml files (issue 5, item 7): whatever is in (or at) the workspace file, loading it
+// Hostile sluice.yaml files: whatever is in (or at) the workspace file, loading it
 // ends quickly in a Workspace or a ConfigError whose problems name the file and a line, never in a
 // crash, a hang or an engine message. Complements load-workspace.test.ts (size limit, missing file,
 // 150 problems) and yaml-tree.test.ts (syntax errors, alias bombs, 80-level nesting, tags).

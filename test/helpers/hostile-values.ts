@@ -1,5 +1,5 @@
 /**
- * fast-check arbitraries for the bad-input property tests (issue 5, item 7): the values a warehouse
+ * fast-check arbitraries for the bad-input property tests: the values a warehouse
  * can hand Sluice on a bad day. Shared by the mapping, codec and loader property tests so that every
  * stage is fed the same kinds of garbage.
  */

@@ -1,5 +1,5 @@
 /**
- * FLOAT and DOUBLE reach Sluice exactly from MariaDB/MySQL (issue 11): the text protocol writes FLOAT
+ * FLOAT and DOUBLE reach Sluice exactly from MariaDB/MySQL: the text protocol writes FLOAT
  * to 6 significant digits and DOUBLE to at most 15, which merged different keys and made reruns
  * resend rows; the source reads through the binary protocol instead (mysql-source.ts). FLOAT is
  * the shortest decimal that reads back as the same 32-bit float, as for DuckDB and PostgreSQL

@@ -97,8 +97,8 @@ export class MysqlSource implements Source {
       this.#assertGoing(signal);
       let toRow: ((values: unknown[]) => Row) | undefined;
       // The binary protocol (a prepared statement), not `query`: MariaDB's text protocol writes FLOAT
-      // to 6 significant digits and DOUBLE to 15, so different keys would read alike (issue 11).
-      // Without a cursor the server streams the rows just as for a text query.
+      // to 6 significant digits and DOUBLE to 15, so different keys would read alike and reruns would
+      // resend unchanged rows. Without a cursor the server streams the rows just as for a text query.
       connection
         .execute({ sql, rowsAsArray: true })
         .on('fields', (fields) => {
