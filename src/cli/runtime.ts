@@ -1,5 +1,5 @@
 import { SluiceError } from '../core/errors.js';
-import type { SyncConfig, Workspace } from '../core/workspace.js';
+import type { ModelConfig, SyncConfig, Workspace } from '../core/workspace.js';
 import type { Destination, ObjectDescriptor } from '../destinations/destination.js';
 import { destinationType } from '../destinations/registry.js';
 import { createSource } from '../sources/registry.js';
@@ -61,16 +61,14 @@ export class Runtime {
     return destination;
   }
 
+  /** The sync named `name`; `not_found` naming the syncs there are when there is none. */
   sync(name: string): SyncConfig {
-    const sync = this.workspace.syncs[name];
-    if (sync === undefined) {
-      const known = Object.keys(this.workspace.syncs);
-      throw new SluiceError(
-        'not_found',
-        `no sync named "${name}" — the workspace has: ${known.length > 0 ? known.join(', ') : '(none)'}`,
-      );
-    }
-    return sync;
+    return named('sync', name, this.workspace.syncs);
+  }
+
+  /** The model named `name`; `not_found` naming the models there are when there is none. */
+  model(name: string): ModelConfig {
+    return named('model', name, this.workspace.models);
   }
 
   descriptor(sync: SyncConfig): ObjectDescriptor {
@@ -108,4 +106,17 @@ export class Runtime {
     if (this.#state) closing.push(this.#state.then((s) => s.close()).catch(() => {}));
     await Promise.allSettled(closing);
   }
+}
+
+/** `all[name]`, or `not_found` listing the names there are (the user asked for one by name). */
+function named<T>(what: string, name: string, all: Readonly<Record<string, T>>): T {
+  const found = all[name];
+  if (found === undefined) {
+    const known = Object.keys(all);
+    throw new SluiceError(
+      'not_found',
+      `no ${what} named "${name}" — the workspace has: ${known.length > 0 ? known.join(', ') : '(none)'}`,
+    );
+  }
+  return found;
 }

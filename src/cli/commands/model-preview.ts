@@ -1,4 +1,3 @@
-import { SluiceError } from '../../core/errors.js';
 import type { Value } from '../../core/values.js';
 import { previewModel } from '../../sync/preview-model.js';
 import { EXIT } from '../exit-codes.js';
@@ -18,14 +17,7 @@ export async function modelPreviewCommand(
   options: { limit: number; json: boolean },
   io: Io,
 ): Promise<number> {
-  const model = runtime.workspace.models[name];
-  if (model === undefined) {
-    const known = Object.keys(runtime.workspace.models);
-    throw new SluiceError(
-      'not_found',
-      `no model named "${name}" — the workspace has: ${known.length > 0 ? known.join(', ') : '(none)'}`,
-    );
-  }
+  const model = runtime.model(name);
   const preview = await previewModel(await runtime.source(model.source), model, options.limit);
   if (options.json) {
     printJson(io, preview);
