@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type ConfigProblem } from '../core/errors.js';
+import type { ConfigProblem } from '../core/errors.js';
 import type { Workspace } from '../core/workspace.js';
+import { configProblems } from './config-problems.case.js';
 import { parseWorkspace } from './load-workspace.js';
 
 // Lines 1–7: a valid workspace with no syncs; cases append lines 8 onwards.
@@ -19,13 +20,7 @@ function parse(lines: string[], env: NodeJS.ProcessEnv = {}): Workspace {
 }
 
 function problems(lines: string[]): ConfigProblem[] {
-  try {
-    parse(lines);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  throw new Error('expected problems');
+  return configProblems(() => parse(lines));
 }
 
 describe('workspace_id', () => {

@@ -1,7 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these tests are about sluice.yaml's ${VAR} syntax.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type ConfigProblem } from '../core/errors.js';
+import type { ConfigProblem } from '../core/errors.js';
 import type { Workspace } from '../core/workspace.js';
+import { configProblems } from './config-problems.case.js';
 import { parseWorkspace } from './load-workspace.js';
 
 // Lines 1–12: a valid workspace whose sync "s" ends at its key; cases append lines 13 onwards.
@@ -26,13 +27,7 @@ function parse(lines: string[], env: NodeJS.ProcessEnv = {}): Workspace {
 
 /** The problems of a workspace given as lines; fails when there are none. */
 function problems(lines: string[]): ConfigProblem[] {
-  try {
-    parse(lines);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  throw new Error('expected problems');
+  return configProblems(() => parse(lines));
 }
 
 /** BASE with `key:` (line 12) replaced, for syncs of other objects. */
