@@ -1,11 +1,11 @@
-// Issue 11, "A differential test": random values of every type each engine has (fast-check), loaded
+// A differential test: random values of every type each engine has (fast-check), loaded
 // into real DuckDB, PostgreSQL, MariaDB, SQLite, Parquet, CSV and JSON-lines files, synced through the
 // real CLI into the real receiver, and compared with an oracle (test/helpers/diff-oracle.ts) written
 // from the value and key rules alone (SPEC §3 "Keys are exact", src/sources/README.md's type table),
 // never from the readers.
 //
 // Per engine, each run is one table of SLUICE_DIFF_ROWS rows (default 24; every run starts with the
-// edge values of test/helpers/diff-columns.ts, the cases issue 11 names) and one CLI call running
+// edge values of test/helpers/diff-columns.ts, the cases that once merged keys or changed values) and one CLI call running
 // every sync of it: a user sync keyed on the row number with every column a trait, a user sync keyed
 // on each key column, and an event sync; then a second call that must find nothing changed. The
 // defaults (SLUICE_DIFF_RUNS=1 run per engine) keep `npm test` quick; explore further with

@@ -1,5 +1,5 @@
 /**
- * Compares what arrived at the receiver with the oracle (issue 11) and lists every difference as a
+ * Compares what arrived at the receiver with the oracle and lists every difference as a
  * sentence naming the row, the generated value, what was expected and what arrived, so a failure
  * says exactly which value of which type broke.
  */

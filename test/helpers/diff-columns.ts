@@ -1,7 +1,7 @@
 /**
- * The differential test's columns per engine (issue 11): each engine's types with a generator of
+ * The differential test's columns per engine: each engine's types with a generator of
  * what the type can hold, whether the test also syncs keyed on it, and edge values that every run
- * starts with (so the few default runs always meet the cases issue 11 found).
+ * starts with (so the few default runs always meet the cases that once merged keys or changed values).
  */
 import type fc from 'fast-check';
 import {

@@ -1,5 +1,5 @@
 /**
- * The differential test's edge values (issue 11): what every run starts with, so the few default
+ * The differential test's edge values: what every run starts with, so the few default
  * runs always meet the cases the issue names and the ones this test found.
  */
 import type { Gen } from './diff-oracle.js';
@@ -10,7 +10,7 @@ const ts = (ns: bigint): Gen => ({ t: 'ts', ns });
 const str = (s: string): Gen => ({ t: 'str', s });
 export const at = (year: number, plusNs = 0n) => ts(yearStartNs(year) + plusNs);
 
-/** Issue 11's collisions: NUMERIC(38,0) ids one apart, timestamps 100 µs apart, a BOM. */
+/** Values that once collided: NUMERIC(38,0) ids one apart, timestamps 100 µs apart, a BOM. */
 export const D38_0_EDGES = [dec(1234567890123456789n, 0), dec(1234567890123456790n, 0)];
 export const D38_10_EDGES = [dec(12345678901234567890n, 10), dec(12345678901234567891n, 10), dec(15n, 1)];
 export const US_EDGES = [at(2024, 5_000_100_000n), at(2024, 5_000_200_000n), at(1969, 1_000n)];

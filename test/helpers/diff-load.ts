@@ -1,5 +1,5 @@
 /**
- * Writes the differential test's generated rows into each engine (issue 11): a table `t` of `rid`
+ * Writes the differential test's generated rows into each engine: a table `t` of `rid`
  * (the row number) and the generated columns. Values go in from their generated form (epoch counts
  * through the engine's own date arithmetic, decimals as written with every scale digit), so the
  * engine, not the oracle, decides what they are. Text formats (SQLite's DATETIME text, CSV, JSON

@@ -1,5 +1,5 @@
 /**
- * The differential test's oracle (issue 11): what Segment must receive for a generated warehouse
+ * The differential test's oracle: what Segment must receive for a generated warehouse
  * value, written from the value and key rules the lead decided (helper-notes/VALUE-RULES.md, SPEC §3
  * "Keys are exact" and "Values are exact or documented") and from nothing in `src/sources/**`: it
  * works on the generated value itself (an epoch count, an unscaled integer, the code units of a

@@ -1,5 +1,5 @@
 /**
- * Runs the differential test's syncs through the real CLI into the real receiver (issue 11) and
+ * Runs the differential test's syncs through the real CLI into the real receiver and
  * gathers what arrived: `values` (keyed on `rid`, every generated column a trait), one `k_<column>`
  * per key column (keyed on that column, the row number as a trait) and `events` (a track per row:
  * the string column as the event name, `ev_ts` as its timestamp).

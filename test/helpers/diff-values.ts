@@ -1,5 +1,5 @@
 /**
- * fast-check arbitraries for the differential test (issue 11): the values a warehouse column of
+ * fast-check arbitraries for the differential test: the values a warehouse column of
  * each type can hold, biased toward the edges (widths, scales, subnormals, years outside Date's
  * range, strings that hide characters).
  */
