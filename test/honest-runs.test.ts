@@ -136,7 +136,7 @@ describe('a run killed part-way', () => {
     const watcher = setInterval(() => {
       if (pid === 0 || receiver.messages().length === 0) return;
       firstDelivery ||= Date.now();
-      if (receiver.messages().length >= 5_000 && Date.now() - firstDelivery > 3_000) {
+      if (receiver.messages().length >= 5_000 && Date.now() - firstDelivery > 4_500) {
         process.kill(pid, 'SIGKILL');
         pid = 0;
       }
@@ -223,6 +223,40 @@ describe('removed rows', () => {
     await run(dir);
     await duckdb(join(dir, 'warehouse.duckdb'), "insert into users values (3, 'again@example.com')");
     expect((await run(dir)).result.counts).toMatchObject({ invalid: 2, unchanged: 2, removed: 0 });
+  });
+});
+
+describe('removed events', () => {
+  it('counts only events that were sent: a backfill: false baseline only remembered its rows', async () => {
+    const dir = await workspace({
+      setup:
+        "create table users (id int, email text); create table events as select i as id, 'u' || i as user_id from range(1, 4) t(i)",
+      sync: `  events:
+    model: events
+    destination: segment
+    object: event
+    key: { column: id }
+    backfill: false
+    mappings:
+      event: { constant: Signed Up }
+      userId: user_id
+`,
+    });
+    expect((await run(dir, 'events')).result.counts).toMatchObject({ unchanged: 3, removed: 0 });
+    await duckdb(
+      join(dir, 'warehouse.duckdb'),
+      "delete from events where id = 2; insert into events values (4, 'u4')",
+    );
+    expect((await run(dir, 'events')).result.counts).toMatchObject({ new: 1, succeeded: 1, removed: 0 });
+    await duckdb(join(dir, 'warehouse.duckdb'), 'delete from events where id in (3, 4)');
+    const found = await run(dir, 'events');
+    expect(found.result.counts.removed).toBe(1);
+    const records = (
+      await sluice('-w', dir, 'records', found.result.run_id, '--status', 'removed', '--json')
+    ).json<{ key: string; message_id: string | null }[]>();
+    expect(records.map((r) => r.key)).toEqual(['4']);
+    expect(records[0]!.message_id).toMatch(/^sl-/);
+    expect((await run(dir, 'events')).result.counts.removed).toBe(0);
   });
 });
 

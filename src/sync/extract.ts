@@ -155,6 +155,47 @@ export async function* extractRows(
 }
 
 /**
+ * Streams only the model's key column (for finding removed keys, sync/removed-keys.ts), with the
+ * same guards as `extractRows`: the warehouse counts the result and a stream that ends before that
+ * count fails instead of passing for a model that lacks the keys after it; SQL errors are placed on
+ * the model's own lines.
+ */
+export async function* extractKeys(
+  source: Source,
+  modelSql: string,
+  keyColumn: string,
+  options: { batchSize: number; signal?: AbortSignal; origin?: ModelConfig['origin'] },
+): AsyncIterable<Row[]> {
+  const quote = (name: string) => source.capabilities.quoteIdentifier(name);
+  const body = modelBody(modelSql);
+  const alias = quote('m');
+  const prefix = `select ${alias}.${quote(keyColumn)}, count(*) over () as ${quote(ROW_TOTAL_COLUMN)}\nfrom (\n`;
+  const sql = `${prefix}${body}\n) ${alias}`;
+  let expected: number | null = null;
+  let received = 0;
+  try {
+    for await (const rows of source.stream(sql, {
+      batchSize: options.batchSize,
+      modelLines: modelLinesIn(prefix, body),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      if (expected === null && rows.length > 0) expected = Number(rows[0]![ROW_TOTAL_COLUMN]);
+      received += rows.length;
+      yield rows;
+    }
+  } catch (error) {
+    throw options.origin === undefined ? error : locateModelError(options.origin, error);
+  }
+  if (options.signal?.aborted) return;
+  if (expected !== null && received !== expected) {
+    throw new SluiceError(
+      'source_error',
+      `the warehouse ended the model's keys after ${received} of its ${expected} rows without an error; removed keys were not counted`,
+    );
+  }
+}
+
+/**
  * Keeps the next batch coming while the current one is worked on: the source's next chunk is
  * fetched and converted while this batch waits on the state store's lookup (another thread). One
  * batch ahead, no more, so memory stays bounded.

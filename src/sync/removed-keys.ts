@@ -1,7 +1,8 @@
+import type { ModelConfig } from '../core/workspace.js';
 import type { Source } from '../sources/source.js';
 import type { KeyState, StateStore } from '../state/state-store.js';
+import { extractKeys } from './extract.js';
 import type { RowMapper } from './map.js';
-import { modelBody } from './model-sql.js';
 
 /** Rows per batch when the model's keys are read again (keys only: small rows). */
 const KEYS_BATCH = 10_000;
@@ -74,11 +75,13 @@ export class RemovedKeys {
     source: Source;
     modelSql: string;
     keyColumn: string;
+    origin?: ModelConfig['origin'];
     mapper: RowMapper;
     signal?: AbortSignal;
   }): Promise<number> {
     const absent = this.#census.keys - this.#census.removed - (this.#found - this.#back.length);
-    if (this.#countable && absent === 0) {
+    // A dry run holds no lock: a real run may add keys meanwhile, which would balance the counts.
+    if (this.#countable && absent === 0 && options.record) {
       if (options.record) await this.#state.clearRemoved(this.#sync, this.#back);
       return 0;
     }
@@ -97,15 +100,15 @@ async function* modelKeys(options: {
   source: Source;
   modelSql: string;
   keyColumn: string;
+  origin?: ModelConfig['origin'];
   mapper: RowMapper;
   signal?: AbortSignal;
 }): AsyncIterable<string[]> {
-  const { source, keyColumn, mapper } = options;
-  const quote = (name: string) => source.capabilities.quoteIdentifier(name);
-  const sql = `select ${quote('m')}.${quote(keyColumn)}\nfrom (\n${modelBody(options.modelSql)}\n) ${quote('m')}`;
-  for await (const rows of source.stream(sql, {
+  const { mapper } = options;
+  for await (const rows of extractKeys(options.source, options.modelSql, options.keyColumn, {
     batchSize: KEYS_BATCH,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.origin ? { origin: options.origin } : {}),
   })) {
     const keys: string[] = [];
     for (const row of rows) {

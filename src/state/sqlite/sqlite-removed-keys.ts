@@ -31,12 +31,12 @@ export class SqliteRemovedKeys {
       'INSERT OR IGNORE INTO temp.present_keys (run, key) SELECT ?, value FROM json_each(?)',
     );
     // The anti-join walks the sync's keys in the primary-key index and probes present_keys per key;
-    // only the absent ones reach the table row for their delivered and removed columns.
+    // only the absent ones reach the table row for their message id and removed flag.
     this.#absent = db
       .prepare(
         `SELECT k.key, k.delivered_message_id FROM key_states k
          WHERE k.sync = ? AND NOT EXISTS (SELECT 1 FROM temp.present_keys p WHERE p.run = ? AND p.key = k.key)
-           AND k.delivered_hash IS NOT NULL AND k.removed = 0`,
+           AND k.removed = 0`,
       )
       .raw();
     this.#markRemoved = db.prepare('UPDATE key_states SET removed = 1 WHERE sync = ? AND key = ?');
@@ -71,17 +71,25 @@ export class SqliteRemovedKeys {
   }
 
   /**
-   * The delivered keys of `sync` the run did not note, not reported before. With `record`, marks
-   * them removed, clears the mark of keys that came back, and returns their records for the run;
-   * without (a dry run), only finds them. Always forgets the run's noted keys.
+   * The keys of `sync` the run did not note, not flagged before. Those delivered before (sent with a
+   * messageId: a key only remembered by a `backfill: false` baseline, or whose first message never
+   * got through, was never delivered) are counted, and with `record` get records for the run. With
+   * `record`, every absent key is flagged — the undelivered ones silently, so the next run's counts
+   * balance without them — and keys that came back lose their flag; without (a dry run), nothing is
+   * written. Always forgets the run's noted keys.
    */
   sweep(sync: string, run: string, record: boolean): { count: number; batches: RemovedRecord[][] } {
     const batches: RemovedRecord[][] = [];
     let batch: RemovedRecord[] = [];
+    const unreported: string[] = [];
     let count = 0;
     for (const [key, messageId] of this.#absent.iterate(sync, run) as IterableIterator<
       [string, string | null]
     >) {
+      if (messageId === null) {
+        if (record) unreported.push(key);
+        continue;
+      }
       count++;
       if (!record) continue;
       batch.push({
@@ -102,6 +110,7 @@ export class SqliteRemovedKeys {
     if (record) {
       this.#cameBack.run(sync, run);
       for (const records of batches) for (const r of records) this.#markRemoved.run(sync, r.key);
+      for (const key of unreported) this.#markRemoved.run(sync, key);
     }
     this.#forget.run(run);
     return { count, batches };
