@@ -13,6 +13,14 @@ export interface SourceCapabilities {
    * Engines without one leave it out and the sync fingerprints rows itself.
    */
   rowHashSql?(alias: string): string;
+  /**
+   * What the extract query partitions by to count rows per key, given the (quoted, qualified) key
+   * column, where the engine's own equality is looser than the key's text: a case-insensitive or
+   * PAD SPACE collation makes `abc`, `ABC` and `abc ` one value, while Sluice sends them as three
+   * keys — partitioning by the collation alone would call all three duplicates and send none.
+   * Engines whose equality is the key's (binary collations by default) leave it out.
+   */
+  keyPartitionSql?(key: string): string;
 }
 
 /** One column of a result: its name, and the engine's name for its type where the engine says. */

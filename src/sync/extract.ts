@@ -62,7 +62,8 @@ function buildExtract(
     ? `, ${capabilities.rowHashSql(alias)} as ${quote(ROW_HASH_COLUMN)}`
     : '';
   const total = `count(*) over () as ${quote(ROW_TOTAL_COLUMN)}`;
-  const prefix = `select ${alias}.*, count(*) over (partition by ${key}) as ${quote(KEY_COUNT_COLUMN)}, ${total}${rowHash}\nfrom (\n`;
+  const partition = capabilities.keyPartitionSql?.(key) ?? key;
+  const prefix = `select ${alias}.*, count(*) over (partition by ${partition}) as ${quote(KEY_COUNT_COLUMN)}, ${total}${rowHash}\nfrom (\n`;
   return { sql: `${prefix}${body}\n) ${alias}\norder by ${key}`, modelLines: modelLinesIn(prefix, body) };
 }
 

@@ -28,6 +28,10 @@ import { RowBatches } from './row-batches.js';
 /** MySQL's dialect: backquoted identifiers (double quotes are strings unless ANSI_QUOTES is on). */
 export const mysqlCapabilities: SourceCapabilities = Object.freeze({
   quoteIdentifier: (name: string) => `\`${name.replaceAll('`', '``')}\``,
+  // The default collations are case-insensitive and PAD SPACE. Both the value and its bytes: the
+  // bytes split strings the collation joins, and the value keeps numbers exact (a FLOAT's bytes
+  // are its 6-digit text, which would join two different floats).
+  keyPartitionSql: (key: string) => `${key}, binary ${key}`,
 });
 
 function run(connection: MysqlConnectionLike, sql: string): Promise<unknown> {

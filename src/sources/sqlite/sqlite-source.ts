@@ -24,6 +24,9 @@ import { converterFor, type SqliteConverter } from './sqlite-values.js';
 /** SQLite's dialect: standard double-quoted identifiers. */
 export const sqliteCapabilities: SourceCapabilities = Object.freeze({
   quoteIdentifier: (name: string) => `"${name.replaceAll('"', '""')}"`,
+  // A column declared COLLATE NOCASE or RTRIM compares its text loosely; BINARY is the key's own
+  // equality (and changes nothing for numbers or blobs).
+  keyPartitionSql: (key: string) => `${key} COLLATE BINARY`,
 });
 
 /** How long a read waits for another process's write lock before failing with SQLITE_BUSY. */
