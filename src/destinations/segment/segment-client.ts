@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import { SluiceError } from '../../core/errors.js';
 import type { Secret } from '../../core/workspace.js';
-import type { CheckResult, RetryNotice } from '../destination.js';
+import type { CheckResult, Exchange, SendOptions } from '../destination.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryOptions, sleep } from './backoff.js';
 import { batchBody, batchBodyPrefix } from './batch-body.js';
 import { classifyResponse } from './classify-response.js';
@@ -90,13 +90,13 @@ export class SegmentClient {
    * SluiceError('destination_fatal') for an answer no retry can fix (401/403/404, see
    * classify-response.ts) and when the host stays unreachable, so a run ends instead of failing
    * every row; SluiceError('interrupted') when `signal` aborts. `onRetry` hears of each wait
-   * before a retry (what failed, and for how long), for progress reports.
+   * before a retry (what failed, and for how long), for progress reports; `onExchange` of each
+   * attempt's request and answer, redacted here (`#report`) before it leaves the client.
    */
-  async post(
-    messages: readonly { json: string }[],
-    signal?: AbortSignal,
-    onRetry?: (notice: RetryNotice) => void,
-  ): Promise<PostResult> {
+  async post(messages: readonly { json: string }[], options?: SendOptions): Promise<PostResult> {
+    const signal = options?.signal;
+    const onRetry = options?.onRetry;
+    const onExchange = options?.onExchange;
     const prefix = batchBodyPrefix(messages);
     let counted = 0;
     let total = 0;
@@ -108,10 +108,11 @@ export class SegmentClient {
       let unreachable = false;
       // undici's own timeouts tick coarsely; a timer signal makes `timeout_ms` hold to the ms.
       const timeout = AbortSignal.timeout(this.#timeoutMs);
+      const headers = total === 0 ? this.#headers : { ...this.#headers, 'x-retry-count': String(total) };
+      total++;
+      const body = batchBody(prefix, new Date().toISOString());
+      const started = onExchange ? performance.now() : 0;
       try {
-        const headers = total === 0 ? this.#headers : { ...this.#headers, 'x-retry-count': String(total) };
-        total++;
-        const body = batchBody(prefix, new Date().toISOString());
         const response = await this.#pool.request({
           method: 'POST',
           path: this.#path,
@@ -121,6 +122,13 @@ export class SegmentClient {
         });
         const text = await response.body.text();
         const status = response.statusCode;
+        if (onExchange) {
+          this.#report(onExchange, headers, body, started, total, {
+            status,
+            responseHeaders: flatHeaders(response.headers),
+            responseBody: text,
+          });
+        }
         const verdict = classifyResponse(status, response.headers);
         if (verdict.kind === 'sent') return { kind: 'sent' };
         if (verdict.kind === 'reject') return { kind: 'rejected', error: this.#answer(status, text) };
@@ -134,6 +142,10 @@ export class SegmentClient {
         rateLimited = status === 429 && afterMs !== undefined;
       } catch (error) {
         if (error instanceof SluiceError) throw error;
+        if (onExchange) {
+          const why = timeout.aborted ? `no answer within ${this.#timeoutMs} ms` : describeError(error, errorCode(error));
+          this.#report(onExchange, headers, body, started, total, { error: why });
+        }
         if (signal?.aborted)
           throw new SluiceError('interrupted', 'sending to Segment was interrupted', { cause: error });
         const code = errorCode(error);
@@ -205,6 +217,40 @@ export class SegmentClient {
     return { ok, notes };
   }
 
+  /**
+   * Hands one exchange to the observer with every trace of the key removed: the Authorization
+   * header is replaced whole, and the raw key and its Basic form are scrubbed from every text (the
+   * body never holds the key, batch-body.ts, but a receiver may echo anything back).
+   */
+  #report(
+    onExchange: (exchange: Exchange) => void,
+    headers: Readonly<Record<string, string>>,
+    body: string,
+    started: number,
+    attempt: number,
+    answer: { status: number; responseHeaders: Record<string, string>; responseBody: string } | { error: string },
+  ): void {
+    const requestHeaders: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      requestHeaders[name] = name === 'authorization' ? '[secret]' : this.#redact(value);
+    }
+    const responseHeaders: Record<string, string> = {};
+    const received = 'status' in answer ? answer.responseHeaders : {};
+    for (const [name, value] of Object.entries(received)) responseHeaders[name] = this.#redact(value);
+    onExchange({
+      method: 'POST',
+      url: this.#url,
+      requestHeaders,
+      requestBody: this.#redact(body),
+      status: 'status' in answer ? answer.status : undefined,
+      responseHeaders,
+      responseBody: 'status' in answer ? this.#redact(answer.responseBody) : '',
+      ...('error' in answer ? { error: this.#redact(answer.error) } : {}),
+      latencyMs: performance.now() - started,
+      attempt,
+    });
+  }
+
   async close(): Promise<void> {
     if (!this.#pool.closed) await this.#pool.close();
   }
@@ -237,6 +283,15 @@ export class SegmentClient {
     for (const secret of this.#secrets) out = out.replaceAll(secret, '[secret]');
     return out;
   }
+}
+
+/** undici's headers (a value may be a list) as one string per name. */
+function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }
 
 function truncate(text: string): string {
