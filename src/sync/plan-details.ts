@@ -29,9 +29,7 @@ export function explainSample(
   descriptor: ObjectDescriptor,
 ): DryRunSample {
   const next = JSON.parse(row.prepared.json) as Record<string, unknown>;
-  const previous = deliveredPayload
-    ? descriptor.comparable(JSON.parse(deliveredPayload), next)
-    : undefined;
+  const previous = deliveredPayload ? descriptor.comparable(JSON.parse(deliveredPayload), next) : undefined;
   return {
     key: row.key,
     reason,

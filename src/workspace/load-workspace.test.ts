@@ -196,7 +196,7 @@ describe('loadWorkspace', () => {
     // Secrets hold the interpolated values, revealed only on request.
     const app = ws.sources.app;
     expect(app?.type === 'postgres' && app.url.reveal()).toBe(ENV.APP_DATABASE_URL);
-    expect((ws.destinations.segment?.config as { writeKey: Secret }).writeKey.reveal()).toBe(
+    expect((ws.destinations.segment!.config as { writeKey: Secret }).writeKey.reveal()).toBe(
       ENV.SEGMENT_WRITE_KEY,
     );
   });

@@ -52,7 +52,10 @@ export async function checkCommand(runtime: Runtime, options: { json: boolean },
     items.push(
       await attempt('destination', name, async () => {
         const result = await runtime.destination(name).check();
-        const notes = [`${config.type}, ${destinationType(config.type)!.describe(config.config)}`, ...result.notes];
+        const notes = [
+          `${config.type}, ${destinationType(config.type)!.describe(config.config)}`,
+          ...result.notes,
+        ];
         if (!result.ok) throw new CheckFailed(notes);
         return notes;
       }),

@@ -71,7 +71,11 @@ describeDestinationConformance(
       { object: 'group', payload: { id: ' ' }, reason: 'missing_identity' },
       { object: 'user', payload: { id: '1', data: ['x'] }, reason: 'not_an_object' },
       { object: 'event', payload: { data: 'p' }, reason: 'not_an_object' },
-      { object: 'user', payload: { id: '1', data: { big: 'x'.repeat(70_000) } }, reason: 'message_too_large' },
+      {
+        object: 'user',
+        payload: { id: '1', data: { big: 'x'.repeat(70_000) } },
+        reason: 'message_too_large',
+      },
     ],
     filler: (object, n) => {
       const blob = 'é'.repeat(Math.floor(n / 4)) + 'x'.repeat(n - 2 * Math.floor(n / 4));

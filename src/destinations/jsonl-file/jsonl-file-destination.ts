@@ -97,7 +97,8 @@ export class JsonlFileDestination implements Destination {
     const outcomes = new Array<MessageOutcome>(batch.length);
     let start = 0;
     for (const end of packedBatchEnds(batch, this.limits)) {
-      if (options?.signal?.aborted) throw new SluiceError('interrupted', 'writing the JSON lines was interrupted');
+      if (options?.signal?.aborted)
+        throw new SluiceError('interrupted', 'writing the JSON lines was interrupted');
       let lines = '';
       for (let i = start; i < end; i++) {
         const json = batch[i]!.json;
@@ -135,7 +136,10 @@ export class JsonlFileDestination implements Destination {
         this.#writes++;
       } catch (error) {
         // A missing folder or a read-only file: no retry fixes it within the run.
-        throw new SluiceError('destination_fatal', `cannot append to ${this.#path}: ${(error as Error).message}`);
+        throw new SluiceError(
+          'destination_fatal',
+          `cannot append to ${this.#path}: ${(error as Error).message}`,
+        );
       }
     });
     this.#tail = write.catch(() => {});

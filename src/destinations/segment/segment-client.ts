@@ -143,7 +143,9 @@ export class SegmentClient {
       } catch (error) {
         if (error instanceof SluiceError) throw error;
         if (onExchange) {
-          const why = timeout.aborted ? `no answer within ${this.#timeoutMs} ms` : describeError(error, errorCode(error));
+          const why = timeout.aborted
+            ? `no answer within ${this.#timeoutMs} ms`
+            : describeError(error, errorCode(error));
           this.#report(onExchange, headers, body, started, total, { error: why });
         }
         if (signal?.aborted)
@@ -228,7 +230,9 @@ export class SegmentClient {
     body: string,
     started: number,
     attempt: number,
-    answer: { status: number; responseHeaders: Record<string, string>; responseBody: string } | { error: string },
+    answer:
+      | { status: number; responseHeaders: Record<string, string>; responseBody: string }
+      | { error: string },
   ): void {
     const requestHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
