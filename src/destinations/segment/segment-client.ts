@@ -5,6 +5,7 @@ import type { CheckResult, Exchange, SendOptions } from '../destination.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryOptions, sleep } from './backoff.js';
 import { batchBody, batchBodyPrefix } from './batch-body.js';
 import { classifyResponse } from './classify-response.js';
+import { redactedExchange } from './exchange-report.js';
 
 export interface SegmentClientOptions {
   /** Base URL without /v1 (SegmentDestinationConfig.endpoint). */
@@ -91,7 +92,7 @@ export class SegmentClient {
    * classify-response.ts) and when the host stays unreachable, so a run ends instead of failing
    * every row; SluiceError('interrupted') when `signal` aborts. `onRetry` hears of each wait
    * before a retry (what failed, and for how long), for progress reports; `onExchange` of each
-   * attempt's request and answer, redacted here (`#report`) before it leaves the client.
+   * attempt's request and answer, redacted here (exchange-report.ts) before it leaves the client.
    */
   async post(messages: readonly { json: string }[], options?: SendOptions): Promise<PostResult> {
     const signal = options?.signal;
@@ -123,11 +124,14 @@ export class SegmentClient {
         const text = await response.body.text();
         const status = response.statusCode;
         if (onExchange) {
-          this.#report(onExchange, headers, body, started, total, {
-            status,
-            responseHeaders: flatHeaders(response.headers),
-            responseBody: text,
-          });
+          observe(
+            onExchange,
+            redactedExchange(this.#redactor, this.#url, headers, body, started, total, {
+              status,
+              responseHeaders: response.headers,
+              responseBody: text,
+            }),
+          );
         }
         const verdict = classifyResponse(status, response.headers);
         if (verdict.kind === 'sent') return { kind: 'sent' };
@@ -146,7 +150,10 @@ export class SegmentClient {
           const why = timeout.aborted
             ? `no answer within ${this.#timeoutMs} ms`
             : describeError(error, errorCode(error));
-          this.#report(onExchange, headers, body, started, total, { error: why });
+          observe(
+            onExchange,
+            redactedExchange(this.#redactor, this.#url, headers, body, started, total, { error: why }),
+          );
         }
         if (signal?.aborted)
           throw new SluiceError('interrupted', 'sending to Segment was interrupted', { cause: error });
@@ -219,42 +226,6 @@ export class SegmentClient {
     return { ok, notes };
   }
 
-  /**
-   * Hands one exchange to the observer with every trace of the key removed: the Authorization
-   * header is replaced whole, and the raw key and its Basic form are scrubbed from every text (the
-   * body never holds the key, batch-body.ts, but a receiver may echo anything back).
-   */
-  #report(
-    onExchange: (exchange: Exchange) => void,
-    headers: Readonly<Record<string, string>>,
-    body: string,
-    started: number,
-    attempt: number,
-    answer:
-      | { status: number; responseHeaders: Record<string, string>; responseBody: string }
-      | { error: string },
-  ): void {
-    const requestHeaders: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers)) {
-      requestHeaders[name] = name === 'authorization' ? '[secret]' : this.#redact(value);
-    }
-    const responseHeaders: Record<string, string> = {};
-    const received = 'status' in answer ? answer.responseHeaders : {};
-    for (const [name, value] of Object.entries(received)) responseHeaders[name] = this.#redact(value);
-    onExchange({
-      method: 'POST',
-      url: this.#url,
-      requestHeaders,
-      requestBody: this.#redact(body),
-      status: 'status' in answer ? answer.status : undefined,
-      responseHeaders,
-      responseBody: 'status' in answer ? this.#redact(answer.responseBody) : '',
-      ...('error' in answer ? { error: this.#redact(answer.error) } : {}),
-      latencyMs: performance.now() - started,
-      attempt,
-    });
-  }
-
   async close(): Promise<void> {
     if (!this.#pool.closed) await this.#pool.close();
   }
@@ -282,6 +253,9 @@ export class SegmentClient {
     return body ? `HTTP ${status}: ${truncate(body)}` : `HTTP ${status}`;
   }
 
+  /** `#redact` as a function, for exchange-report.ts. */
+  readonly #redactor = (text: string): string => this.#redact(text);
+
   #redact(text: string): string {
     let out = text;
     for (const secret of this.#secrets) out = out.replaceAll(secret, '[secret]');
@@ -289,13 +263,16 @@ export class SegmentClient {
   }
 }
 
-/** undici's headers (a value may be a list) as one string per name. */
-function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+/**
+ * Hands an exchange to the observer. An observer that throws is ignored: watching the traffic must
+ * never change what is delivered, nor turn an answered request into a retried one.
+ */
+function observe(onExchange: (exchange: Exchange) => void, exchange: Exchange): void {
+  try {
+    onExchange(exchange);
+  } catch {
+    // The inspector's own failure; delivery goes on as if nobody watched.
   }
-  return out;
 }
 
 function truncate(text: string): string {

@@ -112,4 +112,15 @@ describe('Segment exchange observer', () => {
     expect(exchanges[0]!.error).toMatch(/ECONNREFUSED/);
     expectNoKey(exchanges);
   });
+
+  it('delivers as if nobody watched when the observer throws', async () => {
+    const d = destinationAt(receiver.url);
+    const outcomes = await d.send(messages(d, 2), {
+      onExchange: () => {
+        throw new Error('inspector broke');
+      },
+    });
+    expect(outcomes.every((o) => o.status === 'succeeded')).toBe(true);
+    expect(receiver.stats().requests).toBe(1);
+  });
 });
