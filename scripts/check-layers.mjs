@@ -23,7 +23,7 @@ const LAYER = {
 };
 const INTERFACES = {
   sources: ['sources/source.ts', 'sources/registry.ts'],
-  destinations: ['destinations/destination.ts', 'destinations/registry.ts'],
+  destinations: ['destinations/destination.ts', 'destinations/batch-packer.ts', 'destinations/registry.ts'],
   state: ['state/state-store.ts', 'state/registry.ts'],
   mapping: ['mapping/compile-mapping.ts'],
 };

@@ -55,7 +55,7 @@ export class Runtime {
       const type = destinationType(config.type);
       if (type === undefined)
         throw new SluiceError('config_invalid', `unknown destination type "${config.type}"`);
-      destination = type.create(config, { version: VERSION });
+      destination = type.create(config.config, { version: VERSION });
       this.#destinations.set(name, destination);
     }
     return destination;

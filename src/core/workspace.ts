@@ -68,19 +68,19 @@ export type SourceConfig =
   | { type: 'sqlite'; path: string }
   | ({ type: 'files' } & DuckDBResourceConfig);
 
-export interface SegmentDestinationConfig {
-  type: 'segment';
-  writeKey: Secret;
-  region: 'us' | 'eu';
-  /** Base URL without /v1, e.g. "http://127.0.0.1:8787"; derived from region when absent. */
-  endpoint: string;
-  /** Requests in flight at once (default 4). */
-  concurrency: number;
-  /** Per-request timeout in ms (default 10,000, like analytics-node). */
-  timeoutMs: number;
+/**
+ * A `destinations.<name>` entry as core and sync see it: opaque. Only its destination type (found by
+ * `type` in destinations/registry.ts) knows what `config` holds; it made it with its own
+ * `parseConfig` and reads it again in `create` (Segment's write key, a file's path, …).
+ */
+export interface DestinationConfig {
+  /** The `type:` of the entry, e.g. "segment". */
+  type: string;
+  /** The entry's name under `destinations:`. */
+  name: string;
+  /** What the type's `parseConfig` returned; secrets inside it are `Secret`s. */
+  config: unknown;
 }
-
-export type DestinationConfig = SegmentDestinationConfig;
 
 export interface ModelConfig {
   source: string;
@@ -95,6 +95,10 @@ export interface ModelConfig {
   origin: { file: string; line: number; inline: boolean };
 }
 
+/**
+ * The `object:` of a sync: the workspace's words (SPEC §1). What each means (which call, which
+ * fields, which ids) is its destination type's business: `ObjectDescriptor` in destinations/.
+ */
 export type ObjectKind = 'user' | 'group' | 'event';
 
 /** How one destination path is filled. */
@@ -137,7 +141,8 @@ export interface SyncConfig {
   model: string;
   destination: string;
   object: ObjectKind;
-  key: { column: string; field?: 'userId' | 'anonymousId' | 'groupId' };
+  /** `field` is one of the destination object's `keyFields` (checked when the workspace loads). */
+  key: { column: string; field?: string };
   mappings: Mapping[];
   bundle?: BundleConfig;
   nulls: 'send' | 'skip';

@@ -15,6 +15,17 @@ export interface ObjectDescriptor {
    * mapping or bundle that writes one, or anything under it, is a config error naming `why`.
    */
   reservedPaths?: readonly { path: readonly string[]; why: string }[];
+  /** Top-level fields whose values are sent as strings (numbers become their text), e.g. ids. */
+  idFields: readonly string[];
+  /** Top-level fields that must be objects when mapped whole (e.g. Segment's traits). */
+  objectFields: readonly string[];
+  /**
+   * A message as sent (its JSON parsed) back to what `prepare` produced for it, so that a dry run can
+   * say which fields changed against `next` (a new prepared message, parsed): the inverse of what
+   * `encode` adds (messageId, planned-at stamp, anything the destination sets itself). Not on the
+   * per-row path: only dry-run samples call it.
+   */
+  comparable(sent: unknown, next: Record<string, unknown>): unknown;
 }
 
 /**
@@ -66,10 +77,35 @@ export interface RetryNotice {
   attempt: number;
 }
 
+/**
+ * One request/response exchange of an HTTP destination, for an inspector: redacted where it is made
+ * (no credentials in any field: the destination removes its secrets before the observer sees it).
+ */
+export interface Exchange {
+  method: string;
+  /** Full URL, without credentials. */
+  url: string;
+  /** Request headers as sent, credentials replaced by "[secret]". */
+  requestHeaders: Readonly<Record<string, string>>;
+  requestBody: string;
+  /** HTTP status, or undefined when no answer came (network error, timeout). */
+  status: number | undefined;
+  responseHeaders: Readonly<Record<string, string>>;
+  responseBody: string;
+  /** Why no answer came, when `status` is undefined. */
+  error?: string;
+  /** From sending the request to the end of the answer (or the failure). */
+  latencyMs: number;
+  /** The attempt of this request, from 1. */
+  attempt: number;
+}
+
 export interface SendOptions {
   signal?: AbortSignal;
   /** Told each time a request of this batch waits before a retry, so progress can say why. */
   onRetry?: (notice: RetryNotice) => void;
+  /** Told of every exchange this batch makes, retries included (the HTTP inspector's hook). */
+  onExchange?: (exchange: Exchange) => void;
 }
 
 export interface CheckResult {
@@ -80,8 +116,15 @@ export interface CheckResult {
 
 export interface DestinationLimits {
   maxMessageBytes: number;
+  /** Budget for one request, as counted by `batchBytes`. */
   maxBatchBytes: number;
   maxBatchMessages: number;
+  /**
+   * The bytes a request carrying `count` messages of `messageBytes` bytes in all counts against
+   * `maxBatchBytes` (what the request adds around and between them: Segment's JSON-array commas,
+   * a newline per JSON line). A plain function of two numbers, so packing stays allocation-free.
+   */
+  batchBytes(messageBytes: number, count: number): number;
 }
 
 /**
@@ -129,5 +172,7 @@ export interface DestinationType<Config = unknown> {
     | { ok: true; config: Config }
     | { ok: false; problems: { path: (string | number)[]; message: string; fix?: string }[] };
   objects: Readonly<Record<ObjectKind, ObjectDescriptor>>;
+  /** A line for `sluice check` naming the config without secrets (e.g. "write key …x7Qz"). */
+  describe(config: Config): string;
   create(config: Config, context: { version: string }): Destination;
 }

@@ -3,8 +3,8 @@ import { startReceiver } from '../receiver/receiver.js';
 import { destinationType, destinationTypes } from './registry.js';
 
 describe('destination registry', () => {
-  it('names segment, and nothing inherited from Object', () => {
-    expect(Object.keys(destinationTypes)).toEqual(['segment']);
+  it('names segment and jsonl-file, and nothing inherited from Object', () => {
+    expect(Object.keys(destinationTypes)).toEqual(['segment', 'jsonl-file']);
     expect(destinationType('segment')?.type).toBe('segment');
     expect(destinationType('toString')).toBeUndefined();
     expect(destinationType('hubspot')).toBeUndefined();

@@ -1,4 +1,5 @@
 import type { DestinationType } from './destination.js';
+import { jsonlFileDestinationType } from './jsonl-file/jsonl-file-destination-type.js';
 import { segmentDestinationType } from './segment/segment-destination-type.js';
 
 /**
@@ -7,6 +8,7 @@ import { segmentDestinationType } from './segment/segment-destination-type.js';
  */
 export const destinationTypes: Readonly<Record<string, DestinationType>> = Object.freeze({
   segment: segmentDestinationType as DestinationType,
+  'jsonl-file': jsonlFileDestinationType as DestinationType,
 });
 
 /** The destination type for a `type:` value, or undefined when Sluice has none by that name. */

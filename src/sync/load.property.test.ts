@@ -15,7 +15,7 @@ import {
 } from '../../test/helpers/hostile-values.js';
 import { type RecordingProxy, startRecordingProxy } from '../../test/helpers/recording-proxy.js';
 import type { Row } from '../core/values.js';
-import { type ObjectKind, Secret, type SegmentDestinationConfig } from '../core/workspace.js';
+import { type ObjectKind, Secret } from '../core/workspace.js';
 import type { Destination, EncodedMessage, MessageOutcome } from '../destinations/destination.js';
 import { destinationType } from '../destinations/registry.js';
 import { compileMapping, type MappingSpec } from '../mapping/compile-mapping.js';
@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 function segment(endpoint: string, concurrency = 4): Destination {
-  const config: SegmentDestinationConfig = {
+  const config = {
     type: 'segment',
     writeKey: new Secret(KEY),
     region: 'us',

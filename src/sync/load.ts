@@ -1,3 +1,4 @@
+import { BatchPacker } from '../destinations/batch-packer.js';
 import type {
   Destination,
   EncodedMessage,
@@ -19,8 +20,8 @@ export type BatchSettled<T> = (
 export type RetryListener = (batch: readonly EncodedMessage[], notice: RetryNotice | null) => void;
 
 /**
- * The load stage: packs encoded messages into batches within the destination's limits (bytes and
- * count, segment-contract §2) and keeps up to `destination.concurrency` requests in flight. A batch
+ * The load stage: packs encoded messages into batches within the destination's limits (bytes as the
+ * destination counts them, and count: destinations/batch-packer.ts) and keeps up to `destination.concurrency` requests in flight. A batch
  * whose answer came back frees its request slot at once, while its outcomes are being recorded
  * (`onSettled`, the state store's turn), up to as many again awaiting that. `push` waits while the
  * pipe is full, so reading from the source slows to the destination's and the state store's pace
@@ -39,8 +40,8 @@ export class Loader<T = void> {
   #batch: EncodedMessage[] = [];
   /** What the caller pushed with each message of #batch, handed back when it settles. */
   #contexts: T[] = [];
-  /** Bytes of the messages plus the commas between them. */
-  #batchBytes = 0;
+  /** Where #batch must end, by the destination's own limits and byte counting. */
+  readonly #packer: BatchPacker;
   #error: unknown = null;
 
   constructor(
@@ -53,20 +54,14 @@ export class Loader<T = void> {
     this.#onSettled = onSettled;
     this.#signal = signal;
     this.#onRetry = onRetry;
+    this.#packer = new BatchPacker(destination.limits);
   }
 
   /** Queues a message; `context` (what the caller needs to record its outcome) comes back with it. */
   async push(message: EncodedMessage, context: T): Promise<void> {
     this.#throwIfFailed();
-    const { maxBatchBytes, maxBatchMessages } = this.#destination.limits;
-    const added = message.bytes + (this.#batch.length > 0 ? 1 : 0);
-    if (
-      this.#batch.length > 0 &&
-      (this.#batchBytes + added > maxBatchBytes || this.#batch.length >= maxBatchMessages)
-    ) {
-      await this.#flush();
-    }
-    this.#batchBytes += message.bytes + (this.#batch.length > 0 ? 1 : 0);
+    if (!this.#packer.fits(message.bytes)) await this.#flush();
+    this.#packer.add(message.bytes);
     this.#batch.push(message);
     this.#contexts.push(context);
   }
@@ -88,7 +83,7 @@ export class Loader<T = void> {
     const contexts = this.#contexts;
     this.#batch = [];
     this.#contexts = [];
-    this.#batchBytes = 0;
+    this.#packer.reset();
     const requests = this.#destination.concurrency;
     while (this.#requests.size >= requests || this.#inFlight.size >= 2 * requests) {
       await Promise.race(this.#requests.size >= requests ? this.#requests : this.#inFlight);

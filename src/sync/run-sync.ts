@@ -360,7 +360,7 @@ export async function runSync(
         );
         for (const { row, decision } of sampled) {
           const message = destination.encode(row.prepared, row.key, decision.messageId, plannedAt);
-          samples.push(explainSample(row, decision.reason, message, delivered.get(row.key)));
+          samples.push(explainSample(row, decision.reason, message, delivered.get(row.key), descriptor));
         }
         progress();
         continue;

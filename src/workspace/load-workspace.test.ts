@@ -112,11 +112,15 @@ describe('loadWorkspace', () => {
       destinations: {
         segment: {
           type: 'segment',
-          writeKey: '[secret]',
-          region: 'us',
-          endpoint: 'https://api.segment.io',
-          concurrency: 4,
-          timeoutMs: 10_000,
+          name: 'segment',
+          config: {
+            type: 'segment',
+            writeKey: '[secret]',
+            region: 'us',
+            endpoint: 'https://api.segment.io',
+            concurrency: 4,
+            timeoutMs: 10_000,
+          },
         },
       },
       models: {
@@ -192,7 +196,9 @@ describe('loadWorkspace', () => {
     // Secrets hold the interpolated values, revealed only on request.
     const app = ws.sources.app;
     expect(app?.type === 'postgres' && app.url.reveal()).toBe(ENV.APP_DATABASE_URL);
-    expect(ws.destinations.segment?.writeKey.reveal()).toBe(ENV.SEGMENT_WRITE_KEY);
+    expect((ws.destinations.segment!.config as { writeKey: Secret }).writeKey.reveal()).toBe(
+      ENV.SEGMENT_WRITE_KEY,
+    );
   });
 
   it('returns a deeply frozen workspace', async () => {
@@ -410,6 +416,7 @@ describe('parseWorkspace', () => {
           ? { ok: true, config: { type: 'webhook', url: raw.url } }
           : { ok: false, problems: [{ path: ['url'], message: 'url is required', fix: 'add url:' }] },
       objects: destinationType('segment')!.objects,
+      describe: (config) => config.url,
       create: () => {
         throw new Error('not connected in this test');
       },
@@ -422,7 +429,11 @@ describe('parseWorkspace', () => {
       env: {},
       destinationTypes,
     });
-    expect(ws.destinations.hook).toEqual({ type: 'webhook', url: 'http://127.0.0.1:9' });
+    expect(ws.destinations.hook).toEqual({
+      type: 'webhook',
+      name: 'hook',
+      config: { type: 'webhook', url: 'http://127.0.0.1:9' },
+    });
     try {
       parseWorkspace(text('  seg: { type: segment, write_key: k }'), {
         dir,

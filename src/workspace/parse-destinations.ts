@@ -53,7 +53,8 @@ export function parseDestination(
     return undefined;
   }
   const result = destinationType.parseConfig(raw);
-  if (result.ok) return result.config as DestinationConfig;
+  if (result.ok)
+    return { type: destinationType.type, name: at[at.length - 1] as string, config: result.config };
   for (const problem of result.problems) {
     // The type's messages name the key themselves ("region must be …"); we add which entry.
     p.add([...at, ...problem.path], `${where(at)}: ${problem.message}`, problem.fix);

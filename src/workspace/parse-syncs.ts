@@ -162,7 +162,7 @@ function parseKey(
   }
   return {
     column: v.column,
-    ...(field === undefined ? {} : { field: field as 'userId' | 'anonymousId' | 'groupId' }),
+    ...(field === undefined ? {} : { field }),
   };
 }
 

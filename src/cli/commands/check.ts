@@ -1,4 +1,5 @@
 import { type ConfigProblem, formatProblems, isSluiceError } from '../../core/errors.js';
+import { destinationType } from '../../destinations/registry.js';
 import { compileMapping } from '../../mapping/compile-mapping.js';
 import type { SourceColumn } from '../../sources/source.js';
 import { columnProblems } from '../../sync/column-problems.js';
@@ -51,7 +52,10 @@ export async function checkCommand(runtime: Runtime, options: { json: boolean },
     items.push(
       await attempt('destination', name, async () => {
         const result = await runtime.destination(name).check();
-        const notes = [`${config.type}, write key ${config.writeKey.fingerprint()}`, ...result.notes];
+        const notes = [
+          `${config.type}, ${destinationType(config.type)!.describe(config.config)}`,
+          ...result.notes,
+        ];
         if (!result.ok) throw new CheckFailed(notes);
         return notes;
       }),

@@ -1,10 +1,11 @@
 import { Pool } from 'undici';
 import { SluiceError } from '../../core/errors.js';
 import type { Secret } from '../../core/workspace.js';
-import type { CheckResult, RetryNotice } from '../destination.js';
+import type { CheckResult, Exchange, SendOptions } from '../destination.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryOptions, sleep } from './backoff.js';
 import { batchBody, batchBodyPrefix } from './batch-body.js';
 import { classifyResponse } from './classify-response.js';
+import { redactedExchange } from './exchange-report.js';
 
 export interface SegmentClientOptions {
   /** Base URL without /v1 (SegmentDestinationConfig.endpoint). */
@@ -90,13 +91,13 @@ export class SegmentClient {
    * SluiceError('destination_fatal') for an answer no retry can fix (401/403/404, see
    * classify-response.ts) and when the host stays unreachable, so a run ends instead of failing
    * every row; SluiceError('interrupted') when `signal` aborts. `onRetry` hears of each wait
-   * before a retry (what failed, and for how long), for progress reports.
+   * before a retry (what failed, and for how long), for progress reports; `onExchange` of each
+   * attempt's request and answer, redacted here (exchange-report.ts) before it leaves the client.
    */
-  async post(
-    messages: readonly { json: string }[],
-    signal?: AbortSignal,
-    onRetry?: (notice: RetryNotice) => void,
-  ): Promise<PostResult> {
+  async post(messages: readonly { json: string }[], options?: SendOptions): Promise<PostResult> {
+    const signal = options?.signal;
+    const onRetry = options?.onRetry;
+    const onExchange = options?.onExchange;
     const prefix = batchBodyPrefix(messages);
     let counted = 0;
     let total = 0;
@@ -108,10 +109,11 @@ export class SegmentClient {
       let unreachable = false;
       // undici's own timeouts tick coarsely; a timer signal makes `timeout_ms` hold to the ms.
       const timeout = AbortSignal.timeout(this.#timeoutMs);
+      const headers = total === 0 ? this.#headers : { ...this.#headers, 'x-retry-count': String(total) };
+      total++;
+      const body = batchBody(prefix, new Date().toISOString());
+      const started = onExchange ? performance.now() : 0;
       try {
-        const headers = total === 0 ? this.#headers : { ...this.#headers, 'x-retry-count': String(total) };
-        total++;
-        const body = batchBody(prefix, new Date().toISOString());
         const response = await this.#pool.request({
           method: 'POST',
           path: this.#path,
@@ -121,6 +123,16 @@ export class SegmentClient {
         });
         const text = await response.body.text();
         const status = response.statusCode;
+        if (onExchange) {
+          observe(
+            onExchange,
+            redactedExchange(this.#redactor, this.#url, headers, body, started, total, {
+              status,
+              responseHeaders: response.headers,
+              responseBody: text,
+            }),
+          );
+        }
         const verdict = classifyResponse(status, response.headers);
         if (verdict.kind === 'sent') return { kind: 'sent' };
         if (verdict.kind === 'reject') return { kind: 'rejected', error: this.#answer(status, text) };
@@ -134,6 +146,15 @@ export class SegmentClient {
         rateLimited = status === 429 && afterMs !== undefined;
       } catch (error) {
         if (error instanceof SluiceError) throw error;
+        if (onExchange) {
+          const why = timeout.aborted
+            ? `no answer within ${this.#timeoutMs} ms`
+            : describeError(error, errorCode(error));
+          observe(
+            onExchange,
+            redactedExchange(this.#redactor, this.#url, headers, body, started, total, { error: why }),
+          );
+        }
         if (signal?.aborted)
           throw new SluiceError('interrupted', 'sending to Segment was interrupted', { cause: error });
         const code = errorCode(error);
@@ -232,10 +253,25 @@ export class SegmentClient {
     return body ? `HTTP ${status}: ${truncate(body)}` : `HTTP ${status}`;
   }
 
+  /** `#redact` as a function, for exchange-report.ts. */
+  readonly #redactor = (text: string): string => this.#redact(text);
+
   #redact(text: string): string {
     let out = text;
     for (const secret of this.#secrets) out = out.replaceAll(secret, '[secret]');
     return out;
+  }
+}
+
+/**
+ * Hands an exchange to the observer. An observer that throws is ignored: watching the traffic must
+ * never change what is delivered, nor turn an answered request into a retried one.
+ */
+function observe(onExchange: (exchange: Exchange) => void, exchange: Exchange): void {
+  try {
+    onExchange(exchange);
+  } catch {
+    // The inspector's own failure; delivery goes on as if nobody watched.
   }
 }
 

@@ -1,5 +1,18 @@
 import { z } from 'zod';
-import { Secret, type SegmentDestinationConfig } from '../../core/workspace.js';
+import { Secret } from '../../core/workspace.js';
+
+/** A parsed `type: segment` destination (SPEC §1): what `parseSegmentConfig` returns. */
+export interface SegmentDestinationConfig {
+  type: 'segment';
+  writeKey: Secret;
+  region: 'us' | 'eu';
+  /** Base URL without /v1, e.g. "http://127.0.0.1:8787"; derived from region when absent. */
+  endpoint: string;
+  /** Requests in flight at once (default 4). */
+  concurrency: number;
+  /** Per-request timeout in ms (default 10,000, like analytics-node). */
+  timeoutMs: number;
+}
 
 /**
  * Segment's ingestion hosts, as SDKs take them: without `/v1` (segment-contract.md §1 "US base",

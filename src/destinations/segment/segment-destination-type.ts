@@ -1,6 +1,5 @@
-import type { SegmentDestinationConfig } from '../../core/workspace.js';
 import type { DestinationType } from '../destination.js';
-import { parseSegmentConfig } from './segment-config.js';
+import { parseSegmentConfig, type SegmentDestinationConfig } from './segment-config.js';
 import { createSegmentDestination } from './segment-destination.js';
 import { segmentObjects } from './segment-objects.js';
 
@@ -9,6 +8,7 @@ export const segmentDestinationType: DestinationType<SegmentDestinationConfig> =
   type: 'segment',
   parseConfig: parseSegmentConfig,
   objects: segmentObjects,
+  describe: (config: SegmentDestinationConfig) => `write key ${config.writeKey.fingerprint()}`,
   create: (config: SegmentDestinationConfig, context: { version: string }) =>
     createSegmentDestination(config, { version: context.version }),
 });

@@ -1,4 +1,5 @@
-import type { ObjectKind, SegmentDestinationConfig } from '../../core/workspace.js';
+import type { ObjectKind } from '../../core/workspace.js';
+import { packedBatchEnds } from '../batch-packer.js';
 import type {
   CheckResult,
   Destination,
@@ -11,7 +12,8 @@ import type {
 } from '../destination.js';
 import type { RetryOptions } from './backoff.js';
 import { SegmentClient } from './segment-client.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, segmentLimits } from './segment-limits.js';
+import type { SegmentDestinationConfig } from './segment-config.js';
+import { segmentLimits } from './segment-limits.js';
 import { SegmentMessageCodec } from './segment-message-codec.js';
 
 export interface SegmentDestinationOptions {
@@ -63,22 +65,16 @@ export class SegmentDestination implements Destination {
 
   /**
    * Delivers a batch and returns one outcome per message, in order. A batch over the limits is cut
-   * into requests that fit, so the limits hold even for a careless caller.
+   * into requests that fit by the loader's own rule (destinations/batch-packer.ts), so the limits
+   * hold even for a careless caller and a batch sync/load.ts packed goes out as one request.
    */
   async send(batch: readonly EncodedMessage[], options?: SendOptions): Promise<MessageOutcome[]> {
     const outcomes = new Array<MessageOutcome>(batch.length);
     let start = 0;
-    let bytes = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const size = batch[i]!.bytes;
-      if (i > start && (bytes + size > MAX_BATCH_BYTES || i - start >= MAX_BATCH_MESSAGES)) {
-        await this.#deliver(batch, start, i, outcomes, options);
-        start = i;
-        bytes = 0;
-      }
-      bytes += size;
+    for (const end of packedBatchEnds(batch, this.limits)) {
+      await this.#deliver(batch, start, end, outcomes, options);
+      start = end;
     }
-    if (batch.length > start) await this.#deliver(batch, start, batch.length, outcomes, options);
     return outcomes;
   }
 
@@ -105,8 +101,7 @@ export class SegmentDestination implements Destination {
   ): Promise<void> {
     const result = await this.#client.post(
       start === 0 && end === batch.length ? batch : batch.slice(start, end),
-      options?.signal,
-      options?.onRetry,
+      options,
     );
     if (result.kind === 'rejected' && end - start > 1) {
       const middle = start + Math.ceil((end - start) / 2);

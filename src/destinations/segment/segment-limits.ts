@@ -43,8 +43,13 @@ export const MAX_BATCH_BYTES = 480 * 1024;
 /** A messageId is at most 100 characters (§2 "messageId length", §4; SPEC §3). */
 export const MAX_MESSAGE_ID_LENGTH = 100;
 
+/**
+ * Segment's limits as every packer reads them: a request's messages count with the commas between
+ * them (the JSON array of batch-body.ts); the fixed envelope is outside MAX_BATCH_BYTES' budget.
+ */
 export const segmentLimits: DestinationLimits = Object.freeze({
   maxMessageBytes: MAX_MESSAGE_BYTES,
   maxBatchBytes: MAX_BATCH_BYTES,
   maxBatchMessages: MAX_BATCH_MESSAGES,
+  batchBytes: (messageBytes: number, count: number) => messageBytes + (count > 1 ? count - 1 : 0),
 });
