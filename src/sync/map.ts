@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { isBlankText } from '../core/blank-text.js';
 import type { Row, Value } from '../core/values.js';
 import type { ObjectKind } from '../core/workspace.js';
 import type { Destination, Prepared } from '../destinations/destination.js';
@@ -89,7 +90,7 @@ export function createRowMapper(options: {
           null,
         );
       }
-      if (typeof keyValue === 'string' && isBlank(keyValue)) {
+      if (typeof keyValue === 'string' && isBlankText(keyValue)) {
         return invalid(null, 'null_key', `the key column "${keyColumn}" is empty or only whitespace`, null);
       }
       let key: string;
@@ -148,21 +149,6 @@ export function createRowMapper(options: {
   };
   return mapper;
 }
-
-/**
- * True for "" and for text that is only whitespace as Unicode's White_Space property defines it
- * (spaces, tabs, line breaks, NBSP…): such a key names no one. The same definition as the Segment
- * codec's blank ids, so a key and the id it becomes are blank alike; U+FEFF and zero-width spaces
- * are not White_Space and make a real (if odd) key. Most keys start with a visible ASCII character,
- * so one character code decides without a regular expression.
- */
-function isBlank(text: string): boolean {
-  const first = text.charCodeAt(0);
-  if (first > 32 && first < 127) return false;
-  return BLANK.test(text);
-}
-
-const BLANK = /^\p{White_Space}*$/u;
 
 /**
  * Keys are compared and stored as strings: warehouse integers become "42", like ids on the wire.

@@ -32,7 +32,7 @@ export type PostResult =
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 /**
  * Attempts before an unreachable host ends the run: enough to ride out a restart (a few seconds of
- * backoff), not the full budget — ten attempts would spend minutes failing every row (issue 5 item 5).
+ * backoff), not the full budget — ten attempts would spend minutes failing every row.
  * The rows stay pending and the next run tries again.
  */
 const UNREACHABLE_ATTEMPTS = 3;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { editDistance } from '../../core/edit-distance.js';
 import { Secret } from '../../core/workspace.js';
 
 /** A parsed `type: segment` destination (SPEC §1): what `parseSegmentConfig` returns. */
@@ -156,17 +157,4 @@ function nearest(key: string, candidates: readonly string[]): string | undefined
     }
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

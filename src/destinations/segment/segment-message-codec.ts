@@ -1,3 +1,4 @@
+import { isBlankText } from '../../core/blank-text.js';
 import type { ObjectKind } from '../../core/workspace.js';
 import { type EncodedMessage, type Invalid, type Prepared, SENT_MESSAGE_ID_LENGTH } from '../destination.js';
 import { isCanonicalTimestamp, normaliseTimestamp, timestampProblem } from './normalise-timestamp.js';
@@ -255,21 +256,10 @@ function notAnObject(field: string, value: unknown): Invalid {
   return invalid('not_an_object', `${field} must be an object, got ${describe(value)}`);
 }
 
-/**
- * A string that is not blank: SPEC §3 counts ids and event names that are empty or only whitespace
- * as missing. Whitespace is Unicode's White_Space property (spaces, tabs, line breaks, NBSP, the
- * U+2000 spaces, U+3000), not JavaScript's `\s`, which also counts U+FEFF: a BOM is a character of
- * the value (src/sources/README.md), so "\uFEFF" alone is an id, not a blank one.
- */
+/** A string that is not blank: SPEC §3 counts ids and event names that are blank as missing. */
 function isPresentString(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length === 0) return false;
-  const first = value.charCodeAt(0);
-  // Ids almost always start with a visible ASCII character: no scan needed.
-  if (first > 32 && first < 127) return true;
-  return !BLANK.test(value);
+  return typeof value === 'string' && !isBlankText(value);
 }
-
-const BLANK = /^\p{White_Space}*$/u;
 
 /** A plain object, including the prototype-less ones a mapper may build to avoid `__proto__` keys. */
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -282,7 +272,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function describe(value: unknown): string {
   if (typeof value === 'string') {
     if (value.length === 0) return 'an empty string';
-    return BLANK.test(value)
+    return isBlankText(value)
       ? `a blank string ${JSON.stringify(truncate(value))}`
       : JSON.stringify(truncate(value));
   }

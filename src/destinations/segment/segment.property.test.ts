@@ -1,4 +1,4 @@
-// Bad input, property-based (issue 5, item 7): whatever payload the mapper hands the Segment codec,
+// Bad input, property-based: whatever payload the mapper hands the Segment codec,
 // `prepare` answers with a value (never throws), every message it accepts encodes to what Segment
 // (and our stricter receiver) accepts, and every refusal carries one of SPEC §3's reason codes.
 import { createHash } from 'node:crypto';
