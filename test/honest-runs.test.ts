@@ -60,6 +60,24 @@ ${
   return dir;
 }
 
+/** Events 1–3 and an event sync with `backfill: false`. */
+function eventsWorkspace(): Promise<string> {
+  return workspace({
+    setup:
+      "create table users (id int, email text); create table events as select i as id, 'u' || i as user_id from range(1, 4) t(i)",
+    sync: `  events:
+    model: events
+    destination: segment
+    object: event
+    key: { column: id }
+    backfill: false
+    mappings:
+      event: { constant: Signed Up }
+      userId: user_id
+`,
+  });
+}
+
 async function run(dir: string, sync = 'users', ...extra: string[]) {
   const out = await sluice('-w', dir, 'sync', 'run', sync, '--json', ...extra);
   return { code: out.code, result: out.json<SyncRunResult>(), stderr: out.stderr };
@@ -228,20 +246,7 @@ describe('removed rows', () => {
 
 describe('removed events', () => {
   it('counts only events that were sent: a backfill: false baseline only remembered its rows', async () => {
-    const dir = await workspace({
-      setup:
-        "create table users (id int, email text); create table events as select i as id, 'u' || i as user_id from range(1, 4) t(i)",
-      sync: `  events:
-    model: events
-    destination: segment
-    object: event
-    key: { column: id }
-    backfill: false
-    mappings:
-      event: { constant: Signed Up }
-      userId: user_id
-`,
-    });
+    const dir = await eventsWorkspace();
     expect((await run(dir, 'events')).result.counts).toMatchObject({ unchanged: 3, removed: 0 });
     await duckdb(
       join(dir, 'warehouse.duckdb'),
@@ -294,20 +299,7 @@ describe('a dry run', () => {
 
 describe('whether a sync has completed before', () => {
   it('is not forgotten after more than 100 failed runs (backfill: false sends new events)', async () => {
-    const dir = await workspace({
-      setup:
-        "create table users (id int, email text); create table events as select i as id, 'u' || i as user_id from range(1, 4) t(i)",
-      sync: `  events:
-    model: events
-    destination: segment
-    object: event
-    key: { column: id }
-    backfill: false
-    mappings:
-      event: { constant: Signed Up }
-      userId: user_id
-`,
-    });
+    const dir = await eventsWorkspace();
     receiver.reset();
     const baseline = await run(dir, 'events');
     expect(baseline.result.counts).toMatchObject({ extracted: 3, planned: 0, unchanged: 3 });
