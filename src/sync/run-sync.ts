@@ -156,20 +156,14 @@ export async function runSync(
           if (notice !== null) progress();
         },
       );
-  // The counts of a running run are stored every few seconds, so a run that was killed is shown
-  // with what it did; one write at a time, and never one after the run is finished.
-  const countsEveryMs = options.countsEveryMs ?? 2_000;
-  let countsSaved = Date.now();
+  // The counts of a running run are stored every few seconds, also while nothing settles (batches
+  // waiting on retries), so a run that was killed is shown with what it did. One write at a time;
+  // a count not stored is not worth failing a run over (finishRun stores the final ones).
   let savingCounts: Promise<void> = Promise.resolve();
-  const saveCountsNow = () => {
-    countsSaved = Date.now();
-    savingCounts = savingCounts.then(() => state.updateRunCounts(runId, { ...counts })).catch(() => {}); // a count not stored is not worth failing a run over; finishRun stores them
-  };
   const saveCounts = () => {
-    if (!dryRun && Date.now() - countsSaved >= countsEveryMs) saveCountsNow();
+    savingCounts = savingCounts.then(() => state.updateRunCounts(runId, { ...counts })).catch(() => {});
   };
-  // Also while nothing settles (batches waiting on retries): the timer stores them regardless.
-  const countsTimer = dryRun ? undefined : setInterval(saveCountsNow, countsEveryMs);
+  const countsTimer = dryRun ? undefined : setInterval(saveCounts, options.countsEveryMs ?? 2_000);
   countsTimer?.unref();
   let error: { code: string; message: string } | null = null;
 
@@ -184,7 +178,6 @@ export async function runSync(
     // Counted once recorded: a summary never claims a delivery the state store does not know of.
     for (const result of results) counts[result.status]++;
     progress();
-    saveCounts();
   }
 
   /**
@@ -371,7 +364,6 @@ export async function runSync(
       sending = sendPlanned(planned, plannedAt);
       sending.catch(() => {}); // awaited before the next batch or after the loop
       progress();
-      saveCounts();
     }
     await sending;
     await Promise.all(housekeeping);
