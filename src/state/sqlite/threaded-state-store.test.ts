@@ -39,6 +39,22 @@ describe('ThreadedStateStore', () => {
     }
   });
 
+  it('forwards every method of the SQLite store by name, and nothing else', async () => {
+    const threaded = await ThreadedStateStore.open(file);
+    try {
+      for (const name of Object.getOwnPropertyNames(SqliteStateStore.prototype)) {
+        if (name !== 'constructor')
+          expect(typeof (threaded as unknown as Record<string, unknown>)[name]).toBe('function');
+      }
+      // Not thenable: awaiting the store gives the store, not a call to the thread.
+      expect((threaded as unknown as Record<string, unknown>).then).toBeUndefined();
+      expect((threaded as unknown as Record<string, unknown>).toJSON).toBeUndefined();
+      expect(await Promise.resolve(threaded)).toBe(threaded);
+    } finally {
+      await threaded.close();
+    }
+  });
+
   it('answers calls in the order they were made, even when not awaited one by one', async () => {
     const store = await ThreadedStateStore.open(file);
     try {

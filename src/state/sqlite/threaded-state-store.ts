@@ -1,20 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { RecordStatus, RunCounts, RunRecord, RunSummary } from '../../core/run.js';
-import type {
-  DeliveryResult,
-  FinishRun,
-  KeyLookup,
-  KeyState,
-  LockAttempt,
-  LockHolder,
-  NewRun,
-  PlannedChange,
-  PruneOptions,
-  PruneResult,
-  RunFilter,
-  SeenEntry,
-  StateStore,
-} from '../state-store.js';
+import type { StateStore } from '../state-store.js';
+import { SqliteStateStore } from './sqlite-state-store.js';
 import {
   type CallMessage,
   deserializeError,
@@ -34,8 +20,10 @@ interface Pending {
  * (planning and delivery upserts, run records): on this thread those writes run beside reading,
  * mapping and sending instead of between them. Same file, same schema, same transactions, same
  * answers as SqliteStateStore — every call is forwarded to one there and answered in order.
+ * `open` hands out a StateStore whose every method is forwarded by name (see `forwarding`), so a
+ * new StateStore method needs no code here.
  */
-export class ThreadedStateStore implements StateStore {
+export class ThreadedStateStore {
   readonly #worker: Worker;
   readonly #file: string;
   readonly #pending = new Map<number, Pending>();
@@ -49,11 +37,11 @@ export class ThreadedStateStore implements StateStore {
     worker.on('message', (reply: ReplyMessage) => this.#settle(reply));
     worker.on('error', (error) => this.#fail(error));
     worker.on('exit', (code) => this.#fail(new Error(`the state store thread exited (code ${code})`)));
-    // Kept alive only while a call is waiting for its answer (see #call).
+    // Kept alive only while a call is waiting for its answer (see call).
     worker.unref();
   }
 
-  static async open(file: string, options: { busyTimeoutMs?: number } = {}): Promise<ThreadedStateStore> {
+  static async open(file: string, options: { busyTimeoutMs?: number } = {}): Promise<StateStore> {
     const workerOptions: WorkerOptions = {
       file,
       ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
@@ -83,101 +71,20 @@ export class ThreadedStateStore implements StateStore {
       await worker.terminate();
       throw error;
     });
-    return new ThreadedStateStore(worker, file);
-  }
-
-  workspaceId(proposed?: string): Promise<string> {
-    return this.#call('workspaceId', proposed === undefined ? [] : [proposed]);
-  }
-  startRun(run: NewRun): Promise<string> {
-    return this.#call('startRun', [run]);
-  }
-  finishRun(runId: string, finish: FinishRun): Promise<void> {
-    return this.#call('finishRun', [runId, finish]);
-  }
-  updateRunCounts(runId: string, counts: RunCounts): Promise<void> {
-    return this.#call('updateRunCounts', [runId, counts]);
-  }
-  getRun(runId: string): Promise<RunSummary | null> {
-    return this.#call('getRun', [runId]);
-  }
-  listRuns(options: RunFilter): Promise<RunSummary[]> {
-    return this.#call('listRuns', [options]);
-  }
-  lastCompletedRun(sync: string): Promise<RunSummary | null> {
-    return this.#call('lastCompletedRun', [sync]);
-  }
-  listRecords(runId: string, options: { status?: RecordStatus; limit: number }): Promise<RunRecord[]> {
-    return this.#call('listRecords', [runId, options]);
-  }
-  getKeyStates(sync: string, keys: readonly string[]): Promise<Map<string, KeyState>> {
-    return this.#call('getKeyStates', [sync, keys]);
-  }
-  lookupKeys(sync: string, keys: readonly string[], sourceHashes: readonly string[]): Promise<KeyLookup> {
-    return this.#call('lookupKeys', [sync, keys, sourceHashes]);
-  }
-  getDeliveredPayloads(sync: string, keys: readonly string[]): Promise<Map<string, string>> {
-    return this.#call('getDeliveredPayloads', [sync, keys]);
-  }
-  savePlanned(sync: string, changes: readonly PlannedChange[]): Promise<void> {
-    return this.#call('savePlanned', [sync, changes]);
-  }
-  recordDeliveries(sync: string, runId: string, results: readonly DeliveryResult[]): Promise<void> {
-    return this.#call('recordDeliveries', [sync, runId, results]);
-  }
-  recordRecords(runId: string, records: readonly Omit<RunRecord, 'runId'>[]): Promise<void> {
-    return this.#call('recordRecords', [runId, records]);
-  }
-  markSeen(sync: string, entries: readonly SeenEntry[]): Promise<void> {
-    return this.#call('markSeen', [sync, entries]);
-  }
-  refreshSourceHashes(sync: string, entries: readonly SeenEntry[]): Promise<void> {
-    return this.#call('refreshSourceHashes', [sync, entries]);
-  }
-  hasKeys(sync: string): Promise<boolean> {
-    return this.#call('hasKeys', [sync]);
-  }
-  countKeys(sync: string): Promise<{ keys: number; removed: number }> {
-    return this.#call('countKeys', [sync]);
-  }
-  clearRemoved(sync: string, keys: readonly string[]): Promise<void> {
-    return this.#call('clearRemoved', [sync, keys]);
-  }
-  notePresentKeys(run: string, keys: readonly string[]): Promise<void> {
-    return this.#call('notePresentKeys', [run, keys]);
-  }
-  sweepRemoved(sync: string, run: string, options: { record: boolean }): Promise<number> {
-    return this.#call('sweepRemoved', [sync, run, options]);
-  }
-  forgetPresentKeys(run: string): Promise<void> {
-    return this.#call('forgetPresentKeys', [run]);
-  }
-  prune(options: PruneOptions): Promise<PruneResult | null> {
-    return this.#call('prune', [options]);
-  }
-  acquireLock(name: string, holder: LockHolder, leaseMs: number, steal?: string): Promise<LockAttempt> {
-    return this.#call(
-      'acquireLock',
-      steal === undefined ? [name, holder, leaseMs] : [name, holder, leaseMs, steal],
-    );
-  }
-  renewLock(name: string, holderId: string, leaseMs: number): Promise<boolean> {
-    return this.#call('renewLock', [name, holderId, leaseMs]);
-  }
-  releaseLock(name: string, holderId: string): Promise<void> {
-    return this.#call('releaseLock', [name, holderId]);
+    return forwarding(new ThreadedStateStore(worker, file));
   }
 
   /** Closes the connection and ends the thread. Closing twice is harmless. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      if (this.#failure === null) await this.#call<void>('close', []);
+      if (this.#failure === null) await this.call<void>('close', []);
       await this.#worker.terminate();
     })();
     return this.#closed;
   }
 
-  #call<T>(method: StoreMethod, args: unknown[]): Promise<T> {
+  /** Posts one call to the thread; answered in order. */
+  call<T>(method: StoreMethod, args: unknown[]): Promise<T> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     if (this.#closed !== null && method !== 'close') {
       return Promise.reject(toStateError(new Error('the store is closed'), this.#file, method));
@@ -215,5 +122,33 @@ function startWorker(options: WorkerOptions): Worker {
   if (!fromSources) return new Worker(new URL('./state-worker.js', import.meta.url), { workerData: options });
   return new Worker(new URL('./ts-worker-bootstrap.mjs', import.meta.url), {
     workerData: { ...options, __entry: new URL('./state-worker.ts', import.meta.url).href },
+  });
+}
+
+/** The methods the thread's store answers: SqliteStateStore's, which implements StateStore. */
+const STORE_METHODS: ReadonlySet<string> = new Set(
+  Object.getOwnPropertyNames(SqliteStateStore.prototype).filter((name) => name !== 'constructor'),
+);
+
+/**
+ * A StateStore whose methods are the thread's: `store.x(a, b)` posts `x` with `[a, b]`, and the
+ * thread calls the same method of its SqliteStateStore. `close` also ends the thread. Any other
+ * property (`then`, `toJSON`, symbols) is undefined, so the store is never mistaken for a promise.
+ */
+function forwarding(thread: ThreadedStateStore): StateStore {
+  const methods = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+  return new Proxy({} as StateStore, {
+    get(_, name) {
+      if (typeof name !== 'string' || !STORE_METHODS.has(name)) return undefined;
+      let method = methods.get(name);
+      if (method === undefined) {
+        method =
+          name === 'close'
+            ? () => thread.close()
+            : (...args: unknown[]) => thread.call(name as StoreMethod, args);
+        methods.set(name, method);
+      }
+      return method;
+    },
   });
 }
