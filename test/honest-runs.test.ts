@@ -307,10 +307,10 @@ describe('whether a sync has completed before', () => {
     // 120 failed runs since, as a broken warehouse would leave behind, and one that died running.
     const store = await SqliteStateStore.open(join(dir, '.sluice', 'state.db'));
     const at = new Date().toISOString();
-    const dead = await store.startRun({ sync: 'events', fullResync: false, startedAt: at });
+    const dead = await store.runs.start({ sync: 'events', fullResync: false, startedAt: at });
     for (let i = 0; i < 120; i++) {
-      const failed = await store.startRun({ sync: 'events', fullResync: false, startedAt: at });
-      await store.finishRun(failed, {
+      const failed = await store.runs.start({ sync: 'events', fullResync: false, startedAt: at });
+      await store.runs.finish(failed, {
         status: 'failed',
         counts: baseline.result.counts,
         finishedAt: at,

@@ -19,7 +19,7 @@ describe('openStateStore', () => {
   it('opens SQLite state, creating the folders of its file', async () => {
     const path = join(dir, '.sluice', 'deep', 'state.db');
     const store = await openStateStore({ kind: 'sqlite', path });
-    expect(await store.hasKeys('s')).toBe(false);
+    expect((await store.ledger.countKeys('s')).keys > 0).toBe(false);
     expect((await stat(path)).isFile()).toBe(true);
     await store.close();
   });

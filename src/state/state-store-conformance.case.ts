@@ -83,8 +83,8 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
     describe('runs', () => {
       it('starts a run as running with zero counts', async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: true, startedAt });
-        expect(await store.getRun(runId)).toEqual({
+        const runId = await store.runs.start({ sync, fullResync: true, startedAt });
+        expect(await store.runs.get(runId)).toEqual({
           runId,
           sync,
           status: 'running',
@@ -95,7 +95,7 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           finishedAt: null,
           error: null,
         });
-        expect(await store.getRun('r_no_such_run')).toBeNull();
+        expect(await store.runs.get('r_no_such_run')).toBeNull();
       });
 
       it('finishes a run with its status, counts, finish time and error', async () => {
@@ -108,22 +108,27 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           planned: 9,
           succeeded: 9,
         };
-        const ok = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.finishRun(ok, {
+        const ok = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.runs.finish(ok, {
           status: 'completed',
           counts,
           finishedAt: '2025-03-01T10:01:00.000Z',
           error: null,
         });
-        expect(await store.getRun(ok)).toMatchObject({ status: 'completed', counts, error: null });
-        expect((await store.getRun(ok))?.finishedAt).toBe('2025-03-01T10:01:00.000Z');
+        expect(await store.runs.get(ok)).toMatchObject({ status: 'completed', counts, error: null });
+        expect((await store.runs.get(ok))?.finishedAt).toBe('2025-03-01T10:01:00.000Z');
 
-        const bad = await store.startRun({ sync, fullResync: false, startedAt });
+        const bad = await store.runs.start({ sync, fullResync: false, startedAt });
         const error = { code: 'source_error', message: 'relation "users" does not exist' };
-        await store.finishRun(bad, { status: 'failed', counts: emptyCounts(), finishedAt: startedAt, error });
-        expect(await store.getRun(bad)).toMatchObject({ status: 'failed', error });
+        await store.runs.finish(bad, {
+          status: 'failed',
+          counts: emptyCounts(),
+          finishedAt: startedAt,
+          error,
+        });
+        expect(await store.runs.get(bad)).toMatchObject({ status: 'failed', error });
         await expect(
-          store.finishRun('r_no_such_run', {
+          store.runs.finish('r_no_such_run', {
             status: 'completed',
             counts,
             finishedAt: startedAt,
@@ -136,41 +141,43 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         const store = await openStore();
         const ids: string[] = [];
         for (const name of [sync, otherSync, sync, sync, otherSync]) {
-          ids.push(await store.startRun({ sync: name, fullResync: false, startedAt }));
+          ids.push(await store.runs.start({ sync: name, fullResync: false, startedAt }));
         }
         expect(new Set(ids).size).toBe(5);
-        expect((await store.listRuns({ limit: 10 })).map((run) => run.runId)).toEqual([...ids].reverse());
-        expect((await store.listRuns({ sync, limit: 10 })).map((run) => run.runId)).toEqual([
+        expect((await store.runs.list({ limit: 10 })).items.map((run) => run.runId)).toEqual(
+          [...ids].reverse(),
+        );
+        expect((await store.runs.list({ sync, limit: 10 })).items.map((run) => run.runId)).toEqual([
           ids[3],
           ids[2],
           ids[0],
         ]);
-        expect((await store.listRuns({ sync: otherSync, limit: 1 })).map((run) => run.runId)).toEqual([
+        expect((await store.runs.list({ sync: otherSync, limit: 1 })).items.map((run) => run.runId)).toEqual([
           ids[4],
         ]);
-        expect(await store.listRuns({ limit: 0 })).toEqual([]);
-        expect(await store.listRuns({ sync: 'no-such-sync', limit: 10 })).toEqual([]);
+        expect((await store.runs.list({ limit: 0 })).items).toEqual([]);
+        expect((await store.runs.list({ sync: 'no-such-sync', limit: 10 })).items).toEqual([]);
       });
     });
 
     describe('run records', () => {
       it('keeps records in insertion order, filtered by status, up to the limit', async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
         const invalid = { status: 'invalid' as const, messageId: null, payload: null };
-        await store.recordRecords(runId, [
+        await store.ledger.recordInvalid(runId, [
           { key: null, reason: 'null_key', message: 'the key column "id" is null', ...invalid },
           { key: 'u1', reason: 'duplicate_key', message: 'key "u1" appears twice', ...invalid },
         ]);
         const [a, b, c] = [planned('u2', 1), planned('u3', 1), planned('u4', 1)];
-        await store.savePlanned(sync, [a, b, c]);
-        await store.recordDeliveries(sync, runId, [
+        await store.ledger.savePlanned(sync, [a, b, c]);
+        await store.ledger.recordDeliveries(sync, runId, [
           outcome(a, 'succeeded'),
           outcome(b, 'failed'),
           outcome(c, 'succeeded'),
         ]);
 
-        const all = await store.listRecords(runId, { limit: 100 });
+        const all = (await store.runs.records(runId, { limit: 100 })).items;
         expect(all.map((record) => [record.key, record.status])).toEqual([
           [null, 'invalid'],
           ['u1', 'invalid'],
@@ -195,16 +202,22 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           payload: outcome(b, 'failed').payload,
         });
         expect(
-          (await store.listRecords(runId, { status: 'succeeded', limit: 100 })).map((r) => r.key),
+          (await store.runs.records(runId, { status: 'succeeded', limit: 100 })).items.map((r) => r.key),
         ).toEqual(['u2', 'u4']);
-        expect((await store.listRecords(runId, { status: 'invalid', limit: 1 })).map((r) => r.key)).toEqual([
+        expect(
+          (await store.runs.records(runId, { status: 'invalid', limit: 1 })).items.map((r) => r.key),
+        ).toEqual([null]);
+        expect((await store.runs.records(runId, { limit: 3 })).items.map((r) => r.key)).toEqual([
           null,
+          'u1',
+          'u2',
         ]);
-        expect((await store.listRecords(runId, { limit: 3 })).map((r) => r.key)).toEqual([null, 'u1', 'u2']);
-        expect(await store.listRecords(runId, { status: 'abandoned', limit: 100 })).toEqual([]);
-        expect(await store.listRecords('r_no_such_run', { limit: 100 })).toEqual([]);
+        expect((await store.runs.records(runId, { status: 'abandoned', limit: 100 })).items).toEqual([]);
+        expect((await store.runs.records('r_no_such_run', { limit: 100 })).items).toEqual([]);
         await expect(
-          store.recordRecords('r_no_such_run', [{ key: 'x', reason: 'null_key', message: null, ...invalid }]),
+          store.ledger.recordInvalid('r_no_such_run', [
+            { key: 'x', reason: 'null_key', message: null, ...invalid },
+          ]),
         ).rejects.toBeInstanceOf(SluiceError);
       });
     });
@@ -212,10 +225,10 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
     describe('run records of a batch', () => {
       it('gives every record its own payload back, whatever characters the payloads hold', async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
         const payloads = ['{"name":"🦆 duck"}', '{"name":"plain"}', '{"name":"é\\u0000\\"q\\""}', ''];
         const changes = payloads.map((_, i) => planned(`k${i}`, 1));
-        await store.recordDeliveries(
+        await store.ledger.recordDeliveries(
           sync,
           runId,
           changes.map((change, i) => ({
@@ -223,12 +236,12 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
             payload: payloads[i]!,
           })),
         );
-        const records = await store.listRecords(runId, { limit: 10 });
+        const records = (await store.runs.records(runId, { limit: 10 })).items;
         expect(records.map((r) => r.payload)).toEqual(payloads);
         expect(
-          (await store.listRecords(runId, { status: 'failed', limit: 10 })).map((r) => r.payload),
+          (await store.runs.records(runId, { status: 'failed', limit: 10 })).items.map((r) => r.payload),
         ).toEqual([payloads[1]]);
-        const delivered = await store.getDeliveredPayloads(sync, ['k0', 'k1', 'k2', 'k3']);
+        const delivered = await store.ledger.deliveredPayloads(sync, ['k0', 'k1', 'k2', 'k3']);
         expect(delivered).toEqual(
           new Map([
             ['k0', payloads[0]],
@@ -242,18 +255,18 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
     describe('key states', () => {
       it('returns only keys that exist, for the asked sync', async () => {
         const store = await openStore();
-        expect((await store.getKeyStates(sync, ['u1', 'u2'])).size).toBe(0);
-        expect((await store.getKeyStates(sync, [])).size).toBe(0);
-        await store.savePlanned(sync, [planned('u1', 1)]);
-        const states = await store.getKeyStates(sync, ['u1', 'u2']);
+        expect((await store.ledger.keyStates(sync, ['u1', 'u2'])).size).toBe(0);
+        expect((await store.ledger.keyStates(sync, [])).size).toBe(0);
+        await store.ledger.savePlanned(sync, [planned('u1', 1)]);
+        const states = await store.ledger.keyStates(sync, ['u1', 'u2']);
         expect([...states.keys()]).toEqual(['u1']);
-        expect((await store.getKeyStates(otherSync, ['u1'])).size).toBe(0);
+        expect((await store.ledger.keyStates(otherSync, ['u1'])).size).toBe(0);
       });
 
       it('plans a change as pending and raises the generation, never lowering it', async () => {
         const store = await openStore();
-        await store.savePlanned(sync, [planned('u1', 3)]);
-        expect((await store.getKeyStates(sync, ['u1'])).get('u1')).toEqual({
+        await store.ledger.savePlanned(sync, [planned('u1', 3)]);
+        expect((await store.ledger.keyStates(sync, ['u1'])).get('u1')).toEqual({
           key: 'u1',
           deliveredHash: null,
           deliveredSourceHash: null,
@@ -270,19 +283,19 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           },
           removed: false,
         });
-        await store.savePlanned(sync, [planned('u1', 2)]);
-        const state = (await store.getKeyStates(sync, ['u1'])).get('u1');
+        await store.ledger.savePlanned(sync, [planned('u1', 2)]);
+        const state = (await store.ledger.keyStates(sync, ['u1'])).get('u1');
         expect(state?.generation).toBe(3);
         expect(state?.pending?.messageId).toBe('msg-u1-2');
       });
 
       it('remembers a delivered change and clears its pending state', async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
         const change = planned('u1', 1);
-        await store.savePlanned(sync, [change]);
-        await store.recordDeliveries(sync, runId, [outcome(change, 'succeeded')]);
-        expect((await store.getKeyStates(sync, ['u1'])).get('u1')).toEqual({
+        await store.ledger.savePlanned(sync, [change]);
+        await store.ledger.recordDeliveries(sync, runId, [outcome(change, 'succeeded')]);
+        expect((await store.ledger.keyStates(sync, ['u1'])).get('u1')).toEqual({
           key: 'u1',
           deliveredHash: change.hash,
           deliveredSourceHash: `source-${change.hash}`,
@@ -291,12 +304,12 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           pending: null,
           removed: false,
         });
-        expect(await store.getDeliveredPayloads(sync, ['u1', 'u2'])).toEqual(
+        expect(await store.ledger.deliveredPayloads(sync, ['u1', 'u2'])).toEqual(
           new Map([['u1', outcome(change, 'succeeded').payload]]),
         );
         // A later change is planned beside the delivered one, which stays until it is replaced.
-        await store.savePlanned(sync, [planned('u1', 2)]);
-        const state = (await store.getKeyStates(sync, ['u1'])).get('u1');
+        await store.ledger.savePlanned(sync, [planned('u1', 2)]);
+        const state = (await store.ledger.keyStates(sync, ['u1'])).get('u1');
         expect(state).toMatchObject({
           deliveredHash: change.hash,
           deliveredMessageId: change.messageId,
@@ -307,11 +320,11 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
 
       it('keeps a newer plan pending when an older change is delivered', async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.savePlanned(sync, [planned('u1', 1)]);
-        await store.savePlanned(sync, [planned('u1', 2)]);
-        await store.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'succeeded')]);
-        expect((await store.getKeyStates(sync, ['u1'])).get('u1')).toMatchObject({
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.savePlanned(sync, [planned('u1', 1)]);
+        await store.ledger.savePlanned(sync, [planned('u1', 2)]);
+        await store.ledger.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'succeeded')]);
+        expect((await store.ledger.keyStates(sync, ['u1'])).get('u1')).toMatchObject({
           deliveredMessageId: 'msg-u1-1',
           generation: 2,
           pending: { messageId: 'msg-u1-2', generation: 2 },
@@ -320,11 +333,11 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
 
       it('keeps a failed change pending under the same messageId across attempts', async () => {
         const store = await openStore();
-        const first = await store.startRun({ sync, fullResync: false, startedAt });
+        const first = await store.runs.start({ sync, fullResync: false, startedAt });
         const change = planned('u1', 1);
-        await store.savePlanned(sync, [change]);
-        await store.recordDeliveries(sync, first, [outcome(change, 'failed', 'HTTP 503')]);
-        const afterOne = (await store.getKeyStates(sync, ['u1'])).get('u1')?.pending;
+        await store.ledger.savePlanned(sync, [change]);
+        await store.ledger.recordDeliveries(sync, first, [outcome(change, 'failed', 'HTTP 503')]);
+        const afterOne = (await store.ledger.keyStates(sync, ['u1'])).get('u1')?.pending;
         expect(afterOne).toMatchObject({
           messageId: change.messageId,
           generation: 1,
@@ -334,11 +347,13 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         expect(afterOne?.firstFailedAt).toEqual(expect.any(String));
 
         await sleep(5);
-        const second = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.savePlanned(sync, [change]); // the retry is planned again, unchanged
-        expect((await store.getKeyStates(sync, ['u1'])).get('u1')?.pending?.attempts).toBe(1);
-        await store.recordDeliveries(sync, second, [outcome(change, 'failed', 'timeout after 10000 ms')]);
-        const state = (await store.getKeyStates(sync, ['u1'])).get('u1');
+        const second = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.savePlanned(sync, [change]); // the retry is planned again, unchanged
+        expect((await store.ledger.keyStates(sync, ['u1'])).get('u1')?.pending?.attempts).toBe(1);
+        await store.ledger.recordDeliveries(sync, second, [
+          outcome(change, 'failed', 'timeout after 10000 ms'),
+        ]);
+        const state = (await store.ledger.keyStates(sync, ['u1'])).get('u1');
         expect(state?.deliveredHash).toBeNull();
         expect(state?.pending).toEqual({
           hash: change.hash,
@@ -350,9 +365,9 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           abandoned: false,
         });
 
-        const third = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.recordDeliveries(sync, third, [outcome(change, 'succeeded')]);
-        expect((await store.getKeyStates(sync, ['u1'])).get('u1')).toMatchObject({
+        const third = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.recordDeliveries(sync, third, [outcome(change, 'succeeded')]);
+        expect((await store.ledger.keyStates(sync, ['u1'])).get('u1')).toMatchObject({
           deliveredMessageId: change.messageId,
           pending: null,
         });
@@ -360,11 +375,11 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
 
       it('starts a new change afresh after failures of an earlier one', async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.savePlanned(sync, [planned('u1', 1)]);
-        await store.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'failed')]);
-        await store.savePlanned(sync, [planned('u1', 2)]);
-        expect((await store.getKeyStates(sync, ['u1'])).get('u1')?.pending).toEqual({
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.savePlanned(sync, [planned('u1', 1)]);
+        await store.ledger.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'failed')]);
+        await store.ledger.savePlanned(sync, [planned('u1', 2)]);
+        expect((await store.ledger.keyStates(sync, ['u1'])).get('u1')?.pending).toEqual({
           hash: 'hash-u1-2',
           messageId: 'msg-u1-2',
           generation: 2,
@@ -377,13 +392,13 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
 
       it('keeps an abandoned change pending, flagged, with its last error', async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
         const change = planned('u1', 1);
-        await store.savePlanned(sync, [change]);
-        await store.recordDeliveries(sync, runId, [
+        await store.ledger.savePlanned(sync, [change]);
+        await store.ledger.recordDeliveries(sync, runId, [
           outcome(change, 'abandoned', 'HTTP 500 (gave up after 5 attempts)'),
         ]);
-        const state = (await store.getKeyStates(sync, ['u1'])).get('u1');
+        const state = (await store.ledger.keyStates(sync, ['u1'])).get('u1');
         expect(state?.deliveredHash).toBeNull();
         expect(state?.pending).toMatchObject({
           messageId: change.messageId,
@@ -391,19 +406,19 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           lastError: 'HTTP 500 (gave up after 5 attempts)',
         });
         expect(
-          (await store.listRecords(runId, { status: 'abandoned', limit: 10 })).map((r) => r.key),
+          (await store.runs.records(runId, { status: 'abandoned', limit: 10 })).items.map((r) => r.key),
         ).toEqual(['u1']);
       });
 
       it('marks keys as seen without a message, leaving the generation alone', async () => {
         const store = await openStore();
-        expect(await store.hasKeys(sync)).toBe(false);
-        await store.savePlanned(sync, [planned('e2', 4)]);
-        await store.markSeen(sync, [
+        expect((await store.ledger.countKeys(sync)).keys > 0).toBe(false);
+        await store.ledger.savePlanned(sync, [planned('e2', 4)]);
+        await store.ledger.markSeen(sync, [
           { key: 'e1', hash: 'h1', sourceHash: 's1' },
           { key: 'e2', hash: 'h2', sourceHash: 's2' },
         ]);
-        const states = await store.getKeyStates(sync, ['e1', 'e2']);
+        const states = await store.ledger.keyStates(sync, ['e1', 'e2']);
         expect(states.get('e1')).toEqual({
           key: 'e1',
           deliveredHash: 'h1',
@@ -418,31 +433,31 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           deliveredMessageId: null,
           generation: 4,
         });
-        expect(await store.hasKeys(sync)).toBe(true);
+        expect((await store.ledger.countKeys(sync)).keys > 0).toBe(true);
         // Nothing was sent, so there is no message to explain changes against.
-        expect((await store.getDeliveredPayloads(sync, ['e1'])).size).toBe(0);
+        expect((await store.ledger.deliveredPayloads(sync, ['e1'])).size).toBe(0);
 
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.savePlanned(sync, [planned('e3', 1)]);
-        await store.recordDeliveries(sync, runId, [outcome(planned('e3', 1), 'succeeded')]);
-        await store.markSeen(sync, [{ key: 'e3', hash: 'h3', sourceHash: 's3' }]);
-        expect((await store.getKeyStates(sync, ['e3'])).get('e3')).toMatchObject({
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.savePlanned(sync, [planned('e3', 1)]);
+        await store.ledger.recordDeliveries(sync, runId, [outcome(planned('e3', 1), 'succeeded')]);
+        await store.ledger.markSeen(sync, [{ key: 'e3', hash: 'h3', sourceHash: 's3' }]);
+        expect((await store.ledger.keyStates(sync, ['e3'])).get('e3')).toMatchObject({
           deliveredHash: 'h3',
           deliveredMessageId: null,
           generation: 1,
         });
-        expect(await store.hasKeys(otherSync)).toBe(false);
+        expect((await store.ledger.countKeys(otherSync)).keys > 0).toBe(false);
       });
 
       it("records a key's first message delivered or failed without a plan, with its generation", async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
         const [a, b] = [planned('u1', 1), planned('u2', 1)];
-        await store.recordDeliveries(sync, runId, [
+        await store.ledger.recordDeliveries(sync, runId, [
           outcome(a, 'succeeded'),
           outcome(b, 'failed', 'HTTP 503'),
         ]);
-        const states = await store.getKeyStates(sync, ['u1', 'u2']);
+        const states = await store.ledger.keyStates(sync, ['u1', 'u2']);
         expect(states.get('u1')).toMatchObject({
           generation: 1,
           deliveredMessageId: a.messageId,
@@ -454,44 +469,44 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           pending: { messageId: b.messageId, generation: 1, attempts: 1, lastError: 'HTTP 503' },
         });
         // The next change of u1 is generation 2; a delivered older generation never lowers it.
-        await store.recordDeliveries(sync, runId, [outcome(planned('u1', 2), 'succeeded')]);
-        await store.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'succeeded')]);
-        expect((await store.getKeyStates(sync, ['u1'])).get('u1')?.generation).toBe(2);
+        await store.ledger.recordDeliveries(sync, runId, [outcome(planned('u1', 2), 'succeeded')]);
+        await store.ledger.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'succeeded')]);
+        expect((await store.ledger.keyStates(sync, ['u1'])).get('u1')?.generation).toBe(2);
       });
 
-      it('looks keys up by source fingerprint: unchanged ones as flags, the rest with their states', async () => {
+      it('looks keys up by source fingerprint: the unchanged ones, the rest with their states', async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
         const [a, b, c] = [planned('u1', 1), planned('u2', 1), planned('u3', 1)];
-        await store.recordDeliveries(sync, runId, [outcome(a, 'succeeded'), outcome(b, 'succeeded')]);
-        await store.savePlanned(sync, [planned('u2', 2), c]);
-        const lookup = await store.lookupKeys(
+        await store.ledger.recordDeliveries(sync, runId, [outcome(a, 'succeeded'), outcome(b, 'succeeded')]);
+        await store.ledger.savePlanned(sync, [planned('u2', 2), c]);
+        const lookup = await store.ledger.lookup(
           sync,
           ['u1', 'u2', 'u3', 'u4', 'u1-again'],
           [`source-${a.hash}`, `source-${b.hash}`, 'anything', 'anything', ''],
         );
         // u1: delivered from this fingerprint; u2: same fingerprint but a newer change is pending;
         // u3: only planned; u4: never seen.
-        expect([...lookup.unchanged]).toEqual([1, 0, 0, 0, 0]);
+        expect([...lookup.unchanged]).toEqual(['u1']);
         expect([...lookup.states.keys()].sort()).toEqual(['u2', 'u3']);
         expect(lookup.states.get('u2')?.pending?.messageId).toBe('msg-u2-2');
-        const other = await store.lookupKeys(sync, ['u1'], ['another fingerprint']);
-        expect([...other.unchanged]).toEqual([0]);
+        const other = await store.ledger.lookup(sync, ['u1'], ['another fingerprint']);
+        expect([...other.unchanged]).toEqual([]);
         expect(other.states.get('u1')?.deliveredHash).toBe(a.hash);
       });
 
       it('refreshes the source fingerprint of a key only while its delivered hash is the one given', async () => {
         const store = await openStore();
-        await store.markSeen(sync, [
+        await store.ledger.markSeen(sync, [
           { key: 'u1', hash: 'h1', sourceHash: 's1' },
           { key: 'u2', hash: 'h2', sourceHash: 's2' },
         ]);
-        await store.refreshSourceHashes(sync, [
+        await store.ledger.refreshSourceHashes(sync, [
           { key: 'u1', hash: 'h1', sourceHash: 's1-new' },
           { key: 'u2', hash: 'not-h2', sourceHash: 's2-new' },
           { key: 'u3', hash: 'h3', sourceHash: 's3' },
         ]);
-        const states = await store.getKeyStates(sync, ['u1', 'u2', 'u3']);
+        const states = await store.ledger.keyStates(sync, ['u1', 'u2', 'u3']);
         expect(states.get('u1')?.deliveredSourceHash).toBe('s1-new');
         expect(states.get('u2')?.deliveredSourceHash).toBe('s2');
         expect(states.has('u3')).toBe(false);
@@ -500,43 +515,48 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
       it('handles batches beyond bound-variable limits and keys of any shape', async () => {
         const store = await openStore();
         const keys = Array.from({ length: 33_000 }, (_, i) => `user-${i}`);
-        await store.savePlanned(
+        await store.ledger.savePlanned(
           sync,
           keys.map((key) => planned(key, 1)),
         );
         const missing = Array.from({ length: 5_000 }, (_, i) => `ghost-${i}`);
-        expect((await store.getKeyStates(sync, [...keys, ...missing])).size).toBe(33_000);
-        const mixed = await store.getKeyStates(sync, [...keys.slice(0, 2_500), ...missing.slice(0, 2_500)]);
+        expect((await store.ledger.keyStates(sync, [...keys, ...missing])).size).toBe(33_000);
+        const mixed = await store.ledger.keyStates(sync, [
+          ...keys.slice(0, 2_500),
+          ...missing.slice(0, 2_500),
+        ]);
         expect(mixed.size).toBe(2_500);
         expect(mixed.get('user-2499')?.pending?.messageId).toBe('msg-user-2499-1');
 
         const odd = ['42', '042', '4.20', 'it\'s "quoted"', 'ünïcødé 🚀', '', 'a,b', 'null'];
-        await store.savePlanned(
+        await store.ledger.savePlanned(
           otherSync,
           odd.map((key) => planned(key, 1)),
         );
-        const found = await store.getKeyStates(otherSync, [...odd, '4.2', 'NULL']);
+        const found = await store.ledger.keyStates(otherSync, [...odd, '4.2', 'NULL']);
         expect([...found.keys()].sort()).toEqual([...odd].sort());
       });
 
       it('writes a batch entirely or not at all', async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
         const broken = { ...planned('u2', 1), key: null as unknown as string };
-        await expect(store.savePlanned(sync, [planned('u1', 1), broken])).rejects.toBeInstanceOf(SluiceError);
-        expect(await store.hasKeys(sync)).toBe(false);
+        await expect(store.ledger.savePlanned(sync, [planned('u1', 1), broken])).rejects.toBeInstanceOf(
+          SluiceError,
+        );
+        expect((await store.ledger.countKeys(sync)).keys > 0).toBe(false);
 
-        await store.savePlanned(sync, [planned('u1', 1)]);
+        await store.ledger.savePlanned(sync, [planned('u1', 1)]);
         await expect(
-          store.recordDeliveries(sync, runId, [
+          store.ledger.recordDeliveries(sync, runId, [
             outcome(planned('u1', 1), 'succeeded'),
             outcome(broken, 'succeeded'),
           ]),
         ).rejects.toBeInstanceOf(SluiceError);
-        expect((await store.getKeyStates(sync, ['u1'])).get('u1')?.deliveredHash).toBeNull();
-        expect(await store.listRecords(runId, { limit: 10 })).toEqual([]);
+        expect((await store.ledger.keyStates(sync, ['u1'])).get('u1')?.deliveredHash).toBeNull();
+        expect((await store.runs.records(runId, { limit: 10 })).items).toEqual([]);
         await expect(
-          store.recordDeliveries(sync, 'r_no_such_run', [outcome(planned('u1', 1), 'succeeded')]),
+          store.ledger.recordDeliveries(sync, 'r_no_such_run', [outcome(planned('u1', 1), 'succeeded')]),
         ).rejects.toBeInstanceOf(SluiceError);
       });
     });
@@ -544,103 +564,102 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
     describe('persistence', () => {
       it('keeps runs, records and key states across reopening', async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.savePlanned(sync, [planned('u1', 1), planned('u2', 1)]);
-        await store.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'succeeded')]);
-        await store.finishRun(runId, {
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.savePlanned(sync, [planned('u1', 1), planned('u2', 1)]);
+        await store.ledger.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'succeeded')]);
+        await store.runs.finish(runId, {
           status: 'completed',
           counts: emptyCounts(),
           finishedAt: startedAt,
           error: null,
         });
         const before = {
-          runs: await store.listRuns({ limit: 10 }),
-          records: await store.listRecords(runId, { limit: 10 }),
-          states: await store.getKeyStates(sync, ['u1', 'u2']),
+          runs: (await store.runs.list({ limit: 10 })).items,
+          records: (await store.runs.records(runId, { limit: 10 })).items,
+          states: await store.ledger.keyStates(sync, ['u1', 'u2']),
         };
         await closeStore(store);
         const reopened = await openStore();
-        expect(await reopened.listRuns({ limit: 10 })).toEqual(before.runs);
-        expect(await reopened.listRecords(runId, { limit: 10 })).toEqual(before.records);
-        expect(await reopened.getKeyStates(sync, ['u1', 'u2'])).toEqual(before.states);
+        expect((await reopened.runs.list({ limit: 10 })).items).toEqual(before.runs);
+        expect((await reopened.runs.records(runId, { limit: 10 })).items).toEqual(before.records);
+        expect(await reopened.ledger.keyStates(sync, ['u1', 'u2'])).toEqual(before.states);
         expect(before.states.get('u2')?.pending?.messageId).toBe('msg-u2-1');
       });
 
       it("lets a second connection see the first one's writes, both ways", async () => {
         const [a, b] = [await openStore(), await openStore()];
-        const runId = await a.startRun({ sync, fullResync: false, startedAt });
-        await a.savePlanned(sync, [planned('u1', 1)]);
-        expect((await b.getRun(runId))?.status).toBe('running');
-        expect((await b.getKeyStates(sync, ['u1'])).get('u1')?.pending?.messageId).toBe('msg-u1-1');
-        await b.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'succeeded')]);
-        expect((await a.getKeyStates(sync, ['u1'])).get('u1')?.pending).toBeNull();
-        expect(await a.listRecords(runId, { limit: 10 })).toHaveLength(1);
+        const runId = await a.runs.start({ sync, fullResync: false, startedAt });
+        await a.ledger.savePlanned(sync, [planned('u1', 1)]);
+        expect((await b.runs.get(runId))?.status).toBe('running');
+        expect((await b.ledger.keyStates(sync, ['u1'])).get('u1')?.pending?.messageId).toBe('msg-u1-1');
+        await b.ledger.recordDeliveries(sync, runId, [outcome(planned('u1', 1), 'succeeded')]);
+        expect((await a.ledger.keyStates(sync, ['u1'])).get('u1')?.pending).toBeNull();
+        expect((await a.runs.records(runId, { limit: 10 })).items).toHaveLength(1);
       });
     });
 
     describe('runs in progress and the newest completed run', () => {
       it('stores the counts of a running run, and ignores them once it is finished', async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
         const soFar: RunCounts = { ...emptyCounts(), extracted: 4_000, planned: 40, succeeded: 30 };
-        await store.updateRunCounts(runId, soFar);
-        expect((await (await openStore()).getRun(runId))?.counts).toEqual(soFar);
+        await store.runs.updateCounts(runId, soFar);
+        expect((await (await openStore()).runs.get(runId))?.counts).toEqual(soFar);
         const final: RunCounts = { ...soFar, succeeded: 40 };
-        await store.finishRun(runId, {
+        await store.runs.finish(runId, {
           status: 'completed',
           counts: final,
           finishedAt: startedAt,
           error: null,
         });
-        await store.updateRunCounts(runId, soFar);
-        expect((await store.getRun(runId))?.counts).toEqual(final);
+        await store.runs.updateCounts(runId, soFar);
+        expect((await store.runs.get(runId))?.counts).toEqual(final);
       });
 
       it('finds the newest completed run however many runs came after it, and filters runs by status', async () => {
         const store = await openStore();
-        expect(await store.lastCompletedRun(sync)).toBeNull();
-        const done = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.finishRun(done, {
+        expect(await store.runs.lastCompleted(sync)).toBeNull();
+        const done = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.runs.finish(done, {
           status: 'completed',
           counts: emptyCounts(),
           finishedAt: startedAt,
           error: null,
         });
-        const dead = await store.startRun({ sync, fullResync: false, startedAt });
+        const dead = await store.runs.start({ sync, fullResync: false, startedAt });
         const error = { code: 'source_error', message: 'down' };
         for (let i = 0; i < 120; i++) {
-          const failed = await store.startRun({ sync, fullResync: false, startedAt });
-          await store.finishRun(failed, {
+          const failed = await store.runs.start({ sync, fullResync: false, startedAt });
+          await store.runs.finish(failed, {
             status: 'failed',
             counts: emptyCounts(),
             finishedAt: startedAt,
             error,
           });
         }
-        const other = await store.startRun({ sync: otherSync, fullResync: false, startedAt });
-        await store.finishRun(other, {
+        const other = await store.runs.start({ sync: otherSync, fullResync: false, startedAt });
+        await store.runs.finish(other, {
           status: 'completed',
           counts: emptyCounts(),
           finishedAt: startedAt,
           error: null,
         });
-        expect((await store.lastCompletedRun(sync))?.runId).toBe(done);
-        expect((await store.listRuns({ sync, status: 'running', limit: 10 })).map((r) => r.runId)).toEqual([
-          dead,
-        ]);
-        expect(await store.listRuns({ sync, status: 'failed', limit: 1_000 })).toHaveLength(120);
-        expect((await store.listRuns({ status: 'completed', limit: 10 })).map((r) => r.runId)).toEqual([
-          other,
-          done,
-        ]);
+        expect((await store.runs.lastCompleted(sync))?.runId).toBe(done);
+        expect(
+          (await store.runs.list({ sync, status: 'running', limit: 10 })).items.map((r) => r.runId),
+        ).toEqual([dead]);
+        expect((await store.runs.list({ sync, status: 'failed', limit: 1_000 })).items).toHaveLength(120);
+        expect((await store.runs.list({ status: 'completed', limit: 10 })).items.map((r) => r.runId)).toEqual(
+          [other, done],
+        );
       });
     });
 
     describe('removed keys', () => {
       /** Delivers `keys` of `sync` in a run of their own. */
       async function deliver(store: StateStore, keys: string[], forSync = sync): Promise<void> {
-        const runId = await store.startRun({ sync: forSync, fullResync: false, startedAt });
-        await store.recordDeliveries(
+        const runId = await store.runs.start({ sync: forSync, fullResync: false, startedAt });
+        await store.ledger.recordDeliveries(
           forSync,
           runId,
           keys.map((k) => outcome(planned(k, 1), 'succeeded')),
@@ -652,13 +671,13 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         await deliver(store, ['a', 'b', 'c', 'd']);
         await deliver(store, ['a', 'b'], otherSync);
         // A key planned but never delivered is not "delivered before".
-        await store.savePlanned(sync, [planned('e', 1)]);
+        await store.ledger.savePlanned(sync, [planned('e', 1)]);
 
-        const first = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.notePresentKeys(first, ['a']);
-        await store.notePresentKeys(first, ['d', 'x']);
-        expect(await store.sweepRemoved(sync, first, { record: true })).toBe(2);
-        const records = await store.listRecords(first, { status: 'removed', limit: 10 });
+        const first = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.notePresentKeys(first, ['a']);
+        await store.ledger.notePresentKeys(first, ['d', 'x']);
+        expect(await store.ledger.sweepRemoved(sync, first, { record: true })).toBe(2);
+        const records = (await store.runs.records(first, { status: 'removed', limit: 10 })).items;
         expect(records.map((r) => [r.key, r.reason, r.messageId]).sort()).toEqual([
           ['b', 'absent', 'msg-b-1'],
           ['c', 'absent', 'msg-c-1'],
@@ -666,57 +685,57 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
 
         // Counted and flagged: a lookup shows the flag, and the fingerprint shortcut skips flagged keys.
         // e, never delivered, is flagged too (silently: no record), so later counts balance without it.
-        expect(await store.countKeys(sync)).toEqual({ keys: 5, removed: 3 });
-        expect((await store.getKeyStates(sync, ['b', 'a'])).get('b')?.removed).toBe(true);
-        const lookup = await store.lookupKeys(sync, ['a', 'b'], ['source-hash-a-1', 'source-hash-b-1']);
-        expect([...lookup.unchanged]).toEqual([1, 0]);
+        expect(await store.ledger.countKeys(sync)).toEqual({ keys: 5, removed: 3 });
+        expect((await store.ledger.keyStates(sync, ['b', 'a'])).get('b')?.removed).toBe(true);
+        const lookup = await store.ledger.lookup(sync, ['a', 'b'], ['source-hash-a-1', 'source-hash-b-1']);
+        expect([...lookup.unchanged]).toEqual(['a']);
         expect(lookup.states.get('b')?.removed).toBe(true);
-        await store.clearRemoved(sync, ['b']);
-        expect(await store.countKeys(sync)).toEqual({ keys: 5, removed: 2 });
-        const again = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.notePresentKeys(again, ['a', 'd']);
-        expect(await store.sweepRemoved(sync, again, { record: true })).toBe(1);
+        await store.ledger.clearRemoved(sync, ['b']);
+        expect(await store.ledger.countKeys(sync)).toEqual({ keys: 5, removed: 2 });
+        const again = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.notePresentKeys(again, ['a', 'd']);
+        expect(await store.ledger.sweepRemoved(sync, again, { record: true })).toBe(1);
 
         // Reported once: a later run that still lacks them says nothing more.
-        const second = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.notePresentKeys(second, ['a', 'd']);
-        expect(await store.sweepRemoved(sync, second, { record: true })).toBe(0);
+        const second = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.notePresentKeys(second, ['a', 'd']);
+        expect(await store.ledger.sweepRemoved(sync, second, { record: true })).toBe(0);
 
         // Back in the model, then gone again: news again.
-        const third = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.notePresentKeys(third, ['a', 'b', 'd']);
-        expect(await store.sweepRemoved(sync, third, { record: true })).toBe(0);
-        const fourth = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.notePresentKeys(fourth, ['a', 'd']);
-        expect(await store.sweepRemoved(sync, fourth, { record: true })).toBe(1);
+        const third = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.notePresentKeys(third, ['a', 'b', 'd']);
+        expect(await store.ledger.sweepRemoved(sync, third, { record: true })).toBe(0);
+        const fourth = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.notePresentKeys(fourth, ['a', 'd']);
+        expect(await store.ledger.sweepRemoved(sync, fourth, { record: true })).toBe(1);
       });
 
       it('only counts in a dry run, and forgets the keys of a run that did not finish', async () => {
         const store = await openStore();
         await deliver(store, ['a', 'b']);
-        await store.notePresentKeys('dry_1', ['a']);
-        expect(await store.sweepRemoved(sync, 'dry_1', { record: false })).toBe(1);
+        await store.ledger.notePresentKeys('dry_1', ['a']);
+        expect(await store.ledger.sweepRemoved(sync, 'dry_1', { record: false })).toBe(1);
         // Nothing was marked: a real run still finds it.
-        const stopped = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.notePresentKeys(stopped, ['a', 'b']);
-        await store.forgetPresentKeys(stopped);
-        const real = await store.startRun({ sync, fullResync: false, startedAt });
-        await store.notePresentKeys(real, ['a']);
-        expect(await store.sweepRemoved(sync, real, { record: true })).toBe(1);
-        expect(await store.listRecords(stopped, { limit: 10 })).toEqual([]);
+        const stopped = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.notePresentKeys(stopped, ['a', 'b']);
+        await store.ledger.forgetPresentKeys(stopped);
+        const real = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.notePresentKeys(real, ['a']);
+        expect(await store.ledger.sweepRemoved(sync, real, { record: true })).toBe(1);
+        expect((await store.runs.records(stopped, { limit: 10 })).items).toEqual([]);
       });
     });
 
     describe('retry history and locks', () => {
       it('keeps the failure count across retries, and starts afresh when asked (--retry-abandoned)', async () => {
         const store = await openStore();
-        const runId = await store.startRun({ sync, fullResync: false, startedAt });
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
         const change = planned('u9', 1);
-        await store.savePlanned(sync, [change]);
-        await store.recordDeliveries(sync, runId, [outcome(change, 'failed', 'HTTP 500')]);
-        await store.savePlanned(sync, [change]);
-        await store.recordDeliveries(sync, runId, [outcome(change, 'abandoned', 'HTTP 500')]);
-        const given = (await store.getKeyStates(sync, ['u9'])).get('u9')!.pending!;
+        await store.ledger.savePlanned(sync, [change]);
+        await store.ledger.recordDeliveries(sync, runId, [outcome(change, 'failed', 'HTTP 500')]);
+        await store.ledger.savePlanned(sync, [change]);
+        await store.ledger.recordDeliveries(sync, runId, [outcome(change, 'abandoned', 'HTTP 500')]);
+        const given = (await store.ledger.keyStates(sync, ['u9'])).get('u9')!.pending!;
         expect(given).toMatchObject({
           attempts: 2,
           abandoned: true,
@@ -724,13 +743,13 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
           messageId: 'msg-u9-1',
         });
 
-        await store.savePlanned(sync, [change]);
-        expect((await store.getKeyStates(sync, ['u9'])).get('u9')!.pending).toMatchObject({
+        await store.ledger.savePlanned(sync, [change]);
+        expect((await store.ledger.keyStates(sync, ['u9'])).get('u9')!.pending).toMatchObject({
           attempts: 2,
           abandoned: true,
         });
-        await store.savePlanned(sync, [{ ...change, resetAttempts: true }]);
-        expect((await store.getKeyStates(sync, ['u9'])).get('u9')!.pending).toMatchObject({
+        await store.ledger.savePlanned(sync, [{ ...change, resetAttempts: true }]);
+        expect((await store.ledger.keyStates(sync, ['u9'])).get('u9')!.pending).toMatchObject({
           attempts: 0,
           abandoned: false,
           firstFailedAt: null,
@@ -742,21 +761,21 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         const [a, b] = [await openStore(), await openStore()];
         const first = { id: 'h1', host: 'host-a', pid: 101, label: 'run 1' };
         const second = { id: 'h2', host: 'host-b', pid: 202, label: 'run 2' };
-        expect(await a.acquireLock('sync:x', first, 60_000)).toEqual({ acquired: true });
-        const refused = await b.acquireLock('sync:x', second, 60_000);
+        expect(await a.locks.acquire('sync:x', first, 60_000)).toEqual({ acquired: true });
+        const refused = await b.locks.acquire('sync:x', second, 60_000);
         expect(refused).toMatchObject({ acquired: false, holder: first });
-        expect(await b.acquireLock('sync:y', second, 60_000)).toEqual({ acquired: true });
-        expect(await a.renewLock('sync:x', 'h1', 60_000)).toBe(true);
-        expect(await b.renewLock('sync:x', 'h2', 60_000)).toBe(false);
+        expect(await b.locks.acquire('sync:y', second, 60_000)).toEqual({ acquired: true });
+        expect(await a.locks.renew('sync:x', 'h1', 60_000)).toBe(true);
+        expect(await b.locks.renew('sync:x', 'h2', 60_000)).toBe(false);
 
-        expect(await b.acquireLock('sync:x', second, 60_000, 'not-h1')).toMatchObject({ acquired: false });
-        expect(await b.acquireLock('sync:x', second, 60_000, 'h1')).toEqual({ acquired: true });
-        expect(await a.renewLock('sync:x', 'h1', 60_000)).toBe(false);
+        expect(await b.locks.acquire('sync:x', second, 60_000, 'not-h1')).toMatchObject({ acquired: false });
+        expect(await b.locks.acquire('sync:x', second, 60_000, 'h1')).toEqual({ acquired: true });
+        expect(await a.locks.renew('sync:x', 'h1', 60_000)).toBe(false);
 
-        await b.releaseLock('sync:x', 'h2');
-        expect(await a.acquireLock('sync:x', first, 1)).toEqual({ acquired: true });
+        await b.locks.release('sync:x', 'h2');
+        expect(await a.locks.acquire('sync:x', first, 1)).toEqual({ acquired: true });
         await new Promise((resolve) => setTimeout(resolve, 20));
-        expect(await b.acquireLock('sync:x', second, 60_000)).toEqual({ acquired: true });
+        expect(await b.locks.acquire('sync:x', second, 60_000)).toEqual({ acquired: true });
       });
     });
   });

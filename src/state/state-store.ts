@@ -1,12 +1,5 @@
 import type { RecordStatus, RunCounts, RunRecord, RunStatus, RunSummary } from '../core/run.js';
 
-/** Which runs `listRuns` returns, newest first. */
-export interface RunFilter {
-  sync?: string;
-  status?: RunStatus;
-  limit: number;
-}
-
 /** What the state store remembers per sync and key. */
 export interface KeyState {
   key: string;
@@ -62,12 +55,11 @@ export type LockAttempt = { acquired: true } | { acquired: false; holder: LockHo
 /** What the diff's lookup of a batch of keys found. */
 export interface KeyLookup {
   /**
-   * Per asked key, in the order asked: 1 when the key is unchanged without mapping its row again —
-   * its last delivery came from a row with the given (non-empty) source fingerprint, so the same
-   * row under the same mapping and Sluice version gives the same message, and no other change is
-   * pending for it — else 0.
+   * The asked keys that are unchanged without mapping their rows again: each one's last delivery
+   * came from a row with the given (non-empty) source fingerprint, so the same row under the same
+   * mapping and Sluice version gives the same message, and no other change is pending for it.
    */
-  unchanged: Uint8Array;
+  unchanged: ReadonlySet<string>;
   /** The key states of the other keys; keys never seen are absent. */
   states: Map<string, KeyState>;
 }
@@ -145,56 +137,91 @@ export interface PruneResult {
   reclaimed: boolean;
 }
 
-/**
- * Durable memory: run history, per-row outcomes, and per sync and key what was delivered. Async so a
- * PostgreSQL implementation fits the same interface. Every multi-row write is one transaction.
- */
-export interface StateStore {
-  /**
-   * A random id made once with the store (at its first use), never changed after. It namespaces
-   * messageIds: event ids when sluice.yaml has no `workspace_id`, and user and group ids always —
-   * for those it is the store's epoch (SPEC §3): a new state, new ids, so a value that changed back
-   * is never dropped by Segment as an old copy. `proposed` (from `sluice init`, which makes the
-   * store together with sluice.yaml) becomes the id when the store has none yet; afterwards it is
-   * ignored.
-   */
-  workspaceId(proposed?: string): Promise<string>;
+/** One page of a listing, and the cursor of the next (null after the last page). */
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` to read on; opaque, and valid as long as the listed rows exist. */
+  next: string | null;
+}
 
-  startRun(run: NewRun): Promise<string>;
-  finishRun(runId: string, finish: FinishRun): Promise<void>;
+/** Which runs `runs.list` returns, newest first. */
+export interface RunQuery {
+  sync?: string;
+  status?: RunStatus;
+  limit: number;
+  /** A `next` from the previous page. */
+  cursor?: string;
+}
+
+/** Which records of a run `runs.records` returns, in the order they were recorded. */
+export interface RecordQuery {
+  status?: RecordStatus;
+  limit: number;
+  cursor?: string;
+}
+
+/** One record in a key's history: what a run did with the key, and when that run started. */
+export interface KeyHistoryEntry extends RunRecord {
+  runStartedAt: string;
+}
+
+/**
+ * Run history: runs as they start, go and end, and every row's record (SPEC §4). What a CLI,
+ * an API or a UI lists.
+ */
+export interface RunHistory {
+  /** Starts a run of `run.sync`; answers its id (sorts by start time). */
+  start(run: NewRun): Promise<string>;
+  finish(runId: string, finish: FinishRun): Promise<void>;
   /**
    * Stores a running run's counts so far: a run killed mid-way is shown with what it did. Ignored
    * once the run is finished.
    */
-  updateRunCounts(runId: string, counts: RunCounts): Promise<void>;
-  getRun(runId: string): Promise<RunSummary | null>;
-  listRuns(options: RunFilter): Promise<RunSummary[]>;
+  updateCounts(runId: string, counts: RunCounts): Promise<void>;
+  get(runId: string): Promise<RunSummary | null>;
+  /** Runs newest first, a page at a time. */
+  list(query: RunQuery): Promise<Page<RunSummary>>;
   /** The sync's newest completed real run (dry runs never count), however many runs came after it. */
-  lastCompletedRun(sync: string): Promise<RunSummary | null>;
-  listRecords(runId: string, options: { status?: RecordStatus; limit: number }): Promise<RunRecord[]>;
+  lastCompleted(sync: string): Promise<RunSummary | null>;
+  /** A run's records in the order they were recorded, a page at a time; empty for an unknown run. */
+  records(runId: string, query: RecordQuery): Promise<Page<RunRecord>>;
+  /**
+   * Every record of `key` in the sync's runs, newest run first: what was sent for it (or why not),
+   * run after run, as far back as retention keeps records.
+   */
+  keyHistory(
+    sync: string,
+    key: string,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<KeyHistoryEntry>>;
+}
 
+/**
+ * The ledger of what was delivered per sync and key, and the records of each row's fate: what the
+ * pipe reads to find changes and writes as it plans, sends and records.
+ */
+export interface DeliveryLedger {
   /**
-   * Key states for the given keys of a sync; keys never seen are absent from the map. The diff's
-   * lookup, made for every row of every run: it carries no payloads.
+   * The diff's lookup for a batch: which keys are unchanged by their source fingerprints, and the
+   * key states of the rest. `sourceHashes[i]` is the fingerprint of `keys[i]`'s row.
    */
-  getKeyStates(sync: string, keys: readonly string[]): Promise<Map<string, KeyState>>;
+  lookup(sync: string, keys: readonly string[], sourceHashes: readonly string[]): Promise<KeyLookup>;
   /**
-   * The diff's lookup for a batch: which keys are unchanged by their source fingerprints (sent back
-   * as one flag per key, so a run where little changed moves little between threads), and the key
-   * states of the rest. `sourceHashes[i]` is the fingerprint of `keys[i]`'s row.
+   * Key states for the given keys of a sync; keys never seen are absent from the map. Carries no
+   * payloads.
    */
-  lookupKeys(sync: string, keys: readonly string[], sourceHashes: readonly string[]): Promise<KeyLookup>;
+  keyStates(sync: string, keys: readonly string[]): Promise<Map<string, KeyState>>;
   /**
    * The message last delivered per key, as sent (JSON), for "which fields changed" explanations;
    * keys never delivered are absent.
    */
-  getDeliveredPayloads(sync: string, keys: readonly string[]): Promise<Map<string, string>>;
+  deliveredPayloads(sync: string, keys: readonly string[]): Promise<Map<string, string>>;
   /** Marks changes as pending with their messageIds, durably, before they are sent. */
   savePlanned(sync: string, changes: readonly PlannedChange[]): Promise<void>;
   /** Records a batch's outcomes and updates key state, in one transaction. */
   recordDeliveries(sync: string, runId: string, results: readonly DeliveryResult[]): Promise<void>;
   /** Records rows that were not sent (invalid), in one transaction. */
-  recordRecords(runId: string, records: readonly Omit<RunRecord, 'runId'>[]): Promise<void>;
+  recordInvalid(runId: string, records: readonly Omit<RunRecord, 'runId'>[]): Promise<void>;
   /**
    * Marks keys as delivered without sending (event syncs with backfill: false on their first run).
    */
@@ -205,17 +232,14 @@ export interface StateStore {
    * is no longer `hash` is left alone.
    */
   refreshSourceHashes(sync: string, entries: readonly SeenEntry[]): Promise<void>;
-  /** Whether any key state exists for the sync: none means its first run, which needs no lookups. */
-  hasKeys(sync: string): Promise<boolean>;
   /**
-   * How many keys of the sync have state, and how many of those are flagged removed: asked when a
-   * run starts, so that at its end the run can tell from what its lookups found whether any key is
-   * absent, without a pass over the sync's keys.
+   * How many keys of the sync have state (none: its first run, which needs no lookups), and how
+   * many of those are flagged removed: asked when a run starts, so that at its end the run can tell
+   * from what its lookups found whether any key is absent, without a pass over the sync's keys.
    */
   countKeys(sync: string): Promise<{ keys: number; removed: number }>;
   /** Clears the removed flag of keys that are back in the model. */
   clearRemoved(sync: string, keys: readonly string[]): Promise<void>;
-
   /**
    * Notes keys a run's model returned (valid rows and invalid rows that have a key), for
    * `sweepRemoved`. `run` is the run id, or a dry run's own id.
@@ -230,23 +254,43 @@ export interface StateStore {
   sweepRemoved(sync: string, run: string, options: { record: boolean }): Promise<number>;
   /** Forgets a run's noted keys without sweeping (a run that failed before reading everything). */
   forgetPresentKeys(run: string): Promise<void>;
+}
 
-  /**
-   * Applies retention (SPEC §7): deletes the per-row records of finished runs started before
-   * `options.before` (run summaries stay) and keeps each key's last delivered message, so that
-   * `getDeliveredPayloads` answers as before. Null when skipped by `unlessPrunedSince`.
-   */
-  prune(options: PruneOptions): Promise<PruneResult | null>;
-
+/** Named leases: one run of a sync at a time, across processes. */
+export interface LockTable {
   /**
    * Takes the named lock for `leaseMs`, atomically, unless another holder's lease is still running.
    * `steal` names a holder the caller has proven dead (its process is gone): its lock is taken over
    * even before its lease runs out.
    */
-  acquireLock(name: string, holder: LockHolder, leaseMs: number, steal?: string): Promise<LockAttempt>;
+  acquire(name: string, holder: LockHolder, leaseMs: number, steal?: string): Promise<LockAttempt>;
   /** Extends a held lease; false if the lock was lost (expired and taken by another holder). */
-  renewLock(name: string, holderId: string, leaseMs: number): Promise<boolean>;
-  releaseLock(name: string, holderId: string): Promise<void>;
+  renew(name: string, holderId: string, leaseMs: number): Promise<boolean>;
+  release(name: string, holderId: string): Promise<void>;
+}
 
+/**
+ * Durable memory, grouped by concern: run history, the delivery ledger, locks. Async so a
+ * PostgreSQL implementation fits the same interface. Every multi-row write is one transaction.
+ */
+export interface StateStore {
+  /**
+   * A random id made once with the store (at its first use), never changed after. It namespaces
+   * messageIds: event ids when sluice.yaml has no `workspace_id`, and user and group ids always —
+   * for those it is the store's epoch (SPEC §3): a new state, new ids, so a value that changed back
+   * is never dropped by Segment as an old copy. `proposed` (from `sluice init`, which makes the
+   * store together with sluice.yaml) becomes the id when the store has none yet; afterwards it is
+   * ignored.
+   */
+  workspaceId(proposed?: string): Promise<string>;
+  readonly runs: RunHistory;
+  readonly ledger: DeliveryLedger;
+  readonly locks: LockTable;
+  /**
+   * Applies retention (SPEC §7): deletes the per-row records of finished runs started before
+   * `options.before` (run summaries stay) and keeps each key's last delivered message, so that
+   * `ledger.deliveredPayloads` answers as before. Null when skipped by `unlessPrunedSince`.
+   */
+  prune(options: PruneOptions): Promise<PruneResult | null>;
   close(): Promise<void>;
 }

@@ -18,9 +18,9 @@ export async function lostStateWarning(
   storeId: string,
 ): Promise<string | null> {
   if (configuredId === undefined || configuredId === storeId) return null;
-  if (await state.hasKeys(sync)) return null;
+  if ((await state.ledger.countKeys(sync)).keys > 0) return null;
   // Any run of any sync in this store says it is not new: a workspace_id added by hand to a
   // workspace that has run here before is no lost state.
-  if ((await state.listRuns({ limit: 1 })).length > 0) return null;
+  if ((await state.runs.list({ limit: 1 })).items.length > 0) return null;
   return `warning: sync "${sync}" starts on an empty state, but sluice.yaml has a workspace_id: if this workspace ran before (another machine, a fresh CI checkout, a deleted .sluice/ folder), its state is lost and every row is sent again — events under their old messageIds, which Segment drops as copies only within its dedup window (at least 24 h), users and groups as new updates. Keep the state between runs (${STATE_README_SECTION}); on a workspace's first run here, ignore this.`;
 }

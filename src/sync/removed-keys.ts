@@ -37,12 +37,12 @@ export class RemovedKeys {
     this.#census = census;
   }
 
-  /** Before the run writes anything. */
-  static async start(state: StateStore, sync: string): Promise<RemovedKeys> {
-    return new RemovedKeys(state, sync, await state.countKeys(sync));
+  /** Before the run writes anything, with the sync's key counts then (`ledger.countKeys`). */
+  static start(state: StateStore, sync: string, counts: { keys: number; removed: number }): RemovedKeys {
+    return new RemovedKeys(state, sync, counts);
   }
 
-  /** What a batch's lookup found: `unchanged` keys (never flagged) and the states of the others. */
+  /** What a batch's lookup found: how many keys were unchanged (never flagged), the states of the others. */
   found(unchanged: number, states: ReadonlyMap<string, KeyState>): void {
     this.#found += unchanged + states.size;
     for (const state of states.values()) if (state.removed) this.#back.push(state.key);
@@ -62,7 +62,7 @@ export class RemovedKeys {
       asked.push(key);
     }
     if (asked.length === 0 || !this.#countable) return;
-    this.found(0, await this.#state.getKeyStates(this.#sync, asked));
+    this.found(0, await this.#state.ledger.keyStates(this.#sync, asked));
   }
 
   /**
@@ -82,14 +82,15 @@ export class RemovedKeys {
     const absent = this.#census.keys - this.#census.removed - (this.#found - this.#back.length);
     // A dry run holds no lock: a real run may add keys meanwhile, which would balance the counts.
     if (this.#countable && absent === 0 && options.record) {
-      if (options.record) await this.#state.clearRemoved(this.#sync, this.#back);
+      if (options.record) await this.#state.ledger.clearRemoved(this.#sync, this.#back);
       return 0;
     }
     try {
-      for await (const keys of modelKeys(options)) await this.#state.notePresentKeys(options.run, keys);
-      return await this.#state.sweepRemoved(this.#sync, options.run, { record: options.record });
+      for await (const keys of modelKeys(options))
+        await this.#state.ledger.notePresentKeys(options.run, keys);
+      return await this.#state.ledger.sweepRemoved(this.#sync, options.run, { record: options.record });
     } catch (error) {
-      await this.#state.forgetPresentKeys(options.run).catch(() => {});
+      await this.#state.ledger.forgetPresentKeys(options.run).catch(() => {});
       throw error;
     }
   }

@@ -35,9 +35,9 @@ export class SyncLock {
   ): Promise<SyncLock> {
     const name = `sync:${sync}`;
     const holder: LockHolder = { id: randomUUID(), host: hostname(), pid: process.pid, label };
-    let attempt = await state.acquireLock(name, holder, leaseMs);
+    let attempt = await state.locks.acquire(name, holder, leaseMs);
     if (!attempt.acquired && attempt.holder.host === holder.host && !isProcessAlive(attempt.holder.pid)) {
-      attempt = await state.acquireLock(name, holder, leaseMs, attempt.holder.id);
+      attempt = await state.locks.acquire(name, holder, leaseMs, attempt.holder.id);
     }
     if (!attempt.acquired) {
       const other = attempt.holder;
@@ -59,12 +59,12 @@ export class SyncLock {
 
   async release(): Promise<void> {
     clearInterval(this.#timer);
-    await this.#state.releaseLock(this.#name, this.#holder.id);
+    await this.#state.locks.release(this.#name, this.#holder.id);
   }
 
   async #renew(): Promise<void> {
     try {
-      if (!(await this.#state.renewLock(this.#name, this.#holder.id, this.#leaseMs))) this.#lost.abort();
+      if (!(await this.#state.locks.renew(this.#name, this.#holder.id, this.#leaseMs))) this.#lost.abort();
     } catch {
       // A passing state-store hiccup: the next renewal tries again well before the lease ends.
     }

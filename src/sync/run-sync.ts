@@ -133,7 +133,7 @@ export async function runSync(
     if (!dryRun) await closeDeadRuns(state, sync.name, started);
     runId = dryRun
       ? `dry_${randomUUID()}`
-      : await state.startRun({ sync: sync.name, fullResync, startedAt: started.toISOString() });
+      : await state.runs.start({ sync: sync.name, fullResync, startedAt: started.toISOString() });
   } catch (error) {
     await lock?.release();
     throw error;
@@ -161,7 +161,7 @@ export async function runSync(
   // a count not stored is not worth failing a run over (finishRun stores the final ones).
   let savingCounts: Promise<void> = Promise.resolve();
   const saveCounts = () => {
-    savingCounts = savingCounts.then(() => state.updateRunCounts(runId, { ...counts })).catch(() => {});
+    savingCounts = savingCounts.then(() => state.runs.updateCounts(runId, { ...counts })).catch(() => {});
   };
   const countsTimer = dryRun ? undefined : setInterval(saveCounts, options.countsEveryMs ?? 2_000);
   countsTimer?.unref();
@@ -174,7 +174,7 @@ export async function runSync(
   ): Promise<void> {
     options.onFaultPoint?.('sent');
     const results = deliveryResults(batch, outcomes, inFlight, sync.retry, now());
-    await state.recordDeliveries(sync.name, runId, results);
+    await state.ledger.recordDeliveries(sync.name, runId, results);
     // Counted once recorded: a summary never claims a delivery the state store does not know of.
     for (const result of results) counts[result.status]++;
     progress();
@@ -187,7 +187,7 @@ export async function runSync(
   async function sendPlanned(planned: readonly Planned[], plannedAt: string): Promise<void> {
     const durable = planned.filter(({ decision }) => decision.durable);
     if (durable.length > 0) {
-      await state.savePlanned(
+      await state.ledger.savePlanned(
         sync.name,
         durable.map(({ row, decision }) => ({
           key: row.key,
@@ -224,14 +224,15 @@ export async function runSync(
     const baseline =
       descriptor.behaviour === 'send-once' &&
       !sync.backfill &&
-      (await state.lastCompletedRun(sync.name)) === null;
+      (await state.runs.lastCompleted(sync.name)) === null;
     // A sync with no key state at all (its first run) has nothing to look up: every key is new, and
     // no other run can add state meanwhile (one run of a sync at a time). Skipping the lookups keeps
     // the state store's thread free for recording deliveries.
-    const firstRun = !(await state.hasKeys(sync.name));
+    const keyCounts = await state.ledger.countKeys(sync.name);
+    const firstRun = keyCounts.keys === 0;
     // Removed keys (SPEC §3): keys delivered before that this run's model lacks, counted from what
     // the lookups find (removed-keys.ts). A first run has nothing delivered before.
-    const removed = firstRun ? null : await RemovedKeys.start(state, sync.name);
+    const removed = firstRun ? null : RemovedKeys.start(state, sync.name, keyCounts);
     const context = {
       workspaceId,
       sync: sync.name,
@@ -271,23 +272,23 @@ export async function runSync(
       const lookup = baseline
         ? null
         : firstRun
-          ? Promise.resolve({ unchanged: new Uint8Array(keys.length), states: new Map<string, KeyState>() })
+          ? Promise.resolve({ unchanged: new Set<string>(), states: new Map<string, KeyState>() })
           : fullResync
-            ? state
-                .getKeyStates(sync.name, keys)
-                .then((states) => ({ unchanged: new Uint8Array(keys.length), states }))
-            : state.lookupKeys(sync.name, keys, sourceHashes);
+            ? state.ledger
+                .keyStates(sync.name, keys)
+                .then((states) => ({ unchanged: new Set<string>(), states }))
+            : state.ledger.lookup(sync.name, keys, sourceHashes);
       const found = lookup === null ? null : await lookup;
       const keyStates = found === null ? null : found.states;
       if (removed !== null) {
         if (found === null) removed.notLookedUp();
-        else removed.found(countFlags(found.unchanged), found.states);
+        else removed.found(found.unchanged.size, found.states);
       }
 
       const ready: MappedRow[] = [];
       for (let i = 0; i < keyed.length; i++) {
         const sourceHash = sourceHashes[i]!;
-        if (found !== null && found.unchanged[i] === 1) {
+        if (found !== null && found.unchanged.has(keyed[i]!.key)) {
           counts.unchanged++;
           continue;
         }
@@ -301,14 +302,14 @@ export async function runSync(
           invalidSamples.push({ key: row.key, reason: row.reason, detail: row.message });
         }
       } else if (invalid.length > 0) {
-        await state.recordRecords(runId, invalidRecords(invalid));
+        await state.ledger.recordInvalid(runId, invalidRecords(invalid));
       }
 
       if (keyStates === null) {
         // backfill: false — the first run remembers what exists without sending it (SPEC §1).
         counts.unchanged += ready.length;
         if (!dryRun) {
-          await state.markSeen(
+          await state.ledger.markSeen(
             sync.name,
             ready.map((r) => ({ key: r.key, hash: r.hash, sourceHash: r.sourceHash })),
           );
@@ -335,7 +336,7 @@ export async function runSync(
         planned.push({ row, decision });
       }
       if (!dryRun && refreshed.length > 0) {
-        const refreshing = state.refreshSourceHashes(sync.name, refreshed);
+        const refreshing = state.ledger.refreshSourceHashes(sync.name, refreshed);
         refreshing.catch(() => {}); // awaited after the loop
         housekeeping.push(refreshing);
       }
@@ -347,7 +348,7 @@ export async function runSync(
       const plannedAt = now().toISOString();
       if (dryRun) {
         const sampled = planned.slice(0, Math.max(0, sampleLimit - samples.length));
-        const delivered = await state.getDeliveredPayloads(
+        const delivered = await state.ledger.deliveredPayloads(
           sync.name,
           sampled.map(({ row }) => row.key),
         );
@@ -407,7 +408,7 @@ export async function runSync(
   try {
     if (!dryRun) {
       await savingCounts;
-      await state.finishRun(runId, { status, counts, finishedAt: finished.toISOString(), error });
+      await state.runs.finish(runId, { status, counts, finishedAt: finished.toISOString(), error });
     }
   } finally {
     await lock?.release();
@@ -442,13 +443,6 @@ function keysOf(invalid: readonly InvalidRow[]): string[] {
   return keys;
 }
 
-/** How many flags are set. */
-function countFlags(flags: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < flags.length; i++) n += flags[i]!;
-  return n;
-}
-
 /** A row the diff decided to send, with that decision. */
 interface Planned {
   row: MappedRow;
@@ -471,8 +465,8 @@ function assertColumns(sync: SyncConfig, descriptor: ObjectDescriptor, columns: 
  */
 async function closeDeadRuns(state: StateStore, sync: string, now: Date): Promise<void> {
   // Asked by status, not among the newest N runs: a dead run stays marked however many came after.
-  for (const run of await state.listRuns({ sync, status: 'running', limit: 1_000 })) {
-    await state.finishRun(run.runId, {
+  for (const run of (await state.runs.list({ sync, status: 'running', limit: 1_000 })).items) {
+    await state.runs.finish(run.runId, {
       status: 'failed',
       counts: run.counts,
       finishedAt: now.toISOString(),

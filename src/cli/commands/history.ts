@@ -40,7 +40,8 @@ export async function runsCommand(
 ): Promise<number> {
   if (sync !== undefined) runtime.sync(sync);
   const state = await runtime.state();
-  const runs = await state.listRuns({ ...(sync === undefined ? {} : { sync }), limit: options.limit });
+  const runs = (await state.runs.list({ ...(sync === undefined ? {} : { sync }), limit: options.limit }))
+    .items;
   if (options.json) {
     printJson(io, runs.map(runJson));
     return 0;
@@ -83,12 +84,14 @@ export async function recordsCommand(
     );
   }
   const state = await runtime.state();
-  const run = await state.getRun(runId);
+  const run = await state.runs.get(runId);
   if (run === null) throw new SluiceError('not_found', `no run "${runId}" — list runs with: sluice runs`);
-  const records = await state.listRecords(runId, {
-    ...(options.status === undefined ? {} : { status: options.status as RecordStatus }),
-    limit: options.limit,
-  });
+  const records = (
+    await state.runs.records(runId, {
+      ...(options.status === undefined ? {} : { status: options.status as RecordStatus }),
+      limit: options.limit,
+    })
+  ).items;
   if (options.json) {
     printJson(io, records.map(recordJson));
     return 0;

@@ -9,7 +9,7 @@ export async function syncListCommand(runtime: Runtime, options: { json: boolean
   const syncs = Object.values(runtime.workspace.syncs);
   const listed = await Promise.all(
     syncs.map(async (sync) => {
-      const [last] = await state.listRuns({ sync: sync.name, limit: 1 });
+      const [last] = (await state.runs.list({ sync: sync.name, limit: 1 })).items;
       return { sync, last: last ?? null };
     }),
   );

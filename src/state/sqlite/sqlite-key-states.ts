@@ -1,4 +1,4 @@
-import type { DeliveryResult, KeyLookup, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
+import type { DeliveryResult, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
 import { payloadAt } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
@@ -42,7 +42,6 @@ export class SqliteKeyStates {
   readonly #delivered: SqliteStatement;
   readonly #failed: SqliteStatement;
   readonly #seen: SqliteStatement;
-  readonly #hasKeys: SqliteStatement;
   readonly #refreshSourceHash: SqliteStatement;
 
   constructor(db: SqliteDatabase) {
@@ -151,7 +150,6 @@ export class SqliteKeyStates {
          delivered_message_id = NULL,
          delivered_at = excluded.delivered_at`,
     );
-    this.#hasKeys = db.prepare('SELECT 1 FROM key_states WHERE sync = ? LIMIT 1').raw();
     this.#refreshSourceHash = db.prepare(
       'UPDATE key_states SET delivered_source_hash = ? WHERE sync = ? AND key = ? AND delivered_hash = ?',
     );
@@ -202,7 +200,12 @@ export class SqliteKeyStates {
   }
 
   /** See StateStore.lookupKeys. */
-  lookup(sync: string, keys: readonly string[], sourceHashes: readonly string[]): KeyLookup {
+  /** Which asked keys are unchanged by fingerprint (a flag per key, 1: unchanged), and the rest's states. */
+  lookup(
+    sync: string,
+    keys: readonly string[],
+    sourceHashes: readonly string[],
+  ): { unchanged: Uint8Array; states: Map<string, KeyState> } {
     const unchanged = new Uint8Array(keys.length);
     if (keys.length === 0) return { unchanged, states: new Map() };
     const pairs = keys.map((key, i) => [key, sourceHashes[i] ?? '']);
@@ -287,10 +290,6 @@ export class SqliteKeyStates {
 
   refreshSourceHash(sync: string, entry: SeenEntry): void {
     this.#refreshSourceHash.run(entry.sourceHash, sync, entry.key, entry.hash);
-  }
-
-  hasKeys(sync: string): boolean {
-    return this.#hasKeys.get(sync) !== undefined;
   }
 }
 

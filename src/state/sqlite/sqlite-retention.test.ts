@@ -34,7 +34,7 @@ const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
 describe('the state folder and files (SPEC §3: the owner only)', () => {
   it('makes the folders it creates 0700 and the database, -wal and -shm 0600, through the thread too', async () => {
     const store = await ThreadedStateStore.open(file);
-    await store.startRun({ sync: 's', fullResync: false, startedAt: '2025-01-01T00:00:00.000Z' });
+    await store.runs.start({ sync: 's', fullResync: false, startedAt: '2025-01-01T00:00:00.000Z' });
     expect(await modeOf(join(dir, 'a'))).toBe(0o700);
     expect(await modeOf(join(dir, 'a', 'b'))).toBe(0o700);
     for (const path of [file, `${file}-wal`, `${file}-shm`]) expect(await modeOf(path)).toBe(0o600);
@@ -59,7 +59,7 @@ describe('SqliteStateStore.prune', () => {
     const store = await SqliteStateStore.open(file);
     const payload = JSON.stringify({ traits: { padding: 'x'.repeat(2_000) } });
     for (let run = 0; run < 3; run++) {
-      const runId = await store.startRun({
+      const runId = await store.runs.start({
         sync: 's',
         fullResync: false,
         startedAt: `2025-01-0${run + 1}T00:00:00.000Z`,
@@ -75,8 +75,8 @@ describe('SqliteStateStore.prune', () => {
         status: 'succeeded' as const,
         error: null,
       }));
-      await store.recordDeliveries('s', runId, results);
-      await store.finishRun(runId, {
+      await store.ledger.recordDeliveries('s', runId, results);
+      await store.runs.finish(runId, {
         status: 'completed',
         counts: emptyCounts(),
         finishedAt: '2025-01-05T00:00:00.000Z',
@@ -97,7 +97,7 @@ describe('SqliteStateStore.prune', () => {
     expect(after).toBeLessThan(before * 0.6);
     expect(result!.bytesFreed).toBeGreaterThan((before - after) * 0.8);
     expect((await stat(`${file}-wal`)).size).toBe(0);
-    expect((await store.getDeliveredPayloads('s', ['k0'])).get('k0')).toBe(payload);
+    expect((await store.ledger.deliveredPayloads('s', ['k0'])).get('k0')).toBe(payload);
     await store.close();
   });
 
@@ -121,14 +121,14 @@ describe('SqliteStateStore.prune', () => {
       .run();
     old.close();
     const store = await SqliteStateStore.open(file);
-    const before = await store.getDeliveredPayloads('s', ['u1']);
+    const before = await store.ledger.deliveredPayloads('s', ['u1']);
     expect(before.get('u1')).toBe('{"userId":"u1","traits":{"name":"🦆"}}');
     expect(await store.prune({ before: '2025-02-01T00:00:00.000Z', reclaim: false })).toMatchObject({
       runs: 1,
       records: 1,
     });
-    expect(await store.listRecords('r_old', { limit: 10 })).toEqual([]);
-    expect(await store.getDeliveredPayloads('s', ['u1'])).toEqual(before);
+    expect((await store.runs.records('r_old', { limit: 10 })).items).toEqual([]);
+    expect(await store.ledger.deliveredPayloads('s', ['u1'])).toEqual(before);
     await store.close();
   });
 });

@@ -1,17 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { SluiceError } from '../../core/errors.js';
-import {
-  emptyCounts,
-  type RecordStatus,
-  type RunCounts,
-  type RunRecord,
-  type RunSummary,
-} from '../../core/run.js';
-import type { FinishRun, NewRun, RunFilter } from '../state-store.js';
+import { emptyCounts, type RunCounts, type RunRecord, type RunSummary } from '../../core/run.js';
+import type { FinishRun, KeyHistoryEntry, NewRun, Page, RecordQuery, RunQuery } from '../state-store.js';
 import { decodeBatch, encodeBatch, type RecordInput } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
 interface RunRow {
+  seq: number;
   run_id: string;
   sync: string;
   status: RunSummary['status'];
@@ -26,7 +21,7 @@ interface RunRow {
 }
 
 const runColumns =
-  'run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at';
+  'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at';
 const runSeqOf = '(SELECT seq FROM runs WHERE run_id = ?)';
 
 /**
@@ -67,15 +62,15 @@ export class SqliteRunHistory {
        WHERE run_id = ?`,
     );
     this.#getRun = db.prepare(`SELECT ${runColumns} FROM runs WHERE run_id = ?`);
-    this.#listRuns = db.prepare(`SELECT ${runColumns} FROM runs ORDER BY seq DESC LIMIT ?`);
+    this.#listRuns = db.prepare(`SELECT ${runColumns} FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?`);
     this.#listRunsOfSync = db.prepare(
-      `SELECT ${runColumns} FROM runs WHERE sync = ? ORDER BY seq DESC LIMIT ?`,
+      `SELECT ${runColumns} FROM runs WHERE sync = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
     );
     this.#listRunsWithStatus = db.prepare(
-      `SELECT ${runColumns} FROM runs WHERE status = ? ORDER BY seq DESC LIMIT ?`,
+      `SELECT ${runColumns} FROM runs WHERE status = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
     );
     this.#listRunsOfSyncWithStatus = db.prepare(
-      `SELECT ${runColumns} FROM runs WHERE sync = ? AND status = ? ORDER BY seq DESC LIMIT ?`,
+      `SELECT ${runColumns} FROM runs WHERE sync = ? AND status = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
     );
     this.#updateCounts = db.prepare("UPDATE runs SET counts = ? WHERE run_id = ? AND status = 'running'");
     // Walks the sync's runs newest first (runs_by_sync) to the first completed one, however far back.
@@ -88,12 +83,15 @@ export class SqliteRunHistory {
       'INSERT INTO record_batches (run_seq, statuses, records, payloads) VALUES (?, ?, ?, ?)',
     );
     this.#listBatches = db
-      .prepare(`SELECT records, payloads FROM record_batches WHERE run_seq = ${runSeqOf} ORDER BY seq`)
+      .prepare(
+        `SELECT seq, records, payloads FROM record_batches
+         WHERE run_seq = ${runSeqOf} AND seq >= ? ORDER BY seq`,
+      )
       .raw();
     this.#listBatchesWithStatus = db
       .prepare(
-        `SELECT records, payloads FROM record_batches
-         WHERE run_seq = ${runSeqOf} AND instr(statuses, ?) > 0 ORDER BY seq`,
+        `SELECT seq, records, payloads FROM record_batches
+         WHERE run_seq = ${runSeqOf} AND seq >= ? AND instr(statuses, ?) > 0 ORDER BY seq`,
       )
       .raw();
   }
@@ -134,19 +132,27 @@ export class SqliteRunHistory {
     return row === undefined ? null : toSummary(row);
   }
 
-  list(options: RunFilter): RunSummary[] {
-    const limit = checkLimit(options.limit);
-    const { sync, status } = options;
+  /** Newest first; the cursor is the internal sequence number of the page's last run. */
+  list(query: RunQuery): Page<RunSummary> {
+    const limit = checkLimit(query.limit);
+    const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : parseCursor(query.cursor, 1)[0]!;
+    const { sync, status } = query;
+    // One more than asked tells whether there is a next page.
     const rows = (
       sync === undefined
         ? status === undefined
-          ? this.#listRuns.all(limit)
-          : this.#listRunsWithStatus.all(status, limit)
+          ? this.#listRuns.all(before, limit + 1)
+          : this.#listRunsWithStatus.all(status, before, limit + 1)
         : status === undefined
-          ? this.#listRunsOfSync.all(sync, limit)
-          : this.#listRunsOfSyncWithStatus.all(sync, status, limit)
+          ? this.#listRunsOfSync.all(sync, before, limit + 1)
+          : this.#listRunsOfSyncWithStatus.all(sync, status, before, limit + 1)
     ) as RunRow[];
-    return rows.map(toSummary);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toSummary),
+      next: rows.length > limit && last !== undefined ? String(last.seq) : null,
+    };
   }
 
   /** The internal sequence number that records point at; throws `not_found` for an unknown run. */
@@ -167,28 +173,37 @@ export class SqliteRunHistory {
     );
   }
 
-  /** A run's records in insertion order; empty for an unknown run. */
-  listRecords(runId: string, options: { status?: RecordStatus; limit: number }): RunRecord[] {
-    const limit = checkLimit(options.limit);
-    const status = options.status;
-    const found: RunRecord[] = [];
-    if (limit === 0) return found;
+  /**
+   * A run's records in insertion order; empty for an unknown run. The cursor names the next record
+   * as its batch's sequence number and its index there.
+   */
+  records(runId: string, query: RecordQuery): Page<RunRecord> {
+    const limit = checkLimit(query.limit);
+    const status = query.status;
+    const [fromBatch, fromIndex] = query.cursor === undefined ? [0, 0] : parseCursor(query.cursor, 2);
+    const items: RunRecord[] = [];
     const batches = (
       status === undefined
-        ? this.#listBatches.iterate(runId)
-        : this.#listBatchesWithStatus.iterate(runId, `,${status},`)
-    ) as IterableIterator<[string, string | null]>;
-    for (const [records, payloads] of batches) {
-      for (const record of decodeBatch(records, payloads, runId)) {
+        ? this.#listBatches.iterate(runId, fromBatch)
+        : this.#listBatchesWithStatus.iterate(runId, fromBatch, `,${status},`)
+    ) as IterableIterator<[number, string, string | null]>;
+    for (const [seq, records, payloads] of batches) {
+      const decoded = decodeBatch(records, payloads, runId);
+      for (let i = seq === fromBatch ? fromIndex! : 0; i < decoded.length; i++) {
+        const record = decoded[i]!;
         if (status !== undefined && record.status !== status) continue;
-        found.push(record);
-        if (found.length >= limit) {
+        if (items.length === limit) {
           batches.return?.();
-          return found;
+          return { items, next: `${seq}.${i}` };
         }
+        items.push(record);
       }
     }
-    return found;
+    return { items, next: null };
+  }
+
+  keyHistory(_sync: string, _key: string, _query: { limit: number; cursor?: string }): Page<KeyHistoryEntry> {
+    throw new SluiceError('state_error', 'key history is being built');
   }
 }
 
@@ -229,6 +244,15 @@ function checkLimit(limit: number): number {
     throw new SluiceError('usage', `limit must be a whole number of 0 or more, got ${limit}`);
   }
   return limit;
+}
+
+/** A cursor this store gave out: `parts` whole numbers joined by dots. */
+function parseCursor(cursor: string, parts: number): number[] {
+  const numbers = cursor.split('.').map(Number);
+  if (numbers.length !== parts || !numbers.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+    throw new SluiceError('usage', `cursor ${JSON.stringify(cursor)} is not one this listing gave out`);
+  }
+  return numbers;
 }
 
 function unknownRun(runId: string): SluiceError {

@@ -50,7 +50,7 @@ describe('SqliteStateStore', () => {
     peek.close();
     await store.close();
     await store.close();
-    await expect(store.hasKeys('s')).rejects.toMatchObject({ code: 'state_error' });
+    await expect(store.ledger.countKeys('s')).rejects.toMatchObject({ code: 'state_error' });
   });
 
   it('still explains keys delivered before the delivered payload moved into run records', async () => {
@@ -78,10 +78,10 @@ describe('SqliteStateStore', () => {
     insert.run('u2', 'failed', 'new', 'HTTP 500', 'm2', '{"userId":"u2"}');
     old.close();
     const store = await SqliteStateStore.open(file);
-    expect(await store.getDeliveredPayloads('s', ['u1', 'u2'])).toEqual(
+    expect(await store.ledger.deliveredPayloads('s', ['u1', 'u2'])).toEqual(
       new Map([['u1', '{"type":"identify","userId":"u1"}']]),
     );
-    expect(await store.listRecords('r_old', { limit: 10 })).toEqual([
+    expect((await store.runs.records('r_old', { limit: 10 })).items).toEqual([
       {
         runId: 'r_old',
         key: null,
@@ -110,10 +110,10 @@ describe('SqliteStateStore', () => {
         payload: '{"userId":"u2"}',
       },
     ]);
-    expect((await store.listRecords('r_old', { status: 'failed', limit: 10 })).map((r) => r.key)).toEqual([
-      'u2',
-    ]);
-    expect((await store.getKeyStates('s', ['u1'])).get('u1')?.deliveredHash).toBe('h1');
+    expect(
+      (await store.runs.records('r_old', { status: 'failed', limit: 10 })).items.map((r) => r.key),
+    ).toEqual(['u2']);
+    expect((await store.ledger.keyStates('s', ['u1'])).get('u1')?.deliveredHash).toBe('h1');
     await store.close();
   });
 
@@ -141,7 +141,7 @@ describe('SqliteStateStore', () => {
     const store = await SqliteStateStore.open(file, { now: tick });
     const ids: string[] = [];
     for (let i = 0; i < 20; i++)
-      ids.push(await store.startRun({ sync: 's', fullResync: false, startedAt: 'x' }));
+      ids.push(await store.runs.start({ sync: 's', fullResync: false, startedAt: 'x' }));
     expect(ids.every((id) => /^r_[0-9a-z]{9}[0-9a-f]{12}$/.test(id))).toBe(true);
     expect([...ids].sort()).toEqual(ids);
     await store.close();
@@ -149,8 +149,8 @@ describe('SqliteStateStore', () => {
 
   it('refuses a negative limit instead of listing everything', async () => {
     const store = await SqliteStateStore.open(file);
-    await expect(store.listRuns({ limit: -1 })).rejects.toMatchObject({ code: 'usage' });
-    await expect(store.listRecords('r_x', { limit: 1.5 })).rejects.toMatchObject({ code: 'usage' });
+    await expect(store.runs.list({ limit: -1 })).rejects.toMatchObject({ code: 'usage' });
+    await expect(store.runs.records('r_x', { limit: 1.5 })).rejects.toMatchObject({ code: 'usage' });
     await store.close();
   });
 
@@ -176,13 +176,13 @@ describe('SqliteStateStore', () => {
     const holder = new Database(file);
     holder.exec('BEGIN IMMEDIATE');
     await expect(
-      store.savePlanned('s', [{ key: 'k', hash: 'h', messageId: 'm', generation: 1 }]),
+      store.ledger.savePlanned('s', [{ key: 'k', hash: 'h', messageId: 'm', generation: 1 }]),
     ).rejects.toMatchObject({
       code: 'state_error',
       message: expect.stringContaining('locked by another process'),
     });
     // Readers are not blocked by the writer in WAL mode.
-    expect(await store.hasKeys('s')).toBe(false);
+    expect((await store.ledger.countKeys('s')).keys > 0).toBe(false);
     holder.exec('ROLLBACK');
     holder.close();
     await store.close();
@@ -202,12 +202,12 @@ describe('SqliteStateStore', () => {
     const child = await runChild(['-e', script], (line) => {
       if (line !== 'locked') return;
       startedAt = Date.now();
-      saved = patient.savePlanned('s', [{ key: 'k', hash: 'h', messageId: 'm', generation: 1 }]);
+      saved = patient.ledger.savePlanned('s', [{ key: 'k', hash: 'h', messageId: 'm', generation: 1 }]);
     });
     expect(child.code, child.stderr).toBe(0);
     await saved;
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(200);
-    expect(await patient.hasKeys('s')).toBe(true);
+    expect((await patient.ledger.countKeys('s')).keys > 0).toBe(true);
     await patient.close();
   });
 
@@ -216,12 +216,12 @@ describe('SqliteStateStore', () => {
     const script = `
       const { SqliteStateStore } = await import(${JSON.stringify(storeModule)});
       const store = await SqliteStateStore.open(${JSON.stringify(file)});
-      await store.savePlanned('s', [{ key: 'k1', hash: 'h1', messageId: 'm1', generation: 7 }]);
+      await store.ledger.savePlanned('s', [{ key: 'k1', hash: 'h1', messageId: 'm1', generation: 7 }]);
       process.kill(process.pid, 'SIGKILL');`;
     const child = await runChild(['--import', 'tsx', '--input-type=module', '-e', script]);
     expect(child.signal, child.stderr).toBe('SIGKILL');
     const store = await SqliteStateStore.open(file);
-    expect((await store.getKeyStates('s', ['k1'])).get('k1')).toMatchObject({
+    expect((await store.ledger.keyStates('s', ['k1'])).get('k1')).toMatchObject({
       generation: 7,
       pending: { messageId: 'm1', hash: 'h1', attempts: 0 },
     });

@@ -1,17 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type { RecordStatus, RunCounts, RunRecord, RunSummary } from '../../core/run.js';
+import type { RunCounts, RunRecord } from '../../core/run.js';
 import type {
+  DeliveryLedger,
   DeliveryResult,
   FinishRun,
-  KeyLookup,
   KeyState,
-  LockAttempt,
   LockHolder,
+  LockTable,
   NewRun,
   PlannedChange,
   PruneOptions,
   PruneResult,
-  RunFilter,
+  RecordQuery,
+  RunHistory,
+  RunQuery,
   SeenEntry,
   StateStore,
 } from '../state-store.js';
@@ -104,135 +106,131 @@ export class SqliteStateStore implements StateStore {
     return this.#workspaceId;
   }
 
-  async startRun(run: NewRun): Promise<string> {
-    const runId = newRunId(this.#now());
-    this.#guard('starting a run', () => this.#runs.start(run, runId));
-    return runId;
-  }
+  /** Run history (state-store.ts RunHistory). */
+  readonly runs: RunHistory = {
+    start: async (run: NewRun) => {
+      const runId = newRunId(this.#now());
+      this.#guard('starting a run', () => this.#runs.start(run, runId));
+      return runId;
+    },
+    finish: async (runId: string, finish: FinishRun) =>
+      this.#guard('finishing a run', () => this.#runs.finish(runId, finish)),
+    updateCounts: async (runId: string, counts: RunCounts) =>
+      this.#write('updating run counts', () => this.#runs.updateCounts(runId, counts)),
+    get: async (runId: string) => this.#guard('reading a run', () => this.#runs.get(runId)),
+    list: async (query: RunQuery) => this.#guard('listing runs', () => this.#runs.list(query)),
+    lastCompleted: async (sync: string) =>
+      this.#guard('reading the last completed run', () => this.#runs.lastCompleted(sync)),
+    records: async (runId: string, query: RecordQuery) =>
+      this.#guard('listing run records', () => this.#runs.records(runId, query)),
+    keyHistory: async (sync: string, key: string, query: { limit: number; cursor?: string }) =>
+      this.#guard('reading a key history', () => this.#runs.keyHistory(sync, key, query)),
+  };
 
-  async finishRun(runId: string, finish: FinishRun): Promise<void> {
-    this.#guard('finishing a run', () => this.#runs.finish(runId, finish));
-  }
+  /** The delivery ledger (state-store.ts DeliveryLedger). */
+  readonly ledger: DeliveryLedger = {
+    lookup: async (sync: string, keys: readonly string[], sourceHashes: readonly string[]) => {
+      const found = this.lookupFlags(sync, keys, sourceHashes);
+      const unchanged = new Set<string>();
+      for (let i = 0; i < keys.length; i++) if (found.unchanged[i] === 1) unchanged.add(keys[i]!);
+      return { unchanged, states: found.states };
+    },
+    keyStates: async (sync: string, keys: readonly string[]) =>
+      this.#guard('reading key states', () => this.#keys.get(sync, keys)),
+    deliveredPayloads: async (sync: string, keys: readonly string[]) =>
+      this.#guard('reading delivered payloads', () => this.#keys.payloads(sync, keys)),
+    savePlanned: async (sync: string, changes: readonly PlannedChange[]) => {
+      if (changes.length === 0) return;
+      this.#write('saving planned changes', () => {
+        for (const change of changes) this.#keys.plan(sync, change);
+      });
+    },
+    recordDeliveries: async (sync: string, runId: string, results: readonly DeliveryResult[]) => {
+      if (results.length === 0) return;
+      const at = this.#now().toISOString();
+      this.#write('recording deliveries', () => {
+        const runSeq = this.#runs.seqOf(runId);
+        const batch = this.#runs.insertBatch(
+          runSeq,
+          results.map((result) => ({
+            key: result.key,
+            status: result.status,
+            reason: result.reason,
+            message: result.error,
+            messageId: result.messageId,
+            payload: result.payload,
+          })),
+        );
+        for (let i = 0; i < results.length; i++) this.#keys.applyResult(sync, results[i]!, at, batch, i);
+      });
+    },
+    recordInvalid: async (runId: string, records: readonly Omit<RunRecord, 'runId'>[]) => {
+      if (records.length === 0) return;
+      this.#write('recording run records', () => {
+        this.#runs.insertBatch(this.#runs.seqOf(runId), records);
+      });
+    },
+    markSeen: async (sync: string, entries: readonly SeenEntry[]) => {
+      if (entries.length === 0) return;
+      const at = this.#now().toISOString();
+      this.#write('marking keys as seen', () => {
+        for (const entry of entries) this.#keys.markSeen(sync, entry, at);
+      });
+    },
+    refreshSourceHashes: async (sync: string, entries: readonly SeenEntry[]) => {
+      if (entries.length === 0) return;
+      this.#write('refreshing source fingerprints', () => {
+        for (const entry of entries) this.#keys.refreshSourceHash(sync, entry);
+      });
+    },
+    countKeys: async (sync: string) => this.#guard('counting key states', () => this.#removed.count(sync)),
+    clearRemoved: async (sync: string, keys: readonly string[]) => {
+      if (keys.length === 0) return;
+      this.#write('clearing removed flags', () => this.#removed.clear(sync, keys));
+    },
+    // The temporary table is this connection's alone: no write lock on the file is needed.
+    notePresentKeys: async (run: string, keys: readonly string[]) =>
+      this.#guard('noting the keys of a run', () => this.#removed.note(run, keys)),
+    sweepRemoved: async (sync: string, run: string, options: { record: boolean }) => {
+      if (!options.record) {
+        return this.#guard('finding removed keys', () => this.#removed.sweep(sync, run, false).count);
+      }
+      return this.#write('recording removed keys', () => {
+        const { count, batches } = this.#removed.sweep(sync, run, true);
+        if (count > 0) {
+          const runSeq = this.#runs.seqOf(run);
+          for (const records of batches) this.#runs.insertBatch(runSeq, records);
+        }
+        return count;
+      });
+    },
+    forgetPresentKeys: async (run: string) =>
+      this.#guard('forgetting the keys of a run', () => this.#removed.forget(run)),
+  };
 
-  async updateRunCounts(runId: string, counts: RunCounts): Promise<void> {
-    this.#write('updating run counts', () => this.#runs.updateCounts(runId, counts));
-  }
+  /** Run locks (state-store.ts LockTable). */
+  readonly locks: LockTable = {
+    acquire: async (name: string, holder: LockHolder, leaseMs: number, steal?: string) =>
+      this.#write('taking a lock', () =>
+        this.#locks.acquire(name, holder, leaseMs, this.#now().getTime(), steal),
+      ),
+    renew: async (name: string, holderId: string, leaseMs: number) =>
+      this.#write('renewing a lock', () => this.#locks.renew(name, holderId, leaseMs, this.#now().getTime())),
+    release: async (name: string, holderId: string) =>
+      this.#write('releasing a lock', () => this.#locks.release(name, holderId)),
+  };
 
-  async getRun(runId: string): Promise<RunSummary | null> {
-    return this.#guard('reading a run', () => this.#runs.get(runId));
-  }
-
-  async listRuns(options: RunFilter): Promise<RunSummary[]> {
-    return this.#guard('listing runs', () => this.#runs.list(options));
-  }
-
-  async lastCompletedRun(sync: string): Promise<RunSummary | null> {
-    return this.#guard('reading the last completed run', () => this.#runs.lastCompleted(sync));
-  }
-
-  async listRecords(runId: string, options: { status?: RecordStatus; limit: number }): Promise<RunRecord[]> {
-    return this.#guard('listing run records', () => this.#runs.listRecords(runId, options));
-  }
-
-  async getKeyStates(sync: string, keys: readonly string[]): Promise<Map<string, KeyState>> {
-    return this.#guard('reading key states', () => this.#keys.get(sync, keys));
-  }
-
-  async lookupKeys(
+  /**
+   * `ledger.lookup` as the key states and one flag per asked key (1: unchanged): what the state
+   * thread sends back instead of a set of keys, so a run where little changed moves one byte a key
+   * between threads (threaded-state-store.ts).
+   */
+  lookupFlags(
     sync: string,
     keys: readonly string[],
     sourceHashes: readonly string[],
-  ): Promise<KeyLookup> {
+  ): { unchanged: Uint8Array; states: Map<string, KeyState> } {
     return this.#guard('reading key states', () => this.#keys.lookup(sync, keys, sourceHashes));
-  }
-
-  async getDeliveredPayloads(sync: string, keys: readonly string[]): Promise<Map<string, string>> {
-    return this.#guard('reading delivered payloads', () => this.#keys.payloads(sync, keys));
-  }
-
-  async savePlanned(sync: string, changes: readonly PlannedChange[]): Promise<void> {
-    if (changes.length === 0) return;
-    this.#write('saving planned changes', () => {
-      for (const change of changes) this.#keys.plan(sync, change);
-    });
-  }
-
-  async recordDeliveries(sync: string, runId: string, results: readonly DeliveryResult[]): Promise<void> {
-    if (results.length === 0) return;
-    const at = this.#now().toISOString();
-    this.#write('recording deliveries', () => {
-      const runSeq = this.#runs.seqOf(runId);
-      const batch = this.#runs.insertBatch(
-        runSeq,
-        results.map((result) => ({
-          key: result.key,
-          status: result.status,
-          reason: result.reason,
-          message: result.error,
-          messageId: result.messageId,
-          payload: result.payload,
-        })),
-      );
-      for (let i = 0; i < results.length; i++) this.#keys.applyResult(sync, results[i]!, at, batch, i);
-    });
-  }
-
-  async recordRecords(runId: string, records: readonly Omit<RunRecord, 'runId'>[]): Promise<void> {
-    if (records.length === 0) return;
-    this.#write('recording run records', () => {
-      this.#runs.insertBatch(this.#runs.seqOf(runId), records);
-    });
-  }
-
-  async markSeen(sync: string, entries: readonly SeenEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const at = this.#now().toISOString();
-    this.#write('marking keys as seen', () => {
-      for (const entry of entries) this.#keys.markSeen(sync, entry, at);
-    });
-  }
-
-  async refreshSourceHashes(sync: string, entries: readonly SeenEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    this.#write('refreshing source fingerprints', () => {
-      for (const entry of entries) this.#keys.refreshSourceHash(sync, entry);
-    });
-  }
-
-  async hasKeys(sync: string): Promise<boolean> {
-    return this.#guard('reading key states', () => this.#keys.hasKeys(sync));
-  }
-
-  async countKeys(sync: string): Promise<{ keys: number; removed: number }> {
-    return this.#guard('counting key states', () => this.#removed.count(sync));
-  }
-
-  async clearRemoved(sync: string, keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    this.#write('clearing removed flags', () => this.#removed.clear(sync, keys));
-  }
-
-  async notePresentKeys(run: string, keys: readonly string[]): Promise<void> {
-    // The temporary table is this connection's alone: no write lock on the file is needed.
-    this.#guard('noting the keys of a run', () => this.#removed.note(run, keys));
-  }
-
-  async sweepRemoved(sync: string, run: string, options: { record: boolean }): Promise<number> {
-    if (!options.record) {
-      return this.#guard('finding removed keys', () => this.#removed.sweep(sync, run, false).count);
-    }
-    return this.#write('recording removed keys', () => {
-      const { count, batches } = this.#removed.sweep(sync, run, true);
-      if (count > 0) {
-        const runSeq = this.#runs.seqOf(run);
-        for (const records of batches) this.#runs.insertBatch(runSeq, records);
-      }
-      return count;
-    });
-  }
-
-  async forgetPresentKeys(run: string): Promise<void> {
-    this.#guard('forgetting the keys of a run', () => this.#removed.forget(run));
   }
 
   async prune(options: PruneOptions): Promise<PruneResult | null> {
@@ -256,22 +254,6 @@ export class SqliteStateStore implements StateStore {
     const after = this.#guard('measuring the state', () => retention.sizes());
     const freed = reclaim ? before.file - after.file : before.used - after.used;
     return { runs, records, bytesFreed: Math.max(0, freed), reclaimed: reclaim };
-  }
-
-  async acquireLock(name: string, holder: LockHolder, leaseMs: number, steal?: string): Promise<LockAttempt> {
-    return this.#write('taking a lock', () =>
-      this.#locks.acquire(name, holder, leaseMs, this.#now().getTime(), steal),
-    );
-  }
-
-  async renewLock(name: string, holderId: string, leaseMs: number): Promise<boolean> {
-    return this.#write('renewing a lock', () =>
-      this.#locks.renew(name, holderId, leaseMs, this.#now().getTime()),
-    );
-  }
-
-  async releaseLock(name: string, holderId: string): Promise<void> {
-    this.#write('releasing a lock', () => this.#locks.release(name, holderId));
   }
 
   /** Closes the connection; later calls fail with `state_error`. Closing twice is harmless. */

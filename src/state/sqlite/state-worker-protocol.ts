@@ -1,15 +1,26 @@
 import { type ErrorCode, isSluiceError, SluiceError } from '../../core/errors.js';
 import type { StateStore } from '../state-store.js';
 
-/** The StateStore methods a worker answers (everything but `close`, which also ends the thread). */
-export type StoreMethod = Exclude<keyof StateStore, 'close'> | 'close';
+/** The groups of StateStore methods (`store.runs.start`); '' for the store's own (`store.prune`). */
+export const STORE_GROUPS = ['', 'runs', 'ledger', 'locks'] as const satisfies readonly (
+  | ''
+  | keyof StateStore
+)[];
+export type StoreGroup = (typeof STORE_GROUPS)[number];
 
-/** Main thread → worker: call one method. Calls are answered in the order they were posted. */
+/**
+ * Main thread → worker: call one method, named by its group and name (`ledger`, `lookup`).
+ * Calls are answered in the order they were posted.
+ */
 export interface CallMessage {
   id: number;
-  method: StoreMethod;
+  group: StoreGroup;
+  method: string;
   args: unknown[];
 }
+
+/** The worker's first message: the store opened, and the names of its methods per group. */
+export type StoreMethods = Record<StoreGroup, string[]>;
 
 /** Worker → main thread. `id` 0 answers the opening of the store. */
 export type ReplyMessage =

@@ -27,31 +27,42 @@ describe('ThreadedStateStore', () => {
     const direct = await SqliteStateStore.open(file);
     try {
       expect(await threaded.workspaceId()).toBe(await direct.workspaceId());
-      const runId = await threaded.startRun({
+      const runId = await threaded.runs.start({
         sync: 's',
         fullResync: false,
         startedAt: '2025-01-01T00:00:00.000Z',
       });
-      expect((await direct.getRun(runId))?.status).toBe('running');
+      expect((await direct.runs.get(runId))?.status).toBe('running');
     } finally {
       await threaded.close();
       await direct.close();
     }
   });
 
-  it('forwards every method of the SQLite store by name, and nothing else', async () => {
+  it('forwards every method of the SQLite store by group and name, and nothing else', async () => {
     const threaded = await ThreadedStateStore.open(file);
+    const direct = await SqliteStateStore.open(file);
     try {
-      for (const name of Object.getOwnPropertyNames(SqliteStateStore.prototype)) {
-        if (name !== 'constructor')
-          expect(typeof (threaded as unknown as Record<string, unknown>)[name]).toBe('function');
+      const names = (store: object) =>
+        Object.fromEntries(
+          (['runs', 'ledger', 'locks'] as const).map((group) => [
+            group,
+            Object.keys((store as Record<string, object>)[group]!).sort(),
+          ]),
+        );
+      expect(names(threaded)).toEqual(names(direct));
+      for (const name of ['workspaceId', 'prune', 'close']) {
+        expect(typeof (threaded as unknown as Record<string, unknown>)[name]).toBe('function');
       }
+      // The thread's own wire form of a lookup is not part of the store.
+      expect((threaded as unknown as Record<string, unknown>).lookupFlags).toBeUndefined();
       // Not thenable: awaiting the store gives the store, not a call to the thread.
       expect((threaded as unknown as Record<string, unknown>).then).toBeUndefined();
       expect((threaded as unknown as Record<string, unknown>).toJSON).toBeUndefined();
       expect(await Promise.resolve(threaded)).toBe(threaded);
     } finally {
       await threaded.close();
+      await direct.close();
     }
   });
 
@@ -64,8 +75,8 @@ describe('ThreadedStateStore', () => {
         messageId: `m${i}`,
         generation: i + 1,
       }));
-      await Promise.all(changes.map((change) => store.savePlanned('s', [change])));
-      const state = (await store.getKeyStates('s', ['k'])).get('k');
+      await Promise.all(changes.map((change) => store.ledger.savePlanned('s', [change])));
+      const state = (await store.ledger.keyStates('s', ['k'])).get('k');
       expect(state?.generation).toBe(50);
       expect(state?.pending?.messageId).toBe('m49');
     } finally {
@@ -75,8 +86,8 @@ describe('ThreadedStateStore', () => {
 
   it('rebuilds SluiceErrors with their code, and fails calls after close', async () => {
     const store = await ThreadedStateStore.open(file);
-    const error = await store
-      .finishRun('r_missing', {
+    const error = await store.runs
+      .finish('r_missing', {
         status: 'completed',
         counts: (await import('../../core/run.js')).emptyCounts(),
         finishedAt: '2025-01-01T00:00:00.000Z',
@@ -88,7 +99,7 @@ describe('ThreadedStateStore', () => {
     expect((error as SluiceError).message).toMatch(/no run with id r_missing/);
     await store.close();
     await store.close();
-    await expect(store.listRuns({ limit: 1 })).rejects.toMatchObject({ code: 'state_error' });
+    await expect(store.runs.list({ limit: 1 })).rejects.toMatchObject({ code: 'state_error' });
   });
 
   it('reports a file that is not a database as a state_error naming it', async () => {

@@ -1,11 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import type { StateStore } from '../state-store.js';
-import { SqliteStateStore } from './sqlite-state-store.js';
+import type { KeyLookup, KeyState, StateStore } from '../state-store.js';
 import {
   type CallMessage,
   deserializeError,
   type ReplyMessage,
-  type StoreMethod,
+  STORE_GROUPS,
+  type StoreGroup,
+  type StoreMethods,
   type WorkerOptions,
 } from './state-worker-protocol.js';
 import { toStateError } from './to-state-error.js';
@@ -20,8 +21,8 @@ interface Pending {
  * (planning and delivery upserts, run records): on this thread those writes run beside reading,
  * mapping and sending instead of between them. Same file, same schema, same transactions, same
  * answers as SqliteStateStore — every call is forwarded to one there and answered in order.
- * `open` hands out a StateStore whose every method is forwarded by name (see `forwarding`), so a
- * new StateStore method needs no code here.
+ * `open` hands out a StateStore whose every method is forwarded by group and name (see
+ * `forwarding`), so a new StateStore method needs no code here.
  */
 export class ThreadedStateStore {
   readonly #worker: Worker;
@@ -47,11 +48,11 @@ export class ThreadedStateStore {
       ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
     };
     const worker = startWorker(workerOptions);
-    await new Promise<void>((resolve, reject) => {
+    const methods = await new Promise<StoreMethods>((resolve, reject) => {
       const onMessage = (reply: ReplyMessage) => {
         if (reply.id !== 0) return;
         cleanup();
-        if (reply.ok) resolve();
+        if (reply.ok) resolve(reply.value as StoreMethods);
         else reject(deserializeError(reply.error));
       };
       const onError = (error: unknown) => {
@@ -71,26 +72,26 @@ export class ThreadedStateStore {
       await worker.terminate();
       throw error;
     });
-    return forwarding(new ThreadedStateStore(worker, file));
+    return forwarding(new ThreadedStateStore(worker, file), methods);
   }
 
   /** Closes the connection and ends the thread. Closing twice is harmless. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      if (this.#failure === null) await this.call<void>('close', []);
+      if (this.#failure === null) await this.call<void>('', 'close', []);
       await this.#worker.terminate();
     })();
     return this.#closed;
   }
 
   /** Posts one call to the thread; answered in order. */
-  call<T>(method: StoreMethod, args: unknown[]): Promise<T> {
+  call<T>(group: StoreGroup, method: string, args: unknown[]): Promise<T> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
-    if (this.#closed !== null && method !== 'close') {
+    if (this.#closed !== null && !(group === '' && method === 'close')) {
       return Promise.reject(toStateError(new Error('the store is closed'), this.#file, method));
     }
     const id = this.#nextId++;
-    const message: CallMessage = { id, method, args };
+    const message: CallMessage = { id, group, method, args };
     return new Promise<T>((resolve, reject) => {
       if (this.#pending.size === 0) this.#worker.ref();
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
@@ -125,30 +126,50 @@ function startWorker(options: WorkerOptions): Worker {
   });
 }
 
-/** The methods the thread's store answers: SqliteStateStore's, which implements StateStore. */
-const STORE_METHODS: ReadonlySet<string> = new Set(
-  Object.getOwnPropertyNames(SqliteStateStore.prototype).filter((name) => name !== 'constructor'),
-);
-
 /**
- * A StateStore whose methods are the thread's: `store.x(a, b)` posts `x` with `[a, b]`, and the
- * thread calls the same method of its SqliteStateStore. `close` also ends the thread. Any other
- * property (`then`, `toJSON`, symbols) is undefined, so the store is never mistaken for a promise.
+ * A StateStore whose methods are the thread's: `store.runs.start(a)` posts (`runs`, `start`, [a]),
+ * and the thread calls the same method of its SqliteStateStore. Only the methods the thread named
+ * when it opened exist; any other property (`then`, `toJSON`, symbols) is undefined, so the store
+ * is never mistaken for a promise. `close` also ends the thread; `ledger.lookup` comes back as
+ * flags and becomes its set of keys here.
  */
-function forwarding(thread: ThreadedStateStore): StateStore {
-  const methods = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+function forwarding(thread: ThreadedStateStore, methods: StoreMethods): StateStore {
+  const groups = new Map<string, object>();
+  for (const group of STORE_GROUPS) {
+    if (group === '') continue;
+    groups.set(group, methodsOf(thread, group, methods[group]));
+  }
+  const own = methodsOf(thread, '', methods['']) as Record<string, unknown>;
+  own.close = () => thread.close();
   return new Proxy({} as StateStore, {
     get(_, name) {
-      if (typeof name !== 'string' || !STORE_METHODS.has(name)) return undefined;
-      let method = methods.get(name);
-      if (method === undefined) {
-        method =
-          name === 'close'
-            ? () => thread.close()
-            : (...args: unknown[]) => thread.call(name as StoreMethod, args);
-        methods.set(name, method);
-      }
-      return method;
+      if (typeof name !== 'string') return undefined;
+      return groups.get(name) ?? own[name];
     },
   });
+}
+
+/** One group's forwarding methods: an object with exactly those names. */
+function methodsOf(thread: ThreadedStateStore, group: StoreGroup, names: readonly string[]): object {
+  const forwarded: Record<string, (...args: unknown[]) => Promise<unknown>> = Object.create(null);
+  for (const name of names) {
+    forwarded[name] =
+      group === 'ledger' && name === 'lookup'
+        ? async (...args: unknown[]) =>
+            asLookup(args[1] as readonly string[], await thread.call<LookupFlags>(group, name, args))
+        : (...args: unknown[]) => thread.call(group, name, args);
+  }
+  return forwarded;
+}
+
+/** What the thread answers a lookup with (SqliteStateStore.lookupFlags). */
+interface LookupFlags {
+  unchanged: Uint8Array;
+  states: Map<string, KeyState>;
+}
+
+function asLookup(keys: readonly string[], found: LookupFlags): KeyLookup {
+  const unchanged = new Set<string>();
+  for (let i = 0; i < keys.length; i++) if (found.unchanged[i] === 1) unchanged.add(keys[i]!);
+  return { unchanged, states: found.states };
 }
