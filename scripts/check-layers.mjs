@@ -3,7 +3,9 @@
 // - imports point down: a folder may import only lower layers (and itself);
 // - L1 folders (sources, destinations, state, mapping) never import each other;
 // - outside an L1 folder, only its interface file and registry.ts are imported, never an implementation;
-// - the receiver imports only core, and only the CLI and tests import the receiver.
+// - the receiver imports only core, and only the CLI and tests import the receiver;
+// - above the public API (L5: cli, api), the engine is reached only through src/index.ts: the CLI
+//   and the HTTP API are thin layers over what users import.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -17,9 +19,17 @@ const LAYER = {
   sync: 2,
   workspace: 2,
   schedule: 3,
-  api: 4,
+  observe: 3,
+  // The public API: src/index.ts and what it exports from src/sluice/.
+  sluice: 4,
+  api: 5,
   cli: 5,
   receiver: 1,
+};
+/** What L5 folders may import besides index.ts and core/ (their own scaffolding's needs). */
+const ABOVE_API_ALLOWED = {
+  // `sluice init` gives a new workspace's state the id its sluice.yaml names.
+  'cli/init/demo-workspace.ts': ['state/registry.ts'],
 };
 const INTERFACES = {
   sources: ['sources/source.ts', 'sources/registry.ts'],
@@ -27,6 +37,11 @@ const INTERFACES = {
   state: ['state/state-store.ts', 'state/registry.ts'],
   mapping: ['mapping/compile-mapping.ts'],
 };
+
+/** The top folder of a path under src/; src/index.ts belongs with src/sluice/, the public API. */
+function folderOf(rel) {
+  return rel === 'index.ts' ? 'sluice' : rel.split('/')[0];
+}
 
 function* walk(dir) {
   for (const name of readdirSync(dir)) {
@@ -39,7 +54,7 @@ function* walk(dir) {
 const problems = [];
 for (const file of walk(SRC)) {
   const rel = relative(SRC, file);
-  const top = rel.split('/')[0];
+  const top = folderOf(rel);
   const isTest = /\.(test|case)\.ts$/.test(rel);
   const text = readFileSync(file, 'utf8');
   for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/g)) {
@@ -48,7 +63,7 @@ for (const file of walk(SRC)) {
       if (!isTest) problems.push(`${rel}: imports ${match[1]} from outside src/`);
       continue;
     }
-    const targetTop = target.split('/')[0];
+    const targetTop = folderOf(target);
     if (targetTop === top) continue;
     const say = (why) => problems.push(`${rel}: imports ${target} — ${why}`);
     if (!(top in LAYER)) say(`unknown folder src/${top}: give it a layer in scripts/check-layers.mjs`);
@@ -59,6 +74,13 @@ for (const file of walk(SRC)) {
       say(
         `src/${top} (L${LAYER[top]}) may import only lower layers, not src/${targetTop} (L${LAYER[targetTop]})`,
       );
+    } else if (
+      LAYER[top] >= 5 &&
+      !isTest &&
+      !(target === 'index.ts' || targetTop === 'core') &&
+      !(ABOVE_API_ALLOWED[rel] ?? []).includes(target)
+    ) {
+      say(`src/${top} drives the engine only through src/index.ts (the public API)`);
     } else if (INTERFACES[targetTop] && !INTERFACES[targetTop].includes(target)) {
       say(`outside src/${targetTop}, use only ${INTERFACES[targetTop].join(' or ')}`);
     }

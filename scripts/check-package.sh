@@ -4,6 +4,7 @@
 # Part of .ci/run; slow (it installs the dependencies again), so it is one step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$(pwd)
 
 work=$(mktemp -d)
 receiver_pid=""
@@ -37,4 +38,39 @@ node -e '
   if (bad.length > 0) { console.error("package check: runs did not deliver", JSON.stringify(bad)); process.exit(1); }
 ' "$work/runs.json"
 sluice demo "$work/demo2" >/dev/null
-echo "package check: ok (init, check, three syncs, demo from the installed package)"
+
+# The library, as a program that depends on the package imports it: types, then a run.
+mkdir -p consumer/node_modules
+ln -s "$work/prefix/lib/node_modules/sluice" consumer/node_modules/sluice
+echo '{ "type": "module", "private": true }' >consumer/package.json
+cat >consumer/use-sluice.ts <<'TS'
+import { openWorkspace, type RunDocument, type SyncRunResult, VERSION } from 'sluice';
+
+export async function runAll(dir: string): Promise<SyncRunResult[]> {
+  const sluice = await openWorkspace(dir);
+  try {
+    const results: SyncRunResult[] = [];
+    for (const sync of await sluice.syncs()) results.push(await sluice.run(sync.name, { dryRun: true }));
+    const newest: RunDocument | undefined = (await sluice.runs({ limit: 1 })).items[0];
+    if (newest === undefined) throw new Error(`sluice ${VERSION}: no runs listed`);
+    return results;
+  } finally {
+    await sluice.close();
+  }
+}
+TS
+"$repo/node_modules/.bin/tsc" --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext \
+  --skipLibCheck --typeRoots "$repo/node_modules/@types" --types node consumer/use-sluice.ts
+cat >consumer/use-sluice.mjs <<'JS'
+import { openWorkspace } from 'sluice';
+const sluice = await openWorkspace(process.argv[2]);
+try {
+  const runs = (await sluice.runs()).items;
+  const dry = await sluice.run('users-to-segment', { dryRun: true });
+  if (runs.length === 0 || dry.status !== 'completed') throw new Error(`library check: ${JSON.stringify(dry)}`);
+} finally {
+  await sluice.close();
+}
+JS
+node consumer/use-sluice.mjs "$work/demo"
+echo "package check: ok (init, check, three syncs, demo, and the library imported from the installed package)"

@@ -4,11 +4,11 @@
 // warehouse and the real receiver on loopback, with a recording proxy measuring the wire.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VERSION } from '../src/cli/version.js';
 import { SENT_MESSAGE_ID_LENGTH } from '../src/destinations/destination.js';
 import { MAX_MESSAGE_BYTES } from '../src/destinations/segment/segment-limits.js';
 import { SegmentMessageCodec } from '../src/destinations/segment/segment-message-codec.js';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
+import { VERSION } from '../src/sluice/version.js';
 import { deriveMessageId, MESSAGE_ID_LENGTH } from '../src/sync/message-id.js';
 import type { SyncRunResult } from '../src/sync/run-result.js';
 import { sluice } from './helpers/cli.js';

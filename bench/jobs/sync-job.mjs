@@ -1,7 +1,6 @@
-// One Sluice sync run, wired the way the CLI wires it (dist/cli/runtime.js) and run through the
-// public `runSync`, against the compiled code in dist/.
-import { Runtime } from '../../dist/cli/runtime.js';
-import { runSync } from '../../dist/sync/run-sync.js';
+// One Sluice sync run through the public API (`openWorkspace` from dist/index.js, what the CLI and
+// library users call), against the compiled code in dist/.
+import { openWorkspace } from '../../dist/index.js';
 
 /**
  * Runs sync `name` of the workspace in `dir` once, its source as sluice.yaml sets it up (DuckDB's
@@ -10,19 +9,16 @@ import { runSync } from '../../dist/sync/run-sync.js';
  */
 export async function runSyncJob({ dir, name, batchSize }) {
   const started = performance.now();
-  const runtime = await Runtime.open(dir);
+  const sluice = await openWorkspace(dir);
   try {
-    const sync = runtime.sync(name);
-    const model = runtime.workspace.models[sync.model];
-    const parts = await runtime.syncParts(sync);
-    const result = await runSync(sync, model, parts, batchSize ? { batchSize } : {});
+    const result = await sluice.run(name, batchSize ? { batchSize } : {});
     if (result.status !== 'completed') {
       throw new Error(`sync ${name} ended ${result.status}: ${JSON.stringify(result.error)}`);
     }
-    await runtime.close();
+    await sluice.close();
     return { elapsedMs: performance.now() - started, runMs: result.duration_ms, counts: result.counts };
   } catch (error) {
-    await runtime.close();
+    await sluice.close();
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import type { FaultPoint } from '../sync/run-sync.js';
+import type { FaultPoint } from '../index.js';
 
 /**
  * The crash-test hook: `SLUICE_FAULT=sent:3` kills this process with SIGKILL the third time the pipe

@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { openWorkspace, type Sluice, VERSION } from '../index.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { recordsCommand, runsCommand } from './commands/history.js';
@@ -11,8 +12,6 @@ import { syncRunCommand } from './commands/sync-run.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './output.js';
 import { reportError } from './report-error.js';
-import { Runtime } from './runtime.js';
-import { VERSION } from './version.js';
 
 /**
  * Runs the CLI with `argv` (process.argv form) and resolves to the exit code (SPEC §4). Never calls
@@ -59,12 +58,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     })
     .showHelpAfterError();
 
-  const withRuntime = async (fn: (runtime: Runtime) => Promise<number>): Promise<void> => {
-    const runtime = await Runtime.open(program.opts<{ workspace: string }>().workspace);
+  /** Commands that work on the workspace open it through the public API, as any program would. */
+  const withWorkspace = async (fn: (sluice: Sluice) => Promise<number>): Promise<void> => {
+    const sluice = await openWorkspace(program.opts<{ workspace: string }>().workspace);
     try {
-      setExit(await fn(runtime));
+      setExit(await fn(sluice));
     } finally {
-      await runtime.close();
+      await sluice.close();
     }
   };
 
@@ -90,14 +90,14 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('check')
     .description('validate the workspace and test every connection')
     .option('--json', 'print one JSON document', false)
-    .action(async (opts: { json: boolean }) => withRuntime((rt) => checkCommand(rt, opts, io)));
+    .action(async (opts: { json: boolean }) => withWorkspace((sluice) => checkCommand(sluice, opts, io)));
 
   const sync = program.command('sync').description('list and run syncs');
   sync
     .command('list')
     .description('the syncs, their schedule and last run')
     .option('--json', 'print one JSON document', false)
-    .action(async (opts: { json: boolean }) => withRuntime((rt) => syncListCommand(rt, opts, io)));
+    .action(async (opts: { json: boolean }) => withWorkspace((sluice) => syncListCommand(sluice, opts, io)));
   sync
     .command('run')
     .description('run syncs now, one after another')
@@ -117,7 +117,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           strict: boolean;
           json: boolean;
         },
-      ) => withRuntime((rt) => syncRunCommand(rt, names, opts, io)),
+      ) => withWorkspace((sluice) => syncRunCommand(sluice, names, opts, io)),
     );
 
   program
@@ -133,7 +133,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .option('--json', 'print one JSON document', false)
     .action(async (name: string, opts: { limit: number; json: boolean }) =>
-      withRuntime((rt) => modelPreviewCommand(rt, name, opts, io)),
+      withWorkspace((sluice) => modelPreviewCommand(sluice, name, opts, io)),
     );
 
   program
@@ -143,7 +143,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--limit <n>', 'how many').argParser(countOfOneOrMore).default(20))
     .option('--json', 'print one JSON document', false)
     .action(async (name: string | undefined, opts: { limit: number; json: boolean }) =>
-      withRuntime((rt) => runsCommand(rt, name, opts, io)),
+      withWorkspace((sluice) => runsCommand(sluice, name, opts, io)),
     );
 
   program
@@ -154,14 +154,14 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--limit <n>', 'how many').argParser(countOfOneOrMore).default(100))
     .option('--json', 'print one JSON document', false)
     .action(async (runId: string, opts: { status?: string; limit: number; json: boolean }) =>
-      withRuntime((rt) => recordsCommand(rt, runId, opts, io)),
+      withWorkspace((sluice) => recordsCommand(sluice, runId, opts, io)),
     );
 
   program
     .command('prune')
     .description("apply retention now: delete per-row records of old runs (each key's last delivery is kept)")
     .option('--json', 'print one JSON document', false)
-    .action(async (opts: { json: boolean }) => withRuntime((rt) => pruneCommand(rt, opts, io)));
+    .action(async (opts: { json: boolean }) => withWorkspace((sluice) => pruneCommand(sluice, opts, io)));
 
   program
     .command('receiver')

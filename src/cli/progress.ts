@@ -1,5 +1,4 @@
-import type { RunCounts } from '../core/run.js';
-import type { RetryStatus } from '../sync/retry-waits.js';
+import type { RetryStatus, RunCounts } from '../index.js';
 import { formatCount, type Io } from './output.js';
 
 /** How often a line is written when stderr is not a terminal (a log file, CI, a pipe). */

@@ -25,7 +25,7 @@ import { type RetryStatus, RetryWaits } from './retry-waits.js';
 import { SyncLock } from './run-lock.js';
 import type { DryRunSample, InvalidSample, SyncRunResult } from './run-result.js';
 
-/** The parts a run works with; built by the caller (cli/runtime.ts), never here. */
+/** The parts a run works with; built by the caller (sluice/workspace-parts.ts), never here. */
 export interface SyncParts {
   source: Source;
   destination: Destination;

@@ -5,6 +5,11 @@ import { main } from '../../src/cli/main.js';
 export interface CliResult {
   code: number;
   stdout: string;
+  /**
+   * stderr without the periodic progress lines (written every 5 s when stderr is not a terminal):
+   * whether a run takes long enough to print one depends on the machine's load, not on Sluice.
+   * Tests of progress itself spawn the CLI (helpers/spawn-cli.ts) and see every line.
+   */
   stderr: string;
   /** stdout parsed as JSON (throws if it is not exactly one JSON document). */
   json<T = unknown>(): T;
@@ -18,6 +23,9 @@ class Collect extends Writable {
   }
 }
 
+/** A periodic progress line (cli/progress.ts): `users: 2,000 read · 2,000 planned · …`. */
+const PROGRESS_LINE = /^[^\n:]+: [\d,]+ read · [^\n]*\n/gm;
+
 /** Runs `sluice ARGS…` in this process, as a user would type it, capturing stdout and stderr. */
 export async function sluice(...args: string[]): Promise<CliResult> {
   const stdout = new Collect();
@@ -26,7 +34,7 @@ export async function sluice(...args: string[]): Promise<CliResult> {
   return {
     code,
     stdout: stdout.text,
-    stderr: stderr.text,
+    stderr: stderr.text.replace(PROGRESS_LINE, ''),
     json<T>() {
       return JSON.parse(stdout.text) as T;
     },

@@ -1,162 +1,27 @@
-import { type ConfigProblem, formatProblems, isSluiceError } from '../../core/errors.js';
-import { destinationType } from '../../destinations/registry.js';
-import { compileMapping } from '../../mapping/compile-mapping.js';
-import type { SourceColumn } from '../../sources/source.js';
-import { columnProblems } from '../../sync/column-problems.js';
-import { modelErrorProblem, probeModel } from '../../sync/model-sql.js';
-import { mappingSpecFor } from '../../sync/plan-details.js';
+import type { CheckReport, Sluice } from '../../index.js';
 import { EXIT } from '../exit-codes.js';
 import { type Io, printJson } from '../output.js';
-import type { Runtime } from '../runtime.js';
-
-interface CheckItem {
-  kind: 'state' | 'source' | 'destination' | 'model' | 'sync';
-  name: string;
-  ok: boolean;
-  /** Not checked, because what it needs failed (a model whose source did not connect). */
-  skipped?: boolean;
-  notes: string[];
-  /** Located problems in the workspace or a model file, one line each. */
-  problems: ConfigProblem[];
-  /** A model's columns, with the engine's type names where it gives them. */
-  columns?: SourceColumn[];
-}
 
 /**
- * `sluice check`: the workspace already loaded (every file problem was reported by then, exit 2);
- * now test the state store, every source and destination, run every model returning no rows, and
- * compare each sync's key, mappings and template variables with its model's columns (SPEC §4).
- * Exit 0 only if all is well; 2 for workspace and model problems (SQL errors, unknown columns);
- * 1 when only connections failed.
+ * `sluice check`: prints what `Sluice.check` found. Exit 0 only if all is well; 2 for workspace and
+ * model problems (SQL errors, unknown columns); 1 when only connections failed (SPEC §4).
  */
-export async function checkCommand(runtime: Runtime, options: { json: boolean }, io: Io): Promise<number> {
-  const ws = runtime.workspace;
-  const items: CheckItem[] = [];
-
-  items.push(
-    await attempt('state', ws.state.kind, async () => {
-      const state = await runtime.state();
-      return [`workspace id ${await state.workspaceId()}`];
-    }),
-  );
-  const connected = new Set<string>();
-  for (const [name, config] of Object.entries(ws.sources)) {
-    const item = await attempt('source', name, async () => {
-      await (await runtime.source(name)).check();
-      return [`${config.type}: connected`];
-    });
-    if (item.ok) connected.add(name);
-    items.push(item);
-  }
-  for (const [name, config] of Object.entries(ws.destinations)) {
-    items.push(
-      await attempt('destination', name, async () => {
-        const result = await runtime.destination(name).check();
-        const notes = [
-          `${config.type}, ${destinationType(config.type)!.describe(config.config)}`,
-          ...result.notes,
-        ];
-        if (!result.ok) throw new CheckFailed(notes);
-        return notes;
-      }),
-    );
-  }
-
-  // Every model once, reading no rows: its columns, or the SQL error placed on the user's own line.
-  const columns = new Map<string, string[]>();
-  for (const [name, model] of Object.entries(ws.models)) {
-    if (!connected.has(model.source)) {
-      items.push(skipped('model', name, `not run: source "${model.source}" did not connect`));
-      continue;
-    }
-    try {
-      const found = await probeModel(await runtime.source(model.source), model.sql);
-      columns.set(
-        name,
-        found.map((c) => c.name),
-      );
-      const shown = found.map((c) => (c.type === undefined ? c.name : `${c.name} ${c.type}`));
-      items.push({
-        kind: 'model',
-        name,
-        ok: true,
-        notes: [`columns: ${shown.join(', ')}`],
-        problems: [],
-        columns: found,
-      });
-    } catch (error) {
-      const problem = modelErrorProblem(name, model, error);
-      items.push({ kind: 'model', name, ok: false, notes: [formatProblems([problem])], problems: [problem] });
-    }
-  }
-
-  for (const sync of Object.values(ws.syncs)) {
-    const model = ws.models[sync.model]!;
-    const summary = `${model.source}/${sync.model} → ${sync.destination} as ${sync.object}`;
-    let problems: ConfigProblem[];
-    try {
-      compileMapping(mappingSpecFor(sync, runtime.descriptor(sync)));
-      const modelColumns = columns.get(sync.model);
-      if (modelColumns === undefined) {
-        items.push(
-          skipped('sync', sync.name, `${summary}; columns not checked: model "${sync.model}" did not run`),
-        );
-        continue;
-      }
-      problems = columnProblems(sync, runtime.descriptor(sync), modelColumns);
-    } catch (error) {
-      problems = isSluiceError(error) && error.problems.length > 0 ? [...error.problems] : [];
-      if (problems.length === 0) {
-        const message = error instanceof Error ? error.message : String(error);
-        problems = [{ file: sync.file, line: sync.line, message: `sync "${sync.name}": ${message}` }];
-      }
-    }
-    items.push({
-      kind: 'sync',
-      name: sync.name,
-      ok: problems.length === 0,
-      notes: [summary, ...problems.map((p) => formatProblems([p]))],
-      problems,
-    });
-  }
-
-  const ok = items.every((i) => i.ok);
+export async function checkCommand(sluice: Sluice, options: { json: boolean }, io: Io): Promise<number> {
+  const report = await sluice.check();
   if (options.json) {
-    printJson(io, { ok, workspace: ws.file, checks: items });
+    printJson(io, report);
   } else {
-    for (const item of items) {
+    for (const item of report.checks) {
       io.stdout.write(`${item.skipped ? '-' : item.ok ? '✓' : '✗'} ${item.kind} ${item.name}\n`);
       for (const note of item.notes) io.stdout.write(`    ${note.replaceAll('\n', '\n    ')}\n`);
     }
-    io.stdout.write(ok ? 'All checks passed.\n' : 'Some checks failed.\n');
+    io.stdout.write(report.ok ? 'All checks passed.\n' : 'Some checks failed.\n');
   }
-  if (ok) return EXIT.ok;
-  const invalid = items.some((i) => !i.ok && !i.skipped && (i.kind === 'sync' || i.kind === 'model'));
-  return invalid ? EXIT.invalid : EXIT.runFailed;
+  if (report.ok) return EXIT.ok;
+  return hasWorkspaceProblems(report) ? EXIT.invalid : EXIT.runFailed;
 }
 
-class CheckFailed extends Error {
-  readonly notes: string[];
-  constructor(notes: string[]) {
-    super(notes.join('; '));
-    this.notes = notes;
-  }
-}
-
-function skipped(kind: CheckItem['kind'], name: string, note: string): CheckItem {
-  return { kind, name, ok: false, skipped: true, notes: [note], problems: [] };
-}
-
-async function attempt(
-  kind: CheckItem['kind'],
-  name: string,
-  test: () => Promise<string[]>,
-): Promise<CheckItem> {
-  try {
-    return { kind, name, ok: true, notes: await test(), problems: [] };
-  } catch (error) {
-    if (error instanceof CheckFailed) return { kind, name, ok: false, notes: error.notes, problems: [] };
-    const message = isSluiceError(error) || error instanceof Error ? error.message : String(error);
-    return { kind, name, ok: false, notes: [message], problems: [] };
-  }
+/** Whether a failed check is the workspace's fault (a model or sync problem) rather than a connection's. */
+function hasWorkspaceProblems(report: CheckReport): boolean {
+  return report.checks.some((i) => !i.ok && !i.skipped && (i.kind === 'sync' || i.kind === 'model'));
 }

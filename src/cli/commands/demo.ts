@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
+import { openWorkspace, type Sluice } from '../../index.js';
 import { type Receiver, startReceiver } from '../../receiver/receiver.js';
 import { writeDemoWorkspace } from '../init/demo-workspace.js';
 import { formatCount, type Io } from '../output.js';
-import { Runtime } from '../runtime.js';
 import { describeResult } from './sync-run.js';
 
 /**
@@ -15,17 +15,17 @@ export async function demoCommand(dir: string, io: Io): Promise<number> {
   await rm(target, { recursive: true, force: true });
   const receiver = await startPreferredPort();
   const out = (line = '') => io.stdout.write(`${line}\n`);
-  let runtime: Runtime | null = null;
+  let sluice: Sluice | null = null;
   try {
     await writeDemoWorkspace(target, receiver.url);
     out(`Demo workspace: ${target} (a DuckDB warehouse of 500 users, 50 accounts, 2,000 events)`);
     out(`Local Segment-compatible receiver: ${receiver.url}`);
     out();
-    runtime = await Runtime.open(target);
-    const names = Object.keys(runtime.workspace.syncs);
+    sluice = await openWorkspace(target);
+    const names = (await sluice.syncs()).map((sync) => sync.name);
     let failed = false;
     for (const name of names) {
-      const result = await runtime.runSync(name);
+      const result = await sluice.run(name);
       failed ||= result.status === 'failed';
       out(describeResult(result));
       out();
@@ -39,7 +39,7 @@ export async function demoCommand(dir: string, io: Io): Promise<number> {
       if (example) out(`  a ${type} call as received: ${JSON.stringify(example)}`);
     }
     out();
-    const again = await runtime.runSync('users-to-segment');
+    const again = await sluice.run('users-to-segment');
     out(
       `Ran users-to-segment again: ${again.counts.unchanged} unchanged, ${again.counts.planned} sent — only changes are ever sent.`,
     );
@@ -53,7 +53,7 @@ export async function demoCommand(dir: string, io: Io): Promise<number> {
     out(`  npx sluice -w ${w} sync run users-to-segment --dry-run`);
     return failed || again.status === 'failed' ? 1 : 0;
   } finally {
-    await runtime?.close();
+    await sluice?.close();
     await receiver.close();
   }
 }

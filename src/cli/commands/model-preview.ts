@@ -1,8 +1,7 @@
 import type { Value } from '../../core/values.js';
-import { previewModel } from '../../sync/preview-model.js';
+import type { Sluice } from '../../index.js';
 import { EXIT } from '../exit-codes.js';
 import { formatTable, type Io, printJson } from '../output.js';
-import type { Runtime } from '../runtime.js';
 
 /** Longest cell of the human table; the JSON output is never shortened. */
 const MAX_CELL = 40;
@@ -12,13 +11,13 @@ const MAX_CELL = 40;
  * with the JSON type each column is sent as and the engine's type (SPEC §4).
  */
 export async function modelPreviewCommand(
-  runtime: Runtime,
+  sluice: Sluice,
   name: string,
   options: { limit: number; json: boolean },
   io: Io,
 ): Promise<number> {
-  const model = runtime.model(name);
-  const preview = await previewModel(await runtime.source(model.source), model, options.limit);
+  const preview = await sluice.previewModel(name, { limit: options.limit });
+  const source = sluice.workspace.models[name]!.source;
   if (options.json) {
     printJson(io, preview);
     return EXIT.ok;
@@ -31,7 +30,7 @@ export async function modelPreviewCommand(
   io.stdout.write(`${formatTable(headers, [types, ...rows])}\n`);
   const count = preview.rows.length;
   io.stdout.write(
-    `${count} row${count === 1 ? '' : 's'} of model "${name}" (source "${model.source}"), as Sluice reads them; ` +
+    `${count} row${count === 1 ? '' : 's'} of model "${name}" (source "${source}"), as Sluice reads them; ` +
       "the second line is the JSON type each column is sent as (and the engine's type)\n",
   );
   return EXIT.ok;

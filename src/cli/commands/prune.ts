@@ -1,8 +1,5 @@
-import { SluiceError } from '../../core/errors.js';
-import type { Workspace } from '../../core/workspace.js';
-import type { PruneResult } from '../../state/state-store.js';
+import type { PruneDocument, Sluice } from '../../index.js';
 import { formatCount, type Io, printJson } from '../output.js';
-import type { Runtime } from '../runtime.js';
 
 const DAY_MS = 86_400_000;
 
@@ -11,28 +8,19 @@ const DAY_MS = 86_400_000;
  * older than it (run summaries and each key's last delivered message stay), then rewrites the state
  * so that the file shrinks.
  */
-export async function pruneCommand(runtime: Runtime, flags: { json: boolean }, io: Io): Promise<number> {
-  const retention = runtime.workspace.retention;
-  if (retention === undefined) {
-    throw new SluiceError(
-      'usage',
-      'sluice.yaml sets no retention, so nothing is old enough to prune: add retention: { runs: 30d } (any duration in s, m, h or d)',
-    );
-  }
-  const state = await runtime.state();
-  const result = await state.prune({ before: cutoff(retention, new Date()), reclaim: true });
+export async function pruneCommand(sluice: Sluice, flags: { json: boolean }, io: Io): Promise<number> {
   // Never null: nothing here asks to skip.
-  const pruned = result ?? { runs: 0, records: 0, bytesFreed: 0, reclaimed: false };
+  const pruned = (await sluice.prune({ reclaim: true }))!;
   if (flags.json) {
     // Exchanges (the API inspector's, SPEC §7) are not kept yet, so none are pruned.
     printJson(io, {
       runs: pruned.runs,
       records: pruned.records,
       exchanges: 0,
-      bytes_freed: pruned.bytesFreed,
+      bytes_freed: pruned.bytes_freed,
     });
   } else {
-    io.stdout.write(`${describePrune(pruned, retention)}\n`);
+    io.stdout.write(`${describePrune(pruned)}\n`);
   }
   if (!pruned.reclaimed) {
     io.stderr.write(
@@ -44,39 +32,26 @@ export async function pruneCommand(runtime: Runtime, flags: { json: boolean }, i
 
 /**
  * The prune at the end of `sluice sync run` when `retention` is set: at most once per day (or per
- * retention, when shorter) per state, whichever process asks first (the state records when), so a
- * sync every minute does not pay for it every minute. It does not rewrite the file: the space it
- * frees is reused by the next runs, so the state stops growing; `sluice prune` also shrinks it.
- * A failure here is reported, never turned into a failed run: the runs themselves are done.
+ * retention, when shorter) per state, whichever process asks first. It does not rewrite the file:
+ * the space it frees is reused by the next runs, so the state stops growing; `sluice prune` also
+ * shrinks it. A failure here is reported, never turned into a failed run: the runs themselves are
+ * done.
  */
-export async function autoPrune(runtime: Runtime, io: Io, now = new Date()): Promise<void> {
-  const retention = runtime.workspace.retention;
-  if (retention === undefined) return;
+export async function autoPrune(sluice: Sluice, io: Io, now = new Date()): Promise<void> {
   try {
-    const state = await runtime.state();
-    const interval = Math.min(DAY_MS, retention.runsMs);
-    const result = await state.prune({
-      before: cutoff(retention, now),
-      reclaim: false,
-      unlessPrunedSince: new Date(now.getTime() - interval).toISOString(),
-    });
-    if (result !== null && result.runs > 0) io.stderr.write(`${describePrune(result, retention)}\n`);
+    const result = await sluice.prune({ ifDue: true, now });
+    if (result !== null && result.runs > 0) io.stderr.write(`${describePrune(result)}\n`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`warning: pruning old run records failed (${message}); \`sluice prune\` retries it\n`);
   }
 }
 
-function cutoff(retention: NonNullable<Workspace['retention']>, now: Date): string {
-  return new Date(now.getTime() - retention.runsMs).toISOString();
-}
-
-function describePrune(result: PruneResult, retention: NonNullable<Workspace['retention']>): string {
-  const age = formatAge(retention.runsMs);
+function describePrune(result: PruneDocument): string {
+  const age = formatAge(result.older_than_ms);
   if (result.runs === 0) return `Nothing to prune: no run has records older than ${age}.`;
-  return `Pruned the records of ${formatCount(result.runs)} run${result.runs === 1 ? '' : 's'} older than ${age}: ${formatCount(result.records)} records, ${formatBytes(result.bytesFreed)} freed (run summaries and each key's last delivered message are kept).`;
+  return `Pruned the records of ${formatCount(result.runs)} run${result.runs === 1 ? '' : 's'} older than ${age}: ${formatCount(result.records)} records, ${formatBytes(result.bytes_freed)} freed (run summaries and each key's last delivered message are kept).`;
 }
-
 /** 2592000000 → "30d", 5400000 → "90m": the largest unit that divides it. */
 function formatAge(ms: number): string {
   for (const [unit, size] of [

@@ -1,9 +1,8 @@
-import type { SyncRunResult } from '../../sync/run-result.js';
+import type { Sluice, SyncRunResult } from '../../index.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { faultHookFromEnv } from '../fault-hook.js';
 import { formatCount, type Io, printJson } from '../output.js';
 import { Progress } from '../progress.js';
-import type { Runtime } from '../runtime.js';
 import { autoPrune } from './prune.js';
 
 export interface SyncRunFlags {
@@ -21,12 +20,13 @@ export interface SyncRunFlags {
  * else 0.
  */
 export async function syncRunCommand(
-  runtime: Runtime,
+  sluice: Sluice,
   names: string[],
   flags: SyncRunFlags,
   io: Io,
 ): Promise<number> {
-  const syncs = names.map((name) => runtime.sync(name));
+  // Every name is checked before the first run starts.
+  const syncs = names.map((name) => sluice.sync(name));
   const results: SyncRunResult[] = [];
   /** Lines about rows that were not delivered, written last. */
   const loud: string[] = [];
@@ -52,7 +52,7 @@ export async function syncRunCommand(
       process.on('SIGTERM', onSignal);
       progress.start();
       try {
-        const result = await runtime.runSync(sync.name, {
+        const result = await sluice.run(sync.name, {
           dryRun: flags.dryRun,
           fullResync: flags.fullResync,
           retryAbandoned: flags.retryAbandoned,
@@ -75,7 +75,7 @@ export async function syncRunCommand(
       }
     }
     // Retention (SPEC §7): cheap and at most daily, after real runs only (a dry run changes nothing).
-    if (!flags.dryRun) await autoPrune(runtime, io);
+    if (!flags.dryRun) await autoPrune(sluice, io);
   } finally {
     // Also when a later sync could not start: the rows of the earlier ones must not go unmentioned.
     for (const line of loud) io.stderr.write(`${line}\n`);

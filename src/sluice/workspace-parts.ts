@@ -8,25 +8,21 @@ import { openStateStore } from '../state/registry.js';
 import type { StateStore } from '../state/state-store.js';
 import type { SyncRunResult } from '../sync/run-result.js';
 import { type RunSyncOptions, runSync, type SyncParts } from '../sync/run-sync.js';
-import { loadWorkspace } from '../workspace/load-workspace.js';
 import { VERSION } from './version.js';
 
 /**
- * The one place that wires real parts (ARCHITECTURE.md): the workspace, the state store, sources and
- * destinations, opened lazily, each once, and all closed by `close()`.
+ * The one place that wires real parts (ARCHITECTURE.md): the workspace's state store, sources and
+ * destinations, opened lazily, each once, and all closed by `close()`. `Sluice` (sluice.ts) is the
+ * public face over it.
  */
-export class Runtime {
+export class WorkspaceParts {
   readonly workspace: Workspace;
   #state: Promise<StateStore> | null = null;
   readonly #sources = new Map<string, Promise<Source>>();
   readonly #destinations = new Map<string, Destination>();
 
-  private constructor(workspace: Workspace) {
+  constructor(workspace: Workspace) {
     this.workspace = workspace;
-  }
-
-  static async open(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
-    return new Runtime(await loadWorkspace(dir, { env }));
   }
 
   state(): Promise<StateStore> {
@@ -90,9 +86,9 @@ export class Runtime {
   }
 
   /**
-   * Runs the sync named `name` once with this runtime's parts: the one way every command (and later
-   * the public API) starts a run, so none of them wires the model and parts by hand. Throws
-   * `not_found` for an unknown name; otherwise as `runSync` (a failed run is a result, not a throw).
+   * Runs the sync named `name` once with these parts: the one way a run is started, so no caller
+   * wires the model and parts by hand. Throws `not_found` for an unknown name; otherwise as
+   * `runSync` (a failed run is a result, not a throw).
    */
   async runSync(name: string, options: RunSyncOptions = {}): Promise<SyncRunResult> {
     const sync = this.sync(name);

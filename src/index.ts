@@ -1,0 +1,25 @@
+/**
+ * Sluice as a library: what `import … from 'sluice'` gives. The CLI, `sluice serve` and workers use
+ * exactly this; so can a Dagster or Airflow task, or any Node program, instead of shelling out.
+ * README.md "Use it from code" shows it at work.
+ */
+export { type ConfigProblem, type ErrorCode, isSluiceError, SluiceError } from './core/errors.js';
+export type { RecordStatus, RunCounts, RunStatus } from './core/run.js';
+export type { Workspace } from './core/workspace.js';
+export type { CheckItem, CheckReport } from './sluice/check-workspace.js';
+export type {
+  KeyHistoryDocument,
+  KeyStateDocument,
+  Listing,
+  RecordDocument,
+  RunDocument,
+} from './sluice/documents.js';
+export { type OpenWorkspaceOptions, openWorkspace, type WorkspaceInCode } from './sluice/open-workspace.js';
+export type { PruneDocument } from './sluice/prune-state.js';
+export type { KeyHistory, RecordsQuery, RunOptions, RunsQuery, Sluice } from './sluice/sluice.js';
+export type { SyncOverview } from './sluice/sync-overview.js';
+export { VERSION } from './sluice/version.js';
+export type { ModelPreview, PreviewColumn } from './sync/preview-model.js';
+export type { RetryStatus } from './sync/retry-waits.js';
+export type { DryRunSample, InvalidSample, SyncRunResult } from './sync/run-result.js';
+export type { FaultPoint } from './sync/run-sync.js';

@@ -1,0 +1,132 @@
+import type { RunCounts, RunRecord, RunSummary } from '../core/run.js';
+import type { KeyHistoryEntry, KeyState, Page } from '../state/state-store.js';
+
+/**
+ * The JSON documents every caller gets — the public API, `--json` on the CLI, and the HTTP API
+ * (SPEC §4, §6): one shape each, snake_case as the SPEC prints them, so what a script reads from
+ * the CLI is what code gets from `openWorkspace` and what the HTTP API returns.
+ */
+
+/** A run as `sluice runs --json` and `Sluice.runs` give it. */
+export interface RunDocument {
+  run_id: string;
+  sync: string;
+  status: RunSummary['status'];
+  dry_run: boolean;
+  full_resync: boolean;
+  /** Live while the run goes: stored every few seconds. */
+  counts: RunCounts;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  error: { code: string; message: string } | null;
+  /** When retention deleted the run's per-row records; absent while they are kept. */
+  records_pruned_at?: string;
+}
+
+/** One row's fate in a run, as `sluice records --json` gives it. */
+export interface RecordDocument {
+  run_id: string;
+  key: string | null;
+  status: RunRecord['status'];
+  reason: string | null;
+  message: string | null;
+  message_id: string | null;
+  /** The message as sent (parsed JSON), or the mapped payload of an invalid row; null when none. */
+  payload: unknown;
+}
+
+/** One record in a key's history: a record, and when its run started. */
+export interface KeyHistoryDocument extends RecordDocument {
+  run_started_at: string;
+}
+
+/** What the state store remembers of a key (never its payloads): SPEC §6 "one key: its state". */
+export interface KeyStateDocument {
+  delivered_hash: string | null;
+  delivered_message_id: string | null;
+  generation: number;
+  pending: {
+    hash: string;
+    message_id: string;
+    generation: number;
+    attempts: number;
+    first_failed_at: string | null;
+    last_error: string | null;
+    abandoned: boolean;
+  } | null;
+  removed: boolean;
+}
+
+/** A page of a listing (SPEC §6 "Lists"): pass `next_cursor` back as `cursor` to read on. */
+export interface Listing<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export function runDocument(run: RunSummary): RunDocument {
+  return {
+    run_id: run.runId,
+    sync: run.sync,
+    status: run.status,
+    dry_run: run.dryRun,
+    full_resync: run.fullResync,
+    counts: run.counts,
+    started_at: run.startedAt,
+    finished_at: run.finishedAt,
+    duration_ms: run.finishedAt === null ? null : Date.parse(run.finishedAt) - Date.parse(run.startedAt),
+    error: run.error,
+    ...(run.recordsPrunedAt === undefined ? {} : { records_pruned_at: run.recordsPrunedAt }),
+  };
+}
+
+export function recordDocument(record: RunRecord): RecordDocument {
+  return {
+    run_id: record.runId,
+    key: record.key,
+    status: record.status,
+    reason: record.reason,
+    message: record.message,
+    message_id: record.messageId,
+    payload: record.payload === null ? null : parseOrText(record.payload),
+  };
+}
+
+export function keyHistoryDocument(entry: KeyHistoryEntry): KeyHistoryDocument {
+  return { ...recordDocument(entry), run_started_at: entry.runStartedAt };
+}
+
+export function keyStateDocument(state: KeyState): KeyStateDocument {
+  const pending = state.pending;
+  return {
+    delivered_hash: state.deliveredHash,
+    delivered_message_id: state.deliveredMessageId,
+    generation: state.generation,
+    pending:
+      pending === null
+        ? null
+        : {
+            hash: pending.hash,
+            message_id: pending.messageId,
+            generation: pending.generation,
+            attempts: pending.attempts,
+            first_failed_at: pending.firstFailedAt,
+            last_error: pending.lastError,
+            abandoned: pending.abandoned,
+          },
+    removed: state.removed,
+  };
+}
+
+export function listing<T, D>(page: Page<T>, toDocument: (item: T) => D): Listing<D> {
+  return { items: page.items.map(toDocument), next_cursor: page.next };
+}
+
+/** A payload is JSON as sent; one that is not (never expected) is shown as its text. */
+function parseOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,222 @@
+import { SluiceError } from '../core/errors.js';
+import { RECORD_STATUSES, type RecordStatus, type RunStatus } from '../core/run.js';
+import type { SyncConfig, Workspace } from '../core/workspace.js';
+import { type ModelPreview, previewModel } from '../sync/preview-model.js';
+import type { SyncRunResult } from '../sync/run-result.js';
+import type { RunSyncOptions } from '../sync/run-sync.js';
+import { type CheckReport, checkWorkspace } from './check-workspace.js';
+import {
+  type KeyHistoryDocument,
+  type KeyStateDocument,
+  keyHistoryDocument,
+  keyStateDocument,
+  type Listing,
+  listing,
+  type RecordDocument,
+  type RunDocument,
+  recordDocument,
+  runDocument,
+} from './documents.js';
+import { type PruneDocument, pruneState } from './prune-state.js';
+import { type SyncOverview, syncOverview } from './sync-overview.js';
+import type { WorkspaceParts } from './workspace-parts.js';
+
+/**
+ * How to run a sync (`Sluice.run`). `signal` stops a run gracefully (the batches in flight are
+ * finished and recorded; the run ends `failed` with code `interrupted`), `hardSignal` abandons them
+ * too; `onProgress` is told the counts as they change; `onWarning` gets one line per thing the user
+ * should know. `onFaultPoint` exists for crash tests.
+ */
+export type RunOptions = RunSyncOptions;
+
+/** Which runs `Sluice.runs` lists, newest first. */
+export interface RunsQuery {
+  sync?: string;
+  status?: RunStatus;
+  /** Default 20. */
+  limit?: number;
+  /** `next_cursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Which records `Sluice.records` lists, in the order they were recorded. */
+export interface RecordsQuery {
+  status?: RecordStatus;
+  /** Default 100. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** A key of a sync: what the state remembers of it, and every record of it, newest run first. */
+export interface KeyHistory {
+  sync: string;
+  key: string;
+  /** Null when the state has nothing for the key (never planned, or the sync never ran). */
+  state: KeyStateDocument | null;
+  history: Listing<KeyHistoryDocument>;
+}
+
+/** The largest page any listing gives at once. */
+const MAX_PAGE = 10_000;
+
+/**
+ * An open workspace: what the CLI, `sluice serve` and code using Sluice as a library drive. Opened
+ * by `openWorkspace`; everything it opens (state store, warehouse connections) is closed by
+ * `close()` (or `await using`). Failures are `SluiceError`s with a stable `code`.
+ */
+export class Sluice {
+  readonly #parts: WorkspaceParts;
+
+  /** Use `openWorkspace`. */
+  constructor(parts: WorkspaceParts) {
+    this.#parts = parts;
+  }
+
+  /** The loaded workspace configuration (it holds secrets: never print it whole). */
+  get workspace(): Workspace {
+    return this.#parts.workspace;
+  }
+
+  /**
+   * Tests the state store and every source and destination, runs every model returning no rows, and
+   * checks each sync's key, mappings and template variables against its model's columns.
+   */
+  check(): Promise<CheckReport> {
+    return checkWorkspace(this.#parts);
+  }
+
+  /** The sync named `name` as configured; `not_found` naming the syncs there are when there is none. */
+  sync(name: string): SyncConfig {
+    return this.#parts.sync(name);
+  }
+
+  /** Every sync of the workspace, in the file's order, with its newest run. */
+  async syncs(): Promise<SyncOverview[]> {
+    const state = await this.#parts.state();
+    return Promise.all(
+      Object.values(this.workspace.syncs).map(async (sync) => {
+        const [last] = (await state.runs.list({ sync: sync.name, limit: 1 })).items;
+        return syncOverview(sync, last === undefined ? null : runDocument(last));
+      }),
+    );
+  }
+
+  /**
+   * Runs the sync named `name` once, now, in this process, and answers its summary (SPEC §4). A run
+   * that fails is a summary with `status: 'failed'` and its `error`, not a throw; what throws is a
+   * run that cannot start: `not_found` (no such sync), `usage` (a full resync of events),
+   * `sync_locked` (another run of it holds the lock), `state_error`.
+   */
+  run(name: string, options: RunOptions = {}): Promise<SyncRunResult> {
+    return this.#parts.runSync(name, options);
+  }
+
+  /** Run history, newest first, a page at a time. */
+  async runs(query: RunsQuery = {}): Promise<Listing<RunDocument>> {
+    if (query.sync !== undefined) this.#parts.sync(query.sync);
+    const state = await this.#parts.state();
+    const page = await state.runs.list({
+      ...(query.sync === undefined ? {} : { sync: query.sync }),
+      ...(query.status === undefined ? {} : { status: query.status }),
+      limit: pageLimit(query.limit, 20),
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+    });
+    return listing(page, runDocument);
+  }
+
+  /** One run, live while it goes; null when the state has no run with that id. */
+  async getRun(runId: string): Promise<RunDocument | null> {
+    const run = await (await this.#parts.state()).runs.get(runId);
+    return run === null ? null : runDocument(run);
+  }
+
+  /** A run's per-row outcomes, a page at a time; `not_found` for an unknown run. */
+  async records(runId: string, query: RecordsQuery = {}): Promise<Listing<RecordDocument>> {
+    if (query.status !== undefined && !RECORD_STATUSES.includes(query.status)) {
+      throw new SluiceError(
+        'usage',
+        `status must be one of ${RECORD_STATUSES.join(', ')}, not ${JSON.stringify(query.status)}`,
+      );
+    }
+    const state = await this.#parts.state();
+    if ((await state.runs.get(runId)) === null) {
+      throw new SluiceError('not_found', `no run "${runId}" — list runs with: sluice runs`);
+    }
+    const page = await state.runs.records(runId, {
+      ...(query.status === undefined ? {} : { status: query.status }),
+      limit: pageLimit(query.limit, 100),
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+    });
+    return listing(page, recordDocument);
+  }
+
+  /**
+   * A key of a sync: its state (what was delivered, what is pending) and every record of it across
+   * runs, newest first — every message sent for it, and why others were not — as far back as
+   * retention keeps records.
+   */
+  async keyHistory(
+    sync: string,
+    key: string,
+    query: { limit?: number; cursor?: string } = {},
+  ): Promise<KeyHistory> {
+    this.#parts.sync(sync);
+    const state = await this.#parts.state();
+    const [keyState, page] = await Promise.all([
+      state.ledger.keyStates(sync, [key]),
+      state.runs.keyHistory(sync, key, {
+        limit: pageLimit(query.limit, 50),
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      }),
+    ]);
+    const found = keyState.get(key);
+    return {
+      sync,
+      key,
+      state: found === undefined ? null : keyStateDocument(found),
+      history: listing(page, keyHistoryDocument),
+    };
+  }
+
+  /** A model's first rows as a sync reads them, with the JSON type each column is sent as. */
+  async previewModel(
+    name: string,
+    options: { limit?: number; signal?: AbortSignal } = {},
+  ): Promise<ModelPreview> {
+    const model = this.#parts.model(name);
+    const limit = options.limit ?? 20;
+    if (!Number.isSafeInteger(limit) || limit < 0) {
+      throw new SluiceError('usage', `limit must be a whole number of 0 or more, got ${limit}`);
+    }
+    return previewModel(await this.#parts.source(model.source), model, limit, options.signal);
+  }
+
+  /**
+   * Applies `retention:` now (SPEC §7): deletes the per-row records of older runs; their summaries
+   * and each key's last delivered message stay. `reclaim` also rewrites the state so that it
+   * shrinks (not while a run holds a lock). `ifDue` prunes only when no prune ran in the last day
+   * (or retention, when shorter), across processes, and answers null otherwise — and also when the
+   * workspace sets no retention, which without `ifDue` is a `usage` error.
+   */
+  prune(options: { reclaim?: boolean; ifDue?: boolean; now?: Date } = {}): Promise<PruneDocument | null> {
+    return pruneState(this.#parts, options);
+  }
+
+  /** Closes the state store, sources and destinations. Closing twice is harmless. */
+  close(): Promise<void> {
+    return this.#parts.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** A listing's page size: a whole number from 1 to MAX_PAGE, or the listing's default. */
+function pageLimit(limit: number | undefined, fallback: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw new SluiceError('usage', `limit must be a whole number from 1 to ${MAX_PAGE}, got ${limit}`);
+  }
+  return limit;
+}
