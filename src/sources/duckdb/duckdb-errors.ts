@@ -14,6 +14,9 @@ function messageOf(error: unknown): string {
 
 /** The advice for a query that DuckDB refused or failed, from the class of its error. */
 function queryAdvice(message: string): string {
+  if (/attached in read-only mode/.test(message)) {
+    return 'the model must only read: Sluice opens DuckDB files read-only, so that any number of runs read one file at once';
+  }
   if (message.startsWith('Parser Error')) return "check the model's SQL syntax (DuckDB's dialect)";
   if (message.startsWith('Catalog Error')) return "check the table and schema names in the model's SQL";
   if (message.startsWith('Binder Error')) return "check the column names in the model's SQL";

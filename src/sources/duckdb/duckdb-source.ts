@@ -50,7 +50,7 @@ export interface DuckDBSourceOptions {
 }
 
 /**
- * A `Source` over DuckDB. The database opens on first use (`check` or `stream`), never creating a
+ * A `Source` over DuckDB. The database opens read-only on first use (`check` or `stream`), never creating a
  * file: a missing file is an error, not an empty database. Each `stream` runs on its own connection,
  * so several can run at once. Relative file paths in queries (`read_csv('data/x.csv')`) resolve
  * against the workspace folder (DuckDB's `file_search_path`).
@@ -65,6 +65,9 @@ export class DuckDBSource implements Source {
     this.type = options.type;
     this.#name = context.name;
     const settings: Record<string, string> = { file_search_path: context.workspaceDir };
+    // Read-only (SPEC §5): any number of runs, workers and a running `serve` read one file at once
+    // (DuckDB allows many readers or one writer). Temporary tables still work.
+    if (options.path !== ':memory:') settings.access_mode = 'READ_ONLY';
     if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
     if (options.threads !== undefined) settings.threads = String(options.threads);
     const tempDirectory = spillDirectory(options, context);
