@@ -80,6 +80,11 @@ export interface DestinationConfig {
   name: string;
   /** What the type's `parseConfig` returned; secrets inside it are `Secret`s. */
   config: unknown;
+  /**
+   * `rate_limit: 1000/s`: messages a second that every run on every worker sends to this
+   * destination together, at most (SPEC §5).
+   */
+  rateLimit?: { perSecond: number };
 }
 
 export interface ModelConfig {

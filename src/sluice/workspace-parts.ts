@@ -6,6 +6,7 @@ import { createSource } from '../sources/registry.js';
 import type { Source } from '../sources/source.js';
 import { openStateStore } from '../state/registry.js';
 import type { StateStore } from '../state/state-store.js';
+import { rateLimited } from '../sync/rate-limited-destination.js';
 import type { SyncRunResult } from '../sync/run-result.js';
 import { type RunSyncOptions, runSync, type SyncParts } from '../sync/run-sync.js';
 import { VERSION } from './version.js';
@@ -75,10 +76,17 @@ export class WorkspaceParts {
   /** Everything one run of a sync needs. */
   async syncParts(sync: SyncConfig): Promise<SyncParts> {
     const model = this.workspace.models[sync.model]!;
+    const state = await this.state();
+    const destination = this.destination(sync.destination);
+    const rateLimit = this.workspace.destinations[sync.destination]!.rateLimit;
     return {
       source: await this.source(model.source),
-      destination: this.destination(sync.destination),
-      state: await this.state(),
+      // The limit is the destination's, across every run on every worker sharing this state.
+      destination:
+        rateLimit === undefined
+          ? destination
+          : rateLimited(destination, state.rates, `destination:${sync.destination}`, rateLimit.perSecond),
+      state,
       descriptor: this.descriptor(sync),
       version: VERSION,
       ...(this.workspace.workspaceId === undefined ? {} : { workspaceId: this.workspace.workspaceId }),

@@ -270,7 +270,21 @@ export interface LockTable {
 }
 
 /**
- * Durable memory, grouped by concern: run history, the delivery ledger, locks. Async so a
+ * Token buckets shared by every process using the store: a destination's `rate_limit` holds across
+ * every run on every worker (SPEC §5).
+ */
+export interface RateBuckets {
+  /**
+   * Takes `count` tokens from the bucket `key`, which refills at `perSecond` tokens a second up to
+   * `burst`, and answers how many milliseconds the caller must wait before it sends them (0: now).
+   * Tokens may go negative: the debt is what later callers wait out, in the order they asked, so
+   * the bucket never lets through more than `burst + perSecond × T` tokens in any T seconds.
+   */
+  take(key: string, count: number, perSecond: number, burst: number): Promise<number>;
+}
+
+/**
+ * Durable memory, grouped by concern: run history, the delivery ledger, locks, rate buckets. Async so a
  * PostgreSQL implementation fits the same interface. Every multi-row write is one transaction.
  */
 export interface StateStore {
@@ -286,6 +300,7 @@ export interface StateStore {
   readonly runs: RunHistory;
   readonly ledger: DeliveryLedger;
   readonly locks: LockTable;
+  readonly rates: RateBuckets;
   /**
    * Applies retention (SPEC §7): deletes the per-row records of finished runs started before
    * `options.before` (run summaries stay) and keeps each key's last delivered message, so that

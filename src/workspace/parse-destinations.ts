@@ -52,12 +52,47 @@ export function parseDestination(
     );
     return undefined;
   }
-  const result = destinationType.parseConfig(raw);
-  if (result.ok)
-    return { type: destinationType.type, name: at[at.length - 1] as string, config: result.config };
+  // rate_limit is Sluice's, not the type's: every destination type takes it.
+  const { rate_limit: rawRateLimit, ...typed } = raw as Record<string, unknown>;
+  const rateLimit =
+    rawRateLimit === undefined ? undefined : parseRateLimit(p, [...at, 'rate_limit'], rawRateLimit);
+  const result = destinationType.parseConfig(typed);
+  if (result.ok && rateLimit !== null) {
+    return {
+      type: destinationType.type,
+      name: at[at.length - 1] as string,
+      config: result.config,
+      ...(rateLimit === undefined ? {} : { rateLimit }),
+    };
+  }
+  if (result.ok) return undefined;
   for (const problem of result.problems) {
     // The type's messages name the key themselves ("region must be …"); we add which entry.
     p.add([...at, ...problem.path], `${where(at)}: ${problem.message}`, problem.fix);
   }
   return undefined;
+}
+
+/**
+ * The fewest messages a second a rate limit may allow: one message of each second's budget is kept
+ * as the burst a request may carry, and at least one more must refill (sync/rate-limited-destination.ts).
+ */
+const MIN_RATE = 2;
+
+/**
+ * `rate_limit: 1000/s` → 1000 messages a second; null (with a problem reported) when it is not a
+ * whole number of at least MIN_RATE followed by `/s`.
+ */
+function parseRateLimit(p: Problems, at: Path, raw: unknown): { perSecond: number } | null {
+  const match = typeof raw === 'string' ? /^\s*(\d+)\s*\/\s*s\s*$/.exec(raw) : null;
+  const perSecond = match ? Number(match[1]) : Number.NaN;
+  if (!Number.isSafeInteger(perSecond) || perSecond < MIN_RATE) {
+    p.add(
+      at,
+      `${where(at.slice(0, -1))}: rate_limit must be messages a second, like 1000/s (at least ${MIN_RATE}/s), not ${p.show(at, raw)}`,
+      'write it as N/s, e.g. rate_limit: 1000/s (Segment admits about 1,000 events a second per workspace)',
+    );
+    return null;
+  }
+  return { perSecond };
 }

@@ -41,6 +41,7 @@ describe('applyMigrations', () => {
       'key_states',
       'locks',
       'meta',
+      'rate_buckets',
       'record_batches',
       'runs',
       'schema_migrations',
@@ -53,6 +54,7 @@ describe('applyMigrations', () => {
       { version: 5, name: 'record batches', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 6, name: 'removed keys', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 7, name: 'retention', applied_at: '2025-03-01T00:00:00.000Z' },
+      { version: 8, name: 'rate buckets', applied_at: '2025-03-01T00:00:00.000Z' },
     ]);
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual([]);
   });

@@ -146,6 +146,16 @@ CREATE TABLE kept_payloads (
 ALTER TABLE runs ADD COLUMN records_pruned_at TEXT;
 `;
 
+// Destination rate limits shared by every process on the state (sqlite-rate-buckets.ts): one row
+// per bucket, its tokens as of updated_ms (negative: debt that later callers wait out).
+const rateBuckets = `
+CREATE TABLE rate_buckets (
+  key        TEXT PRIMARY KEY,
+  tokens     REAL NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -155,4 +165,5 @@ export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 5, name: 'record batches', sql: recordBatches },
   { version: 6, name: 'removed keys', sql: removedKeys },
   { version: 7, name: 'retention', sql: retention },
+  { version: 8, name: 'rate buckets', sql: rateBuckets },
 ]);

@@ -11,6 +11,7 @@ import type {
   PlannedChange,
   PruneOptions,
   PruneResult,
+  RateBuckets,
   RecordQuery,
   RunHistory,
   RunQuery,
@@ -22,6 +23,7 @@ import { sqliteMigrations } from './migrations.js';
 import { loadSqliteDriver, type SqliteDatabase } from './sqlite-database.js';
 import { SqliteKeyStates } from './sqlite-key-states.js';
 import { SqliteLocks } from './sqlite-locks.js';
+import { SqliteRateBuckets } from './sqlite-rate-buckets.js';
 import { SqliteRemovedKeys } from './sqlite-removed-keys.js';
 import { SqliteRetention } from './sqlite-retention.js';
 import { newRunId, SqliteRunHistory } from './sqlite-run-history.js';
@@ -53,6 +55,7 @@ export class SqliteStateStore implements StateStore {
   readonly #runs: SqliteRunHistory;
   readonly #keys: SqliteKeyStates;
   readonly #locks: SqliteLocks;
+  readonly #rates: SqliteRateBuckets;
   readonly #removed: SqliteRemovedKeys;
   readonly #retention: SqliteRetention;
   #workspaceId: string | null = null;
@@ -66,6 +69,7 @@ export class SqliteStateStore implements StateStore {
     this.#runs = new SqliteRunHistory(db);
     this.#keys = new SqliteKeyStates(db);
     this.#locks = new SqliteLocks(db);
+    this.#rates = new SqliteRateBuckets(db);
     this.#removed = new SqliteRemovedKeys(db);
     this.#retention = new SqliteRetention(db);
   }
@@ -218,6 +222,14 @@ export class SqliteStateStore implements StateStore {
       this.#write('renewing a lock', () => this.#locks.renew(name, holderId, leaseMs, this.#now().getTime())),
     release: async (name: string, holderId: string) =>
       this.#write('releasing a lock', () => this.#locks.release(name, holderId)),
+  };
+
+  /** Rate buckets (state-store.ts RateBuckets). */
+  readonly rates: RateBuckets = {
+    take: async (key: string, count: number, perSecond: number, burst: number) =>
+      this.#write('taking from a rate bucket', () =>
+        this.#rates.take(key, count, perSecond, burst, this.#now().getTime()),
+      ),
   };
 
   /**
