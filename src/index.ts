@@ -6,6 +6,7 @@
 export { type ConfigProblem, type ErrorCode, isSluiceError, SluiceError } from './core/errors.js';
 export type { RecordStatus, RunCounts, RunStatus } from './core/run.js';
 export type { Workspace } from './core/workspace.js';
+export type { Worker, WorkerEvent } from './schedule/worker.js';
 export type { CheckItem, CheckReport } from './sluice/check-workspace.js';
 export type {
   KeyHistoryDocument,

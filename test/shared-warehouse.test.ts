@@ -1,8 +1,11 @@
 // Sources are read-only (SPEC §5): two Sluice processes read one DuckDB file at the same time — the
 // way workers on one machine, or a `serve` and a CLI run, share a warehouse file — and a model that
 // tries to write is told why it cannot.
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWorkspace } from '../src/index.js';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
 import type { SyncRunResult } from '../src/sync/run-result.js';
 import { sluice } from './helpers/cli.js';
@@ -77,6 +80,30 @@ describe('a DuckDB warehouse file', () => {
       });
     }
   }, 60_000);
+
+  it('is not held by an open workspace between runs: another process writes it, the next run sees it', async () => {
+    const sluice = await openWorkspace(dir);
+    try {
+      await sluice.run('users');
+      // Another program (a dbt build, say) opens the file for writing while Sluice stays open.
+      const write = `
+        const { DuckDBInstance } = await import('@duckdb/node-api');
+        const db = await DuckDBInstance.create(process.argv[1]);
+        const c = await db.connect();
+        await c.run("update users set email = 'changed@example.com' where user_id = 1");
+        c.closeSync(); db.closeSync();`;
+      await promisify(execFile)(
+        process.execPath,
+        ['--input-type=module', '-e', write, join(dir, 'warehouse.duckdb')],
+        {
+          cwd: process.cwd(),
+        },
+      );
+      expect((await sluice.run('users')).counts).toMatchObject({ changed: 1, succeeded: 1 });
+    } finally {
+      await sluice.close();
+    }
+  });
 
   it('refuses a model that writes, saying that sources are read-only', async () => {
     const run = await sluice('-w', dir, 'sync', 'run', 'writes', '--json');

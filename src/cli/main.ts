@@ -9,6 +9,7 @@ import { pruneCommand } from './commands/prune.js';
 import { receiverCommand } from './commands/receiver.js';
 import { syncListCommand } from './commands/sync-list.js';
 import { syncRunCommand } from './commands/sync-run.js';
+import { workerCommand } from './commands/worker.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './output.js';
 import { reportError } from './report-error.js';
@@ -162,6 +163,18 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("apply retention now: delete per-row records of old runs (each key's last delivery is kept)")
     .option('--json', 'print one JSON document', false)
     .action(async (opts: { json: boolean }) => withWorkspace((sluice) => pruneCommand(sluice, opts, io)));
+
+  program
+    .command('worker')
+    .description(
+      'take runs from the queue in the shared PostgreSQL state until stopped (state: postgres://…)',
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'runs at once in this process').argParser(countOfOneOrMore).default(1),
+    )
+    .action(async (opts: { concurrency: number }) =>
+      withWorkspace((sluice) => workerCommand(sluice, opts, io)),
+    );
 
   program
     .command('receiver')

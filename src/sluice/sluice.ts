@@ -1,9 +1,11 @@
 import { SluiceError } from '../core/errors.js';
 import { RECORD_STATUSES, type RecordStatus, type RunStatus } from '../core/run.js';
 import type { SyncConfig, Workspace } from '../core/workspace.js';
+import { Worker, type WorkerEvent } from '../schedule/worker.js';
 import { type ModelPreview, previewModel } from '../sync/preview-model.js';
 import type { SyncRunResult } from '../sync/run-result.js';
 import type { RunSyncOptions } from '../sync/run-sync.js';
+import type { SyncRunner } from '../sync/sync-runner.js';
 import { type CheckReport, checkWorkspace } from './check-workspace.js';
 import {
   type KeyHistoryDocument,
@@ -64,7 +66,7 @@ const MAX_PAGE = 10_000;
  * by `openWorkspace`; everything it opens (state store, warehouse connections) is closed by
  * `close()` (or `await using`). Failures are `SluiceError`s with a stable `code`.
  */
-export class Sluice {
+export class Sluice implements SyncRunner {
   readonly #parts: WorkspaceParts;
 
   /** Use `openWorkspace`. */
@@ -109,6 +111,52 @@ export class Sluice {
    */
   run(name: string, options: RunOptions = {}): Promise<SyncRunResult> {
     return this.#parts.runSync(name, options);
+  }
+
+  /**
+   * Asks the workers for a run of `name` (SPEC §5; needs `state: postgres://…`). Answers the
+   * request's id, or null when a run of that sync is already waiting to be taken (it covers this
+   * one). A request made while the sync runs is taken after that run.
+   */
+  async requestRun(
+    name: string,
+    options: { fullResync?: boolean; retryAbandoned?: boolean } = {},
+  ): Promise<string | null> {
+    const sync = this.#parts.sync(name);
+    if (options.fullResync && this.#parts.descriptor(sync).behaviour === 'send-once') {
+      throw new SluiceError(
+        'usage',
+        `a full resync is refused for "${name}": it is an ${sync.object} sync, and events are sent once per key, ever`,
+      );
+    }
+    const queue = await this.#parts.queue();
+    return queue.request({
+      sync: name,
+      reason: 'manual',
+      ...(options.fullResync ? { fullResync: true } : {}),
+      ...(options.retryAbandoned ? { retryAbandoned: true } : {}),
+    });
+  }
+
+  /**
+   * Starts taking runs from the queue in this process, `concurrency` at a time, until `stop()`
+   * (what `sluice worker` runs; needs `state: postgres://…`). A worker that dies mid-run is taken
+   * over by another within about a minute, nothing lost and nothing sent twice.
+   */
+  async startWorker(
+    options: { concurrency?: number; log?: (event: WorkerEvent) => void } = {},
+  ): Promise<Worker> {
+    const queue = await this.#parts.queue();
+    const worker = new Worker({
+      runner: this,
+      state: await this.#parts.state(),
+      queue,
+      syncs: Object.keys(this.workspace.syncs),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.log === undefined ? {} : { log: options.log }),
+    });
+    worker.start();
+    return worker;
   }
 
   /** Run history, newest first, a page at a time. */

@@ -2,6 +2,8 @@ import { SluiceError } from '../core/errors.js';
 import type { ModelConfig, SyncConfig, Workspace } from '../core/workspace.js';
 import type { Destination, ObjectDescriptor } from '../destinations/destination.js';
 import { destinationType } from '../destinations/registry.js';
+import { PgBossQueue } from '../schedule/pg-boss-queue.js';
+import type { RunQueue } from '../schedule/run-queue.js';
 import { createSource } from '../sources/registry.js';
 import type { Source } from '../sources/source.js';
 import { openStateStore } from '../state/registry.js';
@@ -19,6 +21,7 @@ import { VERSION } from './version.js';
 export class WorkspaceParts {
   readonly workspace: Workspace;
   #state: Promise<StateStore> | null = null;
+  #queue: Promise<RunQueue> | null = null;
   readonly #sources = new Map<string, Promise<Source>>();
   readonly #destinations = new Map<string, Destination>();
 
@@ -29,6 +32,22 @@ export class WorkspaceParts {
   state(): Promise<StateStore> {
     this.#state ??= openStateStore(this.workspace.state);
     return this.#state;
+  }
+
+  /**
+   * The queue of run requests that workers take runs from: in the state's PostgreSQL database
+   * (SPEC §5). With SQLite state there is none: one process runs syncs itself.
+   */
+  queue(): Promise<RunQueue> {
+    const state = this.workspace.state;
+    if (state.kind !== 'postgres') {
+      throw new SluiceError(
+        'usage',
+        'runs are queued for workers only when the state is shared in PostgreSQL: set state: postgres://… in sluice.yaml (sluice state migrate copies the SQLite state there), or run syncs with sluice sync run',
+      );
+    }
+    this.#queue ??= PgBossQueue.open({ url: state.url.reveal() });
+    return this.#queue;
   }
 
   source(name: string): Promise<Source> {
@@ -108,6 +127,7 @@ export class WorkspaceParts {
     for (const source of this.#sources.values()) closing.push(source.then((s) => s.close()).catch(() => {}));
     for (const destination of this.#destinations.values()) closing.push(destination.close());
     if (this.#state) closing.push(this.#state.then((s) => s.close()).catch(() => {}));
+    if (this.#queue) closing.push(this.#queue.then((q) => q.close()).catch(() => {}));
     await Promise.allSettled(closing);
   }
 }

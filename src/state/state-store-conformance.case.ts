@@ -779,6 +779,21 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         await new Promise((resolve) => setTimeout(resolve, 20));
         expect(await b.locks.acquire('sync:x', second, 60_000)).toEqual({ acquired: true });
       });
+
+      it('tells who holds a lock until when, and nobody once it is released or its lease ran out', async () => {
+        const [a, b] = [await openStore(), await openStore()];
+        const first = { id: 'h1', host: 'host-a', pid: 101, label: 'run 1' };
+        expect(await b.locks.holder('sync:x')).toBeNull();
+        await a.locks.acquire('sync:x', first, 60_000);
+        const held = await b.locks.holder('sync:x');
+        expect(held?.holder).toEqual(first);
+        expect(Date.parse(held!.expiresAt)).toBeGreaterThan(Date.now() + 50_000);
+        await a.locks.release('sync:x', 'h1');
+        expect(await b.locks.holder('sync:x')).toBeNull();
+        await a.locks.acquire('sync:x', first, 1);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(await b.locks.holder('sync:x')).toBeNull();
+      });
     });
   });
 }

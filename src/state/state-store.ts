@@ -267,6 +267,11 @@ export interface LockTable {
   /** Extends a held lease; false if the lock was lost (expired and taken by another holder). */
   renew(name: string, holderId: string, leaseMs: number): Promise<boolean>;
   release(name: string, holderId: string): Promise<void>;
+  /**
+   * Who holds the named lock and until when, or null when nobody does (never taken, released, or
+   * its lease ran out): how a worker tells a run that is going from one whose process died.
+   */
+  holder(name: string): Promise<{ holder: LockHolder; expiresAt: string } | null>;
 }
 
 /**

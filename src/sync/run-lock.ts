@@ -3,8 +3,11 @@ import { hostname } from 'node:os';
 import { SluiceError } from '../core/errors.js';
 import type { LockHolder, StateStore } from '../state/state-store.js';
 
-/** How long a lease lasts without renewal: a crashed holder on another machine blocks at most this long. */
-export const DEFAULT_LEASE_MS = 60_000;
+/**
+ * How long a lease lasts without renewal (SPEC §5: renewed every ~10 s, lost after ~30 s): a crashed
+ * holder on another machine blocks the sync at most this long before a worker takes its run over.
+ */
+export const DEFAULT_LEASE_MS = 30_000;
 
 /**
  * One run of a sync at a time (SPEC §5), across processes and machines sharing the state store. A
@@ -18,6 +21,8 @@ export class SyncLock {
   readonly #leaseMs: number;
   readonly #lost = new AbortController();
   #timer: NodeJS.Timeout | undefined;
+  /** When the lease last reached the state store (taken or renewed): it holds until then + leaseMs. */
+  #renewedAt = Date.now();
 
   private constructor(state: StateStore, name: string, holder: LockHolder, leaseMs: number) {
     this.#state = state;
@@ -63,10 +68,14 @@ export class SyncLock {
   }
 
   async #renew(): Promise<void> {
+    const asked = Date.now();
     try {
-      if (!(await this.#state.locks.renew(this.#name, this.#holder.id, this.#leaseMs))) this.#lost.abort();
+      if (await this.#state.locks.renew(this.#name, this.#holder.id, this.#leaseMs)) this.#renewedAt = asked;
+      else this.#lost.abort();
     } catch {
-      // A passing state-store hiccup: the next renewal tries again well before the lease ends.
+      // A passing state-store hiccup: the next renewal tries again before the lease ends. Once it
+      // has ended unrenewed, another worker may take the run over: stop sending at once.
+      if (Date.now() - this.#renewedAt >= this.#leaseMs) this.#lost.abort();
     }
   }
 }

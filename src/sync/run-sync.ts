@@ -288,7 +288,7 @@ export async function runSync(
       const ready: MappedRow[] = [];
       for (let i = 0; i < keyed.length; i++) {
         const sourceHash = sourceHashes[i]!;
-        if (found !== null && found.unchanged.has(keyed[i]!.key)) {
+        if (found?.unchanged.has(keyed[i]!.key)) {
           counts.unchanged++;
           continue;
         }

@@ -23,8 +23,11 @@ class Collect extends Writable {
   }
 }
 
-/** A periodic progress line (cli/progress.ts): `users: 2,000 read · 2,000 planned · …`. */
-const PROGRESS_LINE = /^[^\n:]+: [\d,]+ read · [^\n]*\n/gm;
+/**
+ * A periodic progress line (cli/progress.ts): `users: 2,000 read · 2,000 planned · …`, or
+ * `users: starting` before the first batch is counted.
+ */
+const PROGRESS_LINE = /^[^\n:]+: (?:[\d,]+ read · [^\n]*|starting(?: · [^\n]*)?)\n/gm;
 
 /** Runs `sluice ARGS…` in this process, as a user would type it, capturing stdout and stderr. */
 export async function sluice(...args: string[]): Promise<CliResult> {

@@ -2,6 +2,8 @@
  * One DuckDB database as the source uses it: opened on first use, handing out one connection per
  * query, and knowing which driver call runs on each connection, so that closing never pulls a
  * connection out from under a running query (that would leave the query's promise pending for ever).
+ * A database file is open only while a query uses it (SPEC §5): an idle `serve` or worker holds no
+ * lock on it, so the program that writes the warehouse can, and the next run sees what it wrote.
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { SluiceError } from '../../core/errors.js';
@@ -31,6 +33,8 @@ export class DuckDBDatabase {
   /** Connections being opened: `close` waits for them before closing the database. */
   readonly #connecting = new Set<Promise<DuckDBConnectionLike>>();
   #instance: Promise<DuckDBInstanceLike> | undefined;
+  /** `connect` calls under way: the database is not closed as idle while one is. */
+  #opening = 0;
   #closed = false;
 
   constructor(driver: DuckDBDriver, options: DuckDBDatabaseOptions) {
@@ -48,6 +52,15 @@ export class DuckDBDatabase {
    */
   async connect(): Promise<DuckDBConnectionLike> {
     this.#assertOpen();
+    this.#opening++;
+    try {
+      return await this.#connect();
+    } finally {
+      this.#opening--;
+    }
+  }
+
+  async #connect(): Promise<DuckDBConnectionLike> {
     this.#instance ??= this.#open();
     const opening = this.#instance;
     let instance: DuckDBInstanceLike;
@@ -80,9 +93,17 @@ export class DuckDBDatabase {
     return call;
   }
 
-  /** Closes a connection that has no call running (the caller awaited its calls). */
+  /**
+   * Closes a connection that has no call running (the caller awaited its calls), and a database
+   * file nothing else uses (`:memory:` stays open: closing it would lose nothing but cost a reopen).
+   */
   disconnect(connection: DuckDBConnectionLike): void {
     if (this.#connections.delete(connection)) connection.closeSync();
+    if (this.#options.path === ':memory:' || this.#closed) return;
+    if (this.#connections.size > 0 || this.#connecting.size > 0 || this.#opening > 0) return;
+    const instance = this.#instance;
+    this.#instance = undefined;
+    instance?.then((opened) => opened.closeSync()).catch(() => undefined);
   }
 
   /** Interrupts running calls, waits for them, closes every connection, then the database. */

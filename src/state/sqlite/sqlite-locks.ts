@@ -49,4 +49,13 @@ export class SqliteLocks {
   release(name: string, holderId: string): void {
     this.#release.run(name, holderId);
   }
+
+  holder(name: string, nowMs: number): { holder: LockHolder; expiresAt: string } | null {
+    const current = this.#read.get(name) as LockRow | undefined;
+    if (current === undefined || current.expires_at <= nowMs) return null;
+    return {
+      holder: { id: current.holder_id, host: current.host, pid: current.pid, label: current.label },
+      expiresAt: new Date(current.expires_at).toISOString(),
+    };
+  }
 }

@@ -222,6 +222,8 @@ export class SqliteStateStore implements StateStore {
       this.#write('renewing a lock', () => this.#locks.renew(name, holderId, leaseMs, this.#now().getTime())),
     release: async (name: string, holderId: string) =>
       this.#write('releasing a lock', () => this.#locks.release(name, holderId)),
+    holder: async (name: string) =>
+      this.#guard('reading a lock', () => this.#locks.holder(name, this.#now().getTime())),
   };
 
   /** Rate buckets (state-store.ts RateBuckets). */

@@ -1,0 +1,65 @@
+import type { Sluice, WorkerEvent } from '../../index.js';
+import { EXIT } from '../exit-codes.js';
+import type { Io } from '../output.js';
+
+/**
+ * `sluice worker [--concurrency N]` (SPEC §5): takes runs from the queue in the shared PostgreSQL
+ * state until SIGTERM or SIGINT, then lets its runs finish the batches in flight, asks for the rest
+ * to be run again (another worker carries on), and exits 0. A second signal abandons the batches in
+ * flight (the next run resends them under the same messageIds). Logs one JSON object per line on
+ * stderr.
+ */
+export async function workerCommand(
+  sluice: Sluice,
+  options: { concurrency: number },
+  io: Io,
+): Promise<number> {
+  const log = (event: WorkerEvent) => io.stderr.write(`${JSON.stringify(logLine(event))}\n`);
+  const worker = await sluice.startWorker({ concurrency: options.concurrency, log });
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      const hard = stopping;
+      stopping = true;
+      io.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: 'info', event: 'signal', signal, hard })}\n`,
+      );
+      if (!hard) worker.stop().then(done, done);
+      else void worker.stop({ hard: true });
+    };
+    const done = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  return EXIT.ok;
+}
+
+/** A log line: when, how serious, what happened; a run's summary without its samples. */
+function logLine(event: WorkerEvent): Record<string, unknown> {
+  const time = new Date().toISOString();
+  switch (event.event) {
+    case 'run_finished': {
+      const { result, ...rest } = event;
+      const failed = result.status === 'failed' || result.counts.failed + result.counts.abandoned > 0;
+      return {
+        time,
+        level: failed ? 'warn' : 'info',
+        ...rest,
+        run_id: result.run_id,
+        status: result.status,
+        counts: result.counts,
+        duration_ms: result.duration_ms,
+        error: result.error,
+      };
+    }
+    case 'run_refused':
+    case 'worker_error':
+      return { time, level: 'warn', ...event };
+    default:
+      return { time, level: 'info', ...event };
+  }
+}

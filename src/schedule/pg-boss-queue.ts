@@ -1,0 +1,93 @@
+import { SluiceError } from '../core/errors.js';
+import type { RunQueue, RunRequest, TakenRequest } from './run-queue.js';
+
+/** The one queue of run requests. */
+const QUEUE = 'sluice_runs';
+
+/** The subset of pg-boss 10 that the queue uses (service-notes.md §1). */
+interface PgBossLike {
+  on(event: 'error', handler: (error: Error) => void): unknown;
+  start(): Promise<unknown>;
+  stop(options: { graceful: boolean; wait: boolean; close: boolean; timeout?: number }): Promise<void>;
+  createQueue(name: string, options: Record<string, unknown>): Promise<void>;
+  send(name: string, data: object, options: Record<string, unknown>): Promise<string | null>;
+  fetch<T>(name: string, options: { batchSize: number }): Promise<{ id: string; data: T }[]>;
+  complete(name: string, id: string): Promise<void>;
+  getQueueSize(name: string): Promise<number>;
+}
+
+export interface PgBossQueueOptions {
+  /** The PostgreSQL URL of the state: the queue lives in the same database. */
+  url: string;
+  /** The schema pg-boss keeps its tables in (default `sluice_jobs`). */
+  schema?: string;
+  /** Told of pg-boss's background failures (maintenance, a lost connection). */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * Run requests in PostgreSQL with pg-boss 10 (Node 20; 11+ needs Node 22). One queue, policy
+ * `short` keyed by sync: at most one request per sync waits, and a second "run now" answers null —
+ * while requests for other syncs never wait behind a busy one (a `stately`/`singleton` queue keyed
+ * by sync would block them, service-notes.md §1). A request is completed as soon as it is taken:
+ * pg-boss has no heartbeat, so its expiry would hand a long run's request to a second worker while
+ * the first still runs; the lease in the state store is what guards a run.
+ */
+export class PgBossQueue implements RunQueue {
+  readonly #boss: PgBossLike;
+
+  private constructor(boss: PgBossLike) {
+    this.#boss = boss;
+  }
+
+  static async open(options: PgBossQueueOptions): Promise<PgBossQueue> {
+    const { default: PgBoss } = (await import('pg-boss')) as unknown as {
+      default: new (config: Record<string, unknown>) => PgBossLike;
+    };
+    const boss = new PgBoss({
+      connectionString: options.url,
+      schema: options.schema ?? 'sluice_jobs',
+      max: 4,
+      // No pg-boss cron (schedules are Sluice's own), and maintenance often enough that finished
+      // requests are archived and the queue stays small.
+      schedule: false,
+      maintenanceIntervalSeconds: 30,
+    });
+    // pg-boss reports background failures as 'error' events: unheard, Node would crash on them.
+    boss.on('error', (error) => options.onError?.(error));
+    try {
+      await boss.start();
+      await boss.createQueue(QUEUE, { name: QUEUE, policy: 'short', retryLimit: 0 });
+    } catch (error) {
+      await boss.stop({ graceful: false, wait: true, close: true }).catch(() => undefined);
+      throw new SluiceError(
+        'state_error',
+        `the run queue in PostgreSQL could not start: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    return new PgBossQueue(boss);
+  }
+
+  async request(request: RunRequest, delayMs = 0): Promise<string | null> {
+    return this.#boss.send(QUEUE, request, {
+      singletonKey: request.sync,
+      ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}),
+    });
+  }
+
+  async take(): Promise<TakenRequest | null> {
+    const [job] = await this.#boss.fetch<RunRequest>(QUEUE, { batchSize: 1 });
+    if (job === undefined) return null;
+    await this.#boss.complete(QUEUE, job.id);
+    return { ...job.data, id: job.id };
+  }
+
+  depth(): Promise<number> {
+    return this.#boss.getQueueSize(QUEUE);
+  }
+
+  async close(): Promise<void> {
+    await this.#boss.stop({ graceful: false, wait: true, close: true });
+  }
+}
