@@ -15,6 +15,7 @@ export type {
   RecordDocument,
   RunDocument,
 } from './sluice/documents.js';
+export type { MigrateDocument } from './sluice/migrate-state.js';
 export { type OpenWorkspaceOptions, openWorkspace, type WorkspaceInCode } from './sluice/open-workspace.js';
 export type { PruneDocument } from './sluice/prune-state.js';
 export type { KeyHistory, RecordsQuery, RunOptions, RunsQuery, Sluice } from './sluice/sluice.js';

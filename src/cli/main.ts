@@ -7,6 +7,7 @@ import { initCommand } from './commands/init.js';
 import { modelPreviewCommand } from './commands/model-preview.js';
 import { pruneCommand } from './commands/prune.js';
 import { receiverCommand } from './commands/receiver.js';
+import { stateMigrateCommand } from './commands/state-migrate.js';
 import { syncListCommand } from './commands/sync-list.js';
 import { syncRunCommand } from './commands/sync-run.js';
 import { workerCommand } from './commands/worker.js';
@@ -163,6 +164,18 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("apply retention now: delete per-row records of old runs (each key's last delivery is kept)")
     .option('--json', 'print one JSON document', false)
     .action(async (opts: { json: boolean }) => withWorkspace((sluice) => pruneCommand(sluice, opts, io)));
+
+  program
+    .command('state')
+    .description("move the workspace's state")
+    .command('migrate')
+    .description('copy the state (runs, records, what was delivered) into another store, e.g. PostgreSQL')
+    .requiredOption('--to <url>', 'postgres://USER:PASSWORD@HOST:5432/DB or sqlite:PATH')
+    .option('--force', 'replace a state the target already holds', false)
+    .option('--json', 'print one JSON document', false)
+    .action(async (opts: { to: string; force: boolean; json: boolean }) =>
+      withWorkspace((sluice) => stateMigrateCommand(sluice, opts, io)),
+    );
 
   program
     .command('worker')

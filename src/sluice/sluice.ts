@@ -19,6 +19,7 @@ import {
   recordDocument,
   runDocument,
 } from './documents.js';
+import { type MigrateDocument, migrateState } from './migrate-state.js';
 import { type PruneDocument, pruneState } from './prune-state.js';
 import { type SyncOverview, syncOverview } from './sync-overview.js';
 import type { WorkspaceParts } from './workspace-parts.js';
@@ -248,6 +249,15 @@ export class Sluice implements SyncRunner {
    */
   prune(options: { reclaim?: boolean; ifDue?: boolean; now?: Date } = {}): Promise<PruneDocument | null> {
     return pruneState(this.#parts, options);
+  }
+
+  /**
+   * Copies this workspace's whole state into another store (`postgres://…` or `sqlite:PATH`), so
+   * that after switching `state:` to it nothing delivered is sent again (SPEC §5). Refuses a target
+   * that holds a state unless `force`.
+   */
+  migrateState(to: string, options: { force?: boolean } = {}): Promise<MigrateDocument> {
+    return migrateState(this.#parts, to, options);
   }
 
   /** Closes the state store, sources and destinations. Closing twice is harmless. */

@@ -288,6 +288,41 @@ export interface RateBuckets {
   take(key: string, count: number, perSecond: number, burst: number): Promise<number>;
 }
 
+/** A key's state as moved between stores: everything `KeyState` says, and the message last sent. */
+export interface KeyTransfer extends KeyState {
+  /** The message last delivered, as sent (null: never delivered, or remembered without sending). */
+  deliveredPayload: string | null;
+  deliveredAt: string | null;
+}
+
+/**
+ * A piece of a state, as `sluice state migrate` moves it from one store to another: in the order
+ * `transfer.exportPage` gives them (the workspace id, each run oldest first followed by its records,
+ * then every key), which is the order `transfer.importPieces` takes them in.
+ */
+export type StatePiece =
+  | { kind: 'workspace'; workspaceId: string }
+  | { kind: 'run'; run: RunSummary }
+  | { kind: 'records'; runId: string; records: Omit<RunRecord, 'runId'>[] }
+  | { kind: 'keys'; sync: string; keys: KeyTransfer[] };
+
+/**
+ * A whole state moved between stores (`sluice state migrate`): run history with every record, and
+ * per sync and key what was delivered and what is pending, so that a run after the move sends
+ * nothing that was delivered before and retries what was pending under the same messageIds. Locks,
+ * rate buckets and prune times are not moved: they describe processes, not data.
+ */
+export interface StateTransfer {
+  /** Whether the store holds no run and no key state. */
+  isEmpty(): Promise<boolean>;
+  /** The next pieces after `cursor` (null: from the start), and the cursor after them (null: done). */
+  exportPage(cursor: string | null): Promise<{ pieces: StatePiece[]; next: string | null }>;
+  /** Adds exported pieces, in the order they were exported, keeping their run ids; one transaction. */
+  importPieces(pieces: readonly StatePiece[]): Promise<void>;
+  /** Deletes every run, record and key state (the workspace id stays). */
+  clear(): Promise<void>;
+}
+
 /**
  * Durable memory, grouped by concern: run history, the delivery ledger, locks, rate buckets. Async so a
  * PostgreSQL implementation fits the same interface. Every multi-row write is one transaction.
@@ -306,6 +341,7 @@ export interface StateStore {
   readonly ledger: DeliveryLedger;
   readonly locks: LockTable;
   readonly rates: RateBuckets;
+  readonly transfer: StateTransfer;
   /**
    * Applies retention (SPEC §7): deletes the per-row records of finished runs started before
    * `options.before` (run summaries stay) and keeps each key's last delivered message, so that

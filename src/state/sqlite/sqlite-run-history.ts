@@ -5,7 +5,8 @@ import type { FinishRun, KeyHistoryEntry, NewRun, Page, RecordQuery, RunQuery } 
 import { decodeBatch, encodeBatch, type RecordInput } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
-interface RunRow {
+/** A `runs` row as `runColumns` reads it. */
+export interface RunRow {
   seq: number;
   run_id: string;
   sync: string;
@@ -20,7 +21,7 @@ interface RunRow {
   records_pruned_at: string | null;
 }
 
-const runColumns =
+export const runColumns =
   'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at';
 const runSeqOf = '(SELECT seq FROM runs WHERE run_id = ?)';
 
@@ -207,7 +208,7 @@ export class SqliteRunHistory {
   }
 }
 
-function toSummary(row: RunRow): RunSummary {
+export function toSummary(row: RunRow): RunSummary {
   return {
     runId: row.run_id,
     sync: row.sync,

@@ -16,7 +16,9 @@ import type {
   RunHistory,
   RunQuery,
   SeenEntry,
+  StatePiece,
   StateStore,
+  StateTransfer,
 } from '../state-store.js';
 import { applyMigrations } from './apply-migrations.js';
 import { sqliteMigrations } from './migrations.js';
@@ -27,6 +29,7 @@ import { SqliteRateBuckets } from './sqlite-rate-buckets.js';
 import { SqliteRemovedKeys } from './sqlite-removed-keys.js';
 import { SqliteRetention } from './sqlite-retention.js';
 import { newRunId, SqliteRunHistory } from './sqlite-run-history.js';
+import { SqliteTransfer } from './sqlite-transfer.js';
 import { prepareStateFile } from './state-file-modes.js';
 import { toStateError } from './to-state-error.js';
 
@@ -56,6 +59,7 @@ export class SqliteStateStore implements StateStore {
   readonly #keys: SqliteKeyStates;
   readonly #locks: SqliteLocks;
   readonly #rates: SqliteRateBuckets;
+  readonly #transfer: SqliteTransfer;
   readonly #removed: SqliteRemovedKeys;
   readonly #retention: SqliteRetention;
   #workspaceId: string | null = null;
@@ -70,6 +74,7 @@ export class SqliteStateStore implements StateStore {
     this.#keys = new SqliteKeyStates(db);
     this.#locks = new SqliteLocks(db);
     this.#rates = new SqliteRateBuckets(db);
+    this.#transfer = new SqliteTransfer(db);
     this.#removed = new SqliteRemovedKeys(db);
     this.#retention = new SqliteRetention(db);
   }
@@ -97,17 +102,20 @@ export class SqliteStateStore implements StateStore {
 
   async workspaceId(proposed?: string): Promise<string> {
     if (this.#workspaceId !== null) return this.#workspaceId;
-    this.#workspaceId = this.#guard('reading the workspace id', () => {
-      // INSERT OR IGNORE then read back: when two processes race on a fresh file, both get the winner.
-      this.#db
-        .prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('workspace_id', ?)")
-        .run(proposed ?? randomBytes(8).toString('hex'));
-      const row = this.#db.prepare("SELECT value FROM meta WHERE name = 'workspace_id'").get() as {
-        value: string;
-      };
-      return row.value;
-    });
+    this.#workspaceId = this.#guard('reading the workspace id', () => this.#readWorkspaceId(proposed));
     return this.#workspaceId;
+  }
+
+  /** The stored workspace id, made (from `proposed` or at random) when there is none yet. */
+  #readWorkspaceId(proposed?: string): string {
+    // INSERT OR IGNORE then read back: when two processes race on a fresh file, both get the winner.
+    this.#db
+      .prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('workspace_id', ?)")
+      .run(proposed ?? randomBytes(8).toString('hex'));
+    const row = this.#db.prepare("SELECT value FROM meta WHERE name = 'workspace_id'").get() as {
+      value: string;
+    };
+    return row.value;
   }
 
   /** Run history (state-store.ts RunHistory). */
@@ -232,6 +240,23 @@ export class SqliteStateStore implements StateStore {
       this.#write('taking from a rate bucket', () =>
         this.#rates.take(key, count, perSecond, burst, this.#now().getTime()),
       ),
+  };
+
+  /** Moving the whole state to another store (state-store.ts StateTransfer). */
+  readonly transfer: StateTransfer = {
+    isEmpty: async () => this.#guard('reading the state', () => this.#transfer.isEmpty()),
+    exportPage: async (cursor: string | null) =>
+      this.#guard('exporting the state', () =>
+        this.#transfer.exportPage(cursor, () => this.#readWorkspaceId()),
+      ),
+    importPieces: async (pieces: readonly StatePiece[]) =>
+      this.#write('importing a state', () =>
+        this.#transfer.importPieces(pieces, (id) => {
+          this.#db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('workspace_id', ?)").run(id);
+          this.#workspaceId = id;
+        }),
+      ),
+    clear: async () => this.#write('clearing the state', () => this.#transfer.clear()),
   };
 
   /**

@@ -2,7 +2,7 @@ import { type ErrorCode, isSluiceError, SluiceError } from '../../core/errors.js
 import type { StateStore } from '../state-store.js';
 
 /** The groups of StateStore methods (`store.runs.start`); '' for the store's own (`store.prune`). */
-export const STORE_GROUPS = ['', 'runs', 'ledger', 'locks', 'rates'] as const satisfies readonly (
+export const STORE_GROUPS = ['', 'runs', 'ledger', 'locks', 'rates', 'transfer'] as const satisfies readonly (
   | ''
   | keyof StateStore
 )[];

@@ -45,7 +45,7 @@ describe('ThreadedStateStore', () => {
     try {
       const names = (store: object) =>
         Object.fromEntries(
-          (['runs', 'ledger', 'locks', 'rates'] as const).map((group) => [
+          (['runs', 'ledger', 'locks', 'rates', 'transfer'] as const).map((group) => [
             group,
             Object.keys((store as Record<string, object>)[group]!).sort(),
           ]),
