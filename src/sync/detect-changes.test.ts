@@ -11,7 +11,7 @@ import {
 } from '../../test/helpers/pipe-parts.js';
 import { createSource } from '../sources/registry.js';
 import type { Source } from '../sources/source.js';
-import type { SqliteStateStore } from '../state/sqlite/sqlite-state-store.js';
+import type { StateStore } from '../state/state-store.js';
 import {
   chooseStrategy,
   type DetectionFacts,
@@ -64,7 +64,7 @@ describe('chooseStrategy', () => {
 
 describe('the detectors', () => {
   let parts: Awaited<ReturnType<typeof tempStateStore>>;
-  let store: SqliteStateStore;
+  let store: StateStore;
   let source: Source;
   const mapper = testMapper('user', fileDestination('/nonexistent/never-written.jsonl'));
   /** The fingerprint of `sourceRow(id, email)`, as a lookup compares it. */

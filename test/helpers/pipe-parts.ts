@@ -7,6 +7,7 @@ import type { Destination } from '../../src/destinations/destination.js';
 import { destinationType } from '../../src/destinations/registry.js';
 import { compileMapping } from '../../src/mapping/compile-mapping.js';
 import { SqliteStateStore } from '../../src/state/sqlite/sqlite-state-store.js';
+import type { StateStore } from '../../src/state/state-store.js';
 import { KEY_COUNT_COLUMN } from '../../src/sync/extract.js';
 import { createRowMapper, type RowMapper } from '../../src/sync/map.js';
 
@@ -61,7 +62,7 @@ export function sourceRow(id: string | null, email: string, keyCount = 1): Row {
 
 /** A real SQLite state store in a temp folder of its own; `close` closes it and removes the folder. */
 export async function tempStateStore(): Promise<{
-  store: SqliteStateStore;
+  store: StateStore;
   dir: string;
   close(): Promise<void>;
 }> {
