@@ -1,0 +1,227 @@
+// The change detectors: which one a run uses (a table), and what each finds in a real SQLite state
+// store, including the removed-keys accounting they feed (checked by finishing it against a real
+// DuckDB source whose model returns the keys).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  fileDestination,
+  sourceRow,
+  tempStateStore,
+  testMapper,
+  testSync,
+} from '../../test/helpers/pipe-parts.js';
+import { createSource } from '../sources/registry.js';
+import type { Source } from '../sources/source.js';
+import type { StateStore } from '../state/state-store.js';
+import {
+  chooseStrategy,
+  type DetectionFacts,
+  type DetectionStrategy,
+  detectorFor,
+} from './detect-changes.js';
+import { keyBatch } from './key-batch.js';
+import type { RemovedKeys } from './removed-keys.js';
+
+describe('chooseStrategy', () => {
+  const upsert: DetectionFacts = {
+    behaviour: 'upsert',
+    backfill: true,
+    completedRun: true,
+    keysWithState: 10,
+    fullResync: false,
+  };
+  const events: DetectionFacts = { ...upsert, behaviour: 'send-once' };
+  it.each<[string, DetectionFacts, DetectionStrategy]>([
+    ['users with key state', upsert, 'state-lookup'],
+    ['users with no key state', { ...upsert, keysWithState: 0, completedRun: false }, 'first-run'],
+    ['users, --full-resync', { ...upsert, fullResync: true }, 'full-resync'],
+    [
+      'users, --full-resync on an empty state',
+      { ...upsert, fullResync: true, keysWithState: 0 },
+      'first-run',
+    ],
+    [
+      'users, backfill: false (no meaning for upserts)',
+      { ...upsert, backfill: false, completedRun: false },
+      'state-lookup',
+    ],
+    ['events with key state', events, 'state-lookup'],
+    ['events, first run', { ...events, keysWithState: 0, completedRun: false }, 'first-run'],
+    [
+      'events, backfill: false, first run',
+      { ...events, backfill: false, keysWithState: 0, completedRun: false },
+      'baseline',
+    ],
+    [
+      'events, backfill: false, a first run that died half-way',
+      { ...events, backfill: false, keysWithState: 5, completedRun: false },
+      'baseline',
+    ],
+    ['events, backfill: false, after a completed run', { ...events, backfill: false }, 'state-lookup'],
+  ])('%s', (_, facts, strategy) => {
+    expect(chooseStrategy(facts)).toBe(strategy);
+  });
+});
+
+describe('the detectors', () => {
+  let parts: Awaited<ReturnType<typeof tempStateStore>>;
+  let store: StateStore;
+  let source: Source;
+  const mapper = testMapper('user', fileDestination('/nonexistent/never-written.jsonl'));
+  /** The fingerprint of `sourceRow(id, email)`, as a lookup compares it. */
+  const fingerprint = (id: string, email: string) =>
+    keyBatch([sourceRow(id, email)], mapper).sourceHashes[0]!;
+  const batch = (...ids: string[]) =>
+    keyBatch(
+      ids.map((id) => sourceRow(id, `${id}@example.com`)),
+      mapper,
+    );
+
+  beforeEach(async () => {
+    parts = await tempStateStore();
+    store = parts.store;
+    source = await createSource({ type: 'files' }, { name: 'warehouse', workspaceDir: parts.dir });
+  });
+  afterEach(async () => {
+    await source.close();
+    await parts.close();
+  });
+
+  /** u1…u3 delivered from rows with their emails as they are now. */
+  async function remember(sync = 'users'): Promise<void> {
+    const runId = await store.runs.start({ sync, fullResync: false, startedAt: new Date().toISOString() });
+    const ids = ['u1', 'u2', 'u3'];
+    await store.ledger.savePlanned(
+      sync,
+      ids.map((id) => ({ key: id, hash: `h-${id}`, messageId: `m-${id}`, generation: 1 })),
+    );
+    await store.ledger.recordDeliveries(
+      sync,
+      runId,
+      ids.map((id) => ({
+        key: id,
+        hash: `h-${id}`,
+        sourceHash: fingerprint(id, `${id}@example.com`),
+        generation: 1,
+        messageId: `m-${id}`,
+        payload: '{}',
+        reason: 'new',
+        status: 'succeeded',
+        error: null,
+      })),
+    );
+  }
+
+  /** What the run's removed-keys accounting concludes, the model returning `ids`. */
+  function removedCount(removed: RemovedKeys, ids: string[], record = true): Promise<number> {
+    const values = ids.map((id) => `('${id}')`).join(', ');
+    return removed.finish({
+      run: 'run-1',
+      record,
+      source,
+      modelSql: ids.length === 0 ? 'select 1 as id where false' : `select * from (values ${values}) t(id)`,
+      keyColumn: 'id',
+      mapper,
+    });
+  }
+
+  it('first run: nothing to look up, every key new, no removed keys to count', async () => {
+    const { detector, removed } = await detectorFor(store, testSync(), 'upsert', false);
+    expect(detector.strategy).toBe('first-run');
+    expect(removed).toBeNull();
+    const found = await detector.detect(batch('u1', 'u2'));
+    expect(found.unchanged.size).toBe(0);
+    expect(found.states?.size).toBe(0);
+  });
+
+  it('state lookup: unchanged by fingerprint, the states of the rest, removed keys counted from them', async () => {
+    await remember();
+    const { detector, removed } = await detectorFor(store, testSync(), 'upsert', false);
+    expect(detector.strategy).toBe('state-lookup');
+    const rows = keyBatch([sourceRow('u1', 'u1@example.com'), sourceRow('u2', 'edited@example.com')], mapper);
+    const found = await detector.detect(rows);
+    expect([...found.unchanged]).toEqual(['u1']);
+    expect([...(found.states?.keys() ?? [])]).toEqual(['u2']);
+    expect(found.states?.get('u2')).toMatchObject({ deliveredHash: 'h-u2' });
+    // u3 was not found: the accounting reads the model's keys again and finds it absent.
+    expect(await removedCount(removed!, ['u1', 'u2'], false)).toBe(1);
+  });
+
+  it('state lookup: every key found, so removed keys are known to be none without reading the model', async () => {
+    await remember();
+    const { detector, removed } = await detectorFor(store, testSync(), 'upsert', false);
+    await detector.detect(batch('u1', 'u2'));
+    await detector.detect(batch('u3', 'u4'));
+    // A model that cannot be read: the counts alone tell.
+    const finished = removed!.finish({
+      run: 'run-1',
+      record: true,
+      source,
+      modelSql: 'select * from no_such_table',
+      keyColumn: 'id',
+      mapper,
+    });
+    expect(await finished).toBe(0);
+  });
+
+  it('counts the keys of invalid rows (duplicates) as present in the model', async () => {
+    await remember();
+    const { detector, removed } = await detectorFor(store, testSync(), 'upsert', false);
+    const rows = keyBatch(
+      [
+        sourceRow('u1', 'a', 2),
+        sourceRow('u1', 'b', 2),
+        sourceRow('u2', 'u2@example.com'),
+        sourceRow('u3', 'c'),
+      ],
+      mapper,
+    );
+    await detector.detect(rows);
+    const finished = removed!.finish({
+      run: 'run-1',
+      record: true,
+      source,
+      modelSql: 'select * from no_such_table',
+      keyColumn: 'id',
+      mapper,
+    });
+    expect(await finished).toBe(0);
+  });
+
+  it('full resync: nothing unchanged by fingerprint, every known key with its state', async () => {
+    await remember();
+    const { detector, removed } = await detectorFor(store, testSync(), 'upsert', true);
+    expect(detector.strategy).toBe('full-resync');
+    const found = await detector.detect(batch('u1', 'u2', 'u9'));
+    expect(found.unchanged.size).toBe(0);
+    expect([...(found.states?.keys() ?? [])].sort()).toEqual(['u1', 'u2']);
+    expect(await removedCount(removed!, ['u1', 'u2', 'u9'], false)).toBe(1);
+  });
+
+  it('baseline: looks nothing up (rows are remembered, not sent), so removed keys are read from the model', async () => {
+    const events = testSync({ name: 'orders', object: 'event', backfill: false });
+    await remember('orders'); // delivered before backfill: false was set
+    const { detector, removed } = await detectorFor(store, events, 'send-once', false);
+    expect(detector.strategy).toBe('baseline');
+    const found = await detector.detect(batch('u1', 'u2', 'u3'));
+    expect(found.states).toBeNull();
+    // Every key was in the batch, yet the counts cannot tell: the model is read again.
+    expect(await removedCount(removed!, ['u1', 'u2'], false)).toBe(1);
+  });
+
+  it('baseline ends once the sync has a completed run', async () => {
+    const events = testSync({ name: 'orders', object: 'event', backfill: false });
+    const runId = await store.runs.start({
+      sync: 'orders',
+      fullResync: false,
+      startedAt: new Date().toISOString(),
+    });
+    await store.runs.finish(runId, {
+      status: 'completed',
+      counts: (await store.runs.get(runId))!.counts,
+      finishedAt: new Date().toISOString(),
+      error: null,
+    });
+    const { detector } = await detectorFor(store, events, 'send-once', false);
+    expect(detector.strategy).toBe('first-run');
+  });
+});

@@ -1,0 +1,149 @@
+import type { SyncConfig } from '../core/workspace.js';
+import type { ObjectDescriptor } from '../destinations/destination.js';
+import type { KeyState, StateStore } from '../state/state-store.js';
+import { extractRows } from './extract.js';
+import type { KeyedBatch } from './key-batch.js';
+import type { InvalidRow } from './map.js';
+import { RemovedKeys } from './removed-keys.js';
+
+/** How a run finds what changed; one detector each, chosen once per run by {@link chooseStrategy}. */
+export type DetectionStrategy = 'baseline' | 'first-run' | 'full-resync' | 'state-lookup';
+
+/** What a detector found for one batch: what planBatch decides from. */
+export interface Detection {
+  /** Keys of the batch unchanged by their fingerprints: counted, not mapped. */
+  unchanged: ReadonlySet<string>;
+  /**
+   * The key states of the other keys (keys never seen are absent). Null for a baseline: the rows
+   * are remembered as delivered, not sent.
+   */
+  states: ReadonlyMap<string, KeyState> | null;
+}
+
+/**
+ * One way of finding changes. `extract` reads the model in batches and `detect` tells, per batch,
+ * what is unchanged and what the state store knows of the rest; the detector also keeps the
+ * removed-keys accounting (removed-keys.ts), since only it knows what its lookups saw. Every
+ * detector today reads every row; one that diffs in the warehouse would give its own `extract` (a
+ * query returning only new and changed rows, and the removed keys) and answer `detect` from that.
+ */
+export interface ChangeDetector {
+  readonly strategy: DetectionStrategy;
+  /** Reads the rows to plan, in key order (extract.ts extractRows). */
+  readonly extract: typeof extractRows;
+  /** Starts finding a keyed batch's changes; the state store answers on its own thread. */
+  detect(batch: KeyedBatch): Promise<Detection>;
+}
+
+/** What decides the strategy of a run. */
+export interface DetectionFacts {
+  behaviour: ObjectDescriptor['behaviour'];
+  /** The sync's `backfill:` setting. */
+  backfill: boolean;
+  /** Whether the sync has a completed run. */
+  completedRun: boolean;
+  /** How many keys of the sync have state (`ledger.countKeys`). */
+  keysWithState: number;
+  /** --full-resync. */
+  fullResync: boolean;
+}
+
+/**
+ * - `baseline`: backfill: false — until the sync has completed a run, rows are remembered, not sent.
+ *   Key state alone would not tell: a first run that died half-way through remembering the baseline
+ *   would make the next run send the other half.
+ * - `first-run`: a sync with no key state at all has nothing to look up: every key is new, and no
+ *   other run can add state meanwhile (one run of a sync at a time). Skipping the lookups keeps the
+ *   state store's thread free for recording deliveries.
+ * - `full-resync`: every row is sent, so nothing is unchanged by fingerprint; key states still give
+ *   generations and pending changes.
+ * - `state-lookup`: the state store's one indexed join per batch (`ledger.lookup`).
+ */
+export function chooseStrategy(facts: DetectionFacts): DetectionStrategy {
+  if (facts.behaviour === 'send-once' && !facts.backfill && !facts.completedRun) return 'baseline';
+  if (facts.keysWithState === 0) return 'first-run';
+  if (facts.fullResync) return 'full-resync';
+  return 'state-lookup';
+}
+
+/**
+ * The run's detector, and its removed-keys accounting: keys delivered before that this run's model
+ * lacks (SPEC §3), counted from what the lookups find. A first run has nothing delivered before
+ * (null).
+ */
+export async function detectorFor(
+  state: StateStore,
+  sync: SyncConfig,
+  behaviour: ObjectDescriptor['behaviour'],
+  fullResync: boolean,
+): Promise<{ detector: ChangeDetector; removed: RemovedKeys | null }> {
+  const completedRun = (await state.runs.lastCompleted(sync.name)) !== null;
+  const census = await state.ledger.countKeys(sync.name);
+  const removed = census.keys === 0 ? null : RemovedKeys.start(state, sync.name, census);
+  const strategy = chooseStrategy({
+    behaviour,
+    backfill: sync.backfill,
+    completedRun,
+    keysWithState: census.keys,
+    fullResync,
+  });
+  return { detector: createDetector(strategy, state, sync.name, removed), removed };
+}
+
+/** The detector of a strategy (see {@link chooseStrategy}). */
+export function createDetector(
+  strategy: DetectionStrategy,
+  state: StateStore,
+  sync: string,
+  removed: RemovedKeys | null,
+): ChangeDetector {
+  const detect = DETECTORS[strategy];
+  return {
+    strategy,
+    extract: extractRows,
+    async detect(batch) {
+      // A duplicate key's rows are all invalid, and its key is in the model all the same.
+      if (removed !== null && batch.invalid.length > 0) await removed.invalid(keysOf(batch.invalid));
+      return detect(state, sync, batch, removed);
+    },
+  };
+}
+
+type Detect = (
+  state: StateStore,
+  sync: string,
+  batch: KeyedBatch,
+  removed: RemovedKeys | null,
+) => Promise<Detection>;
+
+const NOTHING_UNCHANGED: ReadonlySet<string> = new Set();
+const NO_STATES: ReadonlyMap<string, KeyState> = new Map();
+const BASELINE: Detection = { unchanged: NOTHING_UNCHANGED, states: null };
+const ALL_NEW: Detection = { unchanged: NOTHING_UNCHANGED, states: NO_STATES };
+
+const DETECTORS: Readonly<Record<DetectionStrategy, Detect>> = {
+  async baseline(_state, _sync, _batch, removed) {
+    removed?.notLookedUp();
+    return BASELINE;
+  },
+  async 'first-run'() {
+    return ALL_NEW;
+  },
+  async 'full-resync'(state, sync, batch, removed) {
+    const states = await state.ledger.keyStates(sync, batch.keys);
+    removed?.found(0, states);
+    return { unchanged: NOTHING_UNCHANGED, states };
+  },
+  async 'state-lookup'(state, sync, batch, removed) {
+    const found = await state.ledger.lookup(sync, batch.keys, batch.sourceHashes);
+    removed?.found(found.unchanged.size, found.states);
+    return found;
+  },
+};
+
+/** The keys of invalid rows that have one (a null key is in no state to be removed). */
+function keysOf(invalid: readonly InvalidRow[]): string[] {
+  const keys: string[] = [];
+  for (const row of invalid) if (row.key !== null) keys.push(row.key);
+  return keys;
+}
