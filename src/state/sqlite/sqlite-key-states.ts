@@ -199,7 +199,7 @@ export class SqliteKeyStates {
     return states;
   }
 
-  /** See StateStore.lookupKeys. */
+  /** See StateStore.ledger.lookup. */
   /** Which asked keys are unchanged by fingerprint (a flag per key, 1: unchanged), and the rest's states. */
   lookup(
     sync: string,
