@@ -126,6 +126,40 @@ describe('openWorkspace', () => {
     });
   });
 
+  it("answers a key's state and history, newest first", async () => {
+    await duckdb(
+      join(dir, 'warehouse.duckdb'),
+      "update users set email = 'new1@example.com' where user_id = 1",
+    );
+    await withWorkspace(async (sluice) => {
+      const run = await sluice.run('users');
+      expect(run.counts).toMatchObject({ changed: 1, unchanged: 5, succeeded: 1 });
+      const key = await sluice.keyHistory('users', '1');
+      expect(key.state).toMatchObject({
+        delivered_message_id: key.history.items[0]?.message_id,
+        pending: null,
+      });
+      expect(key.history.items).toHaveLength(5);
+      expect(key.history.items[0]).toMatchObject({
+        run_id: run.run_id,
+        reason: 'changed',
+        payload: { traits: { email: 'new1@example.com' } },
+      });
+      expect(key.history.items.at(-1)).toMatchObject({
+        reason: 'new',
+        payload: { traits: { email: 'user1@example.com' } },
+      });
+      const page = await sluice.keyHistory('users', '1', { limit: 2 });
+      expect(page.history.items).toEqual(key.history.items.slice(0, 2));
+      const rest = await sluice.keyHistory('users', '1', { limit: 10, cursor: page.history.next_cursor! });
+      expect([...page.history.items, ...rest.history.items]).toEqual(key.history.items);
+      expect(await sluice.keyHistory('users', 'no-such-key')).toMatchObject({
+        state: null,
+        history: { items: [], next_cursor: null },
+      });
+    });
+  });
+
   it('dry-runs, previews a model, and explains what it refuses', async () => {
     await withWorkspace(async (sluice) => {
       const dry = await sluice.run('users', { dryRun: true });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SluiceError } from '../core/errors.js';
 import { emptyCounts, type RunCounts } from '../core/run.js';
 import type { DeliveryResult, PlannedChange, StateStore } from './state-store.js';
+import { describeHistoryConformance } from './state-store-history.case.js';
 import { describeRateConformance } from './state-store-rates.case.js';
 import { describeRetentionConformance } from './state-store-retention.case.js';
 
@@ -81,6 +82,7 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
 
     describeRetentionConformance(openStore);
     describeRateConformance(openStore);
+    describeHistoryConformance(openStore);
 
     describe('runs', () => {
       it('starts a run as running with zero counts', async () => {

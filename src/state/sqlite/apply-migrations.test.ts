@@ -43,6 +43,7 @@ describe('applyMigrations', () => {
       'meta',
       'rate_buckets',
       'record_batches',
+      'record_keys',
       'runs',
       'schema_migrations',
     ]);
@@ -55,6 +56,7 @@ describe('applyMigrations', () => {
       { version: 6, name: 'removed keys', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 7, name: 'retention', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 8, name: 'rate buckets', applied_at: '2025-03-01T00:00:00.000Z' },
+      { version: 9, name: 'record keys', applied_at: '2025-03-01T00:00:00.000Z' },
     ]);
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual([]);
   });

@@ -156,6 +156,22 @@ CREATE TABLE rate_buckets (
 );
 `;
 
+// A key's history across runs (StateStore.runs.keyHistory): records are packed a batch to a row, so
+// each record with a key gets an entry here pointing at it, written with its batch. WITHOUT ROWID:
+// the entry is its primary key, and a key's entries sit together. The sync is found through the
+// batch's run (few keys are shared between syncs). Existing batches are indexed here, once.
+const recordKeys = `
+CREATE TABLE record_keys (
+  key   TEXT NOT NULL,
+  batch INTEGER NOT NULL,
+  idx   INTEGER NOT NULL,
+  PRIMARY KEY (key, batch, idx)
+) WITHOUT ROWID;
+INSERT INTO record_keys (key, batch, idx)
+  SELECT j.value ->> 0, b.seq, CAST(j.key AS INTEGER) FROM record_batches b, json_each(b.records) j
+  WHERE j.value ->> 0 IS NOT NULL;
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -166,4 +182,5 @@ export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 6, name: 'removed keys', sql: removedKeys },
   { version: 7, name: 'retention', sql: retention },
   { version: 8, name: 'rate buckets', sql: rateBuckets },
+  { version: 9, name: 'record keys', sql: recordKeys },
 ]);

@@ -80,3 +80,13 @@ export function payloadAt(records: string, payloads: string | null, index: numbe
   for (let i = 0; i < index; i++) offset += Math.max(0, tuples[i]![5]);
   return payloads.slice(offset, offset + tuple[5]);
 }
+
+/** Record `index` of a stored batch, or null when there is none. */
+export function recordAt(
+  records: string,
+  payloads: string | null,
+  index: number,
+  runId: string,
+): RunRecord | null {
+  return decodeBatch(records, payloads, runId)[index] ?? null;
+}

@@ -27,6 +27,8 @@ export class SqliteRetention {
   readonly #release: SqliteStatement;
   readonly #keep: SqliteStatement;
   readonly #deleteBatches: SqliteStatement;
+  /** A record's key-history entry (record_keys), deleted with its batch. */
+  readonly #unindex: SqliteStatement;
   readonly #markPruned: SqliteStatement;
   readonly #dropStaleKept: SqliteStatement;
   readonly #liveLock: SqliteStatement;
@@ -58,6 +60,7 @@ export class SqliteRetention {
        ON CONFLICT (sync, key) DO UPDATE SET message_id = excluded.message_id, payload = excluded.payload`,
     );
     this.#deleteBatches = db.prepare('DELETE FROM record_batches WHERE run_seq = ?');
+    this.#unindex = db.prepare('DELETE FROM record_keys WHERE key = ? AND batch = ? AND idx = ?');
     this.#markPruned = db.prepare('UPDATE runs SET records_pruned_at = ? WHERE seq = ?');
     // A kept payload is the key's last delivered message only while the key has no newer delivery
     // (which points at its own batch again) and was not re-marked as seen: drop the others.
@@ -103,6 +106,7 @@ export class SqliteRetention {
       const decoded = decodeBatch(text, payloads, '');
       records += decoded.length;
       decoded.forEach((record, index) => {
+        if (record.key !== null) this.#unindex.run(record.key, seq, index);
         if (record.status !== 'succeeded' || record.key === null || record.payload === null) return;
         if (record.messageId === null) return;
         if (this.#release.run(run.sync, record.key, seq, index).changes === 0) return;

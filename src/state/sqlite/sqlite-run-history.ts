@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SluiceError } from '../../core/errors.js';
 import { emptyCounts, type RunCounts, type RunRecord, type RunSummary } from '../../core/run.js';
 import type { FinishRun, KeyHistoryEntry, NewRun, Page, RecordQuery, RunQuery } from '../state-store.js';
-import { decodeBatch, encodeBatch, type RecordInput } from './record-batch.js';
+import { decodeBatch, encodeBatch, type RecordInput, recordAt } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
 /** A `runs` row as `runColumns` reads it. */
@@ -50,6 +50,8 @@ export class SqliteRunHistory {
   readonly #lastCompleted: SqliteStatement;
   readonly #runSeq: SqliteStatement;
   readonly #insertBatch: SqliteStatement;
+  readonly #indexKey: SqliteStatement;
+  readonly #keyHistory: SqliteStatement;
   readonly #listBatches: SqliteStatement;
   readonly #listBatchesWithStatus: SqliteStatement;
 
@@ -83,6 +85,18 @@ export class SqliteRunHistory {
     this.#insertBatch = db.prepare(
       'INSERT INTO record_batches (run_seq, statuses, records, payloads) VALUES (?, ?, ?, ?)',
     );
+    this.#indexKey = db.prepare('INSERT INTO record_keys (key, batch, idx) VALUES (?, ?, ?)');
+    // A key's entries (its primary-key range), newest run first, each run's in recorded order; the
+    // cursor (run, batch, index) of the next entry resumes inside a run.
+    this.#keyHistory = db
+      .prepare(
+        `SELECT b.run_seq, rk.batch, rk.idx, b.records, b.payloads, r.run_id, r.started_at
+         FROM record_keys rk JOIN record_batches b ON b.seq = rk.batch JOIN runs r ON r.seq = b.run_seq
+         WHERE rk.key = @key AND r.sync = @sync
+           AND (b.run_seq < @run OR (b.run_seq = @run AND (rk.batch > @batch OR (rk.batch = @batch AND rk.idx >= @idx))))
+         ORDER BY b.run_seq DESC, rk.batch, rk.idx LIMIT @limit`,
+      )
+      .raw();
     this.#listBatches = db
       .prepare(
         `SELECT seq, records, payloads FROM record_batches
@@ -169,9 +183,14 @@ export class SqliteRunHistory {
    */
   insertBatch(runSeq: number, records: readonly RecordInput[]): number {
     const batch = encodeBatch(records);
-    return Number(
+    const seq = Number(
       this.#insertBatch.run(runSeq, batch.statuses, batch.records, batch.payloads).lastInsertRowid,
     );
+    for (let i = 0; i < records.length; i++) {
+      const key = records[i]!.key;
+      if (key !== null) this.#indexKey.run(key, seq, i);
+    }
+    return seq;
   }
 
   /**
@@ -203,8 +222,27 @@ export class SqliteRunHistory {
     return { items, next: null };
   }
 
-  keyHistory(_sync: string, _key: string, _query: { limit: number; cursor?: string }): Page<KeyHistoryEntry> {
-    throw new SluiceError('state_error', 'key history is being built');
+  /** A key's records in the sync's runs, newest run first (record_keys, migration 9). */
+  keyHistory(sync: string, key: string, query: { limit: number; cursor?: string }): Page<KeyHistoryEntry> {
+    const limit = checkLimit(query.limit);
+    const [run, batch, idx] =
+      query.cursor === undefined ? [Number.MAX_SAFE_INTEGER, 0, 0] : parseCursor(query.cursor, 3);
+    const rows = this.#keyHistory.all({ key, sync, run, batch, idx, limit: limit + 1 }) as [
+      number,
+      number,
+      number,
+      string,
+      string | null,
+      string,
+      string,
+    ][];
+    const items: KeyHistoryEntry[] = [];
+    for (const [, , index, records, payloads, runId, startedAt] of rows.slice(0, limit)) {
+      const record = recordAt(records, payloads, index, runId);
+      if (record !== null) items.push({ ...record, runStartedAt: startedAt });
+    }
+    const next = rows[limit];
+    return { items, next: next === undefined ? null : `${next[0]}.${next[1]}.${next[2]}` };
   }
 }
 

@@ -114,6 +114,18 @@ describe('SqliteStateStore', () => {
       (await store.runs.records('r_old', { status: 'failed', limit: 10 })).items.map((r) => r.key),
     ).toEqual(['u2']);
     expect((await store.ledger.keyStates('s', ['u1'])).get('u1')?.deliveredHash).toBe('h1');
+    // Migration 9 indexed the records already there: their keys have a history.
+    expect((await store.runs.keyHistory('s', 'u1', { limit: 10 })).items).toEqual([
+      expect.objectContaining({
+        runId: 'r_old',
+        status: 'succeeded',
+        payload: '{"userId":"u1","traits":{"name":"🦆 duck"}}',
+        runStartedAt: '2025-01-01T00:00:00.000Z',
+      }),
+    ]);
+    expect((await store.runs.keyHistory('s', 'u2', { limit: 10 })).items.map((r) => r.status)).toEqual([
+      'failed',
+    ]);
     await store.close();
   });
 

@@ -74,7 +74,7 @@ export class SqliteStateStore implements StateStore {
     this.#keys = new SqliteKeyStates(db);
     this.#locks = new SqliteLocks(db);
     this.#rates = new SqliteRateBuckets(db);
-    this.#transfer = new SqliteTransfer(db);
+    this.#transfer = new SqliteTransfer(db, this.#runs);
     this.#removed = new SqliteRemovedKeys(db);
     this.#retention = new SqliteRetention(db);
   }

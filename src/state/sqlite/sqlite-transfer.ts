@@ -1,8 +1,8 @@
 import type { RunRecord, RunSummary } from '../../core/run.js';
 import type { KeyTransfer, StatePiece } from '../state-store.js';
-import { decodeBatch, encodeBatch } from './record-batch.js';
+import { decodeBatch } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
-import { type RunRow, runColumns, toSummary } from './sqlite-run-history.js';
+import { type RunRow, runColumns, type SqliteRunHistory, toSummary } from './sqlite-run-history.js';
 
 /** Where an export stands: the workspace id first, then run by run (batch by batch), then keys. */
 type Position =
@@ -43,17 +43,17 @@ type KeyRow = [
  */
 export class SqliteTransfer {
   readonly #db: SqliteDatabase;
+  readonly #runs: SqliteRunHistory;
   readonly #nextRun: SqliteStatement;
   readonly #batches: SqliteStatement;
   readonly #keys: SqliteStatement;
   readonly #batch: SqliteStatement;
   readonly #insertRun: SqliteStatement;
   readonly #insertKey: SqliteStatement;
-  readonly #runSeq: SqliteStatement;
-  readonly #insertBatch: SqliteStatement;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, runs: SqliteRunHistory) {
     this.#db = db;
+    this.#runs = runs;
     this.#nextRun = db.prepare(`SELECT ${runColumns} FROM runs WHERE seq > ? ORDER BY seq LIMIT 1`);
     this.#batches = db
       .prepare(
@@ -89,10 +89,6 @@ export class SqliteTransfer {
        VALUES (@sync, @key, @generation, @deliveredHash, @deliveredSourceHash, @deliveredPayload,
                @deliveredMessageId, @deliveredAt, @pendingHash, @pendingMessageId, @pendingGeneration,
                @attempts, @firstFailedAt, @lastError, @abandoned, @removed)`,
-    );
-    this.#runSeq = db.prepare('SELECT seq FROM runs WHERE run_id = ?').raw();
-    this.#insertBatch = db.prepare(
-      'INSERT INTO record_batches (run_seq, statuses, records, payloads) VALUES (?, ?, ?, ?)',
     );
   }
 
@@ -184,12 +180,9 @@ export class SqliteTransfer {
         case 'run':
           this.#importRun(piece.run);
           break;
-        case 'records': {
-          const seq = this.#runIdSeq(piece.runId);
-          const batch = encodeBatch(piece.records);
-          this.#insertBatch.run(seq, batch.statuses, batch.records, batch.payloads);
+        case 'records':
+          this.#runs.insertBatch(this.#runs.seqOf(piece.runId), piece.records);
           break;
-        }
         case 'keys':
           for (const key of piece.keys) this.#importKey(piece.sync, key);
           break;
@@ -240,12 +233,6 @@ export class SqliteTransfer {
       abandoned: pending?.abandoned ? 1 : 0,
       removed: key.removed ? 1 : 0,
     });
-  }
-
-  #runIdSeq(runId: string): number {
-    const row = this.#runSeq.get(runId) as [number] | undefined;
-    if (row === undefined) throw new Error(`records of run ${runId} came before the run itself`);
-    return row[0];
   }
 
   #runIdOf(seq: number): string {
