@@ -106,7 +106,7 @@ export function describeHistoryConformance(openStore: () => Promise<StateStore>)
         store.runs.records(runId, { status: 'failed', limit: 2, ...(cursor ? { cursor } : {}) }),
       );
       expect(failed.flat().map((r) => r.key)).toEqual(['c', 'g', 'h']);
-      await expect(store.runs.records(runId, { limit: 2, cursor: '1' })).rejects.toMatchObject({
+      await expect(store.runs.records(runId, { limit: 2, cursor: 'not a cursor' })).rejects.toMatchObject({
         code: 'usage',
       });
     });
