@@ -95,8 +95,13 @@ describe('SqliteStateStore transfer', () => {
       // A second export of the copy is the first one again.
       expect((await exportAll(into)).pieces).toEqual(pieces);
 
+      expect((await into.runs.keyHistory('users', 'k5', { limit: 10 })).items).toHaveLength(3);
       await into.transfer.clear();
       expect(await into.transfer.isEmpty()).toBe(true);
+      expect((await into.runs.keyHistory('users', 'k5', { limit: 10 })).items).toEqual([]);
+      // Imported again over the cleared state: as good as new.
+      await into.transfer.importPieces(pieces);
+      expect((await into.runs.keyHistory('users', 'k5', { limit: 10 })).items).toHaveLength(3);
     } finally {
       await from.close();
       await into.close();

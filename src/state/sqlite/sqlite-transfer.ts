@@ -193,7 +193,7 @@ export class SqliteTransfer {
   /** Deletes every run, record and key state (inside the caller's transaction). */
   clear(): void {
     this.#db.exec(
-      'DELETE FROM record_batches; DELETE FROM runs; DELETE FROM key_states; DELETE FROM kept_payloads;',
+      'DELETE FROM record_keys; DELETE FROM record_batches; DELETE FROM runs; DELETE FROM key_states; DELETE FROM kept_payloads;',
     );
   }
 
