@@ -4,7 +4,7 @@ import type { StateStore } from './state-store.js';
 
 /**
  * The one place that names the state store implementations. Each is imported lazily, so its driver
- * (better-sqlite3's native module, later pg) loads only when a workspace uses it.
+ * (better-sqlite3's native module, pg) loads only when a workspace uses it.
  */
 export async function openStateStore(config: Workspace['state']): Promise<StateStore> {
   switch (config.kind) {
@@ -14,11 +14,14 @@ export async function openStateStore(config: Workspace['state']): Promise<StateS
       const { ThreadedStateStore } = await import('./sqlite/threaded-state-store.js');
       return ThreadedStateStore.open(config.path);
     }
-    case 'postgres':
-      throw new SluiceError(
-        'config_invalid',
-        'state: PostgreSQL state is not supported yet; use sqlite:PATH (the default is sqlite:.sluice/state.db)',
-      );
+    case 'postgres': {
+      // Loaded only here, so a workspace on SQLite state never loads pg.
+      const [{ PostgresStateStore }, pg] = await Promise.all([
+        import('./postgres/postgres-state-store.js'),
+        import('pg'),
+      ]);
+      return PostgresStateStore.open({ Pool: pg.Pool }, config.url.reveal());
+    }
     default:
       throw new SluiceError(
         'config_invalid',

@@ -1,0 +1,113 @@
+/**
+ * The PostgreSQL state schema as numbered migrations (append only: never edit a released one, add
+ * the next number). It carries the SQLite schema's meaning (sqlite/migrations.ts) as it stands
+ * after its last migration, with PostgreSQL types: identity columns, booleans, jsonb counts.
+ * Timestamps stay ISO-8601 UTC text, so both stores compare and return them the same way. Tables are
+ * named unqualified: the store's connections have the state schema as their search_path.
+ */
+
+/** One schema step, applied in a transaction and recorded in `schema_migrations`. */
+export interface PgMigration {
+  /** 1, 2, 3, … with no gaps. */
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const initial = `
+CREATE TABLE meta (
+  name  text PRIMARY KEY,
+  value text NOT NULL
+);
+
+-- seq gives insertion order: "newest first" is seq DESC, whatever clock the caller used.
+CREATE TABLE runs (
+  seq               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_id            text NOT NULL UNIQUE,
+  sync              text NOT NULL,
+  status            text NOT NULL,
+  dry_run           boolean NOT NULL DEFAULT false,
+  full_resync       boolean NOT NULL,
+  counts            jsonb NOT NULL,
+  started_at        text NOT NULL,
+  finished_at       text,
+  error_code        text,
+  error_message     text,
+  records_pruned_at text
+);
+CREATE INDEX runs_by_sync ON runs (sync, seq);
+CREATE INDEX runs_by_status ON runs (status, seq);
+
+-- One row per record (SQLite packs a batch into a row; here the indexes are what matter): a run's
+-- records in insertion order with or without a status filter, and a key's history run by run.
+CREATE TABLE run_records (
+  seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_seq    bigint NOT NULL REFERENCES runs (seq) ON DELETE CASCADE,
+  key        text,
+  status     text NOT NULL,
+  reason     text,
+  message    text,
+  message_id text,
+  payload    text
+);
+CREATE INDEX run_records_by_run ON run_records (run_seq, seq);
+CREATE INDEX run_records_by_run_status ON run_records (run_seq, status, seq);
+CREATE INDEX run_records_by_key ON run_records (key, run_seq DESC, seq) WHERE key IS NOT NULL;
+
+-- Per sync and key: what was last delivered (delivered_record: the run record holding the message
+-- as sent), and the change planned but not yet delivered.
+CREATE TABLE key_states (
+  sync                  text NOT NULL,
+  key                   text NOT NULL,
+  generation            bigint NOT NULL DEFAULT 0,
+  delivered_hash        text,
+  delivered_source_hash text,
+  delivered_message_id  text,
+  delivered_record      bigint,
+  delivered_at          text,
+  pending_hash          text,
+  pending_message_id    text,
+  pending_generation    bigint,
+  attempts              integer NOT NULL DEFAULT 0,
+  first_failed_at       text,
+  last_error            text,
+  abandoned             boolean NOT NULL DEFAULT false,
+  removed               boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (sync, key)
+);
+CREATE INDEX key_states_removed ON key_states (sync, key) WHERE removed;
+
+-- Named leases; expires_at is epoch milliseconds of the database's clock.
+CREATE TABLE locks (
+  name       text PRIMARY KEY,
+  holder_id  text NOT NULL,
+  host       text NOT NULL,
+  pid        integer NOT NULL,
+  label      text NOT NULL,
+  expires_at bigint NOT NULL
+);
+
+-- Retention: a key's last delivered message, kept when its run's records are pruned.
+CREATE TABLE kept_payloads (
+  sync       text NOT NULL,
+  key        text NOT NULL,
+  message_id text NOT NULL,
+  payload    text NOT NULL,
+  PRIMARY KEY (sync, key)
+);
+
+-- The keys a run's model returned, until the run sweeps removed keys (pg-removed-keys.ts). A table
+-- keyed by run id rather than a temporary table: the pool may hand each call another connection.
+-- UNLOGGED: no WAL for rows that live one run; a server crash empties it, and a run cut short by
+-- that never sweeps anyway.
+CREATE UNLOGGED TABLE present_keys (
+  run text NOT NULL,
+  key text NOT NULL,
+  PRIMARY KEY (run, key)
+);
+`;
+
+/** Every migration, in order. */
+export const pgMigrations: readonly PgMigration[] = Object.freeze([
+  { version: 1, name: 'initial', sql: initial },
+]);

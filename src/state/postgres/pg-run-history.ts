@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import { SluiceError } from '../../core/errors.js';
+import { emptyCounts, type RunCounts, type RunRecord, type RunSummary } from '../../core/run.js';
+import type { FinishRun, KeyHistoryEntry, NewRun, Page, RecordQuery, RunQuery } from '../state-store.js';
+import { checkLimit, parseCursor } from './pg-paging.js';
+import type { PgQueryable } from './pg-pool.js';
+
+interface RunRow {
+  seq: string;
+  run_id: string;
+  sync: string;
+  status: RunSummary['status'];
+  dry_run: boolean;
+  full_resync: boolean;
+  counts: Partial<RunCounts>;
+  started_at: string;
+  finished_at: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  records_pruned_at: string | null;
+}
+
+interface RecordRow {
+  seq: string;
+  key: string | null;
+  status: RunRecord['status'];
+  reason: string | null;
+  message: string | null;
+  message_id: string | null;
+  payload: string | null;
+}
+
+const runColumns =
+  'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at';
+const recordColumns = 'r.seq, r.key, r.status, r.reason, r.message, r.message_id, r.payload';
+
+/** A record to store: a run record without its run id. */
+export type RecordInput = Omit<RunRecord, 'runId'>;
+
+/**
+ * A run id that sorts by start time: "r_", the start in ms as 9 base-36 digits, then 48 random
+ * bits (the SQLite store's format, so ids look the same whichever store made them).
+ */
+export function newRunId(startedAt: Date): string {
+  return `r_${startedAt.getTime().toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Run history and per-row outcomes: the `runs` and `run_records` tables. The caller
+ * (PostgresStateStore) owns transactions and error wrapping, and passes the pool or a transaction's
+ * connection as `db`.
+ */
+export class PgRunHistory {
+  async start(db: PgQueryable, run: NewRun, runId: string): Promise<void> {
+    await db.query(
+      `INSERT INTO runs (run_id, sync, status, full_resync, counts, started_at)
+       VALUES ($1, $2, 'running', $3, $4, $5)`,
+      [runId, run.sync, run.fullResync, JSON.stringify(emptyCounts()), run.startedAt],
+    );
+  }
+
+  async finish(db: PgQueryable, runId: string, finish: FinishRun): Promise<void> {
+    const { rowCount } = await db.query(
+      `UPDATE runs SET status = $1, counts = $2, finished_at = $3, error_code = $4, error_message = $5
+       WHERE run_id = $6`,
+      [
+        finish.status,
+        JSON.stringify(finish.counts),
+        finish.finishedAt,
+        finish.error?.code ?? null,
+        finish.error?.message ?? null,
+        runId,
+      ],
+    );
+    if (rowCount === 0) throw unknownRun(runId);
+  }
+
+  async updateCounts(db: PgQueryable, runId: string, counts: RunCounts): Promise<void> {
+    await db.query("UPDATE runs SET counts = $1 WHERE run_id = $2 AND status = 'running'", [
+      JSON.stringify(counts),
+      runId,
+    ]);
+  }
+
+  async get(db: PgQueryable, runId: string): Promise<RunSummary | null> {
+    const { rows } = await db.query<RunRow>(`SELECT ${runColumns} FROM runs WHERE run_id = $1`, [runId]);
+    return rows[0] === undefined ? null : toSummary(rows[0]);
+  }
+
+  async lastCompleted(db: PgQueryable, sync: string): Promise<RunSummary | null> {
+    const { rows } = await db.query<RunRow>(
+      `SELECT ${runColumns} FROM runs WHERE sync = $1 AND status = 'completed' AND NOT dry_run
+       ORDER BY seq DESC LIMIT 1`,
+      [sync],
+    );
+    return rows[0] === undefined ? null : toSummary(rows[0]);
+  }
+
+  /** Newest first; the cursor is the internal sequence number of the page's last run. */
+  async list(db: PgQueryable, query: RunQuery): Promise<Page<RunSummary>> {
+    const limit = checkLimit(query.limit);
+    const before = query.cursor === undefined ? null : parseCursor(query.cursor, 1)[0]!;
+    // One more than asked tells whether there is a next page.
+    const { rows } = await db.query<RunRow>(
+      `SELECT ${runColumns} FROM runs
+       WHERE ($1::text IS NULL OR sync = $1) AND ($2::text IS NULL OR status = $2)
+         AND ($3::bigint IS NULL OR seq < $3)
+       ORDER BY seq DESC LIMIT $4`,
+      [query.sync ?? null, query.status ?? null, before, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { items: page.map(toSummary), next: rows.length > limit && last ? String(last.seq) : null };
+  }
+
+  /** The internal sequence number that records point at; throws `not_found` for an unknown run. */
+  async seqOf(db: PgQueryable, runId: string): Promise<string> {
+    const { rows } = await db.query<{ seq: string }>('SELECT seq FROM runs WHERE run_id = $1', [runId]);
+    if (rows[0] === undefined) throw unknownRun(runId);
+    return rows[0].seq;
+  }
+
+  /**
+   * Stores `records` for the run with one multi-row statement (arrays unnested in order); answers
+   * their sequence numbers in the same order.
+   */
+  async insert(db: PgQueryable, runSeq: string, records: readonly RecordInput[]): Promise<string[]> {
+    if (records.length === 0) return [];
+    const column = <K extends keyof RecordInput>(name: K) => records.map((record) => record[name]);
+    const { rows } = await db.query<{ seq: string }>(
+      `INSERT INTO run_records (run_seq, key, status, reason, message, message_id, payload)
+       SELECT $1, r.key, r.status, r.reason, r.message, r.message_id, r.payload
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+         WITH ORDINALITY AS r (key, status, reason, message, message_id, payload, ord)
+       ORDER BY r.ord
+       RETURNING seq`,
+      [
+        runSeq,
+        column('key'),
+        column('status'),
+        column('reason'),
+        column('message'),
+        column('messageId'),
+        column('payload'),
+      ],
+    );
+    // Identity values are drawn in the order the sorted rows are inserted: ascending is input order.
+    return rows
+      .map((row) => BigInt(row.seq))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(String);
+  }
+
+  /** A run's records in insertion order; the cursor is the sequence number of the page's last record. */
+  async records(db: PgQueryable, runId: string, query: RecordQuery): Promise<Page<RunRecord>> {
+    const limit = checkLimit(query.limit);
+    const after = query.cursor === undefined ? 0 : parseCursor(query.cursor, 1)[0]!;
+    const { rows } = await db.query<RecordRow>(
+      `SELECT ${recordColumns} FROM run_records r
+       WHERE r.run_seq = (SELECT seq FROM runs WHERE run_id = $1) AND r.seq > $2
+         AND ($3::text IS NULL OR r.status = $3)
+       ORDER BY r.seq LIMIT $4`,
+      [runId, after, query.status ?? null, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => toRecord(row, runId)),
+      next: rows.length > limit && last ? String(last.seq) : null,
+    };
+  }
+
+  /**
+   * The key's records in the sync's runs, newest run first and a run's records in recorded order.
+   * The cursor names the page's last record as its run's and its own sequence numbers.
+   */
+  async keyHistory(
+    db: PgQueryable,
+    sync: string,
+    key: string,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<KeyHistoryEntry>> {
+    const limit = checkLimit(query.limit);
+    const [runSeq, seq] = query.cursor === undefined ? [null, null] : parseCursor(query.cursor, 2);
+    const { rows } = await db.query<RecordRow & { run_seq: string; run_id: string; started_at: string }>(
+      `SELECT ${recordColumns}, r.run_seq, u.run_id, u.started_at
+       FROM run_records r JOIN runs u ON u.seq = r.run_seq
+       WHERE r.key = $1 AND u.sync = $2
+         AND ($3::bigint IS NULL OR r.run_seq < $3 OR (r.run_seq = $3 AND r.seq > $4))
+       ORDER BY r.run_seq DESC, r.seq LIMIT $5`,
+      [key, sync, runSeq, seq, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => ({ ...toRecord(row, row.run_id), runStartedAt: row.started_at })),
+      next: rows.length > limit && last ? `${last.run_seq}.${last.seq}` : null,
+    };
+  }
+}
+
+function toRecord(row: RecordRow, runId: string): RunRecord {
+  return {
+    runId,
+    key: row.key,
+    status: row.status,
+    reason: row.reason,
+    message: row.message,
+    messageId: row.message_id,
+    payload: row.payload,
+  };
+}
+
+function toSummary(row: RunRow): RunSummary {
+  return {
+    runId: row.run_id,
+    sync: row.sync,
+    status: row.status,
+    dryRun: row.dry_run,
+    fullResync: row.full_resync,
+    // Counts are JSON so a new count needs no migration; runs stored before it existed read it as 0.
+    counts: { ...emptyCounts(), ...row.counts },
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    ...(row.records_pruned_at === null ? {} : { recordsPrunedAt: row.records_pruned_at }),
+  };
+}
+
+/** A run id nobody started: `not_found`. */
+export function unknownRun(runId: string): SluiceError {
+  return new SluiceError('not_found', `no run with id ${runId} in the state store`, { details: { runId } });
+}

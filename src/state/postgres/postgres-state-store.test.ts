@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeStateStoreConformance } from '../state-store-conformance.case.js';
+import { applyPgMigrations, readApplied } from './apply-pg-migrations.js';
+import { pgMigrations } from './pg-migrations.js';
+import { PostgresStateStore } from './postgres-state-store.js';
+
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
+/** This file's own database, dropped at the end. */
+const database = `sluice_state_store_${randomBytes(4).toString('hex')}`;
+const baseUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
+const driver = { Pool: pg.Pool };
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  await admin(`CREATE DATABASE ${database} ENCODING 'UTF8' TEMPLATE template0`);
+});
+
+afterAll(async () => {
+  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+});
+
+// Each test starts empty in a schema of its own, in this file's database.
+let url: string;
+let schema: string;
+let counter = 0;
+beforeEach(() => {
+  schema = `t${++counter}_${randomBytes(3).toString('hex')}`;
+  url = `${baseUrl}?schema=${schema}`;
+});
+
+describeStateStoreConformance('postgres', () => PostgresStateStore.open(driver, url));
+
+/** A query on this file's database, outside any store. */
+async function peek<R>(sql: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    return (await client.query(sql, values)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PostgresStateStore', () => {
+  it('migrates a fresh database on open, and finds nothing to do on re-open', async () => {
+    const store = await PostgresStateStore.open(driver, url);
+    const applied = await peek<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations`);
+    expect(applied.map((row) => row.version)).toEqual(pgMigrations.map((m) => m.version));
+    await store.close();
+    const pool = new pg.Pool({ connectionString: baseUrl, options: `-c search_path=${schema}` });
+    expect(await applyPgMigrations(pool, schema, pgMigrations, () => new Date())).toEqual([]);
+    expect(await readApplied(pool, schema)).toEqual([1]);
+    await pool.end();
+    const again = await PostgresStateStore.open(driver, url);
+    expect((await again.ledger.countKeys('s')).keys).toBe(0);
+    await again.close();
+    await expect(again.ledger.countKeys('s')).rejects.toMatchObject({ code: 'state_error' });
+  });
+
+  it("uses the schema 'sluice' when the URL names none", async () => {
+    await peek('DROP SCHEMA IF EXISTS sluice CASCADE');
+    const store = await PostgresStateStore.open(driver, baseUrl);
+    await store.runs.start({ sync: 's', fullResync: false, startedAt: '2025-01-01T00:00:00.000Z' });
+    expect(await peek('SELECT run_id FROM sluice.runs')).toHaveLength(1);
+    await store.close();
+    await peek('DROP SCHEMA sluice CASCADE');
+  });
+
+  it('refuses a schema newer than this code knows, as a state_error', async () => {
+    await (await PostgresStateStore.open(driver, url)).close();
+    await peek(`INSERT INTO ${schema}.schema_migrations VALUES (99, 'from the future', '2030-01-01')`);
+    await expect(PostgresStateStore.open(driver, url)).rejects.toMatchObject({
+      code: 'state_error',
+      message: expect.stringMatching(/schema has version 99, newer than this Sluice knows \(1\)/),
+    });
+  });
+
+  it('opens many stores at once on a fresh database: one migrates, all work', async () => {
+    const stores = await Promise.all(Array.from({ length: 6 }, () => PostgresStateStore.open(driver, url)));
+    const ids = await Promise.all(stores.map((store) => store.workspaceId()));
+    expect(new Set(ids).size).toBe(1);
+    const runId = await stores[0]!.runs.start({
+      sync: 's',
+      fullResync: false,
+      startedAt: '2025-01-01T00:00:00.000Z',
+    });
+    expect((await stores[5]!.runs.get(runId))?.status).toBe('running');
+    expect(await peek(`SELECT version FROM ${schema}.schema_migrations`)).toHaveLength(1);
+    await Promise.all(stores.map((store) => store.close()));
+  });
+
+  it('never shows the password in an error, whatever fails', async () => {
+    const password = 'Pa55-w0rd-x9';
+    const failures = [
+      // Nothing listens on port 1; the database name is the one given.
+      PostgresStateStore.open(driver, `postgres://postgres:${password}@127.0.0.1:1/${database}`, {
+        connectTimeoutMs: 2_000,
+      }),
+      // A database that does not exist, on the real server.
+      PostgresStateStore.open(driver, `postgres://postgres:${password}@127.0.0.1:5432/no_such_db_${counter}`),
+    ];
+    for (const failure of failures) {
+      const error = await failure.catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'state_error' });
+      const shown = `${(error as Error).message} ${JSON.stringify(error)} ${inspect(error, { depth: 5 })}`;
+      expect(shown).not.toContain(password);
+      expect((error as Error).message).toMatch(/postgres:\/\/postgres@127\.0\.0\.1:(1|5432)\//);
+    }
+  });
+
+  it('refuses a schema name that would need quoting', async () => {
+    await expect(PostgresStateStore.open(driver, `${baseUrl}?schema=Bad-Name`)).rejects.toMatchObject({
+      code: 'config_invalid',
+    });
+  });
+
+  it('writes a 2,000-message batch and looks it up in a few statements, not one per message', async () => {
+    let statements = 0;
+    const counted = new WeakSet<object>();
+    /** The real driver, counting the statements the store sends (transactions included). */
+    const counting = {
+      Pool: class extends pg.Pool {
+        // Only the store's own checkouts (for transactions) are counted; the pool's internal
+        // callback-style checkouts (behind pool.query) are counted below.
+        override connect(...args: unknown[]): never {
+          if (args.length > 0) return (super.connect as (...a: unknown[]) => never)(...args);
+          return super.connect().then((client) => {
+            if (counted.has(client)) return client;
+            counted.add(client);
+            const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+            (client as unknown as { query: unknown }).query = (...a: unknown[]) => {
+              statements++;
+              return query(...a);
+            };
+            return client;
+          }) as never;
+        }
+        override query(...args: unknown[]): never {
+          statements++;
+          return (super.query as (...a: unknown[]) => never)(...args);
+        }
+      },
+    };
+    const store = await PostgresStateStore.open(counting as unknown as typeof driver, url);
+    const runId = await store.runs.start({
+      sync: 's',
+      fullResync: false,
+      startedAt: '2025-01-01T00:00:00.000Z',
+    });
+    const results = Array.from({ length: 2_000 }, (_, i) => ({
+      key: `k${i}`,
+      hash: `h${i}`,
+      sourceHash: `s${i}`,
+      generation: 1,
+      messageId: `m${i}`,
+      payload: `{"i":${i}}`,
+      reason: 'new',
+      status: i % 10 === 0 ? ('failed' as const) : ('succeeded' as const),
+      error: i % 10 === 0 ? 'HTTP 500' : null,
+    }));
+    statements = 0;
+    await store.ledger.recordDeliveries('s', runId, results);
+    // BEGIN, the run's seq, the records, delivered and failed key states, COMMIT.
+    expect(statements).toBe(6);
+    const lookup = await store.ledger.lookup(
+      's',
+      results.map((r) => r.key),
+      results.map((r) => r.sourceHash),
+    );
+    expect(lookup.unchanged.size).toBe(1_800);
+    expect(lookup.states.get('k0')?.pending?.attempts).toBe(1);
+    expect((await store.ledger.deliveredPayloads('s', ['k1999'])).get('k1999')).toBe('{"i":1999}');
+    await store.close();
+  });
+});
