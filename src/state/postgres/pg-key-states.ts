@@ -1,6 +1,7 @@
 import type { DeliveryResult, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
 import { uniqueKeyGroups } from './pg-paging.js';
 import type { PgQueryable } from './pg-pool.js';
+import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
 
 interface KeyStateRow {
   key: string;
@@ -37,9 +38,9 @@ export class PgKeyStates {
     if (keys.length === 0) return states;
     const { rows } = await db.query<KeyStateRow>(
       `SELECT ${stateColumns} FROM key_states k WHERE k.sync = $1 AND k.key = ANY($2::text[])`,
-      [sync, keys],
+      [sync, toPgTexts(keys)],
     );
-    for (const row of rows) states.set(row.key, toKeyState(row));
+    for (const row of rows) states.set(fromPgText(row.key), toKeyState(row));
     return states;
   }
 
@@ -64,11 +65,11 @@ export class PgKeyStates {
                   AND k.pending_hash IS NULL AND NOT k.removed AS unchanged
          FROM unnest($2::text[], $3::text[]) AS a (key, source_hash)
            JOIN key_states k ON k.sync = $1 AND k.key = a.key) s`,
-      [sync, keys, keys.map((_, i) => sourceHashes[i] ?? '')],
+      [sync, toPgTexts(keys), keys.map((_, i) => toPgText(sourceHashes[i] ?? ''))],
     );
     for (const row of rows) {
-      if (row.unchanged) unchanged.add(row.key);
-      else states.set(row.key, toKeyState(row));
+      if (row.unchanged) unchanged.add(fromPgText(row.key));
+      else states.set(fromPgText(row.key), toKeyState(row));
     }
     return { unchanged, states };
   }
@@ -87,9 +88,9 @@ export class PgKeyStates {
          LEFT JOIN kept_payloads kp ON k.delivered_record IS NULL AND kp.sync = k.sync AND kp.key = k.key
            AND kp.message_id = k.delivered_message_id
        WHERE k.sync = $1 AND k.key = ANY($2::text[]) AND coalesce(r.payload, kp.payload) IS NOT NULL`,
-      [sync, keys],
+      [sync, toPgTexts(keys)],
     );
-    for (const row of rows) payloads.set(row.key, row.payload);
+    for (const row of rows) payloads.set(fromPgText(row.key), fromPgText(row.payload));
     return payloads;
   }
 
@@ -129,7 +130,7 @@ export class PgKeyStates {
          pending_generation = excluded.pending_generation`,
       [
         sync,
-        changes.map((c) => c.key),
+        toPgTexts(changes.map((c) => c.key)),
         changes.map((c) => c.generation),
         changes.map((c) => c.hash),
         changes.map((c) => c.messageId),
@@ -189,10 +190,10 @@ export class PgKeyStates {
          pending_message_id = CASE WHEN ${isPending} THEN NULL ELSE key_states.pending_message_id END`,
       [
         sync,
-        items.map((i) => i.result.key),
+        toPgTexts(items.map((i) => i.result.key)),
         items.map((i) => i.result.generation),
         items.map((i) => i.result.hash),
-        items.map((i) => i.result.sourceHash),
+        toPgTexts(items.map((i) => i.result.sourceHash)),
         items.map((i) => i.record),
         items.map((i) => i.result.messageId),
         at,
@@ -227,11 +228,11 @@ export class PgKeyStates {
          pending_message_id = excluded.pending_message_id`,
       [
         sync,
-        items.map((i) => i.result.key),
+        toPgTexts(items.map((i) => i.result.key)),
         items.map((i) => i.result.generation),
         items.map((i) => i.result.hash),
         items.map((i) => i.result.messageId),
-        items.map((i) => i.result.error),
+        toPgTexts(items.map((i) => i.result.error)),
         at,
         items.map((i) => i.result.status === 'abandoned'),
       ],
@@ -250,7 +251,13 @@ export class PgKeyStates {
            delivered_record = NULL,
            delivered_message_id = NULL,
            delivered_at = excluded.delivered_at`,
-        [sync, group.map((e) => e.key), group.map((e) => e.hash), group.map((e) => e.sourceHash), at],
+        [
+          sync,
+          toPgTexts(group.map((e) => e.key)),
+          group.map((e) => e.hash),
+          toPgTexts(group.map((e) => e.sourceHash)),
+          at,
+        ],
       );
     }
   }
@@ -261,7 +268,12 @@ export class PgKeyStates {
         `UPDATE key_states k SET delivered_source_hash = s.source_hash
          FROM unnest($2::text[], $3::text[], $4::text[]) AS s (key, hash, source_hash)
          WHERE k.sync = $1 AND k.key = s.key AND k.delivered_hash = s.hash`,
-        [sync, group.map((e) => e.key), group.map((e) => e.hash), group.map((e) => e.sourceHash)],
+        [
+          sync,
+          toPgTexts(group.map((e) => e.key)),
+          group.map((e) => e.hash),
+          toPgTexts(group.map((e) => e.sourceHash)),
+        ],
       );
     }
   }
@@ -270,9 +282,9 @@ export class PgKeyStates {
 function toKeyState(row: KeyStateRow): KeyState {
   const generation = Number(row.generation);
   return {
-    key: row.key,
+    key: fromPgText(row.key),
     deliveredHash: row.delivered_hash,
-    deliveredSourceHash: row.delivered_source_hash,
+    deliveredSourceHash: fromPgText(row.delivered_source_hash),
     deliveredMessageId: row.delivered_message_id,
     generation,
     pending:
@@ -284,7 +296,7 @@ function toKeyState(row: KeyStateRow): KeyState {
             generation: row.pending_generation === null ? generation : Number(row.pending_generation),
             attempts: row.attempts,
             firstFailedAt: row.first_failed_at,
-            lastError: row.last_error,
+            lastError: fromPgText(row.last_error),
             abandoned: row.abandoned,
           },
     removed: row.removed,

@@ -1,4 +1,5 @@
 import type { PgQueryable } from './pg-pool.js';
+import { toPgTexts } from './pg-text.js';
 
 /** What a removed key's record says (as the SQLite store words it). */
 const REMOVED_MESSAGE =
@@ -29,7 +30,7 @@ export class PgRemovedKeys {
   async clear(db: PgQueryable, sync: string, keys: readonly string[]): Promise<void> {
     await db.query(
       'UPDATE key_states SET removed = false WHERE sync = $1 AND removed AND key = ANY($2::text[])',
-      [sync, keys],
+      [sync, toPgTexts(keys)],
     );
   }
 
@@ -38,7 +39,7 @@ export class PgRemovedKeys {
     if (keys.length === 0) return;
     await db.query(
       'INSERT INTO present_keys (run, key) SELECT $1, k FROM unnest($2::text[]) AS k ON CONFLICT DO NOTHING',
-      [run, keys],
+      [run, toPgTexts(keys)],
     );
   }
 

@@ -4,6 +4,7 @@ import { emptyCounts, type RunCounts, type RunRecord, type RunSummary } from '..
 import type { FinishRun, KeyHistoryEntry, NewRun, Page, RecordQuery, RunQuery } from '../state-store.js';
 import { checkLimit, parseCursor } from './pg-paging.js';
 import type { PgQueryable } from './pg-pool.js';
+import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
 
 interface RunRow {
   seq: string;
@@ -68,7 +69,7 @@ export class PgRunHistory {
         JSON.stringify(finish.counts),
         finish.finishedAt,
         finish.error?.code ?? null,
-        finish.error?.message ?? null,
+        toPgText(finish.error?.message ?? null),
         runId,
       ],
     );
@@ -126,7 +127,8 @@ export class PgRunHistory {
    */
   async insert(db: PgQueryable, runSeq: string, records: readonly RecordInput[]): Promise<string[]> {
     if (records.length === 0) return [];
-    const column = <K extends keyof RecordInput>(name: K) => records.map((record) => record[name]);
+    const column = (name: 'key' | 'status' | 'reason' | 'message' | 'messageId' | 'payload') =>
+      toPgTexts(records.map((record) => record[name]));
     const { rows } = await db.query<{ seq: string }>(
       `INSERT INTO run_records (run_seq, key, status, reason, message, message_id, payload)
        SELECT $1, r.key, r.status, r.reason, r.message, r.message_id, r.payload
@@ -188,7 +190,7 @@ export class PgRunHistory {
        WHERE r.key = $1 AND u.sync = $2
          AND ($3::bigint IS NULL OR r.run_seq < $3 OR (r.run_seq = $3 AND r.seq > $4))
        ORDER BY r.run_seq DESC, r.seq LIMIT $5`,
-      [key, sync, runSeq, seq, limit + 1],
+      [toPgText(key), sync, runSeq, seq, limit + 1],
     );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -202,12 +204,12 @@ export class PgRunHistory {
 function toRecord(row: RecordRow, runId: string): RunRecord {
   return {
     runId,
-    key: row.key,
+    key: fromPgText(row.key),
     status: row.status,
-    reason: row.reason,
-    message: row.message,
+    reason: fromPgText(row.reason),
+    message: fromPgText(row.message),
     messageId: row.message_id,
-    payload: row.payload,
+    payload: fromPgText(row.payload),
   };
 }
 
@@ -222,7 +224,8 @@ function toSummary(row: RunRow): RunSummary {
     counts: { ...emptyCounts(), ...row.counts },
     startedAt: row.started_at,
     finishedAt: row.finished_at,
-    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    error:
+      row.error_code === null ? null : { code: row.error_code, message: fromPgText(row.error_message) ?? '' },
     ...(row.records_pruned_at === null ? {} : { recordsPrunedAt: row.records_pruned_at }),
   };
 }

@@ -120,6 +120,43 @@ describe('PostgresStateStore', () => {
     }
   });
 
+  it('keeps strings PostgreSQL text cannot hold (U+0000) as they were: fingerprints, keys, errors', async () => {
+    const store = await PostgresStateStore.open(driver, url);
+    const runId = await store.runs.start({
+      sync: 's',
+      fullResync: false,
+      startedAt: '2025-01-01T00:00:00.000Z',
+    });
+    // sync/map.ts joins salt and row hash with U+0000; a key may start with the escape mark itself.
+    const keys = ['a\u0000b', '\u0001x', '\u0001\u0000', 'plain'];
+    const sourceHash = (key: string) => `salt\u0000${key}`;
+    await store.ledger.recordDeliveries(
+      's',
+      runId,
+      keys.map((key, i) => ({
+        key,
+        hash: `h${i}`,
+        sourceHash: sourceHash(key),
+        generation: 1,
+        messageId: `m${i}`,
+        payload: `{"i":${i}}`,
+        reason: 'new',
+        status: i === 3 ? ('failed' as const) : ('succeeded' as const),
+        error: i === 3 ? 'bad\u0000response' : null,
+      })),
+    );
+    const states = await store.ledger.keyStates('s', [...keys, 'a']);
+    expect([...states.keys()].sort()).toEqual([...keys].sort());
+    expect(states.get('a\u0000b')?.deliveredSourceHash).toBe(sourceHash('a\u0000b'));
+    expect(states.get('plain')?.pending?.lastError).toBe('bad\u0000response');
+    const lookup = await store.ledger.lookup('s', keys, keys.map(sourceHash));
+    expect([...lookup.unchanged].sort()).toEqual(keys.slice(0, 3).sort());
+    const records = (await store.runs.records(runId, { limit: 10 })).items;
+    expect(records.map((r) => r.key)).toEqual(keys);
+    expect((await store.runs.keyHistory('s', '\u0001\u0000', { limit: 10 })).items).toHaveLength(1);
+    await store.close();
+  });
+
   it('refuses a schema name that would need quoting', async () => {
     await expect(PostgresStateStore.open(driver, `${baseUrl}?schema=Bad-Name`)).rejects.toMatchObject({
       code: 'config_invalid',
