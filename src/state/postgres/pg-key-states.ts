@@ -3,7 +3,7 @@ import { uniqueKeyGroups } from './pg-paging.js';
 import type { PgQueryable } from './pg-pool.js';
 import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
 
-interface KeyStateRow {
+export interface KeyStateRow {
   key: string;
   generation: string;
   delivered_hash: string | null;
@@ -279,7 +279,7 @@ export class PgKeyStates {
   }
 }
 
-function toKeyState(row: KeyStateRow): KeyState {
+export function toKeyState(row: KeyStateRow): KeyState {
   const generation = Number(row.generation);
   return {
     key: fromPgText(row.key),

@@ -75,6 +75,20 @@ export class PgLocks {
     await db.query('DELETE FROM locks WHERE name = $1 AND holder_id = $2', [name, holderId]);
   }
 
+  /** Who holds the lock and until when; null when nobody does (never taken, released, or expired). */
+  async holder(db: PgQueryable, name: string): Promise<{ holder: LockHolder; expiresAt: string } | null> {
+    const { rows } = await db.query<LockRow>(
+      `SELECT holder_id, host, pid, label, expires_at FROM locks WHERE name = $1 AND expires_at > ${DB_NOW_MS}`,
+      [name],
+    );
+    const current = rows[0];
+    if (current === undefined) return null;
+    return {
+      holder: { id: current.holder_id, host: current.host, pid: current.pid, label: current.label },
+      expiresAt: new Date(Number(current.expires_at)).toISOString(),
+    };
+  }
+
   /** Whether some run holds a lock (its lease not yet expired). */
   async anyHeld(db: PgQueryable): Promise<boolean> {
     const { rows } = await db.query(`SELECT 1 FROM locks WHERE expires_at > ${DB_NOW_MS} LIMIT 1`);

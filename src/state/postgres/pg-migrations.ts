@@ -107,7 +107,18 @@ CREATE UNLOGGED TABLE present_keys (
 );
 `;
 
+// Token buckets shared by every process on the state (a destination's rate_limit across workers):
+// tokens may go negative (a debt later callers wait out); updated_ms is the database's clock.
+const rateBuckets = `
+CREATE TABLE rate_buckets (
+  key        text PRIMARY KEY,
+  tokens     double precision NOT NULL,
+  updated_ms bigint NOT NULL
+);
+`;
+
 /** Every migration, in order. */
 export const pgMigrations: readonly PgMigration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
+  { version: 2, name: 'rate buckets', sql: rateBuckets },
 ]);

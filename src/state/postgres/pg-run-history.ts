@@ -6,7 +6,7 @@ import { checkLimit, parseCursor } from './pg-paging.js';
 import type { PgQueryable } from './pg-pool.js';
 import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
 
-interface RunRow {
+export interface RunRow {
   seq: string;
   run_id: string;
   sync: string;
@@ -21,7 +21,7 @@ interface RunRow {
   records_pruned_at: string | null;
 }
 
-interface RecordRow {
+export interface RecordRow {
   seq: string;
   key: string | null;
   status: RunRecord['status'];
@@ -31,7 +31,7 @@ interface RecordRow {
   payload: string | null;
 }
 
-const runColumns =
+export const runColumns =
   'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at';
 const recordColumns = 'r.seq, r.key, r.status, r.reason, r.message, r.message_id, r.payload';
 
@@ -201,7 +201,7 @@ export class PgRunHistory {
   }
 }
 
-function toRecord(row: RecordRow, runId: string): RunRecord {
+export function toRecord(row: RecordRow, runId: string): RunRecord {
   return {
     runId,
     key: fromPgText(row.key),
@@ -213,7 +213,7 @@ function toRecord(row: RecordRow, runId: string): RunRecord {
   };
 }
 
-function toSummary(row: RunRow): RunSummary {
+export function toSummary(row: RunRow): RunSummary {
   return {
     runId: row.run_id,
     sync: row.sync,

@@ -10,20 +10,25 @@ import type {
   PlannedChange,
   PruneOptions,
   PruneResult,
+  RateBuckets,
   RecordQuery,
   RunHistory,
   RunQuery,
   SeenEntry,
+  StatePiece,
   StateStore,
+  StateTransfer,
 } from '../state-store.js';
 import { applyPgMigrations } from './apply-pg-migrations.js';
 import { PgKeyStates } from './pg-key-states.js';
 import { PgLocks } from './pg-locks.js';
 import { pgMigrations } from './pg-migrations.js';
 import type { PgPoolLike, PgQueryable, PgStateDriver } from './pg-pool.js';
+import { PgRateBuckets } from './pg-rate-buckets.js';
 import { PgRemovedKeys } from './pg-removed-keys.js';
 import { PgRetention } from './pg-retention.js';
 import { newRunId, PgRunHistory } from './pg-run-history.js';
+import { PgTransfer } from './pg-transfer.js';
 import { parseStateUrl, type StateUrl } from './state-url.js';
 import { toPgStateError } from './to-pg-state-error.js';
 
@@ -52,6 +57,8 @@ export class PostgresStateStore implements StateStore {
   readonly #locks = new PgLocks();
   readonly #removed = new PgRemovedKeys();
   readonly #retention = new PgRetention();
+  readonly #rates = new PgRateBuckets();
+  readonly #transfer = new PgTransfer(this.#runs);
   #workspaceId: string | null = null;
   #closed = false;
 
@@ -212,6 +219,28 @@ export class PostgresStateStore implements StateStore {
       this.#read('renewing a lock', (db) => this.#locks.renew(db, name, holderId, leaseMs)),
     release: (name: string, holderId: string) =>
       this.#read('releasing a lock', (db) => this.#locks.release(db, name, holderId)),
+    holder: (name: string) => this.#read('reading a lock', (db) => this.#locks.holder(db, name)),
+  };
+
+  /** Rate buckets (state-store.ts RateBuckets), timed by the database's clock. */
+  readonly rates: RateBuckets = {
+    take: (key: string, count: number, perSecond: number, burst: number) =>
+      this.#read('taking from a rate bucket', (db) => this.#rates.take(db, key, count, perSecond, burst)),
+  };
+
+  /** Moving the whole state to another store (state-store.ts StateTransfer). */
+  readonly transfer: StateTransfer = {
+    isEmpty: () => this.#read('reading the state', (db) => this.#transfer.isEmpty(db)),
+    exportPage: async (cursor: string | null) => {
+      const workspaceId = cursor === null ? await this.workspaceId() : '';
+      return this.#read('exporting the state', (db) => this.#transfer.exportPage(db, cursor, workspaceId));
+    },
+    importPieces: async (pieces: readonly StatePiece[]) => {
+      await this.#write('importing a state', (db) => this.#transfer.importPieces(db, pieces));
+      const workspace = pieces.find((piece) => piece.kind === 'workspace');
+      if (workspace !== undefined) this.#workspaceId = workspace.workspaceId;
+    },
+    clear: () => this.#write('clearing the state', (db) => this.#transfer.clear(db)),
   };
 
   async prune(options: PruneOptions): Promise<PruneResult | null> {
