@@ -59,12 +59,15 @@ export class PgKeyStates {
     const states = new Map<string, KeyState>();
     if (keys.length === 0) return { unchanged, states };
     const { rows } = await db.query<KeyStateRow & { unchanged: boolean }>(
-      `SELECT s.* FROM (
-         SELECT ${stateColumns},
-                a.source_hash <> '' AND k.delivered_source_hash = a.source_hash AND k.delivered_hash IS NOT NULL
-                  AND k.pending_hash IS NULL AND NOT k.removed AS unchanged
-         FROM unnest($2::text[], $3::text[]) AS a (key, source_hash)
-           JOIN key_states k ON k.sync = $1 AND k.key = a.key) s`,
+      // LATERAL … LIMIT 1 keeps this a primary-key probe per asked key, whatever the statistics say:
+      // as a plain join, a table not analysed since it grew was hashed whole for every batch
+      // (measured 120 ms a 2,000-key batch on 100,000 keys, against a few ms).
+      `SELECT k.*,
+              a.source_hash <> '' AND k.delivered_source_hash = a.source_hash AND k.delivered_hash IS NOT NULL
+                AND k.pending_hash IS NULL AND NOT k.removed AS unchanged
+       FROM unnest($2::text[], $3::text[]) AS a (key, source_hash)
+         CROSS JOIN LATERAL (SELECT ${stateColumns}
+                             FROM key_states k WHERE k.sync = $1 AND k.key = a.key LIMIT 1) k`,
       [sync, toPgTexts(keys), keys.map((_, i) => toPgText(sourceHashes[i] ?? ''))],
     );
     for (const row of rows) {
