@@ -157,6 +157,65 @@ describe('PostgresStateStore', () => {
     await store.close();
   });
 
+  it("pages a key's history newest run first, a run's records in order, and refuses a forged cursor", async () => {
+    const store = await PostgresStateStore.open(driver, url);
+    const runIds: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      const runId = await store.runs.start({
+        sync: 's',
+        fullResync: false,
+        startedAt: `2025-01-0${run + 1}T00:00:00.000Z`,
+      });
+      runIds.push(runId);
+      const result = (generation: number, status: 'succeeded' | 'failed') => ({
+        key: 'k',
+        hash: `h${generation}`,
+        sourceHash: 's',
+        generation,
+        messageId: `m${generation}`,
+        payload: '{}',
+        reason: 'changed',
+        status,
+        error: status === 'failed' ? 'HTTP 500' : null,
+      });
+      await store.ledger.recordDeliveries('s', runId, [
+        result(run * 2 + 1, 'failed'),
+        result(run * 2 + 2, 'succeeded'),
+      ]);
+      // The same key in another sync's run is another key's history.
+      const other = await store.runs.start({
+        sync: 'other',
+        fullResync: false,
+        startedAt: '2025-01-09T00:00:00.000Z',
+      });
+      await store.ledger.recordDeliveries('other', other, [result(9, 'succeeded')]);
+    }
+    const seen: [string, string | null, string][] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.runs.keyHistory('s', 'k', { limit: 4, ...(cursor ? { cursor } : {}) });
+      for (const entry of page.items) seen.push([entry.runId, entry.messageId, entry.runStartedAt]);
+      cursor = page.next ?? undefined;
+      pages++;
+    } while (cursor !== undefined);
+    expect(pages).toBe(2);
+    expect(seen.map(([runId, messageId]) => [runIds.indexOf(runId), messageId])).toEqual([
+      [2, 'm5'],
+      [2, 'm6'],
+      [1, 'm3'],
+      [1, 'm4'],
+      [0, 'm1'],
+      [0, 'm2'],
+    ]);
+    expect(seen[0]![2]).toBe('2025-01-03T00:00:00.000Z');
+    await expect(store.runs.keyHistory('s', 'k', { limit: 4, cursor: 'x.1' })).rejects.toMatchObject({
+      code: 'usage',
+    });
+    await expect(store.runs.list({ limit: 1, cursor: '-1' })).rejects.toMatchObject({ code: 'usage' });
+    await store.close();
+  });
+
   it('refuses a schema name that would need quoting', async () => {
     await expect(PostgresStateStore.open(driver, `${baseUrl}?schema=Bad-Name`)).rejects.toMatchObject({
       code: 'config_invalid',
