@@ -70,4 +70,27 @@ describe('a workspace with its state in PostgreSQL', () => {
     await client.end();
     expect(rows.map((row) => row.status)).toEqual(['completed', 'completed']);
   });
+
+  it('takes over a SQLite state with sluice state migrate: the first run on PostgreSQL sends nothing', async () => {
+    const ws = join(dir, 'moved');
+    expect((await sluice('init', ws, '--endpoint', receiver.url)).code).toBe(0);
+    receiver.reset();
+    const run = async () => {
+      const result = await sluice('-w', ws, 'sync', 'run', 'users-to-segment', '--json');
+      expect(result.code, result.stdout).toBe(0);
+      return result.json<SyncRunResult>();
+    };
+    const first = await run();
+    expect(first.counts.succeeded).toBeGreaterThan(0);
+
+    const url = `postgres://postgres@127.0.0.1:5432/${database}?schema=moved`;
+    const migrated = await sluice('-w', ws, 'state', 'migrate', '--to', url);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    const yamlPath = join(ws, 'sluice.yaml');
+    await writeFile(yamlPath, (await readFile(yamlPath, 'utf8')).replace(/^state: .*$/m, `state: ${url}`));
+    const after = await run();
+    expect(after.counts.succeeded).toBe(0);
+    expect(after.counts.unchanged).toBe(first.counts.succeeded);
+    expect(receiver.messages()).toHaveLength(first.counts.succeeded);
+  });
 });
