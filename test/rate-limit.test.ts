@@ -3,6 +3,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
+import {
+  createPostgresDatabase,
+  type TestDatabase,
+} from '../src/sources/source-conformance-databases.case.js';
 import type { SyncRunResult } from '../src/sync/run-result.js';
 import { sluice } from './helpers/cli.js';
 import { spawnSluice } from './helpers/spawn-cli.js';
@@ -14,9 +18,11 @@ const ROWS = 300;
 let dir: string;
 let cleanup: () => Promise<void>;
 let receiver: Receiver;
+let database: TestDatabase;
 
-function yaml(rateLimit: string): string {
-  return `sources:
+function yaml(rateLimit: string, state = 'sqlite:.sluice/state.db'): string {
+  return `state: ${state}
+sources:
   warehouse: { type: duckdb, path: warehouse.duckdb }
 destinations:
   segment: { type: segment, write_key: k, endpoint: "${receiver.url}", rate_limit: ${rateLimit} }
@@ -42,6 +48,7 @@ syncs:
 beforeAll(async () => {
   ({ dir, cleanup } = await tempWorkspace('sluice-rate-limit-'));
   receiver = await startReceiver({ port: 0 });
+  database = await createPostgresDatabase('sluice_rate_limit');
   await duckdb(
     join(dir, 'warehouse.duckdb'),
     `create table users as select i as user_id, 'u' || i || '@example.com' as email from range(1, ${ROWS + 1}) t(i);
@@ -51,6 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await receiver.close();
+  await database.drop();
   await cleanup();
 });
 
@@ -66,30 +74,38 @@ function busiestSecond(times: number[]): number {
 }
 
 describe('rate_limit on a destination', () => {
-  it('holds across two sluice processes sending at once', async () => {
-    await writeYaml(dir, yaml(`${LIMIT}/s`));
-    const runs = await Promise.all(
-      ['users', 'accounts'].map((name) => spawnSluice(['-w', dir, 'sync', 'run', name, '--json'])),
-    );
-    for (const run of runs) {
-      expect(run.code).toBe(0);
-      expect((JSON.parse(run.stdout) as SyncRunResult).counts.succeeded).toBe(ROWS);
-    }
-    const times = receiver.messages().map((m) => Date.parse(m.receivedAt as string));
-    expect(times).toHaveLength(2 * ROWS);
-    // A request carries at most a quarter second's budget (50 here); network jitter at the receiver
-    // may add one request to a window (SPEC §5).
-    expect(busiestSecond(times)).toBeLessThanOrEqual(LIMIT + LIMIT / 4);
-    // 600 messages at 200/s, the first 50 at once: no less than 2.5 s from the first to the last.
-    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(2500);
-  }, 60_000);
+  it.each(['sqlite', 'postgres'])(
+    'holds across two sluice processes sending at once (%s state)',
+    async (kind) => {
+      receiver.reset();
+      await writeYaml(
+        dir,
+        yaml(`${LIMIT}/s`, kind === 'sqlite' ? `sqlite:.sluice/${Date.now()}.db` : database.url),
+      );
+      const runs = await Promise.all(
+        ['users', 'accounts'].map((name) => spawnSluice(['-w', dir, 'sync', 'run', name, '--json'])),
+      );
+      for (const run of runs) {
+        expect(run.code).toBe(0);
+        expect((JSON.parse(run.stdout) as SyncRunResult).counts.succeeded).toBe(ROWS);
+      }
+      const times = receiver.messages().map((m) => Date.parse(m.receivedAt as string));
+      expect(times).toHaveLength(2 * ROWS);
+      // A request carries at most a quarter second's budget (50 here); network jitter at the receiver
+      // may add one request to a window (SPEC §5).
+      expect(busiestSecond(times)).toBeLessThanOrEqual(LIMIT + LIMIT / 4);
+      // 600 messages at 200/s, the first 50 at once: no less than 2.5 s from the first to the last.
+      expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(2500);
+    },
+    60_000,
+  );
 
   it('is refused, with its line and a fix, unless it is messages a second', async () => {
     await writeYaml(dir, yaml('fast'));
     const check = await sluice('-w', dir, 'check');
     expect(check.code).toBe(2);
     expect(check.stderr).toMatch(
-      /sluice\.yaml:4: destination "segment": rate_limit must be messages a second, like 1000\/s \(at least 2\/s\), not "fast"/,
+      /sluice\.yaml:5: destination "segment": rate_limit must be messages a second, like 1000\/s \(at least 2\/s\), not "fast"/,
     );
   });
 });

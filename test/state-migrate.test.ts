@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordDocument, RunDocument } from '../src/index.js';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
+import {
+  createPostgresDatabase,
+  type TestDatabase,
+} from '../src/sources/source-conformance-databases.case.js';
 import type { SyncRunResult } from '../src/sync/run-result.js';
 import { sluice } from './helpers/cli.js';
 import { duckdb, tempWorkspace, writeYaml } from './helpers/workspace.js';
@@ -12,7 +16,8 @@ import { duckdb, tempWorkspace, writeYaml } from './helpers/workspace.js';
 const USERS = 6_000;
 
 let dir: string;
-let cleanup: () => Promise<void>;
+const cleanups: (() => Promise<void>)[] = [];
+let database: TestDatabase;
 let down: Receiver;
 let good: Receiver;
 
@@ -66,10 +71,17 @@ async function history(): Promise<{ runs: RunDocument[]; records: Record<string,
 }
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempWorkspace('sluice-state-migrate-'));
   // Every request refused (422: not retried), so the accounts stay pending.
   down = await startReceiver({ port: 0, faults: { failRate: 1, failStatus: 422 } });
   good = await startReceiver({ port: 0 });
+  database = await createPostgresDatabase('sluice_state_migrate');
+});
+
+/** A workspace of its own for a test, with its warehouse. */
+async function newWorkspace(): Promise<void> {
+  const made = await tempWorkspace('sluice-state-migrate-');
+  dir = made.dir;
+  cleanups.push(made.cleanup);
   await duckdb(
     join(dir, 'warehouse.duckdb'),
     `create table users as select i as user_id, 'u' || i || '@example.com' as email from range(1, ${USERS + 1}) t(i);
@@ -77,68 +89,77 @@ beforeAll(async () => {
        timestamp '2025-01-01 00:00:00' + to_seconds(i) as at from range(1, 101) t(i);
      create table accounts as select 900000 + i as account_id, 'Account ' || i as name from range(1, 21) t(i)`,
   );
-});
+}
 
 afterAll(async () => {
   await down.close();
   await good.close();
-  await cleanup();
+  await database.drop();
+  for (const cleanup of cleanups) await cleanup();
 });
 
 describe('sluice state migrate', () => {
-  it('copies runs, records, deliveries and pending rows; runs on the copy resend nothing', async () => {
-    await writeYaml(dir, yaml(down.url, 'sqlite:.sluice/state.db'));
-    await sluice('-w', dir, 'sync', 'run', 'users', 'events', 'accounts');
-    await duckdb(join(dir, 'warehouse.duckdb'), 'delete from users where user_id <= 10');
-    await sluice('-w', dir, 'sync', 'run', 'users');
-    const before = await history();
-    expect(before.runs.find((r) => r.sync === 'users')?.counts.removed).toBe(10);
-    const accountsRun = before.runs.find((r) => r.sync === 'accounts')!;
-    const failed = before.records[accountsRun.run_id]!.filter((r) => r.status === 'failed');
-    expect(failed).toHaveLength(20);
+  it.each(['sqlite', 'postgres'])(
+    'copies runs, records, deliveries and pending rows into %s; runs on the copy resend nothing',
+    async (kind) => {
+      await newWorkspace();
+      const target = kind === 'sqlite' ? 'sqlite:moved/state.db' : database.url;
+      await writeYaml(dir, yaml(down.url, 'sqlite:.sluice/state.db'));
+      await sluice('-w', dir, 'sync', 'run', 'users', 'events', 'accounts');
+      await duckdb(join(dir, 'warehouse.duckdb'), 'delete from users where user_id <= 10');
+      await sluice('-w', dir, 'sync', 'run', 'users');
+      const before = await history();
+      expect(before.runs.find((r) => r.sync === 'users')?.counts.removed).toBe(10);
+      const accountsRun = before.runs.find((r) => r.sync === 'accounts')!;
+      const failed = before.records[accountsRun.run_id]!.filter((r) => r.status === 'failed');
+      expect(failed).toHaveLength(20);
 
-    const copied = await json<{ runs: number; records: number; keys: number; replaced: boolean }>(
-      'state',
-      'migrate',
-      '--to',
-      'sqlite:moved/state.db',
-    );
-    const records = Object.values(before.records).reduce((n, list) => n + list.length, 0);
-    expect(copied).toMatchObject({
-      runs: before.runs.length,
-      records,
-      keys: USERS + 100 + 20,
-      replaced: false,
-    });
+      const copied = await json<{ runs: number; records: number; keys: number; replaced: boolean }>(
+        'state',
+        'migrate',
+        '--to',
+        target,
+      );
+      const records = Object.values(before.records).reduce((n, list) => n + list.length, 0);
+      expect(copied).toMatchObject({
+        runs: before.runs.length,
+        records,
+        keys: USERS + 100 + 20,
+        replaced: false,
+      });
 
-    // Not over a state without --force; with it, replaced.
-    const again = await sluice('-w', dir, 'state', 'migrate', '--to', 'sqlite:moved/state.db');
-    expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/already holds a state \(runs or keys\): add --force to replace it/);
-    expect(await json('state', 'migrate', '--to', 'sqlite:moved/state.db', '--force')).toMatchObject({
-      replaced: true,
-    });
+      // Not over a state without --force; with it, replaced.
+      const again = await sluice('-w', dir, 'state', 'migrate', '--to', target);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/already holds a state \(runs or keys\): add --force to replace it/);
+      expect(await json('state', 'migrate', '--to', target, '--force')).toMatchObject({
+        replaced: true,
+      });
 
-    await writeYaml(dir, yaml(good.url, 'sqlite:moved/state.db'));
-    expect(await history()).toEqual(before);
+      await writeYaml(dir, yaml(good.url, target));
+      expect(await history()).toEqual(before);
 
-    good.reset();
-    const runs = await json<SyncRunResult[]>('sync', 'run', 'users', 'events', 'accounts');
-    expect(runs.map((run) => [run.sync, run.counts.planned])).toEqual([
-      ['users', 0],
-      ['events', 0],
-      ['accounts', 20],
-    ]);
-    // The pending accounts, retried under the messageIds they were pending with.
-    expect(
-      good
-        .messages()
-        .map((m) => m.messageId)
-        .sort(),
-    ).toEqual(failed.map((r) => r.message_id).sort());
-  }, 120_000);
+      good.reset();
+      const runs = await json<SyncRunResult[]>('sync', 'run', 'users', 'events', 'accounts');
+      expect(runs.map((run) => [run.sync, run.counts.planned])).toEqual([
+        ['users', 0],
+        ['events', 0],
+        ['accounts', 20],
+      ]);
+      // The pending accounts, retried under the messageIds they were pending with.
+      expect(
+        good
+          .messages()
+          .map((m) => m.messageId)
+          .sort(),
+      ).toEqual(failed.map((r) => r.message_id).sort());
+    },
+    120_000,
+  );
 
   it('refuses a target it cannot use, naming no password', async () => {
+    await newWorkspace();
+    await writeYaml(dir, yaml(good.url, 'sqlite:.sluice/state.db'));
     const bad = await sluice('-w', dir, 'state', 'migrate', '--to', 'mysql://root:hunter2@localhost/x');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--to must be postgres:\/\/USER:PASSWORD@HOST:5432\/DB or sqlite:PATH/);
