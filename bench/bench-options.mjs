@@ -11,6 +11,7 @@ export const SCENARIOS = [
   'analytics-node',
   'large',
   'postgres',
+  'postgres-state',
 ];
 
 const USAGE = `usage: npm run bench -- [SCENARIO…] [options]

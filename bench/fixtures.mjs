@@ -69,6 +69,9 @@ export function userValues(i) {
 /** 1% of the users change plan: the rows whose id ends in 07 (mod 100). */
 export const CHANGE_ONE_PERCENT_SQL = `update users set plan = 'enterprise' where id % 100 = 7`;
 
+/** Changes the same 1% of users again, whatever they hold now (a second incremental on one warehouse). */
+export const TOGGLE_ONE_PERCENT_SQL = `update users set plan = case when plan = 'enterprise' then 'team' else 'enterprise' end where id % 100 = 7`;
+
 /** `orders` with `rows` rows, each a track event with a JSON properties bundle. */
 export function ordersTableSql(rows) {
   return `create or replace table orders as
@@ -93,12 +96,20 @@ from range(1, ${rows + 1}) t(i)`;
  */
 export async function writeWorkspace(
   dir,
-  { warehouse, postgresUrl, receiverUrl, memoryLimit, concurrency = 4, freshState = false },
+  {
+    warehouse,
+    postgresUrl,
+    receiverUrl,
+    memoryLimit,
+    concurrency = 4,
+    freshState = false,
+    state = 'sqlite:.sluice/state.db',
+  },
 ) {
   // A reused --work-dir keeps state between bench runs; an initial run must start without any.
   if (freshState) await rm(join(dir, '.sluice'), { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const yaml = `state: sqlite:.sluice/state.db
+  const yaml = `state: ${state}
 sources:
   warehouse: ${postgresUrl ? `{ type: postgres, url: ${JSON.stringify(postgresUrl)} }` : `{ type: duckdb, path: ${JSON.stringify(warehouse)}${memoryLimit ? `, memory_limit: ${memoryLimit}` : ''} }`}
 destinations:

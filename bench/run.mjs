@@ -84,6 +84,7 @@ try {
     await step('postgres initial', () => scenarios.postgresInitial(ctx));
     await step('postgres', () => scenarios.postgres(ctx));
   }
+  if (selected.has('postgres-state')) await step('postgres state', () => scenarios.postgresState(ctx));
 } finally {
   await receiver.close();
   const measured = ctx.results.filter((r) => r.figures !== null);

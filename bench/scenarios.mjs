@@ -9,6 +9,7 @@ import pg from 'pg';
 import {
   CHANGE_ONE_PERCENT_SQL,
   ordersTableSql,
+  TOGGLE_ONE_PERCENT_SQL,
   usersTablePostgresSql,
   usersTableSql,
   writeWorkspace,
@@ -163,6 +164,76 @@ export async function rawAndInitial(ctx, { raw, initial }) {
   }
 }
 
+/**
+ * The users sync with its state in PostgreSQL (`state: postgres://…`, a database made for the run):
+ * an initial run, 1% changed, nothing changed — each next to the same run on SQLite state from this
+ * bench run (`initial`, `incremental`), when those ran.
+ */
+export async function postgresState(ctx) {
+  const admin = process.env.SLUICE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const database = `sluice_bench_state_${randomBytes(4).toString('hex')}`;
+  const url = new URL(admin);
+  url.pathname = `/${database}`;
+  const query = async (sql) => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await query(`CREATE DATABASE ${database}`);
+  try {
+    const warehouse = await usersWarehouse(ctx);
+    const dir = await writeWorkspace(ctx.path('postgres-state'), {
+      warehouse,
+      receiverUrl: ctx.receiver.url,
+      memoryLimit: ctx.options.duckdbMemoryLimit,
+      freshState: true,
+      state: url.href,
+    });
+    const versus = (ms, sqliteMs, what) =>
+      sqliteMs === undefined ? [] : [`${(ms / sqliteMs).toFixed(2)}× ${what} on SQLite state`];
+    const run = async (label, profileName) => {
+      const m = await ctx.measure('sync', { dir, name: USERS_SYNC }, { sentOf: succeeded, profileName });
+      ctx.printProfile(label, m);
+      return m;
+    };
+    const initial = await run('postgres state initial', 'postgres-state-initial');
+    ctx.report('postgres state initial', {
+      rows: initial.result.counts.extracted,
+      sent: initial.sent,
+      elapsedMs: initial.result.elapsedMs,
+      ...memory(initial),
+      cpuMs: initial.cpuMs,
+      notes: [
+        ...versus(initial.result.elapsedMs, ctx.initial?.elapsedMs, 'initial'),
+        limitNote(ctx),
+        ...initial.notes,
+      ],
+    });
+    await ctx.duckdb('changing 1% of users', { path: warehouse, statements: [TOGGLE_ONE_PERCENT_SQL] });
+    for (const [label, profileName, sqliteMs, what] of [
+      ['postgres state 1%', 'postgres-state-1pct', ctx.incremental?.changedMs, 'incremental 1%'],
+      ['postgres state no change', 'postgres-state-no-change', ctx.incremental?.sameMs, 'no change'],
+    ]) {
+      const m = await run(label, profileName);
+      ctx.report(label, {
+        rows: m.result.counts.extracted,
+        sent: m.sent,
+        elapsedMs: m.result.elapsedMs,
+        ratioToInitial: m.result.elapsedMs / initial.result.elapsedMs,
+        ...memory(m),
+        cpuMs: m.cpuMs,
+        notes: [...versus(m.result.elapsedMs, sqliteMs, what), limitNote(ctx), ...m.notes],
+      });
+    }
+  } finally {
+    await query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  }
+}
+
 /** The source-read floor: the extract query streamed into JS rows and dropped. */
 export async function read(ctx) {
   const warehouse = await usersWarehouse(ctx);
@@ -229,6 +300,7 @@ export async function incremental(ctx) {
     { sentOf: succeeded, profileName: 'no-change' },
   );
   ctx.printProfile('no change', same);
+  ctx.incremental = { changedMs: changed.result.elapsedMs, sameMs: same.result.elapsedMs };
   ctx.report('no change', {
     rows: same.result.counts.extracted,
     sent: same.sent,

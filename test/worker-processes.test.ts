@@ -16,6 +16,8 @@ import { duckdb, tempWorkspace, writeYaml } from './helpers/workspace.js';
 
 const ENTRY = fileURLToPath(new URL('./helpers/sluice-entry.ts', import.meta.url));
 const USERS = 20_000;
+/** Small syncs queued all at once. */
+const SMALL = Array.from({ length: 12 }, (_, i) => `small-${i + 1}`);
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -63,7 +65,8 @@ beforeAll(async () => {
   receiver = await startReceiver({ port: 0, faults: { latencyMs: 300 } });
   await duckdb(
     join(dir, 'warehouse.duckdb'),
-    `create table users as select i as user_id, 'u' || i || '@example.com' as email from range(1, ${USERS + 1}) t(i)`,
+    `create table users as select i as user_id, 'u' || i || '@example.com' as email from range(1, ${USERS + 1}) t(i);
+     create table small as select i as id, 's' || i as name from range(1, 31) t(i)`,
   );
   await writeYaml(
     dir,
@@ -74,8 +77,10 @@ destinations:
   segment: { type: segment, write_key: k, endpoint: "${receiver.url}", concurrency: 1 }
 models:
   users: { source: warehouse, sql: "select * from users" }
+  small: { source: warehouse, sql: "select 's' || id as id, name from small" }
 syncs:
   users: { model: users, destination: segment, object: user, key: { column: user_id }, mappings: { traits.email: email } }
+${SMALL.map((name, i) => `  ${name}: { model: small, destination: segment, object: user, key: { column: id }, mappings: { traits.name: name, traits.n: { constant: ${i} } } }`).join('\n')}
 `,
   );
 });
@@ -100,6 +105,31 @@ function expectEachUserOnce(since = 0): void {
 }
 
 describe('sluice worker processes', () => {
+  it('run 12 syncs queued at once, each once, three workers sharing them', async () => {
+    const workers = [worker(), worker(), worker()];
+    const sluice = await openWorkspace(dir);
+    try {
+      for (const name of SMALL) expect(await sluice.requestRun(name)).toEqual(expect.any(String));
+      const finished = () => workers.flatMap((w) => w.events.filter((e) => e.event === 'run_finished'));
+      await until(() => (finished().length >= SMALL.length ? true : undefined), 60_000, 'every sync runs');
+      expect(
+        finished()
+          .map((e) => [e.sync, e.status])
+          .sort(),
+      ).toEqual(SMALL.map((name) => [name, 'completed']).sort());
+      // More than one worker took part, and each sync ran once.
+      expect(workers.filter((w) => w.events.some((e) => e.event === 'run_finished')).length).toBeGreaterThan(
+        1,
+      );
+      for (const name of SMALL) expect((await sluice.runs({ sync: name })).items).toHaveLength(1);
+      expect(receiver.messages()).toHaveLength(12 * 30);
+    } finally {
+      await sluice.close();
+      for (const w of workers) w.child.kill('SIGKILL');
+    }
+    receiver.reset();
+  }, 120_000);
+
   it('take over the run of a worker killed with SIGKILL within a minute, nothing lost or doubled', async () => {
     const a = worker();
     const b = worker();
