@@ -69,6 +69,33 @@ describe('PostgresStateStore', () => {
     await expect(again.ledger.countKeys('s')).rejects.toMatchObject({ code: 'state_error' });
   });
 
+  it('migrates a state written at the previous schema version, keeping what it holds', async () => {
+    // A state as the version before the last left it, with a run and a delivered key in it.
+    const pool = new pg.Pool({ connectionString: baseUrl, options: `-c search_path=${schema}` });
+    const previous = pgMigrations.slice(0, -1);
+    expect(await applyPgMigrations(pool, schema, previous, () => new Date())).toEqual(
+      previous.map((m) => m.version),
+    );
+    await pool.query(
+      `INSERT INTO runs (run_id, sync, status, full_resync, counts, started_at)
+       VALUES ('r_old', 's', 'completed', false, '{}', '2025-01-01T00:00:00.000Z')`,
+    );
+    await pool.query(
+      `INSERT INTO key_states (sync, key, generation, delivered_hash) VALUES ('s', 'k', 1, 'h')`,
+    );
+    await pool.end();
+    // This code opens it, migrates it the rest of the way, and finds what was there.
+    const store = await PostgresStateStore.open(driver, url);
+    const applied = await peek<{ version: number }>(
+      `SELECT version FROM ${schema}.schema_migrations ORDER BY version`,
+    );
+    expect(applied.map((row) => row.version)).toEqual(pgMigrations.map((m) => m.version));
+    expect((await store.runs.get('r_old'))?.status).toBe('completed');
+    expect((await store.ledger.keyStates('s', ['k'])).get('k')?.deliveredHash).toBe('h');
+    expect(await store.rates.take('b', 1, 10, 1)).toBe(0);
+    await store.close();
+  });
+
   it("uses the schema 'sluice' when the URL names none", async () => {
     await peek('DROP SCHEMA IF EXISTS sluice CASCADE');
     const store = await PostgresStateStore.open(driver, baseUrl);
