@@ -16,6 +16,8 @@ import { duckdb, tempWorkspace, writeYaml } from './helpers/workspace.js';
 
 const ENTRY = fileURLToPath(new URL('./helpers/sluice-entry.ts', import.meta.url));
 const USERS = 20_000;
+/** In the state URL (trust auth ignores it): it must never reach a log line. */
+const PASSWORD = 'hunter2-state-pw';
 /** Small syncs queued all at once. */
 const SMALL = Array.from({ length: 12 }, (_, i) => `small-${i + 1}`);
 
@@ -70,7 +72,7 @@ beforeAll(async () => {
   );
   await writeYaml(
     dir,
-    `state: ${database.url}
+    `state: ${database.url.replace('postgres@', `postgres:${PASSWORD}@`)}
 sources:
   warehouse: { type: duckdb, path: warehouse.duckdb }
 destinations:
@@ -123,6 +125,7 @@ describe('sluice worker processes', () => {
       );
       for (const name of SMALL) expect((await sluice.runs({ sync: name })).items).toHaveLength(1);
       expect(receiver.messages()).toHaveLength(12 * 30);
+      expect(JSON.stringify(workers.map((w) => w.events))).not.toContain(PASSWORD);
     } finally {
       await sluice.close();
       for (const w of workers) w.child.kill('SIGKILL');

@@ -148,6 +148,12 @@ export class Sluice implements SyncRunner {
     options: { concurrency?: number; log?: (event: WorkerEvent) => void } = {},
   ): Promise<Worker> {
     const queue = await this.#parts.queue();
+    if (options.log !== undefined) {
+      const log = options.log;
+      this.#parts.onQueueError((message) =>
+        log({ event: 'worker_error', message: `the run queue: ${message}` }),
+      );
+    }
     const worker = new Worker({
       runner: this,
       state: await this.#parts.state(),

@@ -22,6 +22,7 @@ export class WorkspaceParts {
   readonly workspace: Workspace;
   #state: Promise<StateStore> | null = null;
   #queue: Promise<RunQueue> | null = null;
+  readonly #queueErrors = new Set<(message: string) => void>();
   readonly #sources = new Map<string, Promise<Source>>();
   readonly #destinations = new Map<string, Destination>();
 
@@ -46,8 +47,23 @@ export class WorkspaceParts {
         'runs are queued for workers only when the state is shared in PostgreSQL: set state: postgres://… in sluice.yaml (sluice state migrate copies the SQLite state there), or run syncs with sluice sync run',
       );
     }
-    this.#queue ??= PgBossQueue.open({ url: state.url.reveal() });
+    const url = state.url.reveal();
+    // The queue's background failures (a lost connection, maintenance) go to whoever listens, the
+    // state's password taken out of them.
+    const password = new URL(url).password;
+    const onError = (error: Error) => {
+      const message =
+        password === '' ? error.message : error.message.replaceAll(decodeURIComponent(password), '***');
+      for (const listener of this.#queueErrors) listener(message);
+    };
+    this.#queue ??= PgBossQueue.open({ url, onError });
     return this.#queue;
+  }
+
+  /** Tells `listener` of the run queue's background failures (see `queue`); returns how to stop. */
+  onQueueError(listener: (message: string) => void): () => void {
+    this.#queueErrors.add(listener);
+    return () => this.#queueErrors.delete(listener);
   }
 
   source(name: string): Promise<Source> {
