@@ -143,11 +143,8 @@ export class Worker {
       const code = isSluiceError(error) ? error.code : 'internal';
       // Running elsewhere: a takeover is done by whoever holds it; any other request runs after it.
       // The state store unreachable: try again later. Anything else (a refused full resync of
-      // events) would fail the same way again.
-      const again =
-        (code === 'sync_locked' && taken.reason !== 'takeover') ||
-        code === 'state_error' ||
-        code === 'internal';
+      // events, an unexpected error) would fail the same way again: logged, not repeated.
+      const again = (code === 'sync_locked' && taken.reason !== 'takeover') || code === 'state_error';
       this.#log({ ...base, event: 'run_refused', code, message: messageOf(error), requeued: again });
       if (again)
         await this.#requestAgain(taken, taken.reason === 'takeover' ? 'takeover' : 'busy', busyRetryMs);
