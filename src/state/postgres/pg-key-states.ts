@@ -1,5 +1,5 @@
 import type { DeliveryResult, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
-import { uniqueKeyGroups } from './pg-paging.js';
+import { uniqueKeyGroups } from './unique-key-groups.js';
 import type { PgQueryable } from './pg-pool.js';
 import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
 

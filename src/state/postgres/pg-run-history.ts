@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { SluiceError } from '../../core/errors.js';
 import { emptyCounts, type RunCounts, type RunRecord, type RunSummary } from '../../core/run.js';
 import type { FinishRun, KeyHistoryEntry, NewRun, Page, RecordQuery, RunQuery } from '../state-store.js';
-import { checkLimit, parseCursor } from './pg-paging.js';
+import { checkLimit, parseCursor } from '../store-listing.js';
 import type { PgQueryable } from './pg-pool.js';
 import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
 
@@ -37,14 +36,6 @@ const recordColumns = 'r.seq, r.key, r.status, r.reason, r.message, r.message_id
 
 /** A record to store: a run record without its run id. */
 export type RecordInput = Omit<RunRecord, 'runId'>;
-
-/**
- * A run id that sorts by start time: "r_", the start in ms as 9 base-36 digits, then 48 random
- * bits (the SQLite store's format, so ids look the same whichever store made them).
- */
-export function newRunId(startedAt: Date): string {
-  return `r_${startedAt.getTime().toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
-}
 
 /**
  * Run history and per-row outcomes: the `runs` and `run_records` tables. The caller

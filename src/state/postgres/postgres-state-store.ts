@@ -19,6 +19,7 @@ import type {
   StateStore,
   StateTransfer,
 } from '../state-store.js';
+import { newRunId } from '../store-listing.js';
 import { applyPgMigrations } from './apply-pg-migrations.js';
 import { PgKeyStates } from './pg-key-states.js';
 import { PgLocks } from './pg-locks.js';
@@ -27,7 +28,7 @@ import type { PgPoolLike, PgQueryable, PgStateDriver } from './pg-pool.js';
 import { PgRateBuckets } from './pg-rate-buckets.js';
 import { PgRemovedKeys } from './pg-removed-keys.js';
 import { PgRetention } from './pg-retention.js';
-import { newRunId, PgRunHistory } from './pg-run-history.js';
+import { PgRunHistory } from './pg-run-history.js';
 import { PgTransfer } from './pg-transfer.js';
 import { parseStateUrl, type StateUrl } from './state-url.js';
 import { toPgStateError } from './to-pg-state-error.js';

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { SluiceError } from '../../core/errors.js';
 import { emptyCounts, type RunCounts, type RunRecord, type RunSummary } from '../../core/run.js';
 import type { FinishRun, KeyHistoryEntry, NewRun, Page, RecordQuery, RunQuery } from '../state-store.js';
+import { checkLimit, parseCursor } from '../store-listing.js';
 import { decodeBatch, encodeBatch, type RecordInput, recordAt } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
@@ -24,15 +24,6 @@ export interface RunRow {
 export const runColumns =
   'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at';
 const runSeqOf = '(SELECT seq FROM runs WHERE run_id = ?)';
-
-/**
- * A run id that sorts by start time: "r_", the start in ms as 9 base-36 digits (fixed width, so
- * string order is time order until the year 5188), then 48 random bits against collisions between
- * processes starting in the same millisecond.
- */
-export function newRunId(startedAt: Date): string {
-  return `r_${startedAt.getTime().toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
-}
 
 /**
  * Run history and per-row outcomes: the `runs` and `record_batches` tables. Statements are prepared once;
@@ -275,23 +266,6 @@ function parseCounts(text: string, runId: string): RunCounts {
     throw new SluiceError('state_error', `run ${runId} has unreadable counts in the state store`);
   }
   return { ...emptyCounts(), ...(parsed as Partial<RunCounts>) };
-}
-
-/** SQLite reads a negative LIMIT as "no limit": refuse it rather than return everything. */
-function checkLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new SluiceError('usage', `limit must be a whole number of 0 or more, got ${limit}`);
-  }
-  return limit;
-}
-
-/** A cursor this store gave out: `parts` whole numbers joined by dots. */
-function parseCursor(cursor: string, parts: number): number[] {
-  const numbers = cursor.split('.').map(Number);
-  if (numbers.length !== parts || !numbers.every((n) => Number.isSafeInteger(n) && n >= 0)) {
-    throw new SluiceError('usage', `cursor ${JSON.stringify(cursor)} is not one this listing gave out`);
-  }
-  return numbers;
 }
 
 function unknownRun(runId: string): SluiceError {

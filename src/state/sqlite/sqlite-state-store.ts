@@ -20,6 +20,7 @@ import type {
   StateStore,
   StateTransfer,
 } from '../state-store.js';
+import { newRunId } from '../store-listing.js';
 import { applyMigrations } from './apply-migrations.js';
 import { sqliteMigrations } from './migrations.js';
 import { loadSqliteDriver, type SqliteDatabase } from './sqlite-database.js';
@@ -28,7 +29,7 @@ import { SqliteLocks } from './sqlite-locks.js';
 import { SqliteRateBuckets } from './sqlite-rate-buckets.js';
 import { SqliteRemovedKeys } from './sqlite-removed-keys.js';
 import { SqliteRetention } from './sqlite-retention.js';
-import { newRunId, SqliteRunHistory } from './sqlite-run-history.js';
+import { SqliteRunHistory } from './sqlite-run-history.js';
 import { SqliteTransfer } from './sqlite-transfer.js';
 import { prepareStateFile } from './state-file-modes.js';
 import { toStateError } from './to-state-error.js';
