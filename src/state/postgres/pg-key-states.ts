@@ -1,7 +1,7 @@
 import type { DeliveryResult, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
-import { uniqueKeyGroups } from './unique-key-groups.js';
 import type { PgQueryable } from './pg-pool.js';
 import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
+import { uniqueKeyGroups } from './unique-key-groups.js';
 
 export interface KeyStateRow {
   key: string;
