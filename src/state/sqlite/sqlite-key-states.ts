@@ -3,7 +3,7 @@ import { payloadAt } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
 /** Columns read by `get`, in the order the raw rows come back. */
-type KeyStateRow = [
+export type KeyStateRow = [
   key: string,
   generation: number,
   deliveredHash: string | null,
@@ -159,42 +159,7 @@ export class SqliteKeyStates {
     const states = new Map<string, KeyState>();
     if (keys.length === 0) return states;
     for (const row of this.#get.all(sync, JSON.stringify(keys)) as KeyStateRow[]) {
-      const [key, generation, deliveredHash, deliveredSourceHash, deliveredMessageId, pendingHash] = row;
-      const [
-        ,
-        ,
-        ,
-        ,
-        ,
-        ,
-        pendingMessageId,
-        pendingGeneration,
-        attempts,
-        firstFailedAt,
-        lastError,
-        abandoned,
-        removed,
-      ] = row;
-      states.set(key, {
-        key,
-        deliveredHash,
-        deliveredSourceHash,
-        deliveredMessageId,
-        generation,
-        pending:
-          pendingHash === null || pendingMessageId === null
-            ? null
-            : {
-                hash: pendingHash,
-                messageId: pendingMessageId,
-                generation: pendingGeneration ?? generation,
-                attempts,
-                firstFailedAt,
-                lastError,
-                abandoned: abandoned === 1,
-              },
-        removed: removed === 1,
-      });
+      states.set(row[0], keyStateOf(row));
     }
     return states;
   }
@@ -295,4 +260,31 @@ export class SqliteKeyStates {
 
 function abandoned(result: DeliveryResult): number {
   return result.status === 'abandoned' ? 1 : 0;
+}
+
+/** A key state from its columns, read in `KeyStateRow` order (also by sqlite-transfer.ts). */
+export function keyStateOf(row: KeyStateRow): KeyState {
+  const [key, generation, deliveredHash, deliveredSourceHash, deliveredMessageId, pendingHash] = row;
+  const [, , , , , , pendingMessageId, pendingGeneration, attempts, firstFailedAt, lastError] = row;
+  const [, , , , , , , , , , , abandoned, removed] = row;
+  return {
+    key,
+    deliveredHash,
+    deliveredSourceHash,
+    deliveredMessageId,
+    generation,
+    pending:
+      pendingHash === null || pendingMessageId === null
+        ? null
+        : {
+            hash: pendingHash,
+            messageId: pendingMessageId,
+            generation: pendingGeneration ?? generation,
+            attempts,
+            firstFailedAt,
+            lastError,
+            abandoned: abandoned === 1,
+          },
+    removed: removed === 1,
+  };
 }

@@ -2,6 +2,7 @@ import type { RunRecord, RunSummary } from '../../core/run.js';
 import type { KeyTransfer, StatePiece } from '../state-store.js';
 import { decodeBatch } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
+import { type KeyStateRow, keyStateOf } from './sqlite-key-states.js';
 import { type RunRow, runColumns, type SqliteRunHistory, toSummary } from './sqlite-run-history.js';
 
 /** Where an export stands: the workspace id first, then run by run (batch by batch), then keys. */
@@ -14,22 +15,11 @@ const RECORDS_PER_PAGE = 20_000;
 const KEYS_PER_PAGE = 5_000;
 const BATCHES_PER_READ = 20;
 
+/** A key's row for export: its sync and delivery time, its state's columns, where its last message is. */
 type KeyRow = [
   sync: string,
-  key: string,
-  generation: number,
-  deliveredHash: string | null,
-  deliveredSourceHash: string | null,
-  deliveredMessageId: string | null,
   deliveredAt: string | null,
-  pendingHash: string | null,
-  pendingMessageId: string | null,
-  pendingGeneration: number | null,
-  attempts: number,
-  firstFailedAt: string | null,
-  lastError: string | null,
-  abandoned: number,
-  removed: number,
+  ...state: KeyStateRow,
   deliveredRecord: number | null,
   recordIndex: number | null,
   keptOrLegacyPayload: string | null,
@@ -65,8 +55,8 @@ export class SqliteTransfer {
     // retention pruned that batch, or in the legacy column.
     this.#keys = db
       .prepare(
-        `SELECT k.sync, k.key, k.generation, k.delivered_hash, k.delivered_source_hash, k.delivered_message_id,
-                k.delivered_at, k.pending_hash, k.pending_message_id, k.pending_generation, k.attempts,
+        `SELECT k.sync, k.delivered_at, k.key, k.generation, k.delivered_hash, k.delivered_source_hash,
+                k.delivered_message_id, k.pending_hash, k.pending_message_id, k.pending_generation, k.attempts,
                 k.first_failed_at, k.last_error, k.abandoned, k.removed,
                 k.delivered_record, k.delivered_record_index, coalesce(kp.payload, k.delivered_payload)
          FROM key_states k
@@ -166,7 +156,7 @@ export class SqliteTransfer {
       next:
         rows.length < KEYS_PER_PAGE || last === undefined
           ? null
-          : JSON.stringify({ phase: 'keys', sync: last[0], key: last[1] }),
+          : JSON.stringify({ phase: 'keys', sync: last[0], key: last[2] }),
     };
   }
 
@@ -246,32 +236,7 @@ function withoutRunId({ runId: _runId, ...record }: RunRecord): Omit<RunRecord, 
 }
 
 function keyTransfer(row: KeyRow, deliveredPayload: string | null): KeyTransfer {
-  const [, key, generation, deliveredHash, deliveredSourceHash, deliveredMessageId, deliveredAt] = row;
-  const [, , , , , , , pendingHash, pendingMessageId, pendingGeneration, attempts, firstFailedAt, lastError] =
-    row;
-  const [, , , , , , , , , , , , , abandoned, removed] = row;
-  return {
-    key,
-    generation,
-    deliveredHash,
-    deliveredSourceHash,
-    deliveredMessageId,
-    deliveredAt,
-    deliveredPayload,
-    pending:
-      pendingHash === null || pendingMessageId === null
-        ? null
-        : {
-            hash: pendingHash,
-            messageId: pendingMessageId,
-            generation: pendingGeneration ?? generation,
-            attempts,
-            firstFailedAt,
-            lastError,
-            abandoned: abandoned === 1,
-          },
-    removed: removed === 1,
-  };
+  return { ...keyStateOf(row.slice(2, 15) as KeyStateRow), deliveredAt: row[1], deliveredPayload };
 }
 
 function parsePosition(cursor: string): Position {
