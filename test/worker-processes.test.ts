@@ -111,7 +111,8 @@ describe('sluice worker processes', () => {
     const workers = [worker(), worker(), worker()];
     const sluice = await openWorkspace(dir);
     try {
-      for (const name of SMALL) expect(await sluice.requestRun(name)).toEqual(expect.any(String));
+      for (const name of SMALL)
+        expect(await sluice.requestRun(name)).toMatchObject({ sync: name, status: 'queued' });
       const finished = () => workers.flatMap((w) => w.events.filter((e) => e.event === 'run_finished'));
       await until(() => (finished().length >= SMALL.length ? true : undefined), 60_000, 'every sync runs');
       expect(
@@ -138,7 +139,7 @@ describe('sluice worker processes', () => {
     const b = worker();
     const sluice = await openWorkspace(dir);
     try {
-      expect(await sluice.requestRun('users')).toEqual(expect.any(String));
+      expect(await sluice.requestRun('users')).toMatchObject({ status: 'queued' });
       const started = await until(
         () => [a, b].find((w) => w.events.some((e) => e.event === 'run_started')),
         30_000,

@@ -184,7 +184,7 @@ describe('sluice worker', () => {
     const run = await cli('-w', dir, 'worker');
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /runs are queued for workers only when the state is shared in PostgreSQL: set state: postgres:\/\//,
+      /sluice worker shares runs through the state in PostgreSQL: set state: postgres:\/\//,
     );
   });
 });

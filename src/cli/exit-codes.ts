@@ -17,6 +17,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   state_error: EXIT.runFailed,
   sync_locked: EXIT.runFailed,
   interrupted: EXIT.runFailed,
+  run_finished: EXIT.runFailed,
 };
 
 export function exitCodeFor(code: string): number {

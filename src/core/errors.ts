@@ -18,7 +18,9 @@ export type ErrorCode =
   /** Not found: an unknown sync, run id, … (exit 2). */
   | 'not_found'
   /** The run was stopped by a signal (exit 1). */
-  | 'interrupted';
+  | 'interrupted'
+  /** The run asked about has ended already, or was started elsewhere: it cannot be cancelled or started (exit 1). */
+  | 'run_finished';
 
 /** One located problem in a workspace file. `line` is 1-based; 0 when no position is known. */
 export interface ConfigProblem {

@@ -31,7 +31,11 @@ export function emptyCounts(): RunCounts {
   };
 }
 
-export type RunStatus = 'running' | 'completed' | 'failed';
+/** A run waits (`queued`, asked for through a queue), goes, and ends `completed` or `failed`. */
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed';
+
+/** Every run status, in the order a run goes through them. */
+export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed'];
 
 export interface RunSummary {
   runId: string;
@@ -40,9 +44,16 @@ export interface RunSummary {
   dryRun: boolean;
   fullResync: boolean;
   counts: RunCounts;
+  /** When it started; for a queued run, when it was asked for. */
   startedAt: string;
   finishedAt: string | null;
   error: { code: string; message: string } | null;
+  /** When it was asked for, for a run that was queued; absent for a run started at once. */
+  requestedAt?: string;
+  /** When someone asked it to stop (SPEC §6 cancel); absent unless asked. */
+  cancelRequestedAt?: string;
+  /** A recorded dry run's samples (JSON of the dry-run report, SPEC §4); absent otherwise. */
+  report?: string;
   /** When retention deleted this run's per-row records (SPEC §7); absent while they are kept. */
   recordsPrunedAt?: string;
 }

@@ -1,5 +1,5 @@
 import { SluiceError } from '../core/errors.js';
-import type { RunQueue, RunRequest, TakenRequest } from './run-queue.js';
+import { type RunQueue, type RunRequest, requestKey, type TakenRequest } from './run-queue.js';
 
 /** The one queue of run requests. */
 const QUEUE = 'sluice_runs';
@@ -27,9 +27,9 @@ export interface PgBossQueueOptions {
 
 /**
  * Run requests in PostgreSQL with pg-boss 10 (Node 20; 11+ needs Node 22). One queue, policy
- * `short` keyed by sync: at most one request per sync waits, and a second "run now" answers null —
- * while requests for other syncs never wait behind a busy one (a `stately`/`singleton` queue keyed
- * by sync would block them, service-notes.md §1). A request is completed as soon as it is taken:
+ * `short` keyed by `requestKey`: at most one request per queued run (or takeover of a sync) waits,
+ * and asking again answers null — while requests for other syncs never wait behind a busy one (a
+ * `stately`/`singleton` queue keyed by sync would block them, service-notes.md §1). A request is completed as soon as it is taken:
  * pg-boss has no heartbeat, so its expiry would hand a long run's request to a second worker while
  * the first still runs; the lease in the state store is what guards a run.
  */
@@ -71,7 +71,7 @@ export class PgBossQueue implements RunQueue {
 
   async request(request: RunRequest, delayMs = 0): Promise<string | null> {
     return this.#boss.send(QUEUE, request, {
-      singletonKey: request.sync,
+      singletonKey: requestKey(request),
       ...(delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {}),
     });
   }

@@ -4,15 +4,17 @@ import type { StateStore } from '../state/state-store.js';
 import type { SyncRunResult } from '../sync/run-result.js';
 import type { SyncRunner } from '../sync/sync-runner.js';
 import type { RunQueue, TakenRequest } from './run-queue.js';
-import { abandonedRuns } from './takeover.js';
+import { abandonedRuns, closeDeadDryRuns } from './takeover.js';
 
 /** What a worker tells its log: one structured event at a time. */
 export type WorkerEvent =
   | { event: 'worker_started'; concurrency: number }
-  | { event: 'run_started'; sync: string; request: string; reason: string }
+  | { event: 'run_started'; sync: string; request: string; reason: string; run_id?: string }
   | { event: 'run_finished'; sync: string; request: string; result: SyncRunResult }
   | { event: 'run_refused'; sync: string; request: string; code: string; message: string; requeued: boolean }
   | { event: 'takeover_requested'; sync: string }
+  | { event: 'queued_run_requested'; sync: string; run_id: string }
+  | { event: 'dead_dry_runs_closed'; count: number }
   | { event: 'worker_error'; message: string }
   | { event: 'worker_stopped' };
 
@@ -30,6 +32,13 @@ export interface WorkerOptions {
   takeoverEveryMs?: number;
   /** When a requested sync is running elsewhere, the request is asked again this much later (default 10 s). */
   busyRetryMs?: number;
+  /**
+   * A run queued longer than this without starting is asked for again (its request was lost with
+   * the process that took it, or with an in-memory queue); default 30 s. Every queued run is asked
+   * for again when the worker starts.
+   */
+  requeueAfterMs?: number;
+  now?: () => Date;
   log?: (event: WorkerEvent) => void;
 }
 
@@ -59,6 +68,8 @@ export class Worker {
       pollMs: 1000,
       takeoverEveryMs: 10_000,
       busyRetryMs: 10_000,
+      requeueAfterMs: 30_000,
+      now: () => new Date(),
       ...options,
     };
   }
@@ -67,9 +78,12 @@ export class Worker {
     if (this.#loop !== null) return;
     this.#log({ event: 'worker_started', concurrency: this.#options.concurrency });
     this.#loop = this.#run();
-    this.#takeover = setInterval(() => void this.#askForAbandoned(), this.#options.takeoverEveryMs);
+    this.#takeover = setInterval(
+      () => void this.#sweep(this.#options.requeueAfterMs),
+      this.#options.takeoverEveryMs,
+    );
     this.#takeover.unref();
-    void this.#askForAbandoned();
+    void this.#sweep(0);
   }
 
   /**
@@ -128,22 +142,32 @@ export class Worker {
       });
       return;
     }
-    this.#log({ ...base, event: 'run_started', reason: taken.reason });
+    this.#log({
+      ...base,
+      event: 'run_started',
+      reason: taken.reason,
+      ...(taken.runId === undefined ? {} : { run_id: taken.runId }),
+    });
     try {
       const result = await runner.run(taken.sync, {
+        ...(taken.runId === undefined ? {} : { runId: taken.runId }),
+        ...(taken.dryRun ? { dryRun: true } : {}),
         ...(taken.fullResync ? { fullResync: true } : {}),
         ...(taken.retryAbandoned ? { retryAbandoned: true } : {}),
         signal: this.#stopping.signal,
         hardSignal: this.#hardStop.signal,
       });
       this.#log({ ...base, event: 'run_finished', result });
-      // Stopped part way (SIGTERM): another worker carries on with what is pending.
-      if (result.error?.code === 'interrupted') await this.#requestAgain(taken, 'takeover', 0);
+      // Stopped part way by SIGTERM (not cancelled): another worker carries on with what is pending.
+      if (result.error?.code === 'interrupted' && this.#stopping.signal.aborted && !result.dry_run) {
+        await this.#requestAgain({ ...taken, runId: undefined }, 'takeover', 0);
+      }
     } catch (error) {
       const code = isSluiceError(error) ? error.code : 'internal';
       // Running elsewhere: a takeover is done by whoever holds it; any other request runs after it.
-      // The state store unreachable: try again later. Anything else (a refused full resync of
-      // events, an unexpected error) would fail the same way again: logged, not repeated.
+      // The state store unreachable: try again later. Anything else (a queued run cancelled or
+      // started elsewhere, a refused full resync of events, an unexpected error) would fail the
+      // same way again: logged, not repeated.
       const again = (code === 'sync_locked' && taken.reason !== 'takeover') || code === 'state_error';
       this.#log({ ...base, event: 'run_refused', code, message: messageOf(error), requeued: again });
       if (again)
@@ -152,7 +176,8 @@ export class Worker {
   }
 
   async #requestAgain(taken: TakenRequest, reason: TakenRequest['reason'], delayMs: number): Promise<void> {
-    const { id: _id, ...request } = taken;
+    const { id: _id, runId, ...rest } = taken;
+    const request = runId === undefined ? rest : { ...rest, runId };
     try {
       await this.#options.queue.request({ ...request, reason }, delayMs);
     } catch (error) {
@@ -163,20 +188,51 @@ export class Worker {
     }
   }
 
-  async #askForAbandoned(): Promise<void> {
+  /**
+   * Asks for a run of each sync whose run's process died, for every queued run whose request was
+   * lost (queued longer than `queuedForMs`), and closes dry runs whose process died.
+   */
+  async #sweep(queuedForMs: number): Promise<void> {
     if (this.#stopping.signal.aborted) return;
+    const { state, queue, syncs, now } = this.#options;
     try {
-      for (const sync of await abandonedRuns(this.#options.state, this.#options.syncs)) {
-        if ((await this.#options.queue.request({ sync, reason: 'takeover' })) !== null) {
+      for (const sync of await abandonedRuns(state, syncs)) {
+        if ((await queue.request({ sync, reason: 'takeover' })) !== null) {
           this.#log({ event: 'takeover_requested', sync });
         }
       }
+      const closed = await closeDeadDryRuns(state, syncs, now());
+      if (closed > 0) this.#log({ event: 'dead_dry_runs_closed', count: closed });
+      await this.#askForQueued(now().getTime() - queuedForMs);
     } catch (error) {
       this.#log({
         event: 'worker_error',
-        message: `looking for runs whose process died failed: ${messageOf(error)}`,
+        message: `looking for runs whose process died or whose request was lost failed: ${messageOf(error)}`,
       });
     }
+  }
+
+  /** Asks again for the queued runs of this workspace asked for before `before` (ms). */
+  async #askForQueued(before: number): Promise<void> {
+    const { state, queue, syncs } = this.#options;
+    let cursor: string | undefined;
+    do {
+      const page = await state.runs.list({ status: 'queued', limit: 100, ...(cursor ? { cursor } : {}) });
+      for (const run of page.items) {
+        if (!syncs.includes(run.sync) || Date.parse(run.requestedAt ?? run.startedAt) > before) continue;
+        const request = {
+          sync: run.sync,
+          reason: 'manual' as const,
+          runId: run.runId,
+          ...(run.dryRun ? { dryRun: true } : {}),
+          ...(run.fullResync ? { fullResync: true } : {}),
+        };
+        if ((await queue.request(request)) !== null) {
+          this.#log({ event: 'queued_run_requested', sync: run.sync, run_id: run.runId });
+        }
+      }
+      cursor = page.next ?? undefined;
+    } while (cursor !== undefined);
   }
 
   #log(event: WorkerEvent): void {

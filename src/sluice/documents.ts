@@ -1,5 +1,6 @@
 import type { RunCounts, RunRecord, RunSummary } from '../core/run.js';
 import type { KeyHistoryEntry, KeyState, Page } from '../state/state-store.js';
+import type { DryRunSample, InvalidSample } from '../sync/run-result.js';
 
 /**
  * The JSON documents every caller gets — the public API, `--json` on the CLI, and the HTTP API
@@ -20,6 +21,14 @@ export interface RunDocument {
   finished_at: string | null;
   duration_ms: number | null;
   error: { code: string; message: string } | null;
+  /** When it was asked for, for a run that was queued (SPEC §6); absent for a run started at once. */
+  requested_at?: string;
+  /** When someone asked it to stop; absent unless asked. */
+  cancel_requested_at?: string;
+  /** A dry run kept in the history: what it would send (SPEC §4's dry-run fields). */
+  samples?: DryRunSample[];
+  invalid_samples?: InvalidSample[];
+  not_shown?: { planned: number; invalid: number };
   /** When retention deleted the run's per-row records; absent while they are kept. */
   records_pruned_at?: string;
 }
@@ -76,7 +85,25 @@ export function runDocument(run: RunSummary): RunDocument {
     finished_at: run.finishedAt,
     duration_ms: run.finishedAt === null ? null : Date.parse(run.finishedAt) - Date.parse(run.startedAt),
     error: run.error,
+    ...(run.requestedAt === undefined ? {} : { requested_at: run.requestedAt }),
+    ...(run.cancelRequestedAt === undefined ? {} : { cancel_requested_at: run.cancelRequestedAt }),
+    ...(run.report === undefined ? {} : dryRunReport(run.report)),
     ...(run.recordsPrunedAt === undefined ? {} : { records_pruned_at: run.recordsPrunedAt }),
+  };
+}
+
+/** A recorded dry run's samples, as its run stored them (JSON of the SPEC §4 fields). */
+function dryRunReport(text: string): Pick<RunDocument, 'samples' | 'invalid_samples' | 'not_shown'> {
+  const report = parseOrText(text);
+  if (typeof report !== 'object' || report === null) return {};
+  const { samples, invalid_samples, not_shown } = report as Pick<
+    RunDocument,
+    'samples' | 'invalid_samples' | 'not_shown'
+  >;
+  return {
+    ...(samples === undefined ? {} : { samples }),
+    ...(invalid_samples === undefined ? {} : { invalid_samples }),
+    ...(not_shown === undefined ? {} : { not_shown }),
   };
 }
 

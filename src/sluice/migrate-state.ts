@@ -3,6 +3,7 @@ import { SluiceError } from '../core/errors.js';
 import { Secret, type Workspace } from '../core/workspace.js';
 import { openStateStore } from '../state/registry.js';
 import type { StateStore } from '../state/state-store.js';
+import { runLockName } from '../sync/run-lock.js';
 import type { WorkspaceParts } from './workspace-parts.js';
 
 /** What `sluice state migrate` copied. */
@@ -38,7 +39,7 @@ export async function migrateState(
   }
   const source = await parts.state();
   for (const sync of Object.keys(parts.workspace.syncs)) {
-    const held = await source.locks.holder(`sync:${sync}`);
+    const held = await source.locks.holder(runLockName(sync));
     if (held !== null) {
       throw new SluiceError(
         'sync_locked',

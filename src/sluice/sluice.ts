@@ -1,8 +1,9 @@
 import { SluiceError } from '../core/errors.js';
-import { RECORD_STATUSES, type RecordStatus, type RunStatus } from '../core/run.js';
+import { RECORD_STATUSES, type RecordStatus, RUN_STATUSES, type RunStatus } from '../core/run.js';
 import type { SyncConfig, Workspace } from '../core/workspace.js';
 import { Worker, type WorkerEvent } from '../schedule/worker.js';
 import { type ModelPreview, previewModel } from '../sync/preview-model.js';
+import { runLockName } from '../sync/run-lock.js';
 import type { SyncRunResult } from '../sync/run-result.js';
 import type { RunSyncOptions } from '../sync/run-sync.js';
 import type { SyncRunner } from '../sync/sync-runner.js';
@@ -45,6 +46,8 @@ export interface RunsQuery {
 /** Which records `Sluice.records` lists, in the order they were recorded. */
 export interface RecordsQuery {
   status?: RecordStatus;
+  /** Only this key's records. */
+  key?: string;
   /** Default 100. */
   limit?: number;
   cursor?: string;
@@ -115,28 +118,86 @@ export class Sluice implements SyncRunner {
   }
 
   /**
-   * Asks the workers for a run of `name` (SPEC §5; needs `state: postgres://…`). Answers the
-   * request's id, or null when a run of that sync is already waiting to be taken (it covers this
-   * one). A request made while the sync runs is taken after that run.
+   * Queues a run of `name` (SPEC §6 `POST /syncs/{name}/runs`): it waits in the history as
+   * `queued` until a worker starts it — `sluice serve` in this process, or any `serve`/`worker` on
+   * shared PostgreSQL state (a run queued on SQLite state from a process that runs no worker waits
+   * for a `serve` to find it). Answers the queued run; when a run of the same kind (dry or real) is
+   * already queued, that one (raised to a full resync if this asked for one). A dry run is kept in
+   * the history with its samples and changes nothing. Throws `not_found`, `usage` (a full resync of
+   * events), `sync_locked` (a real run of the sync is running: wait for it).
    */
   async requestRun(
     name: string,
-    options: { fullResync?: boolean; retryAbandoned?: boolean } = {},
-  ): Promise<string | null> {
+    options: { dryRun?: boolean; fullResync?: boolean; retryAbandoned?: boolean } = {},
+  ): Promise<RunDocument> {
     const sync = this.#parts.sync(name);
-    if (options.fullResync && this.#parts.descriptor(sync).behaviour === 'send-once') {
+    const dryRun = options.dryRun ?? false;
+    const fullResync = options.fullResync ?? false;
+    if (fullResync && this.#parts.descriptor(sync).behaviour === 'send-once') {
       throw new SluiceError(
         'usage',
         `a full resync is refused for "${name}": it is an ${sync.object} sync, and events are sent once per key, ever`,
       );
     }
+    const state = await this.#parts.state();
+    if (!dryRun) {
+      const held = await state.locks.holder(runLockName(name));
+      if (held !== null) {
+        const { holder } = held;
+        throw new SluiceError(
+          'sync_locked',
+          `sync "${name}" is already running (${holder.label}, pid ${holder.pid} on ${holder.host}); ask again once it has finished`,
+        );
+      }
+    }
+    const queued = await state.runs.enqueue({
+      sync: name,
+      dryRun,
+      fullResync,
+      requestedAt: new Date().toISOString(),
+    });
     const queue = await this.#parts.queue();
-    return queue.request({
+    await queue.request({
       sync: name,
       reason: 'manual',
-      ...(options.fullResync ? { fullResync: true } : {}),
+      runId: queued.runId,
+      ...(dryRun ? { dryRun: true } : {}),
+      ...(fullResync ? { fullResync: true } : {}),
       ...(options.retryAbandoned ? { retryAbandoned: true } : {}),
     });
+    const run = await state.runs.get(queued.runId);
+    if (run === null)
+      throw new SluiceError('state_error', `the queued run ${queued.runId} is missing from the state`);
+    return runDocument(run);
+  }
+
+  /**
+   * Cancels a run (SPEC §6): a queued run ends at once, `failed` with code `interrupted`; a running
+   * one is asked to stop, in whichever process runs it — its batches in flight finish and are
+   * recorded, no new batch starts, and it ends `interrupted` within seconds. Answers the run as it
+   * is now. Throws `not_found`, or `run_finished` for a run that has ended.
+   */
+  async cancelRun(runId: string): Promise<RunDocument> {
+    const state = await this.#parts.state();
+    const outcome = await state.runs.cancel(runId, new Date().toISOString());
+    if (outcome === 'not_found') {
+      throw new SluiceError('not_found', `no run "${runId}" — list runs with: sluice runs`);
+    }
+    const run = await state.runs.get(runId);
+    if (run === null) throw new SluiceError('not_found', `no run "${runId}" — list runs with: sluice runs`);
+    if (outcome === 'finished') {
+      throw new SluiceError(
+        'run_finished',
+        `run ${runId} has already ended (${run.status}); there is nothing to cancel`,
+      );
+    }
+    return runDocument(run);
+  }
+
+  /** Throws `state_error` when the state store cannot be reached (what `/health` answers 503 for). */
+  async health(): Promise<void> {
+    const state = await this.#parts.state();
+    await state.runs.list({ limit: 1 });
   }
 
   /**
@@ -169,6 +230,12 @@ export class Sluice implements SyncRunner {
   /** Run history, newest first, a page at a time. */
   async runs(query: RunsQuery = {}): Promise<Listing<RunDocument>> {
     if (query.sync !== undefined) this.#parts.sync(query.sync);
+    if (query.status !== undefined && !RUN_STATUSES.includes(query.status)) {
+      throw new SluiceError(
+        'usage',
+        `status must be one of ${RUN_STATUSES.join(', ')}, not ${JSON.stringify(query.status)}`,
+      );
+    }
     const state = await this.#parts.state();
     const page = await state.runs.list({
       ...(query.sync === undefined ? {} : { sync: query.sync }),
@@ -199,6 +266,7 @@ export class Sluice implements SyncRunner {
     }
     const page = await state.runs.records(runId, {
       ...(query.status === undefined ? {} : { status: query.status }),
+      ...(query.key === undefined ? {} : { key: query.key }),
       limit: pageLimit(query.limit, 100),
       ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
     });

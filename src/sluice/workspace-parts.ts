@@ -2,6 +2,7 @@ import { SluiceError } from '../core/errors.js';
 import type { ModelConfig, SyncConfig, Workspace } from '../core/workspace.js';
 import type { Destination, ObjectDescriptor } from '../destinations/destination.js';
 import { destinationType } from '../destinations/registry.js';
+import { InProcessQueue } from '../schedule/in-process-queue.js';
 import { PgBossQueue } from '../schedule/pg-boss-queue.js';
 import type { RunQueue } from '../schedule/run-queue.js';
 import { createSource } from '../sources/registry.js';
@@ -36,16 +37,16 @@ export class WorkspaceParts {
   }
 
   /**
-   * The queue of run requests that workers take runs from: in the state's PostgreSQL database
-   * (SPEC §5). With SQLite state there is none: one process runs syncs itself.
+   * The queue of run requests that workers take runs from: in the state's PostgreSQL database, shared
+   * by every process (SPEC §5); with SQLite state, in this process's memory (the embedded default:
+   * `sluice serve` runs what it queues — queued runs wait in the state's history, so one asked for
+   * by another process is started by the worker's sweep of the history).
    */
   queue(): Promise<RunQueue> {
     const state = this.workspace.state;
     if (state.kind !== 'postgres') {
-      throw new SluiceError(
-        'usage',
-        'runs are queued for workers only when the state is shared in PostgreSQL: set state: postgres://… in sluice.yaml (sluice state migrate copies the SQLite state there), or run syncs with sluice sync run',
-      );
+      this.#queue ??= Promise.resolve(new InProcessQueue());
+      return this.#queue;
     }
     const url = state.url.reveal();
     // The queue's background failures (a lost connection, maintenance) go to whoever listens, the

@@ -5,6 +5,7 @@ import type { DeliveryResult, PlannedChange, StateStore } from './state-store.js
 import { describeHistoryConformance } from './state-store-history.case.js';
 import { describeRateConformance } from './state-store-rates.case.js';
 import { describeRetentionConformance } from './state-store-retention.case.js';
+import { describeRunQueueConformance } from './state-store-run-queue.case.js';
 
 const sync = 'users-to-segment';
 const otherSync = 'accounts-to-segment';
@@ -83,6 +84,7 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
     describeRetentionConformance(openStore);
     describeRateConformance(openStore);
     describeHistoryConformance(openStore);
+    describeRunQueueConformance(openStore);
 
     describe('runs', () => {
       it('starts a run as running with zero counts', async () => {

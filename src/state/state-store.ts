@@ -94,13 +94,46 @@ export interface NewRun {
   sync: string;
   fullResync: boolean;
   startedAt: string;
+  /** A dry run kept in the history (SPEC §6: dry runs asked for through the API). */
+  dryRun?: boolean;
+  /**
+   * Starts this queued run instead of a new one. Throws `run_finished` when it is no longer
+   * queued (cancelled, or started by another worker).
+   */
+  runId?: string;
 }
 
+/** A run asked for, to wait in the history as `queued` until a worker starts it. */
+export interface QueuedRun {
+  sync: string;
+  dryRun: boolean;
+  fullResync: boolean;
+  requestedAt: string;
+}
+
+/** What `runs.enqueue` did. */
+export interface Enqueued {
+  runId: string;
+  /**
+   * False when a run of the same sync and kind (dry or real) was already queued: that one answers
+   * (raised to a full resync when this one asked for it), so requests made while one waits coalesce.
+   */
+  created: boolean;
+}
+
+/**
+ * What `runs.cancel` did: a queued run ends at once (`cancelled`); a running one is asked to stop
+ * (`requested`: it ends `interrupted` within seconds, `runs.get` shows `cancelRequestedAt`).
+ */
+export type CancelOutcome = 'cancelled' | 'requested' | 'finished' | 'not_found';
+
 export interface FinishRun {
-  status: Exclude<RunStatus, 'running'>;
+  status: Exclude<RunStatus, 'queued' | 'running'>;
   counts: RunCounts;
   finishedAt: string;
   error: { code: string; message: string } | null;
+  /** A dry run's report (JSON of its samples), kept with it. */
+  report?: string;
 }
 
 /** What `StateStore.prune` is asked to do (SPEC §7 retention). */
@@ -156,6 +189,8 @@ export interface RunQuery {
 /** Which records of a run `runs.records` returns, in the order they were recorded. */
 export interface RecordQuery {
   status?: RecordStatus;
+  /** Only the records of this key (SPEC §6 `records?key=`). */
+  key?: string;
   limit: number;
   cursor?: string;
 }
@@ -170,8 +205,15 @@ export interface KeyHistoryEntry extends RunRecord {
  * an API or a UI lists.
  */
 export interface RunHistory {
-  /** Starts a run of `run.sync`; answers its id (sorts by start time). */
+  /**
+   * Starts a run of `run.sync`, or the queued run `run.runId`; answers its id (sorts by the time
+   * it started, or was queued).
+   */
   start(run: NewRun): Promise<string>;
+  /** Queues a run (status `queued`), or answers the run of the same sync and kind already queued. */
+  enqueue(run: QueuedRun): Promise<Enqueued>;
+  /** Cancels a queued run, or asks a running one to stop (SPEC §6). */
+  cancel(runId: string, at: string): Promise<CancelOutcome>;
   finish(runId: string, finish: FinishRun): Promise<void>;
   /**
    * Stores a running run's counts so far: a run killed mid-way is shown with what it did. Ignored

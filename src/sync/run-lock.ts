@@ -31,14 +31,18 @@ export class SyncLock {
     this.#leaseMs = leaseMs;
   }
 
-  /** Takes the lock of `sync` or throws SluiceError('sync_locked') saying who holds it. */
+  /**
+   * Takes the lock of `sync` (or the lock `name`, for a dry run's own) or throws
+   * SluiceError('sync_locked') saying who holds it.
+   */
   static async acquire(
     state: StateStore,
     sync: string,
     label: string,
-    leaseMs: number = DEFAULT_LEASE_MS,
+    options: { leaseMs?: number; name?: string } = {},
   ): Promise<SyncLock> {
-    const name = `sync:${sync}`;
+    const name = options.name ?? runLockName(sync);
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     const holder: LockHolder = { id: randomUUID(), host: hostname(), pid: process.pid, label };
     let attempt = await state.locks.acquire(name, holder, leaseMs);
     if (!attempt.acquired && attempt.holder.host === holder.host && !isProcessAlive(attempt.holder.pid)) {
@@ -78,6 +82,16 @@ export class SyncLock {
       if (Date.now() - this.#renewedAt >= this.#leaseMs) this.#lost.abort();
     }
   }
+}
+
+/** The lock a real run of `sync` holds: one at a time, across every process on the state. */
+export function runLockName(sync: string): string {
+  return `sync:${sync}`;
+}
+
+/** The lock a dry run kept in the history holds while its process lives. */
+export function dryRunLockName(runId: string): string {
+  return `dry:${runId}`;
 }
 
 /** Whether a process with this pid exists on this machine (signal 0 checks without signalling). */

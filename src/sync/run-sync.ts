@@ -42,6 +42,11 @@ export interface SyncParts {
 
 export interface RunSyncOptions {
   dryRun?: boolean;
+  /**
+   * Starts this queued run (`Sluice.requestRun`) rather than a new one; a dry run started so is kept
+   * in the history with its samples. Refused with `run_finished` when it is no longer queued.
+   */
+  runId?: string;
   fullResync?: boolean;
   /** Try again the changes the sync's retry policy gave up on. */
   retryAbandoned?: boolean;
@@ -109,6 +114,7 @@ export async function runSync(
   const mapper = syncMapper(sync, descriptor, parts);
   const run = await RunSession.begin(state, sync.name, {
     dryRun,
+    runId: options.runId,
     fullResync,
     now,
     workspaceId: parts.workspaceId,
@@ -116,7 +122,7 @@ export async function runSync(
     countsEveryMs: options.countsEveryMs,
   });
   const { counts, runId } = run;
-  const stop = stopSignals(options, run.lockLost);
+  const stop = stopSignals(options, run.lockLost, run.cancelled);
   const retries = new RetryWaits();
   const progress = () => options.onProgress?.(counts, retries.status());
   const executor = dryRun
@@ -185,7 +191,7 @@ export async function runSync(
     }
   } catch (caught) {
     await executor.abandon();
-    error = describeError(stop.graceful?.aborted ? interruptedError() : caught);
+    error = describeError(stop.graceful?.aborted ? interruptedError(stop.graceful.reason) : caught);
     // The source names itself; which model failed is known only here.
     if (error.code === 'source_error') error.message = `model "${sync.model}": ${error.message}`;
   } finally {
@@ -194,7 +200,8 @@ export async function runSync(
   }
 
   const finished = now();
-  await run.end(finished, error);
+  const report = executor instanceof DryRunExecutor ? executor.report(counts) : {};
+  await run.end(finished, error, report);
   return {
     run_id: runId,
     sync: sync.name,
@@ -205,7 +212,7 @@ export async function runSync(
     finished_at: finished.toISOString(),
     duration_ms: finished.getTime() - run.started.getTime(),
     error,
-    ...(executor instanceof DryRunExecutor ? executor.report(counts) : {}),
+    ...report,
   };
 }
 

@@ -12,13 +12,22 @@ export interface StopSignals {
 }
 
 /**
- * The graceful signal stops reading; the hard one (a second signal, the grace period running out, or
- * the run lock lost) also abandons requests in flight.
+ * The graceful signal (the caller's, or the run cancelled from elsewhere) stops reading; the hard one
+ * (a second signal, the grace period running out, or the run lock lost) also abandons requests in
+ * flight.
  */
 export function stopSignals(
-  options: { signal?: AbortSignal; hardSignal?: AbortSignal; graceMs?: number },
+  given: { signal?: AbortSignal; hardSignal?: AbortSignal; graceMs?: number },
   lockLost?: AbortSignal,
+  cancelled?: AbortSignal,
 ): StopSignals {
+  const graceful = [given.signal, cancelled].filter((signal) => signal !== undefined);
+  const options = {
+    ...given,
+    ...(graceful.length > 0
+      ? { signal: graceful.length === 1 ? graceful[0] : AbortSignal.any(graceful) }
+      : {}),
+  };
   const hard = new AbortController();
   // Losing the lock means another process may be running this sync: stop sending at once.
   lockLost?.addEventListener('abort', () => hard.abort(), { once: true });
@@ -42,8 +51,12 @@ export function stopSignals(
   };
 }
 
-/** A run stopped by a graceful signal ends `failed` with this error. */
-export function interruptedError(): SluiceError {
+/**
+ * A run stopped by a graceful signal ends `failed` with this error, or with the `interrupted` error
+ * the signal was aborted with (a cancel says so).
+ */
+export function interruptedError(reason?: unknown): SluiceError {
+  if (isSluiceError(reason) && reason.code === 'interrupted') return reason;
   return new SluiceError(
     'interrupted',
     'stopped by a signal: batches in flight were finished and recorded; changes not yet sent stay pending, with their messageIds, for the next run',
@@ -52,7 +65,7 @@ export function interruptedError(): SluiceError {
 
 /** Throws {@link interruptedError} when the run was stopped gracefully. */
 export function throwIfInterrupted(stop: StopSignals): void {
-  if (stop.graceful?.aborted) throw interruptedError();
+  if (stop.graceful?.aborted) throw interruptedError(stop.graceful.reason);
 }
 
 /** A run's error as its result shows it: our errors keep their code and located problems. */

@@ -1,4 +1,4 @@
-import type { Sluice, WorkerEvent } from '../../index.js';
+import { type Sluice, SluiceError, type WorkerEvent } from '../../index.js';
 import { EXIT } from '../exit-codes.js';
 import type { Io } from '../output.js';
 
@@ -14,6 +14,12 @@ export async function workerCommand(
   options: { concurrency: number },
   io: Io,
 ): Promise<number> {
+  if (sluice.workspace.state.kind !== 'postgres') {
+    throw new SluiceError(
+      'usage',
+      'sluice worker shares runs through the state in PostgreSQL: set state: postgres://… in sluice.yaml (sluice state migrate copies the SQLite state there); on SQLite state, sluice serve runs the schedules and queued runs in one process',
+    );
+  }
   const log = (event: WorkerEvent) => io.stderr.write(`${JSON.stringify(logLine(event))}\n`);
   const worker = await sluice.startWorker({ concurrency: options.concurrency, log });
   await new Promise<void>((resolve) => {

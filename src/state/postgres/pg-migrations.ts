@@ -117,8 +117,19 @@ CREATE TABLE rate_buckets (
 );
 `;
 
+// Runs asked for through the queue wait in the history as `queued` (SPEC §6): at most one of each
+// kind (dry or real) per sync, so requests made while one waits coalesce into it. A run can be asked
+// to stop from another process (cancel_requested_at); a dry run kept in the history keeps its samples.
+const runQueue = `
+ALTER TABLE runs ADD COLUMN requested_at text;
+ALTER TABLE runs ADD COLUMN cancel_requested_at text;
+ALTER TABLE runs ADD COLUMN report text;
+CREATE UNIQUE INDEX runs_queued ON runs (sync, dry_run) WHERE status = 'queued';
+`;
+
 /** Every migration, in order. */
 export const pgMigrations: readonly PgMigration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'rate buckets', sql: rateBuckets },
+  { version: 3, name: 'run queue', sql: runQueue },
 ]);

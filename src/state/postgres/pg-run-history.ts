@@ -1,6 +1,17 @@
 import { SluiceError } from '../../core/errors.js';
 import { emptyCounts, type RunCounts, type RunRecord, type RunSummary } from '../../core/run.js';
-import type { FinishRun, KeyHistoryEntry, NewRun, Page, RecordQuery, RunQuery } from '../state-store.js';
+import { CANCELLED_QUEUED, notQueued, unknownRun } from '../run-errors.js';
+import type {
+  CancelOutcome,
+  Enqueued,
+  FinishRun,
+  KeyHistoryEntry,
+  NewRun,
+  Page,
+  QueuedRun,
+  RecordQuery,
+  RunQuery,
+} from '../state-store.js';
 import { checkLimit, parseCursor } from '../store-listing.js';
 import type { PgQueryable } from './pg-pool.js';
 import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
@@ -18,6 +29,9 @@ export interface RunRow {
   error_code: string | null;
   error_message: string | null;
   records_pruned_at: string | null;
+  requested_at: string | null;
+  cancel_requested_at: string | null;
+  report: string | null;
 }
 
 export interface RecordRow {
@@ -31,7 +45,7 @@ export interface RecordRow {
 }
 
 export const runColumns =
-  'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at';
+  'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at, requested_at, cancel_requested_at, report';
 const recordColumns = 'r.seq, r.key, r.status, r.reason, r.message, r.message_id, r.payload';
 
 /** A record to store: a run record without its run id. */
@@ -43,24 +57,66 @@ export type RecordInput = Omit<RunRecord, 'runId'>;
  * connection as `db`.
  */
 export class PgRunHistory {
-  async start(db: PgQueryable, run: NewRun, runId: string): Promise<void> {
+  /** Starts the queued run `run.runId`, or a new run with the id `newId`; answers the run's id. */
+  async start(db: PgQueryable, run: NewRun, newId: string): Promise<string> {
+    if (run.runId !== undefined) {
+      const { rowCount } = await db.query(
+        "UPDATE runs SET status = 'running', started_at = $1 WHERE run_id = $2 AND status = 'queued'",
+        [run.startedAt, run.runId],
+      );
+      if (rowCount === 0) throw notQueued(run.runId);
+      return run.runId;
+    }
     await db.query(
-      `INSERT INTO runs (run_id, sync, status, full_resync, counts, started_at)
-       VALUES ($1, $2, 'running', $3, $4, $5)`,
-      [runId, run.sync, run.fullResync, JSON.stringify(emptyCounts()), run.startedAt],
+      `INSERT INTO runs (run_id, sync, status, dry_run, full_resync, counts, started_at)
+       VALUES ($1, $2, 'running', $3, $4, $5, $6)`,
+      [newId, run.sync, run.dryRun ?? false, run.fullResync, JSON.stringify(emptyCounts()), run.startedAt],
     );
+    return newId;
+  }
+
+  /** One queued run per sync and kind (runs_queued): a second request joins it, a full resync raising it. */
+  async enqueue(db: PgQueryable, run: QueuedRun, newId: string): Promise<Enqueued> {
+    const { rows } = await db.query<{ run_id: string }>(
+      `INSERT INTO runs (run_id, sync, status, dry_run, full_resync, counts, started_at, requested_at)
+       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $6)
+       ON CONFLICT (sync, dry_run) WHERE status = 'queued'
+         DO UPDATE SET full_resync = runs.full_resync OR excluded.full_resync
+       RETURNING run_id`,
+      [newId, run.sync, run.dryRun, run.fullResync, JSON.stringify(emptyCounts()), run.requestedAt],
+    );
+    return { runId: rows[0]!.run_id, created: rows[0]!.run_id === newId };
+  }
+
+  async cancel(db: PgQueryable, runId: string, at: string): Promise<CancelOutcome> {
+    const queued = await db.query(
+      `UPDATE runs SET status = 'failed', finished_at = $1, cancel_requested_at = $1,
+         error_code = 'interrupted', error_message = $2
+       WHERE run_id = $3 AND status = 'queued'`,
+      [at, CANCELLED_QUEUED, runId],
+    );
+    if ((queued.rowCount ?? 0) > 0) return 'cancelled';
+    const running = await db.query(
+      `UPDATE runs SET cancel_requested_at = coalesce(cancel_requested_at, $1)
+       WHERE run_id = $2 AND status = 'running'`,
+      [at, runId],
+    );
+    if ((running.rowCount ?? 0) > 0) return 'requested';
+    return (await this.get(db, runId)) === null ? 'not_found' : 'finished';
   }
 
   async finish(db: PgQueryable, runId: string, finish: FinishRun): Promise<void> {
     const { rowCount } = await db.query(
-      `UPDATE runs SET status = $1, counts = $2, finished_at = $3, error_code = $4, error_message = $5
-       WHERE run_id = $6`,
+      `UPDATE runs SET status = $1, counts = $2, finished_at = $3, error_code = $4, error_message = $5,
+         report = $6
+       WHERE run_id = $7`,
       [
         finish.status,
         JSON.stringify(finish.counts),
         finish.finishedAt,
         finish.error?.code ?? null,
         toPgText(finish.error?.message ?? null),
+        toPgText(finish.report ?? null),
         runId,
       ],
     );
@@ -151,9 +207,9 @@ export class PgRunHistory {
     const { rows } = await db.query<RecordRow>(
       `SELECT ${recordColumns} FROM run_records r
        WHERE r.run_seq = (SELECT seq FROM runs WHERE run_id = $1) AND r.seq > $2
-         AND ($3::text IS NULL OR r.status = $3)
+         AND ($3::text IS NULL OR r.status = $3) AND ($5::text IS NULL OR r.key = $5)
        ORDER BY r.seq LIMIT $4`,
-      [runId, after, query.status ?? null, limit + 1],
+      [runId, after, query.status ?? null, limit + 1, toPgText(query.key ?? null)],
     );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -217,11 +273,11 @@ export function toSummary(row: RunRow): RunSummary {
     finishedAt: row.finished_at,
     error:
       row.error_code === null ? null : { code: row.error_code, message: fromPgText(row.error_message) ?? '' },
+    ...(row.requested_at === null ? {} : { requestedAt: row.requested_at }),
+    ...(row.cancel_requested_at === null ? {} : { cancelRequestedAt: row.cancel_requested_at }),
+    ...(row.report === null ? {} : { report: fromPgText(row.report) }),
     ...(row.records_pruned_at === null ? {} : { recordsPrunedAt: row.records_pruned_at }),
   };
 }
 
 /** A run id nobody started: `not_found`. */
-export function unknownRun(runId: string): SluiceError {
-  return new SluiceError('not_found', `no run with id ${runId} in the state store`, { details: { runId } });
-}

@@ -165,8 +165,8 @@ export class PgTransfer {
 async function importRun(db: PgQueryable, run: RunSummary): Promise<void> {
   await db.query(
     `INSERT INTO runs (run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at,
-                       error_code, error_message, records_pruned_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+                       error_code, error_message, records_pruned_at, requested_at, cancel_requested_at, report)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
     [
       run.runId,
       run.sync,
@@ -179,6 +179,9 @@ async function importRun(db: PgQueryable, run: RunSummary): Promise<void> {
       run.error?.code ?? null,
       toPgText(run.error?.message ?? null),
       run.recordsPrunedAt ?? null,
+      run.requestedAt ?? null,
+      run.cancelRequestedAt ?? null,
+      toPgText(run.report ?? null),
     ],
   );
 }

@@ -10,6 +10,7 @@ import type {
   PlannedChange,
   PruneOptions,
   PruneResult,
+  QueuedRun,
   RateBuckets,
   RecordQuery,
   RunHistory,
@@ -119,11 +120,12 @@ export class PostgresStateStore implements StateStore {
 
   /** Run history (state-store.ts RunHistory). */
   readonly runs: RunHistory = {
-    start: async (run: NewRun) => {
-      const runId = newRunId(this.#now());
-      await this.#read('starting a run', (db) => this.#runs.start(db, run, runId));
-      return runId;
-    },
+    start: (run: NewRun) =>
+      this.#read('starting a run', (db) => this.#runs.start(db, run, newRunId(this.#now()))),
+    enqueue: (run: QueuedRun) =>
+      this.#read('queueing a run', (db) => this.#runs.enqueue(db, run, newRunId(this.#now()))),
+    cancel: (runId: string, at: string) =>
+      this.#read('cancelling a run', (db) => this.#runs.cancel(db, runId, at)),
     finish: (runId: string, finish: FinishRun) =>
       this.#read('finishing a run', (db) => this.#runs.finish(db, runId, finish)),
     updateCounts: (runId: string, counts: RunCounts) =>

@@ -57,6 +57,7 @@ describe('applyMigrations', () => {
       { version: 7, name: 'retention', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 8, name: 'rate buckets', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 9, name: 'record keys', applied_at: '2025-03-01T00:00:00.000Z' },
+      { version: 10, name: 'run queue', applied_at: '2025-03-01T00:00:00.000Z' },
     ]);
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual([]);
   });

@@ -172,6 +172,17 @@ INSERT INTO record_keys (key, batch, idx)
   WHERE j.value ->> 0 IS NOT NULL;
 `;
 
+// Runs asked for through a queue wait in the history as `queued` (SPEC §6): at most one of each kind
+// (dry or real) per sync, so requests made while one waits coalesce into it. A run can be asked to
+// stop from elsewhere (cancel_requested_at), and a dry run kept in the history keeps its samples.
+const runQueue = `
+ALTER TABLE runs ADD COLUMN requested_at TEXT;
+ALTER TABLE runs ADD COLUMN cancel_requested_at TEXT;
+ALTER TABLE runs ADD COLUMN report TEXT;
+CREATE UNIQUE INDEX runs_queued ON runs (sync, dry_run) WHERE status = 'queued';
+CREATE INDEX runs_by_status ON runs (status, seq);
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -183,4 +194,5 @@ export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 7, name: 'retention', sql: retention },
   { version: 8, name: 'rate buckets', sql: rateBuckets },
   { version: 9, name: 'record keys', sql: recordKeys },
+  { version: 10, name: 'run queue', sql: runQueue },
 ]);

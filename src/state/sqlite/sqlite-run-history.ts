@@ -1,6 +1,17 @@
 import { SluiceError } from '../../core/errors.js';
 import { emptyCounts, type RunCounts, type RunRecord, type RunSummary } from '../../core/run.js';
-import type { FinishRun, KeyHistoryEntry, NewRun, Page, RecordQuery, RunQuery } from '../state-store.js';
+import { CANCELLED_QUEUED, notQueued, unknownRun } from '../run-errors.js';
+import type {
+  CancelOutcome,
+  Enqueued,
+  FinishRun,
+  KeyHistoryEntry,
+  NewRun,
+  Page,
+  QueuedRun,
+  RecordQuery,
+  RunQuery,
+} from '../state-store.js';
 import { checkLimit, parseCursor } from '../store-listing.js';
 import { decodeBatch, encodeBatch, type RecordInput, recordAt } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
@@ -19,10 +30,13 @@ export interface RunRow {
   error_code: string | null;
   error_message: string | null;
   records_pruned_at: string | null;
+  requested_at: string | null;
+  cancel_requested_at: string | null;
+  report: string | null;
 }
 
 export const runColumns =
-  'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at';
+  'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at, requested_at, cancel_requested_at, report';
 const runSeqOf = '(SELECT seq FROM runs WHERE run_id = ?)';
 
 /**
@@ -31,6 +45,10 @@ const runSeqOf = '(SELECT seq FROM runs WHERE run_id = ?)';
  */
 export class SqliteRunHistory {
   readonly #insertRun: SqliteStatement;
+  readonly #startQueued: SqliteStatement;
+  readonly #enqueue: SqliteStatement;
+  readonly #cancelQueued: SqliteStatement;
+  readonly #cancelRunning: SqliteStatement;
   readonly #finishRun: SqliteStatement;
   readonly #getRun: SqliteStatement;
   readonly #listRuns: SqliteStatement;
@@ -45,14 +63,36 @@ export class SqliteRunHistory {
   readonly #keyHistory: SqliteStatement;
   readonly #listBatches: SqliteStatement;
   readonly #listBatchesWithStatus: SqliteStatement;
+  readonly #recordsOfKey: SqliteStatement;
 
   constructor(db: SqliteDatabase) {
     this.#insertRun = db.prepare(
       `INSERT INTO runs (run_id, sync, status, dry_run, full_resync, counts, started_at)
-       VALUES (?, ?, 'running', 0, ?, ?, ?)`,
+       VALUES (?, ?, 'running', ?, ?, ?, ?)`,
+    );
+    this.#startQueued = db.prepare(
+      "UPDATE runs SET status = 'running', started_at = ? WHERE run_id = ? AND status = 'queued'",
+    );
+    // One queued run per sync and kind (runs_queued): a second request joins it, a full resync
+    // raising it to one.
+    this.#enqueue = db.prepare(
+      `INSERT INTO runs (run_id, sync, status, dry_run, full_resync, counts, started_at, requested_at)
+       VALUES (@runId, @sync, 'queued', @dryRun, @fullResync, @counts, @requestedAt, @requestedAt)
+       ON CONFLICT (sync, dry_run) WHERE status = 'queued'
+         DO UPDATE SET full_resync = max(full_resync, excluded.full_resync)
+       RETURNING run_id`,
+    );
+    this.#cancelQueued = db.prepare(
+      `UPDATE runs SET status = 'failed', finished_at = @at, cancel_requested_at = @at,
+         error_code = 'interrupted', error_message = @message
+       WHERE run_id = @runId AND status = 'queued'`,
+    );
+    this.#cancelRunning = db.prepare(
+      `UPDATE runs SET cancel_requested_at = coalesce(cancel_requested_at, ?)
+       WHERE run_id = ? AND status = 'running'`,
     );
     this.#finishRun = db.prepare(
-      `UPDATE runs SET status = ?, counts = ?, finished_at = ?, error_code = ?, error_message = ?
+      `UPDATE runs SET status = ?, counts = ?, finished_at = ?, error_code = ?, error_message = ?, report = ?
        WHERE run_id = ?`,
     );
     this.#getRun = db.prepare(`SELECT ${runColumns} FROM runs WHERE run_id = ?`);
@@ -100,16 +140,51 @@ export class SqliteRunHistory {
          WHERE run_seq = ${runSeqOf} AND seq >= ? AND instr(statuses, ?) > 0 ORDER BY seq`,
       )
       .raw();
+    // One run's entries for a key (record_keys), in recorded order from the cursor's entry on.
+    this.#recordsOfKey = db
+      .prepare(
+        `SELECT rk.batch, rk.idx, b.records, b.payloads
+         FROM record_keys rk JOIN record_batches b ON b.seq = rk.batch
+         WHERE rk.key = @key AND b.run_seq = (SELECT seq FROM runs WHERE run_id = @runId)
+           AND (rk.batch > @batch OR (rk.batch = @batch AND rk.idx >= @idx))
+         ORDER BY rk.batch, rk.idx`,
+      )
+      .raw();
   }
 
-  start(run: NewRun, runId: string): void {
+  /** Starts the queued run `run.runId`, or a new run with the id `newId`; answers the run's id. */
+  start(run: NewRun, newId: string): string {
+    if (run.runId !== undefined) {
+      if (this.#startQueued.run(run.startedAt, run.runId).changes === 0) throw notQueued(run.runId);
+      return run.runId;
+    }
     this.#insertRun.run(
-      runId,
+      newId,
       run.sync,
+      run.dryRun ? 1 : 0,
       run.fullResync ? 1 : 0,
       JSON.stringify(emptyCounts()),
       run.startedAt,
     );
+    return newId;
+  }
+
+  enqueue(run: QueuedRun, newId: string): Enqueued {
+    const row = this.#enqueue.get({
+      runId: newId,
+      sync: run.sync,
+      dryRun: run.dryRun ? 1 : 0,
+      fullResync: run.fullResync ? 1 : 0,
+      counts: JSON.stringify(emptyCounts()),
+      requestedAt: run.requestedAt,
+    }) as { run_id: string };
+    return { runId: row.run_id, created: row.run_id === newId };
+  }
+
+  cancel(runId: string, at: string): CancelOutcome {
+    if (this.#cancelQueued.run({ runId, at, message: CANCELLED_QUEUED }).changes > 0) return 'cancelled';
+    if (this.#cancelRunning.run(at, runId).changes > 0) return 'requested';
+    return this.#getRun.get(runId) === undefined ? 'not_found' : 'finished';
   }
 
   finish(runId: string, finish: FinishRun): void {
@@ -119,6 +194,7 @@ export class SqliteRunHistory {
       finish.finishedAt,
       finish.error?.code ?? null,
       finish.error?.message ?? null,
+      finish.report ?? null,
       runId,
     );
     if (changes === 0) throw unknownRun(runId);
@@ -192,6 +268,8 @@ export class SqliteRunHistory {
     const limit = checkLimit(query.limit);
     const status = query.status;
     const [fromBatch, fromIndex] = query.cursor === undefined ? [0, 0] : parseCursor(query.cursor, 2);
+    if (query.key !== undefined)
+      return this.#recordsOf(runId, query.key, status, limit, fromBatch!, fromIndex!);
     const items: RunRecord[] = [];
     const batches = (
       status === undefined
@@ -209,6 +287,31 @@ export class SqliteRunHistory {
         }
         items.push(record);
       }
+    }
+    return { items, next: null };
+  }
+
+  /** A run's records of one key, through the key index (record_keys); the same cursor as `records`. */
+  #recordsOf(
+    runId: string,
+    key: string,
+    status: RunRecord['status'] | undefined,
+    limit: number,
+    batch: number,
+    idx: number,
+  ): Page<RunRecord> {
+    const items: RunRecord[] = [];
+    const entries = this.#recordsOfKey.iterate({ key, runId, batch, idx }) as IterableIterator<
+      [number, number, string, string | null]
+    >;
+    for (const [seq, index, records, payloads] of entries) {
+      const record = recordAt(records, payloads, index, runId);
+      if (record === null || (status !== undefined && record.status !== status)) continue;
+      if (items.length === limit) {
+        entries.return?.();
+        return { items, next: `${seq}.${index}` };
+      }
+      items.push(record);
     }
     return { items, next: null };
   }
@@ -248,6 +351,9 @@ export function toSummary(row: RunRow): RunSummary {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    ...(row.requested_at === null ? {} : { requestedAt: row.requested_at }),
+    ...(row.cancel_requested_at === null ? {} : { cancelRequestedAt: row.cancel_requested_at }),
+    ...(row.report === null ? {} : { report: row.report }),
     ...(row.records_pruned_at === null ? {} : { recordsPrunedAt: row.records_pruned_at }),
   };
 }
@@ -266,8 +372,4 @@ function parseCounts(text: string, runId: string): RunCounts {
     throw new SluiceError('state_error', `run ${runId} has unreadable counts in the state store`);
   }
   return { ...emptyCounts(), ...(parsed as Partial<RunCounts>) };
-}
-
-function unknownRun(runId: string): SluiceError {
-  return new SluiceError('not_found', `no run with id ${runId} in the state store`, { details: { runId } });
 }

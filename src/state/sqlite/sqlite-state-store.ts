@@ -11,6 +11,7 @@ import type {
   PlannedChange,
   PruneOptions,
   PruneResult,
+  QueuedRun,
   RateBuckets,
   RecordQuery,
   RunHistory,
@@ -121,11 +122,12 @@ export class SqliteStateStore implements StateStore {
 
   /** Run history (state-store.ts RunHistory). */
   readonly runs: RunHistory = {
-    start: async (run: NewRun) => {
-      const runId = newRunId(this.#now());
-      this.#guard('starting a run', () => this.#runs.start(run, runId));
-      return runId;
-    },
+    start: async (run: NewRun) =>
+      this.#guard('starting a run', () => this.#runs.start(run, newRunId(this.#now()))),
+    enqueue: async (run: QueuedRun) =>
+      this.#guard('queueing a run', () => this.#runs.enqueue(run, newRunId(this.#now()))),
+    cancel: async (runId: string, at: string) =>
+      this.#guard('cancelling a run', () => this.#runs.cancel(runId, at)),
     finish: async (runId: string, finish: FinishRun) =>
       this.#guard('finishing a run', () => this.#runs.finish(runId, finish)),
     updateCounts: async (runId: string, counts: RunCounts) =>

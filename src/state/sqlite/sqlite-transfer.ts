@@ -68,9 +68,9 @@ export class SqliteTransfer {
     this.#batch = db.prepare('SELECT records, payloads FROM record_batches WHERE seq = ?').raw();
     this.#insertRun = db.prepare(
       `INSERT INTO runs (run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at,
-                         error_code, error_message, records_pruned_at)
+                         error_code, error_message, records_pruned_at, requested_at, cancel_requested_at, report)
        VALUES (@runId, @sync, @status, @dryRun, @fullResync, @counts, @startedAt, @finishedAt,
-               @errorCode, @errorMessage, @recordsPrunedAt)`,
+               @errorCode, @errorMessage, @recordsPrunedAt, @requestedAt, @cancelRequestedAt, @report)`,
     );
     this.#insertKey = db.prepare(
       `INSERT INTO key_states (sync, key, generation, delivered_hash, delivered_source_hash, delivered_payload,
@@ -200,6 +200,9 @@ export class SqliteTransfer {
       errorCode: run.error?.code ?? null,
       errorMessage: run.error?.message ?? null,
       recordsPrunedAt: run.recordsPrunedAt ?? null,
+      requestedAt: run.requestedAt ?? null,
+      cancelRequestedAt: run.cancelRequestedAt ?? null,
+      report: run.report ?? null,
     });
   }
 
