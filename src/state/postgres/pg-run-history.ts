@@ -1,4 +1,3 @@
-import { SluiceError } from '../../core/errors.js';
 import { emptyCounts, type RunCounts, type RunRecord, type RunSummary } from '../../core/run.js';
 import { CANCELLED_QUEUED, notQueued, unknownRun } from '../run-errors.js';
 import type {
