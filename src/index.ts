@@ -6,6 +6,7 @@
 export { type ConfigProblem, type ErrorCode, isSluiceError, SluiceError } from './core/errors.js';
 export type { RecordStatus, RunCounts, RunStatus } from './core/run.js';
 export type { Workspace } from './core/workspace.js';
+export type { Exchange } from './destinations/destination.js';
 export type { Worker, WorkerEvent } from './schedule/worker.js';
 export type { CheckItem, CheckReport } from './sluice/check-workspace.js';
 export type {
@@ -18,6 +19,7 @@ export type {
 export type { MigrateDocument } from './sluice/migrate-state.js';
 export { type OpenWorkspaceOptions, openWorkspace, type WorkspaceInCode } from './sluice/open-workspace.js';
 export type { PruneDocument } from './sluice/prune-state.js';
+export type { ServiceEvent, ServiceOptions, SluiceService } from './sluice/service.js';
 export type { KeyHistory, RecordsQuery, RunOptions, RunsQuery, Sluice } from './sluice/sluice.js';
 export type { SyncOverview } from './sluice/sync-overview.js';
 export { VERSION } from './sluice/version.js';

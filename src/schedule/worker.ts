@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSluiceError } from '../core/errors.js';
+import type { Exchange } from '../destinations/destination.js';
 import type { StateStore } from '../state/state-store.js';
 import type { SyncRunResult } from '../sync/run-result.js';
 import type { SyncRunner } from '../sync/sync-runner.js';
@@ -40,6 +41,8 @@ export interface WorkerOptions {
   requeueAfterMs?: number;
   now?: () => Date;
   log?: (event: WorkerEvent) => void;
+  /** Told of every HTTP exchange of every run with its destination (metrics). */
+  onExchange?: (sync: string, exchange: Exchange) => void;
 }
 
 /**
@@ -50,7 +53,8 @@ export interface WorkerOptions {
  * finishes that run's work within about a minute.
  */
 export class Worker {
-  readonly #options: Required<Omit<WorkerOptions, 'log'>> & Pick<WorkerOptions, 'log'>;
+  readonly #options: Required<Omit<WorkerOptions, 'log' | 'onExchange'>> &
+    Pick<WorkerOptions, 'log' | 'onExchange'>;
   readonly #stopping = new AbortController();
   /** Aborts the runs' batches in flight too: a second stop, or the grace period ran out. */
   readonly #hardStop = new AbortController();
@@ -130,7 +134,7 @@ export class Worker {
   }
 
   async #handle(taken: TakenRequest): Promise<void> {
-    const { runner, syncs, busyRetryMs } = this.#options;
+    const { runner, syncs, busyRetryMs, onExchange } = this.#options;
     const base = { sync: taken.sync, request: taken.id };
     if (!syncs.includes(taken.sync)) {
       this.#log({
@@ -156,6 +160,9 @@ export class Worker {
         ...(taken.retryAbandoned ? { retryAbandoned: true } : {}),
         signal: this.#stopping.signal,
         hardSignal: this.#hardStop.signal,
+        ...(onExchange === undefined
+          ? {}
+          : { onExchange: (exchange: Exchange) => onExchange(taken.sync, exchange) }),
       });
       this.#log({ ...base, event: 'run_finished', result });
       // Stopped part way by SIGTERM (not cancelled): another worker carries on with what is pending.

@@ -1,6 +1,7 @@
 import { SluiceError } from '../core/errors.js';
 import { RECORD_STATUSES, type RecordStatus, RUN_STATUSES, type RunStatus } from '../core/run.js';
 import type { SyncConfig, Workspace } from '../core/workspace.js';
+import type { Exchange } from '../destinations/destination.js';
 import { Worker, type WorkerEvent } from '../schedule/worker.js';
 import { type ModelPreview, previewModel } from '../sync/preview-model.js';
 import { runLockName } from '../sync/run-lock.js';
@@ -22,6 +23,7 @@ import {
 } from './documents.js';
 import { type MigrateDocument, migrateState } from './migrate-state.js';
 import { type PruneDocument, pruneState } from './prune-state.js';
+import { type ServiceOptions, SluiceService } from './service.js';
 import { type SyncOverview, syncOverview } from './sync-overview.js';
 import type { WorkspaceParts } from './workspace-parts.js';
 
@@ -206,7 +208,11 @@ export class Sluice implements SyncRunner {
    * over by another within about a minute, nothing lost and nothing sent twice.
    */
   async startWorker(
-    options: { concurrency?: number; log?: (event: WorkerEvent) => void } = {},
+    options: {
+      concurrency?: number;
+      log?: (event: WorkerEvent) => void;
+      onExchange?: (sync: string, exchange: Exchange) => void;
+    } = {},
   ): Promise<Worker> {
     const queue = await this.#parts.queue();
     if (options.log !== undefined) {
@@ -222,9 +228,32 @@ export class Sluice implements SyncRunner {
       syncs: Object.keys(this.workspace.syncs),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(options.log === undefined ? {} : { log: options.log }),
+      ...(options.onExchange === undefined ? {} : { onExchange: options.onExchange }),
     });
     worker.start();
     return worker;
+  }
+
+  /**
+   * Starts what `sluice serve` runs besides its HTTP API (SPEC §5): a worker that starts queued runs,
+   * `concurrency` at a time (default 4), in this process on SQLite state and shared with every
+   * `serve` and `worker` on PostgreSQL state; and retention, applied daily. `stop()` it to shut down
+   * gracefully.
+   */
+  async startService(options: ServiceOptions = {}): Promise<SluiceService> {
+    const log = options.log ?? (() => {});
+    const queue = await this.#parts.queue();
+    const worker = await this.startWorker({
+      concurrency: options.concurrency ?? 4,
+      log,
+      ...(options.onExchange === undefined ? {} : { onExchange: options.onExchange }),
+    });
+    return new SluiceService({
+      worker,
+      depth: () => queue.depth(),
+      prune: () => this.prune({ ifDue: true }),
+      log,
+    });
   }
 
   /** Run history, newest first, a page at a time. */

@@ -1,7 +1,7 @@
 import { SluiceError } from '../core/errors.js';
 import type { RunCounts } from '../core/run.js';
 import type { ModelConfig, SyncConfig } from '../core/workspace.js';
-import type { Destination, ObjectDescriptor } from '../destinations/destination.js';
+import type { Destination, Exchange, ObjectDescriptor } from '../destinations/destination.js';
 import { compileMapping } from '../mapping/compile-mapping.js';
 import type { Source } from '../sources/source.js';
 import type { StateStore } from '../state/state-store.js';
@@ -13,6 +13,7 @@ import { readAhead } from './extract.js';
 import { keyBatch } from './key-batch.js';
 import { createRowMapper, type RowMapper } from './map.js';
 import { messageIdNamespace } from './message-id.js';
+import { observed } from './observed-destination.js';
 import { countPlan, planBatch } from './plan-batch.js';
 import { mappingSpecFor } from './plan-details.js';
 import type { RemovedKeys } from './removed-keys.js';
@@ -71,6 +72,8 @@ export interface RunSyncOptions {
   onProgress?: (counts: Readonly<RunCounts>, retrying: RetryStatus | null) => void;
   /** How often the counts of a running run are stored (default every 2 s). */
   countsEveryMs?: number;
+  /** Told of every HTTP exchange with the destination, redacted (metrics, the inspector). */
+  onExchange?: (exchange: Exchange) => void;
   /** Told what the user should know before the run goes on (e.g. a state that may be lost): one line each. */
   onWarning?: (message: string) => void;
   now?: () => Date;
@@ -101,7 +104,10 @@ export async function runSync(
   parts: SyncParts,
   options: RunSyncOptions = {},
 ): Promise<SyncRunResult> {
-  const { source, destination, state, descriptor } = parts;
+  const { source, state, descriptor } = parts;
+  const destination = options.onExchange
+    ? observed(parts.destination, options.onExchange)
+    : parts.destination;
   const now = options.now ?? (() => new Date());
   const dryRun = options.dryRun ?? false;
   const fullResync = options.fullResync ?? false;
