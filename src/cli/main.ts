@@ -12,6 +12,7 @@ import { syncListCommand } from './commands/sync-list.js';
 import { syncRunCommand } from './commands/sync-run.js';
 import { workerCommand } from './commands/worker.js';
 import { EXIT } from './exit-codes.js';
+import { LOG_FORMATS, type LogFormat } from './log-lines.js';
 import type { Io } from './output.js';
 import { reportError } from './report-error.js';
 
@@ -185,7 +186,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(
       new Option('--concurrency <n>', 'runs at once in this process').argParser(countOfOneOrMore).default(1),
     )
-    .action(async (opts: { concurrency: number }) =>
+    .addOption(logFormatOption())
+    .action(async (opts: { concurrency: number; logFormat: LogFormat }) =>
       withWorkspace((sluice) => workerCommand(sluice, opts, io)),
     );
 
@@ -215,6 +217,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   return program;
+}
+
+/** `--log-format json|pretty` of the long-running commands (SPEC §7): JSON lines by default. */
+function logFormatOption(): Option {
+  return new Option('--log-format <format>', 'one JSON object a line, or words for a person')
+    .choices(LOG_FORMATS)
+    .default('json');
 }
 
 /**

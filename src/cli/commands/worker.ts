@@ -1,5 +1,6 @@
-import { type Sluice, SluiceError, type WorkerEvent } from '../../index.js';
+import { type Sluice, SluiceError } from '../../index.js';
 import { EXIT } from '../exit-codes.js';
+import { type LogFormat, logWriter } from '../log-lines.js';
 import type { Io } from '../output.js';
 
 /**
@@ -11,7 +12,7 @@ import type { Io } from '../output.js';
  */
 export async function workerCommand(
   sluice: Sluice,
-  options: { concurrency: number },
+  options: { concurrency: number; logFormat: LogFormat },
   io: Io,
 ): Promise<number> {
   if (sluice.workspace.state.kind !== 'postgres') {
@@ -20,16 +21,14 @@ export async function workerCommand(
       'sluice worker shares runs through the state in PostgreSQL: set state: postgres://… in sluice.yaml (sluice state migrate copies the SQLite state there); on SQLite state, sluice serve runs the schedules and queued runs in one process',
     );
   }
-  const log = (event: WorkerEvent) => io.stderr.write(`${JSON.stringify(logLine(event))}\n`);
+  const log = logWriter(io, options.logFormat);
   const worker = await sluice.startWorker({ concurrency: options.concurrency, log });
   await new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       const hard = stopping;
       stopping = true;
-      io.stderr.write(
-        `${JSON.stringify({ time: new Date().toISOString(), level: 'info', event: 'signal', signal, hard })}\n`,
-      );
+      log({ event: 'signal', signal, hard });
       if (!hard) worker.stop().then(done, done);
       else void worker.stop({ hard: true });
     };
@@ -42,30 +41,4 @@ export async function workerCommand(
     process.on('SIGTERM', onSignal);
   });
   return EXIT.ok;
-}
-
-/** A log line: when, how serious, what happened; a run's summary without its samples. */
-function logLine(event: WorkerEvent): Record<string, unknown> {
-  const time = new Date().toISOString();
-  switch (event.event) {
-    case 'run_finished': {
-      const { result, ...rest } = event;
-      const failed = result.status === 'failed' || result.counts.failed + result.counts.abandoned > 0;
-      return {
-        time,
-        level: failed ? 'warn' : 'info',
-        ...rest,
-        run_id: result.run_id,
-        status: result.status,
-        counts: result.counts,
-        duration_ms: result.duration_ms,
-        error: result.error,
-      };
-    }
-    case 'run_refused':
-    case 'worker_error':
-      return { time, level: 'warn', ...event };
-    default:
-      return { time, level: 'info', ...event };
-  }
 }
