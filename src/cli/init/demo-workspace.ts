@@ -60,6 +60,8 @@ syncs:
       traits.createdAt: created_at
       context.source: { constant: sluice-demo }
     bundle: { into: traits, include: [is_active, account_id] }
+    # \`sluice serve\` runs it every minute (cron, \`continuous\` and \`after:\` work too).
+    schedule: every 1m
 
   accounts-to-segment:
     model: accounts
@@ -73,6 +75,8 @@ syncs:
       traits.plan: plan
       traits.employees: employees
       traits.createdAt: created_at
+    # Each time users-to-segment has completed.
+    schedule: { after: [users-to-segment] }
 
   events-to-segment:
     model: events
@@ -85,6 +89,7 @@ syncs:
       timestamp: occurred_at
       properties.revenue: revenue
       properties.sku: sku
+    schedule: { cron: "*/5 * * * *", timezone: UTC }
 `;
 }
 
