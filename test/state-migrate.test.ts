@@ -131,7 +131,9 @@ describe('sluice state migrate', () => {
       // Not over a state without --force; with it, replaced.
       const again = await sluice('-w', dir, 'state', 'migrate', '--to', target);
       expect(again.code).toBe(2);
-      expect(again.stderr).toMatch(/already holds a state \(runs or keys\): add --force to replace it/);
+      expect(again.stderr).toMatch(
+        /already holds a state \(runs, keys or API tokens\): add --force to replace it/,
+      );
       expect(await json('state', 'migrate', '--to', target, '--force')).toMatchObject({
         replaced: true,
       });

@@ -13,14 +13,16 @@ export interface MigrateDocument {
   runs: number;
   records: number;
   keys: number;
+  /** API tokens (SPEC §6): the HTTP API takes the same tokens on the copy. */
+  tokens: number;
   /** Whether a state that was there was replaced (`force`). */
   replaced: boolean;
 }
 
 /**
  * Copies the workspace's whole state into the store at `to` (`postgres://…` or `sqlite:PATH`):
- * the workspace id, every run with its records, and per sync and key what was delivered and what is
- * pending, so that after switching `state:` a run sends nothing delivered before and retries what
+ * the workspace id, every run with its records, per sync and key what was delivered and what is
+ * pending, and the API tokens, so that after switching `state:` a run sends nothing delivered before and retries what
  * was pending under the same messageIds (SPEC §5). Refuses a target that holds a state unless
  * `force` (which replaces it), and refuses while a sync runs (its writes would be missed).
  */
@@ -54,7 +56,7 @@ export async function migrateState(
       if (!options.force) {
         throw new SluiceError(
           'usage',
-          `${shown(to)} already holds a state (runs or keys): add --force to replace it with this workspace's`,
+          `${shown(to)} already holds a state (runs, keys or API tokens): add --force to replace it with this workspace's`,
         );
       }
       await into.transfer.clear();
@@ -71,8 +73,8 @@ export async function migrateState(
 async function copy(
   source: StateStore,
   into: StateStore,
-): Promise<{ runs: number; records: number; keys: number }> {
-  const copied = { runs: 0, records: 0, keys: 0 };
+): Promise<{ runs: number; records: number; keys: number; tokens: number }> {
+  const copied = { runs: 0, records: 0, keys: 0, tokens: 0 };
   let cursor: string | null = null;
   do {
     const page = await source.transfer.exportPage(cursor);
@@ -81,13 +83,17 @@ async function copy(
       if (piece.kind === 'run') copied.runs++;
       else if (piece.kind === 'records') copied.records += piece.records.length;
       else if (piece.kind === 'keys') copied.keys += piece.keys.length;
+      else if (piece.kind === 'tokens') copied.tokens += piece.tokens.length;
     }
     cursor = page.next;
   } while (cursor !== null);
   return copied;
 }
 
-/** The copy holds what the original does: the same workspace id, and as many keys per sync. */
+/**
+ * The copy holds what the original does: the same workspace id, as many keys per sync, and the same
+ * API tokens.
+ */
 async function verify(source: StateStore, into: StateStore, syncs: readonly string[]): Promise<void> {
   const [from, to] = [await source.workspaceId(), await into.workspaceId()];
   if (from !== to) throw new SluiceError('state_error', `the copy's workspace id is ${to}, not ${from}`);
@@ -99,6 +105,10 @@ async function verify(source: StateStore, into: StateStore, syncs: readonly stri
         `the copy holds ${b.keys} keys of sync "${sync}", the original ${a.keys}`,
       );
     }
+  }
+  const names = async (store: StateStore) => (await store.tokens.list()).map((token) => token.name).join();
+  if ((await names(source)) !== (await names(into))) {
+    throw new SluiceError('state_error', "the copy's API tokens are not the original's");
   }
 }
 

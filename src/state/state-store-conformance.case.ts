@@ -6,6 +6,7 @@ import { describeHistoryConformance } from './state-store-history.case.js';
 import { describeRateConformance } from './state-store-rates.case.js';
 import { describeRetentionConformance } from './state-store-retention.case.js';
 import { describeRunQueueConformance } from './state-store-run-queue.case.js';
+import { describeTokenConformance } from './state-store-tokens.case.js';
 
 const sync = 'users-to-segment';
 const otherSync = 'accounts-to-segment';
@@ -85,6 +86,7 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
     describeRateConformance(openStore);
     describeHistoryConformance(openStore);
     describeRunQueueConformance(openStore);
+    describeTokenConformance(openStore);
 
     describe('runs', () => {
       it('starts a run as running with zero counts', async () => {

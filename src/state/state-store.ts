@@ -1,4 +1,5 @@
 import type { RecordStatus, RunCounts, RunRecord, RunStatus, RunSummary } from '../core/run.js';
+import type { TokenRole } from '../core/token-roles.js';
 
 /** What the state store remembers per sync and key. */
 export interface KeyState {
@@ -330,6 +331,33 @@ export interface RateBuckets {
   take(key: string, count: number, perSecond: number, burst: number): Promise<number>;
 }
 
+/** An API token as the store keeps it: never the token itself, only its hash (SPEC §6). */
+export interface StoredToken {
+  /** Unique per store. */
+  name: string;
+  role: TokenRole;
+  /** The token's SHA-256, hex. */
+  hash: string;
+  createdAt: string;
+  /** When the token last authenticated a request, as `touch` recorded it; null when never. */
+  lastUsedAt: string | null;
+}
+
+/** The API tokens that may call `sluice serve`'s HTTP API (SPEC §6). */
+export interface TokenTable {
+  /** Adds a token; false (and nothing changed) when one with that name exists. */
+  create(token: { name: string; role: TokenRole; hash: string; createdAt: string }): Promise<boolean>;
+  /** Every token, by name. */
+  list(): Promise<StoredToken[]>;
+  /** Deletes the named token; false when there was none. */
+  revoke(name: string): Promise<boolean>;
+  /**
+   * Records that the named token was used at `at` (ISO time). Never moves the time back (two
+   * processes touching at once keep the later time); a token that is gone is left gone.
+   */
+  touch(name: string, at: string): Promise<void>;
+}
+
 /** A key's state as moved between stores: everything `KeyState` says, and the message last sent. */
 export interface KeyTransfer extends KeyState {
   /** The message last delivered, as sent (null: never delivered, or remembered without sending). */
@@ -339,11 +367,12 @@ export interface KeyTransfer extends KeyState {
 
 /**
  * A piece of a state, as `sluice state migrate` moves it from one store to another: in the order
- * `transfer.exportPage` gives them (the workspace id, each run oldest first followed by its records,
- * then every key), which is the order `transfer.importPieces` takes them in.
+ * `transfer.exportPage` gives them (the workspace id and the API tokens, each run oldest first
+ * followed by its records, then every key), which is the order `transfer.importPieces` takes them in.
  */
 export type StatePiece =
   | { kind: 'workspace'; workspaceId: string }
+  | { kind: 'tokens'; tokens: StoredToken[] }
   | { kind: 'run'; run: RunSummary }
   | { kind: 'records'; runId: string; records: Omit<RunRecord, 'runId'>[] }
   | { kind: 'keys'; sync: string; keys: KeyTransfer[] };
@@ -351,23 +380,25 @@ export type StatePiece =
 /**
  * A whole state moved between stores (`sluice state migrate`): run history with every record, and
  * per sync and key what was delivered and what is pending, so that a run after the move sends
- * nothing that was delivered before and retries what was pending under the same messageIds. Locks,
- * rate buckets and prune times are not moved: they describe processes, not data.
+ * nothing that was delivered before and retries what was pending under the same messageIds; and the
+ * API tokens, so that the HTTP API takes the same tokens after the move. Locks, rate buckets and
+ * prune times are not moved: they describe processes, not data.
  */
 export interface StateTransfer {
-  /** Whether the store holds no run and no key state. */
+  /** Whether the store holds no run, no key state and no API token. */
   isEmpty(): Promise<boolean>;
   /** The next pieces after `cursor` (null: from the start), and the cursor after them (null: done). */
   exportPage(cursor: string | null): Promise<{ pieces: StatePiece[]; next: string | null }>;
   /** Adds exported pieces, in the order they were exported, keeping their run ids; one transaction. */
   importPieces(pieces: readonly StatePiece[]): Promise<void>;
-  /** Deletes every run, record and key state (the workspace id stays). */
+  /** Deletes every run, record, key state and API token (the workspace id stays). */
   clear(): Promise<void>;
 }
 
 /**
- * Durable memory, grouped by concern: run history, the delivery ledger, locks, rate buckets. Async so a
- * PostgreSQL implementation fits the same interface. Every multi-row write is one transaction.
+ * Durable memory, grouped by concern: run history, the delivery ledger, locks, rate buckets, API
+ * tokens. Async so a PostgreSQL implementation fits the same interface. Every multi-row write is one
+ * transaction.
  */
 export interface StateStore {
   /**
@@ -383,6 +414,7 @@ export interface StateStore {
   readonly ledger: DeliveryLedger;
   readonly locks: LockTable;
   readonly rates: RateBuckets;
+  readonly tokens: TokenTable;
   readonly transfer: StateTransfer;
   /**
    * Applies retention (SPEC §7): deletes the per-row records of finished runs started before

@@ -17,7 +17,7 @@ export async function stateMigrateCommand(
     return EXIT.ok;
   }
   io.stdout.write(
-    `Copied ${formatCount(copied.runs)} runs, ${formatCount(copied.records)} records and ${formatCount(copied.keys)} key states to ${copied.to}${copied.replaced ? ' (the state that was there is replaced)' : ''}.\n` +
+    `Copied ${formatCount(copied.runs)} runs, ${formatCount(copied.records)} records, ${formatCount(copied.keys)} key states and ${formatCount(copied.tokens)} API tokens to ${copied.to}${copied.replaced ? ' (the state that was there is replaced)' : ''}.\n` +
       `Now set state: in ${sluice.workspace.file} to it (with \${VAR} for its password): runs there send nothing delivered before.\n`,
   );
   return EXIT.ok;

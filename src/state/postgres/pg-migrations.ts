@@ -127,9 +127,21 @@ ALTER TABLE runs ADD COLUMN report text;
 CREATE UNIQUE INDEX runs_queued ON runs (sync, dry_run) WHERE status = 'queued';
 `;
 
+// API tokens for `sluice serve` (pg-tokens.ts): only each token's SHA-256 is kept, never the token.
+const apiTokens = `
+CREATE TABLE api_tokens (
+  name         text PRIMARY KEY,
+  role         text NOT NULL,
+  hash         text NOT NULL,
+  created_at   text NOT NULL,
+  last_used_at text
+);
+`;
+
 /** Every migration, in order. */
 export const pgMigrations: readonly PgMigration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'rate buckets', sql: rateBuckets },
   { version: 3, name: 'run queue', sql: runQueue },
+  { version: 4, name: 'api tokens', sql: apiTokens },
 ]);

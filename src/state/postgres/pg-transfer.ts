@@ -11,8 +11,9 @@ import {
   toSummary,
 } from './pg-run-history.js';
 import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
+import type { PgTokens } from './pg-tokens.js';
 
-/** Where an export stands: run by run (record by record), then key by key. */
+/** Where an export stands: after the workspace id and the API tokens, run by run (record by record), then key by key. */
 type Position =
   | { phase: 'runs'; run: string; record: string | null }
   | { phase: 'keys'; sync: string; key: string };
@@ -31,19 +32,22 @@ type KeyRow = KeyStateRow & { sync: string; delivered_at: string | null; payload
  */
 export class PgTransfer {
   readonly #runs: PgRunHistory;
+  readonly #tokens: PgTokens;
 
-  constructor(runs: PgRunHistory) {
+  constructor(runs: PgRunHistory, tokens: PgTokens) {
     this.#runs = runs;
+    this.#tokens = tokens;
   }
 
   async isEmpty(db: PgQueryable): Promise<boolean> {
     const { rows } = await db.query<{ any: boolean }>(
-      'SELECT EXISTS (SELECT 1 FROM runs) OR EXISTS (SELECT 1 FROM key_states) AS any',
+      `SELECT EXISTS (SELECT 1 FROM runs) OR EXISTS (SELECT 1 FROM key_states)
+              OR EXISTS (SELECT 1 FROM api_tokens) AS any`,
     );
     return !rows[0]!.any;
   }
 
-  /** One page of the export; `workspaceId` opens the first. */
+  /** One page of the export; the workspace id and the tokens (few) open the first. */
   async exportPage(
     db: PgQueryable,
     cursor: string | null,
@@ -51,7 +55,12 @@ export class PgTransfer {
   ): Promise<{ pieces: StatePiece[]; next: string | null }> {
     const pieces: StatePiece[] = [];
     let at: Position = cursor === null ? { phase: 'runs', run: '0', record: null } : parsePosition(cursor);
-    if (cursor === null) pieces.push({ kind: 'workspace', workspaceId });
+    if (cursor === null) {
+      pieces.push(
+        { kind: 'workspace', workspaceId },
+        { kind: 'tokens', tokens: await this.#tokens.list(db) },
+      );
+    }
     let records = 0;
     let runId: string | null = null;
     if (at.phase === 'runs' && at.record !== null) {
@@ -143,6 +152,9 @@ export class PgTransfer {
             [piece.workspaceId],
           );
           break;
+        case 'tokens':
+          await this.#tokens.import(db, piece.tokens);
+          break;
         case 'run':
           await importRun(db, piece.run);
           break;
@@ -156,9 +168,9 @@ export class PgTransfer {
     }
   }
 
-  /** Deletes every run, record and key state (inside the caller's transaction). */
+  /** Deletes every run, record, key state and API token (inside the caller's transaction). */
   async clear(db: PgQueryable): Promise<void> {
-    await db.query('TRUNCATE run_records, runs, key_states, kept_payloads, present_keys');
+    await db.query('TRUNCATE run_records, runs, key_states, kept_payloads, present_keys, api_tokens');
   }
 }
 

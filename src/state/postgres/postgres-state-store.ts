@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RunCounts, RunRecord } from '../../core/run.js';
+import type { TokenRole } from '../../core/token-roles.js';
 import type {
   DeliveryLedger,
   DeliveryResult,
@@ -19,6 +20,7 @@ import type {
   StatePiece,
   StateStore,
   StateTransfer,
+  TokenTable,
 } from '../state-store.js';
 import { newRunId } from '../store-listing.js';
 import { applyPgMigrations } from './apply-pg-migrations.js';
@@ -30,6 +32,7 @@ import { PgRateBuckets } from './pg-rate-buckets.js';
 import { PgRemovedKeys } from './pg-removed-keys.js';
 import { PgRetention } from './pg-retention.js';
 import { PgRunHistory } from './pg-run-history.js';
+import { PgTokens } from './pg-tokens.js';
 import { PgTransfer } from './pg-transfer.js';
 import { parseStateUrl, type StateUrl } from './state-url.js';
 import { toPgStateError } from './to-pg-state-error.js';
@@ -60,7 +63,8 @@ export class PostgresStateStore implements StateStore {
   readonly #removed = new PgRemovedKeys();
   readonly #retention = new PgRetention();
   readonly #rates = new PgRateBuckets();
-  readonly #transfer = new PgTransfer(this.#runs);
+  readonly #tokens = new PgTokens();
+  readonly #transfer = new PgTransfer(this.#runs, this.#tokens);
   #workspaceId: string | null = null;
   #closed = false;
 
@@ -229,6 +233,16 @@ export class PostgresStateStore implements StateStore {
   readonly rates: RateBuckets = {
     take: (key: string, count: number, perSecond: number, burst: number) =>
       this.#read('taking from a rate bucket', (db) => this.#rates.take(db, key, count, perSecond, burst)),
+  };
+
+  /** API tokens (state-store.ts TokenTable). */
+  readonly tokens: TokenTable = {
+    create: (token: { name: string; role: TokenRole; hash: string; createdAt: string }) =>
+      this.#read('creating an API token', (db) => this.#tokens.create(db, token)),
+    list: () => this.#read('listing API tokens', (db) => this.#tokens.list(db)),
+    revoke: (name: string) => this.#read('revoking an API token', (db) => this.#tokens.revoke(db, name)),
+    touch: (name: string, at: string) =>
+      this.#read('recording the use of an API token', (db) => this.#tokens.touch(db, name, at)),
   };
 
   /** Moving the whole state to another store (state-store.ts StateTransfer). */

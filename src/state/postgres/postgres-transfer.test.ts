@@ -72,6 +72,7 @@ async function view(store: StateStore, runIds: string[]) {
     states: await store.ledger.keyStates('users', keys),
     payloads: await store.ledger.deliveredPayloads('users', keys),
     counts: await store.ledger.countKeys('users'),
+    tokens: await store.tokens.list(),
   };
 }
 
@@ -109,7 +110,13 @@ describe('PostgresStateStore transfer', () => {
       await sqlite.ledger.savePlanned('users', [
         { key: 'k0', hash: 'h-next', messageId: 'm-next', generation: 4 },
       ]);
+      // The API tokens move too, so the HTTP API takes the same tokens on the moved state.
+      const createdAt = '2025-01-01T00:00:00.000Z';
+      await sqlite.tokens.create({ name: 'ci', role: 'operator', hash: 'a1'.repeat(32), createdAt });
+      await sqlite.tokens.create({ name: 'ui', role: 'viewer', hash: 'b2'.repeat(32), createdAt });
+      await sqlite.tokens.touch('ui', '2025-01-02T00:00:00.000Z');
       const expected = await view(sqlite, runIds);
+      expect(expected.tokens).toHaveLength(2);
 
       expect(await postgres.transfer.isEmpty()).toBe(true);
       expect(await copy(sqlite, postgres)).toBeGreaterThan(3);

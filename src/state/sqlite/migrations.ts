@@ -183,6 +183,18 @@ CREATE UNIQUE INDEX runs_queued ON runs (sync, dry_run) WHERE status = 'queued';
 CREATE INDEX runs_by_status ON runs (status, seq);
 `;
 
+// API tokens for `sluice serve` (sqlite-tokens.ts): only each token's SHA-256 is kept, never the
+// token. last_used_at is written at most about once a minute per token (sluice/api-tokens.ts).
+const apiTokens = `
+CREATE TABLE api_tokens (
+  name         TEXT PRIMARY KEY,
+  role         TEXT NOT NULL,
+  hash         TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  last_used_at TEXT
+);
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -195,4 +207,5 @@ export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 8, name: 'rate buckets', sql: rateBuckets },
   { version: 9, name: 'record keys', sql: recordKeys },
   { version: 10, name: 'run queue', sql: runQueue },
+  { version: 11, name: 'api tokens', sql: apiTokens },
 ]);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RunCounts, RunRecord } from '../../core/run.js';
+import type { TokenRole } from '../../core/token-roles.js';
 import type {
   DeliveryLedger,
   DeliveryResult,
@@ -20,6 +21,7 @@ import type {
   StatePiece,
   StateStore,
   StateTransfer,
+  TokenTable,
 } from '../state-store.js';
 import { newRunId } from '../store-listing.js';
 import { applyMigrations } from './apply-migrations.js';
@@ -31,6 +33,7 @@ import { SqliteRateBuckets } from './sqlite-rate-buckets.js';
 import { SqliteRemovedKeys } from './sqlite-removed-keys.js';
 import { SqliteRetention } from './sqlite-retention.js';
 import { SqliteRunHistory } from './sqlite-run-history.js';
+import { SqliteTokens } from './sqlite-tokens.js';
 import { SqliteTransfer } from './sqlite-transfer.js';
 import { prepareStateFile } from './state-file-modes.js';
 import { toStateError } from './to-state-error.js';
@@ -61,6 +64,7 @@ export class SqliteStateStore implements StateStore {
   readonly #keys: SqliteKeyStates;
   readonly #locks: SqliteLocks;
   readonly #rates: SqliteRateBuckets;
+  readonly #tokens: SqliteTokens;
   readonly #transfer: SqliteTransfer;
   readonly #removed: SqliteRemovedKeys;
   readonly #retention: SqliteRetention;
@@ -76,7 +80,8 @@ export class SqliteStateStore implements StateStore {
     this.#keys = new SqliteKeyStates(db);
     this.#locks = new SqliteLocks(db);
     this.#rates = new SqliteRateBuckets(db);
-    this.#transfer = new SqliteTransfer(db, this.#runs);
+    this.#tokens = new SqliteTokens(db);
+    this.#transfer = new SqliteTransfer(db, this.#runs, this.#tokens);
     this.#removed = new SqliteRemovedKeys(db);
     this.#retention = new SqliteRetention(db);
   }
@@ -243,6 +248,16 @@ export class SqliteStateStore implements StateStore {
       this.#write('taking from a rate bucket', () =>
         this.#rates.take(key, count, perSecond, burst, this.#now().getTime()),
       ),
+  };
+
+  /** API tokens (state-store.ts TokenTable). */
+  readonly tokens: TokenTable = {
+    create: async (token: { name: string; role: TokenRole; hash: string; createdAt: string }) =>
+      this.#write('creating an API token', () => this.#tokens.create(token)),
+    list: async () => this.#guard('listing API tokens', () => this.#tokens.list()),
+    revoke: async (name: string) => this.#write('revoking an API token', () => this.#tokens.revoke(name)),
+    touch: async (name: string, at: string) =>
+      this.#write('recording the use of an API token', () => this.#tokens.touch(name, at)),
   };
 
   /** Moving the whole state to another store (state-store.ts StateTransfer). */

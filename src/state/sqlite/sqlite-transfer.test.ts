@@ -71,6 +71,13 @@ describe('SqliteStateStore transfer', () => {
       await from.ledger.savePlanned('users', [
         { key: 'k0', hash: 'h-next', messageId: 'm-next', generation: 4 },
       ]);
+      await from.tokens.create({
+        name: 'ci',
+        role: 'operator',
+        hash: 'a1'.repeat(32),
+        createdAt: '2025-01-01T00:00:00.000Z',
+      });
+      await from.tokens.touch('ci', '2025-01-02T00:00:00.000Z');
       const { pages, pieces } = await exportAll(from);
       expect(pages).toBeGreaterThan(3);
       expect(await into.transfer.isEmpty()).toBe(true);
@@ -92,12 +99,22 @@ describe('SqliteStateStore transfer', () => {
         await from.ledger.deliveredPayloads('users', keys),
       );
       expect(await into.ledger.countKeys('users')).toEqual({ keys: 12_000, removed: 0 });
+      expect(await into.tokens.list()).toEqual([
+        {
+          name: 'ci',
+          role: 'operator',
+          hash: 'a1'.repeat(32),
+          createdAt: '2025-01-01T00:00:00.000Z',
+          lastUsedAt: '2025-01-02T00:00:00.000Z',
+        },
+      ]);
       // A second export of the copy is the first one again.
       expect((await exportAll(into)).pieces).toEqual(pieces);
 
       expect((await into.runs.keyHistory('users', 'k5', { limit: 10 })).items).toHaveLength(3);
       await into.transfer.clear();
       expect(await into.transfer.isEmpty()).toBe(true);
+      expect(await into.tokens.list()).toEqual([]);
       expect((await into.runs.keyHistory('users', 'k5', { limit: 10 })).items).toEqual([]);
       // Imported again over the cleared state: as good as new.
       await into.transfer.importPieces(pieces);

@@ -4,8 +4,9 @@ import { decodeBatch } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 import { type KeyStateRow, keyStateOf } from './sqlite-key-states.js';
 import { type RunRow, runColumns, type SqliteRunHistory, toSummary } from './sqlite-run-history.js';
+import type { SqliteTokens } from './sqlite-tokens.js';
 
-/** Where an export stands: the workspace id first, then run by run (batch by batch), then keys. */
+/** Where an export stands: the workspace id and the API tokens first, then run by run (batch by batch), then keys. */
 type Position =
   | { phase: 'runs'; run: number; batch: number | null }
   | { phase: 'keys'; sync: string; key: string };
@@ -34,6 +35,7 @@ type KeyRow = [
 export class SqliteTransfer {
   readonly #db: SqliteDatabase;
   readonly #runs: SqliteRunHistory;
+  readonly #tokens: SqliteTokens;
   readonly #nextRun: SqliteStatement;
   readonly #batches: SqliteStatement;
   readonly #keys: SqliteStatement;
@@ -41,9 +43,10 @@ export class SqliteTransfer {
   readonly #insertRun: SqliteStatement;
   readonly #insertKey: SqliteStatement;
 
-  constructor(db: SqliteDatabase, runs: SqliteRunHistory) {
+  constructor(db: SqliteDatabase, runs: SqliteRunHistory, tokens: SqliteTokens) {
     this.#db = db;
     this.#runs = runs;
+    this.#tokens = tokens;
     this.#nextRun = db.prepare(`SELECT ${runColumns} FROM runs WHERE seq > ? ORDER BY seq LIMIT 1`);
     this.#batches = db
       .prepare(
@@ -84,20 +87,27 @@ export class SqliteTransfer {
 
   isEmpty(): boolean {
     const row = this.#db
-      .prepare('SELECT EXISTS (SELECT 1 FROM runs) OR EXISTS (SELECT 1 FROM key_states)')
+      .prepare(
+        'SELECT EXISTS (SELECT 1 FROM runs) OR EXISTS (SELECT 1 FROM key_states) OR EXISTS (SELECT 1 FROM api_tokens)',
+      )
       .raw()
       .get() as [number];
     return row[0] === 0;
   }
 
-  /** One page of the export (see `Position`); `workspaceId` opens the first. */
+  /** One page of the export (see `Position`); the workspace id and the tokens (few) open the first. */
   exportPage(
     cursor: string | null,
     workspaceId: () => string,
   ): { pieces: StatePiece[]; next: string | null } {
     const pieces: StatePiece[] = [];
     let at: Position = cursor === null ? { phase: 'runs', run: 0, batch: null } : parsePosition(cursor);
-    if (cursor === null) pieces.push({ kind: 'workspace', workspaceId: workspaceId() });
+    if (cursor === null) {
+      pieces.push(
+        { kind: 'workspace', workspaceId: workspaceId() },
+        { kind: 'tokens', tokens: this.#tokens.list() },
+      );
+    }
     let records = 0;
     let runId: string | null = at.phase === 'runs' && at.batch !== null ? this.#runIdOf(at.run) : null;
     while (at.phase === 'runs') {
@@ -167,6 +177,9 @@ export class SqliteTransfer {
         case 'workspace':
           setWorkspaceId(piece.workspaceId);
           break;
+        case 'tokens':
+          this.#tokens.import(piece.tokens);
+          break;
         case 'run':
           this.#importRun(piece.run);
           break;
@@ -180,11 +193,12 @@ export class SqliteTransfer {
     }
   }
 
-  /** Deletes every run, record and key state (inside the caller's transaction). */
+  /** Deletes every run, record, key state and API token (inside the caller's transaction). */
   clear(): void {
     this.#db.exec(
       'DELETE FROM record_keys; DELETE FROM record_batches; DELETE FROM runs; DELETE FROM key_states; DELETE FROM kept_payloads;',
     );
+    this.#tokens.clear();
   }
 
   #importRun(run: RunSummary): void {

@@ -2,10 +2,15 @@ import { type ErrorCode, isSluiceError, SluiceError } from '../../core/errors.js
 import type { StateStore } from '../state-store.js';
 
 /** The groups of StateStore methods (`store.runs.start`); '' for the store's own (`store.prune`). */
-export const STORE_GROUPS = ['', 'runs', 'ledger', 'locks', 'rates', 'transfer'] as const satisfies readonly (
-  | ''
-  | keyof StateStore
-)[];
+export const STORE_GROUPS = [
+  '',
+  'runs',
+  'ledger',
+  'locks',
+  'rates',
+  'tokens',
+  'transfer',
+] as const satisfies readonly ('' | keyof StateStore)[];
 export type StoreGroup = (typeof STORE_GROUPS)[number];
 
 /**
