@@ -5,16 +5,20 @@
  */
 export { type ConfigProblem, type ErrorCode, isSluiceError, SluiceError } from './core/errors.js';
 export type { RecordStatus, RunCounts, RunStatus } from './core/run.js';
+export { roleAllows, TOKEN_ROLES, type TokenRole } from './core/token-roles.js';
 export type { Workspace } from './core/workspace.js';
 export type { Exchange } from './destinations/destination.js';
 export type { Worker, WorkerEvent } from './schedule/worker.js';
+export type { VerifiedToken } from './sluice/api-tokens.js';
 export type { CheckItem, CheckReport } from './sluice/check-workspace.js';
 export type {
+  CreatedToken,
   KeyHistoryDocument,
   KeyStateDocument,
   Listing,
   RecordDocument,
   RunDocument,
+  TokenDocument,
 } from './sluice/documents.js';
 export type { MigrateDocument } from './sluice/migrate-state.js';
 export { type OpenWorkspaceOptions, openWorkspace, type WorkspaceInCode } from './sluice/open-workspace.js';

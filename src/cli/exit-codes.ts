@@ -12,6 +12,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   config_invalid: EXIT.invalid,
   usage: EXIT.invalid,
   not_found: EXIT.invalid,
+  conflict: EXIT.invalid,
   source_error: EXIT.runFailed,
   destination_fatal: EXIT.runFailed,
   state_error: EXIT.runFailed,

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { openWorkspace, type Sluice, VERSION } from '../index.js';
+import { openWorkspace, type Sluice, TOKEN_ROLES, VERSION } from '../index.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { recordsCommand, runsCommand } from './commands/history.js';
@@ -10,6 +10,7 @@ import { receiverCommand } from './commands/receiver.js';
 import { stateMigrateCommand } from './commands/state-migrate.js';
 import { syncListCommand } from './commands/sync-list.js';
 import { syncRunCommand } from './commands/sync-run.js';
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/token.js';
 import { workerCommand } from './commands/worker.js';
 import { EXIT } from './exit-codes.js';
 import { LOG_FORMATS, type LogFormat } from './log-lines.js';
@@ -176,6 +177,34 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print one JSON document', false)
     .action(async (opts: { to: string; force: boolean; json: boolean }) =>
       withWorkspace((sluice) => stateMigrateCommand(sluice, opts, io)),
+    );
+
+  const token = program.command('token').description('API tokens for sluice serve');
+  token
+    .command('create')
+    .description('make an API token and print it, once: only its hash is stored')
+    .argument('<name>', '1-64 letters, digits, "-", "_" or "."')
+    .option(
+      '--role <role>',
+      `${TOKEN_ROLES.join(' | ')}: viewer reads; operator also triggers and cancels runs; admin also manages tokens`,
+      'viewer',
+    )
+    .option('--json', 'print one JSON document', false)
+    .action(async (name: string, opts: { role: string; json: boolean }) =>
+      withWorkspace((sluice) => tokenCreateCommand(sluice, name, opts, io)),
+    );
+  token
+    .command('list')
+    .description('the API tokens: name, role, when made and last used (never the tokens)')
+    .option('--json', 'print one JSON document', false)
+    .action(async (opts: { json: boolean }) => withWorkspace((sluice) => tokenListCommand(sluice, opts, io)));
+  token
+    .command('revoke')
+    .description('delete an API token: requests with it are refused from then on')
+    .argument('<name>', 'a name from `sluice token list`')
+    .option('--json', 'print one JSON document', false)
+    .action(async (name: string, opts: { json: boolean }) =>
+      withWorkspace((sluice) => tokenRevokeCommand(sluice, name, opts, io)),
     );
 
   program

@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'usage'
   /** Not found: an unknown sync, run id, … (exit 2). */
   | 'not_found'
+  /** What was asked to be made exists already, e.g. an API token of that name (exit 2). */
+  | 'conflict'
   /** The run was stopped by a signal (exit 1). */
   | 'interrupted'
   /** The run asked about has ended already, or was started elsewhere: it cannot be cancelled or started (exit 1). */

@@ -1,5 +1,6 @@
 import type { RunCounts, RunRecord, RunSummary } from '../core/run.js';
-import type { KeyHistoryEntry, KeyState, Page } from '../state/state-store.js';
+import type { TokenRole } from '../core/token-roles.js';
+import type { KeyHistoryEntry, KeyState, Page, StoredToken } from '../state/state-store.js';
 import type { DryRunSample, InvalidSample } from '../sync/run-result.js';
 
 /**
@@ -65,6 +66,24 @@ export interface KeyStateDocument {
     abandoned: boolean;
   } | null;
   removed: boolean;
+}
+
+/** An API token as `sluice token list --json` and `Sluice.listTokens` give it: never the token or its hash. */
+export interface TokenDocument {
+  name: string;
+  role: TokenRole;
+  created_at: string;
+  /** When it last authenticated a request (recorded at most about once a minute); null when never. */
+  last_used_at: string | null;
+}
+
+/** A token just made (`sluice token create --json`, `Sluice.createToken`): the only time `token` is shown. */
+export interface CreatedToken {
+  name: string;
+  role: TokenRole;
+  /** `slk_` and 43 base64url characters; only its SHA-256 is stored. */
+  token: string;
+  created_at: string;
 }
 
 /** A page of a listing (SPEC §6 "Lists"): pass `next_cursor` back as `cursor` to read on. */
@@ -142,6 +161,15 @@ export function keyStateDocument(state: KeyState): KeyStateDocument {
             abandoned: pending.abandoned,
           },
     removed: state.removed,
+  };
+}
+
+export function tokenDocument(token: StoredToken): TokenDocument {
+  return {
+    name: token.name,
+    role: token.role,
+    created_at: token.createdAt,
+    last_used_at: token.lastUsedAt,
   };
 }
 

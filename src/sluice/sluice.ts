@@ -1,5 +1,6 @@
 import { SluiceError } from '../core/errors.js';
 import { RECORD_STATUSES, type RecordStatus, RUN_STATUSES, type RunStatus } from '../core/run.js';
+import type { TokenRole } from '../core/token-roles.js';
 import type { SyncConfig, Workspace } from '../core/workspace.js';
 import type { Exchange } from '../destinations/destination.js';
 import { Worker, type WorkerEvent } from '../schedule/worker.js';
@@ -8,8 +9,10 @@ import { runLockName } from '../sync/run-lock.js';
 import type { SyncRunResult } from '../sync/run-result.js';
 import type { RunSyncOptions } from '../sync/run-sync.js';
 import type { SyncRunner } from '../sync/sync-runner.js';
+import { ApiTokens, type VerifiedToken } from './api-tokens.js';
 import { type CheckReport, checkWorkspace } from './check-workspace.js';
 import {
+  type CreatedToken,
   type KeyHistoryDocument,
   type KeyStateDocument,
   keyHistoryDocument,
@@ -20,6 +23,7 @@ import {
   type RunDocument,
   recordDocument,
   runDocument,
+  type TokenDocument,
 } from './documents.js';
 import { type MigrateDocument, migrateState } from './migrate-state.js';
 import { type PruneDocument, pruneState } from './prune-state.js';
@@ -74,10 +78,12 @@ const MAX_PAGE = 10_000;
  */
 export class Sluice implements SyncRunner {
   readonly #parts: WorkspaceParts;
+  readonly #tokens: ApiTokens;
 
   /** Use `openWorkspace`. */
   constructor(parts: WorkspaceParts) {
     this.#parts = parts;
+    this.#tokens = new ApiTokens(() => parts.state());
   }
 
   /** The loaded workspace configuration (it holds secrets: never print it whole). */
@@ -361,6 +367,40 @@ export class Sluice implements SyncRunner {
    */
   migrateState(to: string, options: { force?: boolean } = {}): Promise<MigrateDocument> {
     return migrateState(this.#parts, to, options);
+  }
+
+  /**
+   * Makes an API token for `sluice serve` (SPEC §6) and answers it: the only time the token is
+   * shown, since the state keeps only its SHA-256. `role` defaults to `viewer`, the least. `usage`
+   * for a name that is not 1–64 letters, digits, `-`, `_` or `.`, or an unknown role; `conflict`
+   * when a token of that name exists.
+   */
+  createToken(name: string, role: TokenRole = 'viewer'): Promise<CreatedToken> {
+    return this.#tokens.create(name, role);
+  }
+
+  /** Every API token by name, with its role and last use (never the token or its hash). */
+  listTokens(): Promise<TokenDocument[]> {
+    return this.#tokens.list();
+  }
+
+  /** Deletes an API token: its next request is refused. `not_found` when there is none of that name. */
+  revokeToken(name: string): Promise<void> {
+    return this.#tokens.revoke(name);
+  }
+
+  /**
+   * Who a presented API token is (its name and role), or null when it is no token of this
+   * workspace's state: compared in constant time with every stored hash. Records the token's use at
+   * most once a minute (`now`: the clock, for tests). Check what the role allows with `roleAllows`.
+   */
+  verifyToken(token: string, options: { now?: Date } = {}): Promise<VerifiedToken | null> {
+    return this.#tokens.verify(token, options.now);
+  }
+
+  /** Whether the state holds any API token (`sluice serve` makes the first on loopback hosts). */
+  hasTokens(): Promise<boolean> {
+    return this.#tokens.any();
   }
 
   /** Closes the state store, sources and destinations. Closing twice is harmless. */
