@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SluiceError } from '../core/errors.js';
 import { roleAllows, TOKEN_ROLES, type TokenRole } from '../core/token-roles.js';
-import { createPostgresDatabase, type TestDatabase } from '../sources/source-conformance-databases.case.js';
-import { SqliteStateStore } from '../state/sqlite/sqlite-state-store.js';
+import { openStateStore } from '../state/registry.js';
 import { openWorkspace } from './open-workspace.js';
 import type { Sluice } from './sluice.js';
 
@@ -105,7 +105,7 @@ describe('API tokens', () => {
   });
 
   it('ignores a stored hash it never wrote, of any length, without failing', async () => {
-    const store = await SqliteStateStore.open(join(dir, '.sluice', 'state.db'));
+    const store = await openStateStore({ kind: 'sqlite', path: join(dir, '.sluice', 'state.db') });
     await store.tokens.create({
       name: 'odd',
       role: 'admin',
@@ -172,16 +172,39 @@ describe('API tokens', () => {
 });
 
 describe('API tokens on PostgreSQL state', () => {
-  let database: TestDatabase;
+  const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
+  /** This file's own database, dropped at the end. */
+  const name = `sluice_api_tokens_${randomBytes(4).toString('hex')}`;
+  const url = `postgres://postgres@127.0.0.1:5432/${name}`;
+  const database = {
+    async query(sql: string): Promise<unknown[]> {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query(sql)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+  };
+  async function admin(sql: string): Promise<void> {
+    const client = new pg.Client({ connectionString: ADMIN_URL });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
   beforeAll(async () => {
-    database = await createPostgresDatabase('sluice_api_tokens');
+    await admin(`CREATE DATABASE ${name} ENCODING 'UTF8' TEMPLATE template0`);
   });
   afterAll(async () => {
-    await database.drop();
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   });
 
   it('keeps only the hash in the table, and verifies and revokes there', async () => {
-    const sluice = await open(`${database.url}?schema=tokens`);
+    const sluice = await open(`${url}?schema=tokens`);
     const created = await sluice.createToken('ci', 'operator');
     const rows = (await database.query('SELECT * FROM tokens.api_tokens')) as Record<string, unknown>[];
     expect(rows).toEqual([

@@ -93,6 +93,7 @@ describe('PostgresStateStore', () => {
     expect((await store.runs.get('r_old'))?.status).toBe('completed');
     expect((await store.ledger.keyStates('s', ['k'])).get('k')?.deliveredHash).toBe('h');
     expect(await store.rates.take('b', 1, 10, 1)).toBe(0);
+    expect(await store.tokens.list()).toEqual([]);
     await store.close();
   });
 

@@ -37,6 +37,7 @@ describe('applyMigrations', () => {
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual(all);
     expect(readApplied(db)).toEqual(all);
     expect(tables()).toEqual([
+      'api_tokens',
       'kept_payloads',
       'key_states',
       'locks',
@@ -58,6 +59,7 @@ describe('applyMigrations', () => {
       { version: 8, name: 'rate buckets', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 9, name: 'record keys', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 10, name: 'run queue', applied_at: '2025-03-01T00:00:00.000Z' },
+      { version: 11, name: 'api tokens', applied_at: '2025-03-01T00:00:00.000Z' },
     ]);
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual([]);
   });
