@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ScheduleConfig } from '../core/workspace.js';
-import { normaliseCron, parseCron } from './cron.js';
+import { CRON_FORMS, cronProblem, isTimeZone, normaliseCron } from './cron-pattern.js';
 import { durationMs, text } from './field-schemas.js';
 import { isMapping, kindOf, type Problems, parseEntry, parseField, where } from './problems.js';
 import type { Path } from './yaml-tree.js';
@@ -12,30 +12,24 @@ export const SCHEDULE_FORMS =
 const FORMS = SCHEDULE_FORMS;
 
 const cron = text.transform((value, ctx) => {
-  const parsed = parseCron(value);
-  if (!parsed.ok) {
+  const normalised = normaliseCron(value);
+  const problem = cronProblem(normalised);
+  if (problem !== undefined) {
     ctx.issues.push({
       code: 'custom',
       input: value,
-      message: parsed.error,
-      params: { fix: 'write five fields: minute hour day-of-month month day-of-week, e.g. "0 6 * * *"' },
+      message: problem,
+      params: { fix: `write ${CRON_FORMS}` },
     });
     return z.NEVER;
   }
-  return normaliseCron(value);
+  return normalised;
 });
 
-const timezone = text.refine(
-  (value) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: value });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'is not a time zone', params: { fix: 'use an IANA name such as Europe/Berlin or UTC' } },
-);
+const timezone = text.refine((value) => isTimeZone(value), {
+  message: 'is not a time zone',
+  params: { fix: 'use an IANA name such as Europe/Berlin or UTC' },
+});
 
 // A schedule that fires more than once a second would only queue runs behind each other.
 const every = durationMs.refine((ms) => ms >= 1000, {
@@ -103,10 +97,11 @@ function parseShorthand(p: Problems, at: Path, raw: string): ScheduleConfig | un
     const ms = parseField(p, at, every, interval[1]!.trim());
     return ms === undefined ? undefined : { kind: 'every', everyMs: ms };
   }
-  const parsed = parseCron(value);
-  if (!parsed.ok) {
-    p.add(at, `${where(at)} ${parsed.error}`, `write ${FORMS}`);
+  const cron = normaliseCron(value);
+  const problem = cronProblem(cron);
+  if (problem !== undefined) {
+    p.add(at, `${where(at)} ${problem}`, `write ${CRON_FORMS}`);
     return undefined;
   }
-  return { kind: 'cron', cron: normaliseCron(value) };
+  return { kind: 'cron', cron };
 }

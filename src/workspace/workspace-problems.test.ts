@@ -372,15 +372,43 @@ describe('sluice.yaml problems, each with its line and a fix', () => {
       'cron out of range',
       [...BASE, '    schedule: "61 * * * *"'],
       13,
-      /^schedule of sync "s" has "61" as minute; it must be 0–59$/,
-      /cron expression/,
+      /^schedule of sync "s" is not a cron expression: invalid value for minute: 61$/,
+      /five fields: minute hour day-of-month month day-of-week/,
+    ],
+    [
+      'cron with a step of 0',
+      [...BASE, '    schedule: { cron: "*/0 * * * *" }'],
+      13,
+      /^schedule\.cron of sync "s" is not a cron expression: syntax error, illegal stepping: 0$/,
+      /\*\/steps/,
+    ],
+    [
+      'cron stepping from a number',
+      [...BASE, '    schedule: "5/5 * * * *"'],
+      13,
+      /^schedule of sync "s" is not a cron expression: syntax error, stepping with numeric prefix/,
+      /e\.g\. "0 6 \* \* \*"/,
+    ],
+    [
+      'cron that is not five fields',
+      [...BASE, '    schedule: "daily at six"'],
+      13,
+      /^schedule of sync "s" has 3 field\(s\); cron needs 5/,
+      /@daily/,
+    ],
+    [
+      'cron that never fires',
+      [...BASE, '    schedule: { cron: "0 0 31 2 *", timezone: Europe/Berlin }'],
+      13,
+      /^schedule\.cron of sync "s" never matches a date, so it would never run$/,
+      /day-of-month/,
     ],
     [
       'cron with six fields',
       [...BASE, '    schedule: { cron: "0 0 6 * * *" }'],
       13,
       /^schedule\.cron of sync "s" has 6 field\(s\); cron needs 5/,
-      /five fields/,
+      /no seconds field/,
     ],
     [
       'unknown time zone',
@@ -498,6 +526,8 @@ describe('schedule problems', () => {
     '"every fortnight"',
     'every 500ms',
     '{ cron: "0 0 6 * * *" }',
+    '"0 0 31 2 *"',
+    '{ cron: "*/0 * * * *" }',
     '{ cron: "0 6 * * *", timezone: Europe/Berln }',
     '{ every: 1h, timezone: UTC }',
     '{ every: 1h, cron: "0 6 * * *" }',
@@ -531,6 +561,8 @@ describe('sluice.yaml forms that are accepted', () => {
       '  e: { model: m, destination: d, object: user, key: id, schedule: { cron: "0  6 * * mon-fri", timezone: Europe/Berlin } }',
       '  f: { model: m, destination: d, object: user, key: id, schedule: { after: [a, b] } }',
       '  g: { model: m, destination: d, object: user, key: id, schedule: { after: c } }',
+      '  h: { model: m, destination: d, object: user, key: id, schedule: "0 9 L * *" }',
+      '  i: { model: m, destination: d, object: user, key: id, schedule: "0 9 13 * fri" }',
     ]);
     expect(Object.fromEntries(Object.entries(ws.syncs).map(([name, sync]) => [name, sync.schedule]))).toEqual(
       {
@@ -541,6 +573,8 @@ describe('sluice.yaml forms that are accepted', () => {
         e: { kind: 'cron', cron: '0 6 * * mon-fri', timezone: 'Europe/Berlin' },
         f: { kind: 'after', syncs: ['a', 'b'] },
         g: { kind: 'after', syncs: ['c'] },
+        h: { kind: 'cron', cron: '0 9 L * *' },
+        i: { kind: 'cron', cron: '0 9 13 * fri' },
       },
     );
   });
