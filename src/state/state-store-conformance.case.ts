@@ -6,6 +6,7 @@ import { describeHistoryConformance } from './state-store-history.case.js';
 import { describeRateConformance } from './state-store-rates.case.js';
 import { describeRetentionConformance } from './state-store-retention.case.js';
 import { describeRunQueueConformance } from './state-store-run-queue.case.js';
+import { describeScheduleConformance } from './state-store-schedules.case.js';
 import { describeTokenConformance } from './state-store-tokens.case.js';
 
 const sync = 'users-to-segment';
@@ -87,6 +88,7 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
     describeHistoryConformance(openStore);
     describeRunQueueConformance(openStore);
     describeTokenConformance(openStore);
+    describeScheduleConformance(openStore);
 
     describe('runs', () => {
       it('starts a run as running with zero counts', async () => {

@@ -358,6 +358,45 @@ export interface TokenTable {
   touch(name: string, at: string): Promise<void>;
 }
 
+/** What became of a schedule's slot: a run was asked for, or none because the sync was busy. */
+export type SlotOutcome = 'fired' | 'skipped';
+
+/** A schedule's slot as one process claimed it (`StateStore.schedules`). */
+export interface ClaimedSlot {
+  sync: string;
+  /** The slot's identity within the sync: the ISO time it fell due (schedule/schedule-times.ts). */
+  slot: string;
+  outcome: SlotOutcome;
+  /**
+   * The run asked for when `fired`. Null while it is being asked for, when skipped, or when the
+   * claiming process died before asking (the slot is then lost, never fired twice).
+   */
+  runId: string | null;
+  /** Why it was skipped (null when fired). */
+  reason: string | null;
+  /** When it was claimed (ISO, the claiming process's clock). */
+  at: string;
+}
+
+/**
+ * Schedule slots claimed once across every process on the store (SPEC §5 "each schedule fires
+ * once"): the first to record a sync's slot fires it, every other process sees it taken.
+ */
+export interface ScheduleSlots {
+  /** Records the slot unless it is recorded already; true only for the one caller that recorded it. */
+  claim(entry: ClaimedSlot): Promise<boolean>;
+  /** Records what became of a claimed slot: the run it asked for, or why it was skipped. */
+  settle(
+    sync: string,
+    slot: string,
+    result: { outcome: SlotOutcome; runId: string | null; reason: string | null },
+  ): Promise<void>;
+  /** The sync's latest slot (by slot time), fired or skipped; null when none was ever claimed. */
+  last(sync: string): Promise<ClaimedSlot | null>;
+  /** The sync's slots, latest first, at most `limit`: skipped ones say why. */
+  list(sync: string, limit: number): Promise<ClaimedSlot[]>;
+}
+
 /** A key's state as moved between stores: everything `KeyState` says, and the message last sent. */
 export interface KeyTransfer extends KeyState {
   /** The message last delivered, as sent (null: never delivered, or remembered without sending). */
@@ -367,22 +406,26 @@ export interface KeyTransfer extends KeyState {
 
 /**
  * A piece of a state, as `sluice state migrate` moves it from one store to another: in the order
- * `transfer.exportPage` gives them (the workspace id and the API tokens, each run oldest first
- * followed by its records, then every key), which is the order `transfer.importPieces` takes them in.
+ * `transfer.exportPage` gives them (the workspace id, the API tokens and each sync's latest schedule
+ * slot, each run oldest first followed by its records, then every key), which is the order
+ * `transfer.importPieces` takes them in.
  */
 export type StatePiece =
   | { kind: 'workspace'; workspaceId: string }
   | { kind: 'tokens'; tokens: StoredToken[] }
   | { kind: 'run'; run: RunSummary }
   | { kind: 'records'; runId: string; records: Omit<RunRecord, 'runId'>[] }
-  | { kind: 'keys'; sync: string; keys: KeyTransfer[] };
+  | { kind: 'keys'; sync: string; keys: KeyTransfer[] }
+  | { kind: 'slots'; slots: ClaimedSlot[] };
 
 /**
  * A whole state moved between stores (`sluice state migrate`): run history with every record, and
  * per sync and key what was delivered and what is pending, so that a run after the move sends
- * nothing that was delivered before and retries what was pending under the same messageIds; and the
- * API tokens, so that the HTTP API takes the same tokens after the move. Locks, rate buckets and
- * prune times are not moved: they describe processes, not data.
+ * nothing that was delivered before and retries what was pending under the same messageIds; the
+ * API tokens, so that the HTTP API takes the same tokens after the move; and each sync's latest
+ * claimed schedule slot, so that a scheduler after the move does not fire again a slot fired before
+ * it (older slots, which only tell history, are not moved). Locks, rate buckets and prune times are
+ * not moved: they describe processes, not data.
  */
 export interface StateTransfer {
   /** Whether the store holds no run, no key state and no API token. */
@@ -391,7 +434,7 @@ export interface StateTransfer {
   exportPage(cursor: string | null): Promise<{ pieces: StatePiece[]; next: string | null }>;
   /** Adds exported pieces, in the order they were exported, keeping their run ids; one transaction. */
   importPieces(pieces: readonly StatePiece[]): Promise<void>;
-  /** Deletes every run, record, key state and API token (the workspace id stays). */
+  /** Deletes every run, record, key state, API token and schedule slot (the workspace id stays). */
   clear(): Promise<void>;
 }
 
@@ -415,11 +458,13 @@ export interface StateStore {
   readonly locks: LockTable;
   readonly rates: RateBuckets;
   readonly tokens: TokenTable;
+  readonly schedules: ScheduleSlots;
   readonly transfer: StateTransfer;
   /**
    * Applies retention (SPEC §7): deletes the per-row records of finished runs started before
    * `options.before` (run summaries stay) and keeps each key's last delivered message, so that
-   * `ledger.deliveredPayloads` answers as before. Null when skipped by `unlessPrunedSince`.
+   * `ledger.deliveredPayloads` answers as before. Schedule slots claimed before it go too, except
+   * each sync's latest (the scheduler's grid goes on from it). Null when skipped by `unlessPrunedSince`.
    */
   prune(options: PruneOptions): Promise<PruneResult | null>;
   close(): Promise<void>;

@@ -138,10 +138,25 @@ CREATE TABLE api_tokens (
 );
 `;
 
+// Schedule slots claimed once across processes (pg-schedule-slots.ts, SPEC §5): the primary key is
+// what makes a claim win once; a sync's latest slot is the end of its key range. Times are ISO text.
+const scheduleSlots = `
+CREATE TABLE schedule_slots (
+  sync       text NOT NULL,
+  slot       text NOT NULL,
+  outcome    text NOT NULL,
+  run_id     text,
+  reason     text,
+  claimed_at text NOT NULL,
+  PRIMARY KEY (sync, slot)
+);
+`;
+
 /** Every migration, in order. */
 export const pgMigrations: readonly PgMigration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'rate buckets', sql: rateBuckets },
   { version: 3, name: 'run queue', sql: runQueue },
   { version: 4, name: 'api tokens', sql: apiTokens },
+  { version: 5, name: 'schedule slots', sql: scheduleSlots },
 ]);

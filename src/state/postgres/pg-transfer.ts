@@ -10,6 +10,7 @@ import {
   toRecord,
   toSummary,
 } from './pg-run-history.js';
+import type { PgScheduleSlots } from './pg-schedule-slots.js';
 import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
 import type { PgTokens } from './pg-tokens.js';
 
@@ -33,10 +34,12 @@ type KeyRow = KeyStateRow & { sync: string; delivered_at: string | null; payload
 export class PgTransfer {
   readonly #runs: PgRunHistory;
   readonly #tokens: PgTokens;
+  readonly #slots: PgScheduleSlots;
 
-  constructor(runs: PgRunHistory, tokens: PgTokens) {
+  constructor(runs: PgRunHistory, tokens: PgTokens, slots: PgScheduleSlots) {
     this.#runs = runs;
     this.#tokens = tokens;
+    this.#slots = slots;
   }
 
   async isEmpty(db: PgQueryable): Promise<boolean> {
@@ -60,6 +63,8 @@ export class PgTransfer {
         { kind: 'workspace', workspaceId },
         { kind: 'tokens', tokens: await this.#tokens.list(db) },
       );
+      const slots = await this.#slots.latest(db);
+      if (slots.length > 0) pieces.push({ kind: 'slots', slots });
     }
     let records = 0;
     let runId: string | null = null;
@@ -164,13 +169,18 @@ export class PgTransfer {
         case 'keys':
           await importKeys(db, piece.sync, piece.keys);
           break;
+        case 'slots':
+          await this.#slots.insert(db, piece.slots);
+          break;
       }
     }
   }
 
-  /** Deletes every run, record, key state and API token (inside the caller's transaction). */
+  /** Deletes every run, record, key state, API token and schedule slot (inside the caller's transaction). */
   async clear(db: PgQueryable): Promise<void> {
-    await db.query('TRUNCATE run_records, runs, key_states, kept_payloads, present_keys, api_tokens');
+    await db.query(
+      'TRUNCATE run_records, runs, key_states, kept_payloads, present_keys, api_tokens, schedule_slots',
+    );
   }
 }
 

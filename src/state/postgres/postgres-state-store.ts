@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RunCounts, RunRecord } from '../../core/run.js';
 import type { TokenRole } from '../../core/token-roles.js';
 import type {
+  ClaimedSlot,
   DeliveryLedger,
   DeliveryResult,
   FinishRun,
@@ -16,7 +17,9 @@ import type {
   RecordQuery,
   RunHistory,
   RunQuery,
+  ScheduleSlots,
   SeenEntry,
+  SlotOutcome,
   StatePiece,
   StateStore,
   StateTransfer,
@@ -32,6 +35,7 @@ import { PgRateBuckets } from './pg-rate-buckets.js';
 import { PgRemovedKeys } from './pg-removed-keys.js';
 import { PgRetention } from './pg-retention.js';
 import { PgRunHistory } from './pg-run-history.js';
+import { PgScheduleSlots } from './pg-schedule-slots.js';
 import { PgTokens } from './pg-tokens.js';
 import { PgTransfer } from './pg-transfer.js';
 import { parseStateUrl, type StateUrl } from './state-url.js';
@@ -64,7 +68,8 @@ export class PostgresStateStore implements StateStore {
   readonly #retention = new PgRetention();
   readonly #rates = new PgRateBuckets();
   readonly #tokens = new PgTokens();
-  readonly #transfer = new PgTransfer(this.#runs, this.#tokens);
+  readonly #slots = new PgScheduleSlots();
+  readonly #transfer = new PgTransfer(this.#runs, this.#tokens, this.#slots);
   #workspaceId: string | null = null;
   #closed = false;
 
@@ -245,6 +250,21 @@ export class PostgresStateStore implements StateStore {
       this.#read('recording the use of an API token', (db) => this.#tokens.touch(db, name, at)),
   };
 
+  /** Schedule slots claimed once across processes (state-store.ts ScheduleSlots). */
+  readonly schedules: ScheduleSlots = {
+    claim: (entry: ClaimedSlot) =>
+      this.#read('claiming a schedule slot', (db) => this.#slots.claim(db, entry)),
+    settle: (
+      sync: string,
+      slot: string,
+      result: { outcome: SlotOutcome; runId: string | null; reason: string | null },
+    ) => this.#read('recording a schedule slot', (db) => this.#slots.settle(db, sync, slot, result)),
+    last: async (sync: string) =>
+      (await this.#read('reading schedule slots', (db) => this.#slots.list(db, sync, 1)))[0] ?? null,
+    list: (sync: string, limit: number) =>
+      this.#read('reading schedule slots', (db) => this.#slots.list(db, sync, limit)),
+  };
+
   /** Moving the whole state to another store (state-store.ts StateTransfer). */
   readonly transfer: StateTransfer = {
     isEmpty: () => this.#read('reading the state', (db) => this.#transfer.isEmpty(db)),
@@ -283,6 +303,7 @@ export class PostgresStateStore implements StateStore {
       bytes += pruned.bytes;
     }
     await this.#read('pruning kept payloads', (db) => retention.dropStaleKept(db));
+    await this.#read('pruning schedule slots', (db) => this.#slots.prune(db, options.before));
     const reclaim = options.reclaim && !(await this.#read('reading locks', (db) => this.#locks.anyHeld(db)));
     if (!reclaim) return { runs, records, bytesFreed: bytes, reclaimed: false };
     await this.#read('reclaiming space', (db) => retention.reclaim(db));

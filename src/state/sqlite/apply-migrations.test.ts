@@ -46,6 +46,7 @@ describe('applyMigrations', () => {
       'record_batches',
       'record_keys',
       'runs',
+      'schedule_slots',
       'schema_migrations',
     ]);
     expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual([
@@ -60,6 +61,7 @@ describe('applyMigrations', () => {
       { version: 9, name: 'record keys', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 10, name: 'run queue', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 11, name: 'api tokens', applied_at: '2025-03-01T00:00:00.000Z' },
+      { version: 12, name: 'schedule slots', applied_at: '2025-03-01T00:00:00.000Z' },
     ]);
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual([]);
   });

@@ -195,6 +195,21 @@ CREATE TABLE api_tokens (
 );
 `;
 
+// Schedule slots claimed once across processes (sqlite-schedule-slots.ts, SPEC §5): the primary key
+// is what makes a claim win once. WITHOUT ROWID: a sync's slots sit together in slot order, and its
+// latest is the end of its key range.
+const scheduleSlots = `
+CREATE TABLE schedule_slots (
+  sync       TEXT NOT NULL,
+  slot       TEXT NOT NULL,
+  outcome    TEXT NOT NULL,
+  run_id     TEXT,
+  reason     TEXT,
+  claimed_at TEXT NOT NULL,
+  PRIMARY KEY (sync, slot)
+) WITHOUT ROWID;
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -208,4 +223,5 @@ export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 9, name: 'record keys', sql: recordKeys },
   { version: 10, name: 'run queue', sql: runQueue },
   { version: 11, name: 'api tokens', sql: apiTokens },
+  { version: 12, name: 'schedule slots', sql: scheduleSlots },
 ]);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RunCounts, RunRecord } from '../../core/run.js';
 import type { TokenRole } from '../../core/token-roles.js';
 import type {
+  ClaimedSlot,
   DeliveryLedger,
   DeliveryResult,
   FinishRun,
@@ -17,7 +18,9 @@ import type {
   RecordQuery,
   RunHistory,
   RunQuery,
+  ScheduleSlots,
   SeenEntry,
+  SlotOutcome,
   StatePiece,
   StateStore,
   StateTransfer,
@@ -33,6 +36,7 @@ import { SqliteRateBuckets } from './sqlite-rate-buckets.js';
 import { SqliteRemovedKeys } from './sqlite-removed-keys.js';
 import { SqliteRetention } from './sqlite-retention.js';
 import { SqliteRunHistory } from './sqlite-run-history.js';
+import { SqliteScheduleSlots } from './sqlite-schedule-slots.js';
 import { SqliteTokens } from './sqlite-tokens.js';
 import { SqliteTransfer } from './sqlite-transfer.js';
 import { prepareStateFile } from './state-file-modes.js';
@@ -65,6 +69,7 @@ export class SqliteStateStore implements StateStore {
   readonly #locks: SqliteLocks;
   readonly #rates: SqliteRateBuckets;
   readonly #tokens: SqliteTokens;
+  readonly #slots: SqliteScheduleSlots;
   readonly #transfer: SqliteTransfer;
   readonly #removed: SqliteRemovedKeys;
   readonly #retention: SqliteRetention;
@@ -81,7 +86,8 @@ export class SqliteStateStore implements StateStore {
     this.#locks = new SqliteLocks(db);
     this.#rates = new SqliteRateBuckets(db);
     this.#tokens = new SqliteTokens(db);
-    this.#transfer = new SqliteTransfer(db, this.#runs, this.#tokens);
+    this.#slots = new SqliteScheduleSlots(db);
+    this.#transfer = new SqliteTransfer(db, this.#runs, this.#tokens, this.#slots);
     this.#removed = new SqliteRemovedKeys(db);
     this.#retention = new SqliteRetention(db);
   }
@@ -260,6 +266,21 @@ export class SqliteStateStore implements StateStore {
       this.#write('recording the use of an API token', () => this.#tokens.touch(name, at)),
   };
 
+  /** Schedule slots claimed once across processes (state-store.ts ScheduleSlots). */
+  readonly schedules: ScheduleSlots = {
+    claim: async (entry: ClaimedSlot) =>
+      this.#write('claiming a schedule slot', () => this.#slots.claim(entry)),
+    settle: async (
+      sync: string,
+      slot: string,
+      result: { outcome: SlotOutcome; runId: string | null; reason: string | null },
+    ) => this.#write('recording a schedule slot', () => this.#slots.settle(sync, slot, result)),
+    last: async (sync: string) =>
+      this.#guard('reading schedule slots', () => this.#slots.list(sync, 1)[0] ?? null),
+    list: async (sync: string, limit: number) =>
+      this.#guard('reading schedule slots', () => this.#slots.list(sync, limit)),
+  };
+
   /** Moving the whole state to another store (state-store.ts StateTransfer). */
   readonly transfer: StateTransfer = {
     isEmpty: async () => this.#guard('reading the state', () => this.#transfer.isEmpty()),
@@ -305,6 +326,7 @@ export class SqliteStateStore implements StateStore {
       records += pruned.records;
     }
     this.#write('pruning kept payloads', () => retention.dropStaleKept());
+    this.#write('pruning schedule slots', () => this.#slots.prune(options.before));
     const reclaim =
       options.reclaim && !this.#guard('reading locks', () => retention.lockHeld(this.#now().getTime()));
     if (reclaim) this.#guard('reclaiming file space', () => retention.reclaim());

@@ -4,6 +4,7 @@ import { decodeBatch } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 import { type KeyStateRow, keyStateOf } from './sqlite-key-states.js';
 import { type RunRow, runColumns, type SqliteRunHistory, toSummary } from './sqlite-run-history.js';
+import type { SqliteScheduleSlots } from './sqlite-schedule-slots.js';
 import type { SqliteTokens } from './sqlite-tokens.js';
 
 /** Where an export stands: the workspace id and the API tokens first, then run by run (batch by batch), then keys. */
@@ -36,6 +37,7 @@ export class SqliteTransfer {
   readonly #db: SqliteDatabase;
   readonly #runs: SqliteRunHistory;
   readonly #tokens: SqliteTokens;
+  readonly #slots: SqliteScheduleSlots;
   readonly #nextRun: SqliteStatement;
   readonly #batches: SqliteStatement;
   readonly #keys: SqliteStatement;
@@ -43,10 +45,11 @@ export class SqliteTransfer {
   readonly #insertRun: SqliteStatement;
   readonly #insertKey: SqliteStatement;
 
-  constructor(db: SqliteDatabase, runs: SqliteRunHistory, tokens: SqliteTokens) {
+  constructor(db: SqliteDatabase, runs: SqliteRunHistory, tokens: SqliteTokens, slots: SqliteScheduleSlots) {
     this.#db = db;
     this.#runs = runs;
     this.#tokens = tokens;
+    this.#slots = slots;
     this.#nextRun = db.prepare(`SELECT ${runColumns} FROM runs WHERE seq > ? ORDER BY seq LIMIT 1`);
     this.#batches = db
       .prepare(
@@ -107,6 +110,8 @@ export class SqliteTransfer {
         { kind: 'workspace', workspaceId: workspaceId() },
         { kind: 'tokens', tokens: this.#tokens.list() },
       );
+      const slots = this.#slots.latest();
+      if (slots.length > 0) pieces.push({ kind: 'slots', slots });
     }
     let records = 0;
     let runId: string | null = at.phase === 'runs' && at.batch !== null ? this.#runIdOf(at.run) : null;
@@ -189,14 +194,17 @@ export class SqliteTransfer {
         case 'keys':
           for (const key of piece.keys) this.#importKey(piece.sync, key);
           break;
+        case 'slots':
+          this.#slots.insert(piece.slots);
+          break;
       }
     }
   }
 
-  /** Deletes every run, record, key state and API token (inside the caller's transaction). */
+  /** Deletes every run, record, key state, API token and schedule slot (inside the caller's transaction). */
   clear(): void {
     this.#db.exec(
-      'DELETE FROM record_keys; DELETE FROM record_batches; DELETE FROM runs; DELETE FROM key_states; DELETE FROM kept_payloads;',
+      'DELETE FROM record_keys; DELETE FROM record_batches; DELETE FROM runs; DELETE FROM key_states; DELETE FROM kept_payloads; DELETE FROM schedule_slots;',
     );
     this.#tokens.clear();
   }

@@ -8,6 +8,7 @@ export const STORE_GROUPS = [
   'ledger',
   'locks',
   'rates',
+  'schedules',
   'tokens',
   'transfer',
 ] as const satisfies readonly ('' | keyof StateStore)[];
