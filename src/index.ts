@@ -8,6 +8,14 @@ export type { RecordStatus, RunCounts, RunStatus } from './core/run.js';
 export { roleAllows, TOKEN_ROLES, type TokenRole } from './core/token-roles.js';
 export type { Workspace } from './core/workspace.js';
 export type { Exchange } from './destinations/destination.js';
+export type { ScheduleSlot } from './schedule/schedule-times.js';
+export type {
+  ScheduledSync,
+  ScheduleRequestAnswer,
+  Scheduler,
+  SchedulerEvent,
+  SchedulerOptions,
+} from './schedule/scheduler.js';
 export type { Worker, WorkerEvent } from './schedule/worker.js';
 export type { VerifiedToken } from './sluice/api-tokens.js';
 export type { CheckItem, CheckReport } from './sluice/check-workspace.js';

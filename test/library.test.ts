@@ -68,6 +68,8 @@ describe('openWorkspace', () => {
           destination: 'segment',
           object: 'user',
           schedule: 'every 15m',
+          // Never ran: due at once, at the second it was asked.
+          next_run_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/),
           last_run: null,
         },
       ]);
@@ -84,6 +86,8 @@ describe('openWorkspace', () => {
         status: 'completed',
         counts: run.counts,
       });
+      // Completed just now: next on the grid of that run's start.
+      expect(overview?.next_run_at).toBe(new Date(Date.parse(run.started_at) + 15 * 60_000).toISOString());
       expect(await sluice.getRun(run.run_id)).toMatchObject({ run_id: run.run_id, full_resync: false });
       expect(await sluice.getRun('r_no_such_run')).toBeNull();
 

@@ -3,6 +3,8 @@ import { RECORD_STATUSES, type RecordStatus, RUN_STATUSES, type RunStatus } from
 import type { TokenRole } from '../core/token-roles.js';
 import type { SyncConfig, Workspace } from '../core/workspace.js';
 import type { Exchange } from '../destinations/destination.js';
+import { readScheduleFacts } from '../schedule/schedule-facts.js';
+import { scheduleTimes } from '../schedule/schedule-times.js';
 import { Worker, type WorkerEvent } from '../schedule/worker.js';
 import { type ModelPreview, previewModel } from '../sync/preview-model.js';
 import { runLockName } from '../sync/run-lock.js';
@@ -104,13 +106,21 @@ export class Sluice implements SyncRunner {
     return this.#parts.sync(name);
   }
 
-  /** Every sync of the workspace, in the file's order, with its newest run. */
+  /** Every sync of the workspace, in the file's order, with its newest run and its next scheduled one. */
   async syncs(): Promise<SyncOverview[]> {
     const state = await this.#parts.state();
+    const now = new Date();
     return Promise.all(
       Object.values(this.workspace.syncs).map(async (sync) => {
-        const [last] = (await state.runs.list({ sync: sync.name, limit: 1 })).items;
-        return syncOverview(sync, last === undefined ? null : runDocument(last));
+        const [[last], next] = await Promise.all([
+          state.runs.list({ sync: sync.name, limit: 1 }).then((page) => page.items),
+          sync.schedule === undefined
+            ? null
+            : readScheduleFacts(state, sync.name, sync.schedule).then(
+                (facts) => scheduleTimes(sync.schedule!, facts, now).nextRunAt,
+              ),
+        ]);
+        return syncOverview(sync, last === undefined ? null : runDocument(last), next);
       }),
     );
   }

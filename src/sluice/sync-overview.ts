@@ -9,17 +9,28 @@ export interface SyncOverview {
   object: ObjectKind;
   /** The schedule in words (`every 15m`, `cron 0 6 * * * (Europe/Berlin)`), or null: run by hand. */
   schedule: string | null;
+  /**
+   * When its schedule runs it next (ISO), from what the state remembers (schedule/schedule-times.ts):
+   * a time already past means due now, fired at `sluice serve`'s next tick. Null when it has no
+   * schedule or is scheduled `after:` other syncs (it runs when they complete).
+   */
+  next_run_at: string | null;
   /** The newest run, real or dry, finished or not; null when it never ran. */
   last_run: RunDocument | null;
 }
 
-export function syncOverview(sync: SyncConfig, lastRun: RunDocument | null): SyncOverview {
+export function syncOverview(
+  sync: SyncConfig,
+  lastRun: RunDocument | null,
+  nextRunAt: string | null,
+): SyncOverview {
   return {
     name: sync.name,
     model: sync.model,
     destination: sync.destination,
     object: sync.object,
     schedule: sync.schedule ? describeSchedule(sync.schedule) : null,
+    next_run_at: nextRunAt,
     last_run: lastRun,
   };
 }
