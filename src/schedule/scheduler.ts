@@ -54,6 +54,13 @@ export class Scheduler {
   #ticking: Promise<void> | null = null;
   /** The errors the previous tick reported: a state store that is away is said once, not every second. */
   #reported = new Set<string>();
+  /**
+   * Per clock-driven sync, the time before which it cannot be due (its next run time when last
+   * looked at): a tick does not read its facts again until then. Nothing in the state makes a cron,
+   * every or continuous slot come sooner (runs and other processes' claims only put it off), while
+   * an `after:` sync is due whenever its parents complete, so it is looked at on every tick.
+   */
+  readonly #notBefore = new Map<string, number>();
 
   constructor(options: SchedulerOptions) {
     this.#syncs = options.syncs.flatMap((sync) =>
@@ -127,9 +134,13 @@ export class Scheduler {
 
   async #evaluate(sync: string, schedule: ScheduleConfig): Promise<void> {
     const now = this.#now();
+    if (now.getTime() < (this.#notBefore.get(sync) ?? Number.NEGATIVE_INFINITY)) return;
     const facts = await readScheduleFacts(this.#state, sync, schedule);
-    const due = scheduleTimes(schedule, facts, now).due;
-    if (due === null) return;
+    const { due, nextRunAt } = scheduleTimes(schedule, facts, now);
+    if (due === null) {
+      if (nextRunAt !== null) this.#notBefore.set(sync, Date.parse(nextRunAt));
+      return;
+    }
     const at = now.toISOString();
     const running = await this.#state.locks.holder(syncLockName(sync));
     if (running !== null) {
