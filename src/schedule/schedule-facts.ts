@@ -29,12 +29,15 @@ export async function readScheduleFacts(
   };
 }
 
-/** When the sync's newest real run started: dry runs never count for a schedule. */
+/**
+ * When the sync's newest real run started: dry runs never count for a schedule, and a run still
+ * queued has not started (its `startedAt` is when it was asked for).
+ */
 async function lastRealRunStart(state: StateStore, sync: string): Promise<string | null> {
   let cursor: string | undefined;
   do {
     const page = await state.runs.list({ sync, limit: 20, ...(cursor === undefined ? {} : { cursor }) });
-    const real = page.items.find((run) => !run.dryRun);
+    const real = page.items.find((run) => !run.dryRun && run.status !== 'queued');
     if (real !== undefined) return real.startedAt;
     cursor = page.next ?? undefined;
   } while (cursor !== undefined);

@@ -31,7 +31,7 @@ import type { ScheduleConfig } from '../core/workspace.js';
 export interface ScheduleFacts {
   /** The time of this sync's latest claimed slot (fired or skipped), ISO; null: none yet. */
   lastSlot: string | null;
-  /** When this sync's newest real run started, whatever became of it; null: never ran. */
+  /** When this sync's newest real run started (not one still queued), whatever became of it; null: never ran. */
   lastRunStartedAt: string | null;
   /** When this sync's newest completed real run finished; null: none ever completed. */
   lastCompletedAt: string | null;

@@ -185,6 +185,33 @@ describe('Scheduler', () => {
     expect(back.events).toEqual([expect.objectContaining({ event: 'schedule_fired', lag_ms: 30 * MIN })]);
   });
 
+  it('counts a run from when it started, not from when it was queued', async () => {
+    const h = harness([{ name: 'users', schedule: every(60 * MIN) }], '2026-03-01T08:00:00.000Z');
+    const runId = await state.runs.start({
+      sync: 'users',
+      fullResync: false,
+      startedAt: '2026-03-01T08:00:00.000Z',
+    });
+    await state.runs.finish(runId, {
+      status: 'completed',
+      counts: emptyCounts(),
+      finishedAt: '2026-03-01T08:05:00.000Z',
+      error: null,
+    });
+    // Asked for at 09:30 and still waiting: the last run that started is the one at 08:00.
+    await state.runs.enqueue({
+      sync: 'users',
+      dryRun: false,
+      fullResync: false,
+      requestedAt: '2026-03-01T09:30:00.000Z',
+    });
+    h.at('2026-03-01T10:00:00.000Z');
+    await h.scheduler.tick();
+    expect(h.requests).toEqual([
+      { sync: 'users', slot: { slot: '2026-03-01T10:00:00.000Z', kind: 'every' } },
+    ]);
+  });
+
   it('chains after: schedules on their parents’ completed real runs, never on dry runs', async () => {
     const syncs: ScheduledSync[] = [
       { name: 'accounts', schedule: every(60 * MIN) },

@@ -1,6 +1,6 @@
 import type { ScheduleConfig } from '../core/workspace.js';
 import type { StateStore } from '../state/state-store.js';
-import { syncLockName } from '../sync/run-lock.js';
+import { runLockName } from '../sync/run-lock.js';
 import { readScheduleFacts } from './schedule-facts.js';
 import { type ScheduleSlot, scheduleTimes } from './schedule-times.js';
 
@@ -142,7 +142,7 @@ export class Scheduler {
       return;
     }
     const at = now.toISOString();
-    const running = await this.#state.locks.holder(syncLockName(sync));
+    const running = await this.#state.locks.holder(runLockName(sync));
     if (running !== null) {
       if (schedule.kind === 'after') return;
       const reason = `already running (${running.holder.label})`;
