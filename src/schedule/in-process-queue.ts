@@ -16,6 +16,7 @@ interface Waiting extends TakenRequest {
  * asks for them again when it starts.
  */
 export class InProcessQueue implements RunQueue {
+  readonly shared = false;
   readonly #waiting = new Map<string, Waiting>();
   readonly #now: () => number;
   #order = 0;

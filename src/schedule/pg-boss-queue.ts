@@ -34,6 +34,7 @@ export interface PgBossQueueOptions {
  * the first still runs; the lease in the state store is what guards a run.
  */
 export class PgBossQueue implements RunQueue {
+  readonly shared = true;
   readonly #boss: PgBossLike;
 
   private constructor(boss: PgBossLike) {

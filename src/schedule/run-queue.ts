@@ -35,6 +35,11 @@ export interface TakenRequest extends RunRequest {
 
 export interface RunQueue {
   /**
+   * Whether the queue outlives this process and is shared with others (PostgreSQL). An in-memory
+   * queue starts empty, so every run queued in the history before it started was lost with it.
+   */
+  readonly shared: boolean;
+  /**
    * Queues a request, to be taken no sooner than `delayMs` from now; answers its id, or null when a
    * request with the same key (`requestKey`) is already waiting (that one covers this).
    */

@@ -35,8 +35,10 @@ export interface WorkerOptions {
   busyRetryMs?: number;
   /**
    * A run queued longer than this without starting is asked for again (its request was lost with
-   * the process that took it, or with an in-memory queue); default 30 s. Every queued run is asked
-   * for again when the worker starts.
+   * the process that took it, or with an in-memory queue); default 30 s. On an in-memory queue,
+   * every queued run is asked for again when the worker starts (the queue that had them is gone); a
+   * shared queue still holds its requests, and asking for those again would only hand the same run
+   * to two workers at once (one would be refused).
    */
   requeueAfterMs?: number;
   now?: () => Date;
@@ -87,7 +89,7 @@ export class Worker {
       this.#options.takeoverEveryMs,
     );
     this.#takeover.unref();
-    void this.#sweep(0);
+    void this.#sweep(this.#options.queue.shared ? this.#options.requeueAfterMs : 0);
   }
 
   /**
