@@ -1,4 +1,5 @@
 import type { Exchange } from '../destinations/destination.js';
+import type { Scheduler, SchedulerEvent } from '../schedule/scheduler.js';
 import type { Worker, WorkerEvent } from '../schedule/worker.js';
 import type { PruneDocument } from './prune-state.js';
 
@@ -8,12 +9,15 @@ const PRUNE_CHECK_MS = 60 * 60 * 1000;
 /** What a running service tells its log, one event at a time. */
 export type ServiceEvent =
   | WorkerEvent
+  | SchedulerEvent
   | { event: 'prune_finished'; result: PruneDocument }
   | { event: 'service_error'; message: string };
 
 export interface ServiceOptions {
   /** Runs at once in this process (default 4: syncs run side by side, one run per sync). */
   concurrency?: number;
+  /** Fire the syncs' schedules (default true; once across every `serve` on shared state). */
+  schedules?: boolean;
   log?: (event: ServiceEvent) => void;
   /** Told of every HTTP exchange of every run with its destination (metrics). */
   onExchange?: (sync: string, exchange: Exchange) => void;
@@ -22,15 +26,17 @@ export interface ServiceOptions {
 /** What the service is made of (Sluice.startService builds it). */
 export interface ServiceParts {
   worker: Worker;
+  scheduler: Scheduler | null;
   depth: () => Promise<number>;
   prune: () => Promise<PruneDocument | null>;
   log: (event: ServiceEvent) => void;
 }
 
 /**
- * What `sluice serve` runs besides its HTTP API (SPEC §5): a worker taking queued runs (in this
- * process on SQLite state; shared with every `serve` and `worker` on PostgreSQL state), and retention
- * applied daily. Stopped by `stop()`: no new run starts, runs finish their batches in flight.
+ * What `sluice serve` runs besides its HTTP API (SPEC §5): the scheduler, which queues runs as
+ * their slots come; a worker taking queued runs (in this process on SQLite state; shared with every
+ * `serve` and `worker` on PostgreSQL state); and retention applied daily. Stopped by `stop()`: no
+ * slot fires and no new run starts, runs finish their batches in flight.
  */
 export class SluiceService {
   readonly #parts: ServiceParts;
@@ -41,6 +47,7 @@ export class SluiceService {
     this.#pruneTimer = setInterval(() => void this.#pruneIfDue(), PRUNE_CHECK_MS);
     this.#pruneTimer.unref();
     void this.#pruneIfDue();
+    parts.scheduler?.start();
   }
 
   /** Run requests waiting to be taken (the queue of this process, or the shared one). */
@@ -59,6 +66,7 @@ export class SluiceService {
    */
   async stop(options: { hard?: boolean } = {}): Promise<void> {
     clearInterval(this.#pruneTimer);
+    await this.#parts.scheduler?.stop();
     await this.#parts.worker.stop(options);
   }
 

@@ -1,10 +1,11 @@
-import { SluiceError } from '../core/errors.js';
+import { isSluiceError, SluiceError } from '../core/errors.js';
 import { RECORD_STATUSES, type RecordStatus, RUN_STATUSES, type RunStatus } from '../core/run.js';
 import type { TokenRole } from '../core/token-roles.js';
 import type { SyncConfig, Workspace } from '../core/workspace.js';
 import type { Exchange } from '../destinations/destination.js';
 import { readScheduleFacts } from '../schedule/schedule-facts.js';
 import { scheduleTimes } from '../schedule/schedule-times.js';
+import { type ScheduleRequestAnswer, Scheduler } from '../schedule/scheduler.js';
 import { Worker, type WorkerEvent } from '../schedule/worker.js';
 import { type ModelPreview, previewModel } from '../sync/preview-model.js';
 import { runLockName } from '../sync/run-lock.js';
@@ -251,10 +252,11 @@ export class Sluice implements SyncRunner {
   }
 
   /**
-   * Starts what `sluice serve` runs besides its HTTP API (SPEC §5): a worker that starts queued runs,
-   * `concurrency` at a time (default 4), in this process on SQLite state and shared with every
-   * `serve` and `worker` on PostgreSQL state; and retention, applied daily. `stop()` it to shut down
-   * gracefully.
+   * Starts what `sluice serve` runs besides its HTTP API (SPEC §5): the scheduler (unless
+   * `schedules: false`), each slot firing once across every `serve` on the state; a worker that
+   * starts queued runs, `concurrency` at a time (default 4), in this process on SQLite state and
+   * shared with every `serve` and `worker` on PostgreSQL state; and retention, applied daily.
+   * `stop()` it to shut down gracefully.
    */
   async startService(options: ServiceOptions = {}): Promise<SluiceService> {
     const log = options.log ?? (() => {});
@@ -264,12 +266,32 @@ export class Sluice implements SyncRunner {
       log,
       ...(options.onExchange === undefined ? {} : { onExchange: options.onExchange }),
     });
+    const scheduler =
+      options.schedules === false
+        ? null
+        : new Scheduler({
+            syncs: Object.values(this.workspace.syncs),
+            state: await this.#parts.state(),
+            request: (sync) => this.#scheduledRun(sync),
+            log,
+          });
     return new SluiceService({
       worker,
+      scheduler,
       depth: () => queue.depth(),
       prune: () => this.prune({ ifDue: true }),
       log,
     });
+  }
+
+  /** A slot's run: queued (joining one already queued), or 'busy' while a real run of it goes. */
+  async #scheduledRun(sync: string): Promise<ScheduleRequestAnswer> {
+    try {
+      return { runId: (await this.requestRun(sync)).run_id };
+    } catch (error) {
+      if (isSluiceError(error) && error.code === 'sync_locked') return 'busy';
+      throw error;
+    }
   }
 
   /** Run history, newest first, a page at a time. */
