@@ -88,5 +88,8 @@ export function unauthorizedError(): ApiError {
 /** The JSON error response; a 401 also says which scheme to use (RFC 6750). */
 export function errorResponse(c: Context, answer: { status: ErrorStatus; code: string; message: string }) {
   if (answer.status === 401) c.header('WWW-Authenticate', 'Bearer realm="sluice"');
-  return c.json({ error: { code: answer.code, message: answer.message } }, answer.status as ContentfulStatusCode);
+  return c.json(
+    { error: { code: answer.code, message: answer.message } },
+    answer.status as ContentfulStatusCode,
+  );
 }

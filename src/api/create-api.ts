@@ -64,7 +64,9 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
     },
   });
 
-  app.notFound((c) => errorResponse(c, { status: 404, code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }));
+  app.notFound((c) =>
+    errorResponse(c, { status: 404, code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }),
+  );
   app.onError((error, c) => {
     const answer = errorAnswer(error, c.get('usage') ?? 'malformed');
     if (answer.status === 500) options.onInternalError?.(error);

@@ -6,6 +6,14 @@ import { z } from '@hono/zod-openapi';
  * Each named schema becomes a component of the document (`.openapi('Name')`).
  */
 
+/**
+ * A named schema or null. Not `.nullable()`: on a schema registered as a component, that makes the
+ * generator emit `allOf: [$ref, {type: [object, null]}]`, which no null satisfies.
+ */
+function orNull<T extends z.ZodType>(schema: T) {
+  return z.union([schema, z.null()]);
+}
+
 export const ErrorBody = z
   .object({
     error: z.object({
@@ -47,7 +55,8 @@ export const RunDocument = z
     status: RunStatus,
     dry_run: z.boolean(),
     full_resync: z.boolean(),
-    counts: RunCounts.openapi({ description: 'Live while the run goes: stored every few seconds.' }),
+    /** Live while the run goes: stored every few seconds. */
+    counts: RunCounts,
     started_at: z.string(),
     finished_at: z.string().nullable(),
     duration_ms: z.number().nullable(),
@@ -77,9 +86,7 @@ export const RunDocument = z
   })
   .openapi('Run');
 
-export const RunQueued = z
-  .object({ run_id: z.string(), status: z.literal('queued') })
-  .openapi('RunQueued');
+export const RunQueued = z.object({ run_id: z.string(), status: z.literal('queued') }).openapi('RunQueued');
 
 export const RecordDocument = z
   .object({
@@ -89,7 +96,9 @@ export const RecordDocument = z
     reason: z.string().nullable(),
     message: z.string().nullable(),
     message_id: z.string().nullable(),
-    payload: z.unknown().openapi({ description: 'The message as sent, or the mapped payload of an invalid row.' }),
+    payload: z
+      .unknown()
+      .openapi({ description: 'The message as sent, or the mapped payload of an invalid row.' }),
   })
   .openapi('Record');
 
@@ -135,7 +144,8 @@ export const KeyHistory = z
   .object({
     sync: z.string(),
     key: z.string(),
-    state: KeyState.nullable().openapi({ description: 'Null when the state has nothing for the key.' }),
+    /** Null when the state has nothing for the key. */
+    state: orNull(KeyState),
     history: listOf(KeyHistoryEntry, 'KeyHistoryList'),
   })
   .openapi('KeyHistory');
@@ -148,7 +158,7 @@ export const SyncOverview = z
     object: z.enum(['user', 'group', 'event']),
     schedule: z.string().nullable().openapi({ example: 'every 15m' }),
     next_run_at: z.string().nullable(),
-    last_run: RunDocument.nullable(),
+    last_run: orNull(RunDocument),
   })
   .openapi('SyncOverview');
 
@@ -240,7 +250,10 @@ const cursor = z
 export const PageQuery = z.object({ limit, cursor });
 
 export const RunsQuery = z.object({
-  sync: z.string().optional().openapi({ param: { name: 'sync', in: 'query' } }),
+  sync: z
+    .string()
+    .optional()
+    .openapi({ param: { name: 'sync', in: 'query' } }),
   status: RunStatus.optional().openapi({ param: { name: 'status', in: 'query' } }),
   limit,
   cursor,
@@ -248,7 +261,10 @@ export const RunsQuery = z.object({
 
 export const RecordsQuery = z.object({
   status: RecordStatus.optional().openapi({ param: { name: 'status', in: 'query' } }),
-  key: z.string().optional().openapi({ param: { name: 'key', in: 'query' }, description: 'Only this key.' }),
+  key: z
+    .string()
+    .optional()
+    .openapi({ param: { name: 'key', in: 'query' }, description: 'Only this key.' }),
   limit,
   cursor,
 });

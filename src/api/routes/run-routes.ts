@@ -58,7 +58,11 @@ export function addRunRoutes(
       responses: {
         200: {
           description: 'The event stream',
-          content: { 'text/event-stream': { schema: z.string().openapi({ example: 'event: progress\ndata: {"extracted":10,…}\n\n' }) } },
+          content: {
+            'text/event-stream': {
+              schema: z.string().openapi({ example: 'event: progress\ndata: {"extracted":10,…}\n\n' }),
+            },
+          },
         },
         ...errorResponses([...GUARDED, 404]),
       },
@@ -82,7 +86,9 @@ export function addRunRoutes(
       request: { params: RunParams },
       responses: {
         202: json(RunDocument, 'The cancel is under way'),
-        ...errorResponses([...GUARDED, 404, 409], { 409: 'The run has already finished (code run_finished)' }),
+        ...errorResponses([...GUARDED, 404, 409], {
+          409: 'The run has already finished (code run_finished)',
+        }),
       },
     }),
     async (c) => c.json(await sluice.cancelRun(c.req.valid('param').id), 202),

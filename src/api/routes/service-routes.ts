@@ -45,7 +45,8 @@ export function addServiceRoutes(
     createRoute({
       method: 'get',
       path: '/metrics',
-      summary: 'Prometheus metrics: runs by status, rows by outcome, run durations, destination requests, queue depth',
+      summary:
+        'Prometheus metrics: runs by status, rows by outcome, run durations, destination requests, queue depth',
       ...(metricsPublic ? {} : { security: BEARER_SECURITY }),
       middleware: [guard(sluice, { role: metricsPublic ? 'public' : 'viewer' })] as const,
       responses: {

@@ -20,7 +20,8 @@ export function addSyncRoutes(app: OpenAPIHono<ApiEnv>, { sluice }: RouteContext
       method: 'get',
       path: '/api/v1/syncs',
       summary: 'Every sync: name, model, object, destination, schedule, next run time, last run',
-      description: 'Every sync of the workspace on one page, in the order of sluice.yaml (`next_cursor` is null).',
+      description:
+        'Every sync of the workspace on one page, in the order of sluice.yaml (`next_cursor` is null).',
       security: BEARER_SECURITY,
       middleware: [guard(sluice, { role: 'viewer' })] as const,
       responses: { 200: json(SyncList, 'The syncs'), ...errorResponses(GUARDED) },
@@ -77,7 +78,7 @@ export function addSyncRoutes(app: OpenAPIHono<ApiEnv>, { sluice }: RouteContext
     createRoute({
       method: 'get',
       path: '/api/v1/syncs/{name}/keys/{key}',
-      summary: "One key: its state and every record of it, newest first",
+      summary: 'One key: its state and every record of it, newest first',
       description:
         'The state is what was delivered and what is pending; `history` lists every message sent for the key (and why others were not), a page at a time.',
       security: BEARER_SECURITY,
