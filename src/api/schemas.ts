@@ -241,7 +241,7 @@ const limit = z.coerce
   .min(1)
   .max(10_000)
   .optional()
-  .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer' });
+  .openapi({ param: { name: 'limit', in: 'query' }, description: 'Page size.' });
 const cursor = z
   .string()
   .optional()
