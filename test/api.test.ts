@@ -18,6 +18,7 @@ import {
   type Sluice,
   type SyncOverview,
   VERSION,
+  type Worker,
 } from '../src/index.js';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
 import { ContractChecker, type OpenApiDocument, type RecordedResponse } from './helpers/openapi-contract.js';
@@ -27,6 +28,7 @@ let dir: string;
 let cleanup: () => Promise<void>;
 let receiver: Receiver;
 let sluice: Sluice;
+let worker: Worker;
 let app: ReturnType<typeof createApi>;
 const seen: RecordedResponse[] = [];
 const tokens = { viewer: '', operator: '', admin: '' };
@@ -131,10 +133,13 @@ beforeAll(async () => {
   for (const role of ['viewer', 'operator', 'admin'] as const) {
     tokens[role] = (await sluice.createToken(`test-${role}`, role)).token;
   }
+  // What `sluice serve` does on SQLite state: the runs the API queues are started in this process.
+  worker = await sluice.startWorker();
   app = createApi({ sluice, sseIntervalMs: 100, onInternalError: (error) => internalErrors.push(error) });
 });
 
 afterAll(async () => {
+  await worker?.stop();
   await sluice?.close();
   await receiver?.close();
   await cleanup?.();
@@ -493,6 +498,7 @@ describe('requesting and cancelling runs', () => {
       });
       expect(first.status).toBe(202);
       const { run_id: runId } = (await first.json()) as { run_id: string };
+      await waitForStatus(runId, 'running');
       const second = await call('/api/v1/syncs/users/runs', { method: 'POST', token: tokens.operator });
       expect(second.status).toBe(409);
       expect((await errorOf(second)).code).toBe('sync_locked');
@@ -511,6 +517,48 @@ describe('requesting and cancelling runs', () => {
       ).toBe(404);
     } finally {
       receiver.setFaults({});
+    }
+  });
+});
+
+describe('a queued run', () => {
+  it('shows as queued, streams progress while it waits, and a cancel ends it at once', async () => {
+    // Another process on the same state that runs no worker: what it queues waits.
+    const other = await openWorkspace(dir);
+    try {
+      const api = createApi({ sluice: other, sseIntervalMs: 50 });
+      const asOperator = { authorization: `Bearer ${tokens.operator}` };
+      const queued = await api.request('/api/v1/syncs/users/runs', { method: 'POST', headers: asOperator });
+      await record('POST', '/api/v1/syncs/users/runs', queued.clone());
+      expect(queued.status).toBe(202);
+      const { run_id: runId } = (await queued.json()) as { run_id: string };
+      const shown = await api.request(`/api/v1/runs/${runId}`, { headers: asOperator });
+      await record('GET', `/api/v1/runs/${runId}`, shown.clone());
+      expect(await shown.json()).toMatchObject({
+        run_id: runId,
+        status: 'queued',
+        requested_at: expect.any(String),
+      });
+
+      const streaming = api.request(`/api/v1/runs/${runId}/events`, { headers: asOperator });
+      await sleep(300);
+      const cancel = await api.request(`/api/v1/runs/${runId}/cancel`, {
+        method: 'POST',
+        headers: asOperator,
+      });
+      await record('POST', `/api/v1/runs/${runId}/cancel`, cancel.clone());
+      expect(cancel.status).toBe(202);
+      expect(await cancel.json()).toMatchObject({ status: 'failed', error: { code: 'interrupted' } });
+      const events = await streaming;
+      const text = await events.text();
+      await record('GET', `/api/v1/runs/${runId}/events`, new Response(text, { headers: events.headers }));
+      const parsed = parseSse(text);
+      expect(parsed.length).toBeGreaterThan(2);
+      expect(parsed.at(-1)?.event).toBe('summary');
+      expect(JSON.parse(parsed.at(-1)?.data ?? '{}')).toMatchObject({ status: 'failed' });
+      expect(parsed.slice(0, -1).every((e) => e.event === 'progress')).toBe(true);
+    } finally {
+      await other.close();
     }
   });
 });
@@ -770,6 +818,14 @@ describe('the contract', () => {
     for (const response of broken) expect(checker.check(response), response.body).not.toEqual([]);
   });
 });
+
+async function waitForStatus(runId: string, status: RunDocument['status']): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if ((await sluice.getRun(runId))?.status === status) return;
+    await sleep(50);
+  }
+  throw new Error(`run ${runId} never became ${status}`);
+}
 
 async function waitForEnd(runId: string): Promise<unknown> {
   for (let i = 0; i < 300; i++) {
