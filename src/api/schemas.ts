@@ -63,22 +63,16 @@ export const RunDocument = z
     error: z
       .object({ code: z.string(), message: z.string(), problems: z.array(ConfigProblem).optional() })
       .nullable(),
-    requested_at: z
-      .string()
-      .optional()
-      .openapi({
-        description: 'When it was asked for, for a run that was queued; absent for one started at once.',
-      }),
+    requested_at: z.string().optional().openapi({
+      description: 'When it was asked for, for a run that was queued; absent for one started at once.',
+    }),
     cancel_requested_at: z
       .string()
       .optional()
       .openapi({ description: 'When someone asked it to stop; absent unless asked.' }),
-    records_pruned_at: z
-      .string()
-      .optional()
-      .openapi({
-        description: "When retention deleted the run's per-row records; absent while they are kept.",
-      }),
+    records_pruned_at: z.string().optional().openapi({
+      description: "When retention deleted the run's per-row records; absent while they are kept.",
+    }),
     samples: z
       .array(
         z.object({
