@@ -634,6 +634,31 @@ describe('errors', () => {
     expect((await app.request('/api/v1/runs/x/exchanges')).status).toBe(404);
   });
 
+  it('answers an unexpected failure with a 500 that shows nothing of it, and tells onInternalError', async () => {
+    const failures: unknown[] = [];
+    // The same Sluice, its getRun failing the way a bug would.
+    const broken = new Proxy(sluice, {
+      get(target, property) {
+        if (property === 'getRun') {
+          return async () => {
+            throw new TypeError('cannot read properties of undefined (/srv/sluice/secret-path)');
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const api = createApi({ sluice: broken, onInternalError: (error) => failures.push(error) });
+    const response = await api.request('/api/v1/runs/anything', {
+      headers: { authorization: `Bearer ${tokens.viewer}` },
+    });
+    await record('GET', '/api/v1/runs/anything', response.clone());
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: { code: 'internal', message: 'internal error' } });
+    expect(failures).toHaveLength(1);
+    expect(String(failures[0])).toContain('secret-path');
+  });
+
   it('answers 503 when the state store is unreachable, and health says unavailable', async () => {
     const unreachableDir = join(dir, 'unreachable');
     await mkdir(unreachableDir);
