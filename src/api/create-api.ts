@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Sluice } from '../index.js';
-import { VERSION } from '../index.js';
+import { type Sluice, VERSION } from '../index.js';
 import type { ApiEnv } from './api-env.js';
 import { ApiError, errorAnswer, errorResponse } from './api-errors.js';
 import { addRunRoutes } from './routes/run-routes.js';
