@@ -75,9 +75,9 @@ describe('ServeMetrics', () => {
     let depth = 4;
     const metrics = new ServeMetrics({ processMetrics: false, queueDepth: async () => depth });
     metrics.observeRequest('users', 200);
-    metrics.observeRequest('users', 200);
+    metrics.observeExchange('users', { status: 200 });
     metrics.observeRequest('users', 503);
-    metrics.observeRequest('users', 'error');
+    metrics.observeExchange('users', { status: undefined });
     metrics.observe({ event: 'schedule_fired', sync: 'users', slot: 's', lag_ms: 1200, run_id: 'r' });
     metrics.observe({ event: 'schedule_skipped', sync: 'users', slot: 's', reason: 'running' });
     metrics.observe({ event: 'scheduler_error', message: 'x' });

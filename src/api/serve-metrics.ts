@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { RunCounts, WorkerEvent } from '../index.js';
+import type { Exchange, RunCounts, ServiceEvent } from '../index.js';
 
 /**
  * What the scheduler tells its log, as far as metrics read it (the scheduler's own event type may
@@ -96,8 +96,8 @@ export class ServeMetrics {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });
   }
 
-  /** Counts what a worker or the scheduler reports; other events are ignored. */
-  observe(event: WorkerEvent | SchedulerMetricsEvent): void {
+  /** Counts what the service (its worker) or the scheduler reports; other events are ignored. */
+  observe(event: ServiceEvent | SchedulerMetricsEvent): void {
     switch (event.event) {
       case 'run_finished': {
         const result = event.result;
@@ -121,6 +121,11 @@ export class ServeMetrics {
   /** Counts one request to the destination of `sync`: its HTTP status, or `error` for no answer. */
   observeRequest(sync: string, status: number | 'error'): void {
     this.#requests.inc({ sync, status: String(status) });
+  }
+
+  /** Counts one HTTP exchange of a run of `sync` with its destination (`Sluice.startService`'s `onExchange`). */
+  observeExchange(sync: string, exchange: Pick<Exchange, 'status'>): void {
+    this.observeRequest(sync, exchange.status ?? 'error');
   }
 
   /** The Prometheus text format of every metric. */
