@@ -1,14 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Exchange, RunCounts, ServiceEvent } from '../index.js';
-
-/**
- * What the scheduler tells its log, as far as metrics read it (the scheduler's own event type may
- * carry more; only these fields are used).
- */
-export type SchedulerMetricsEvent =
-  | { event: 'schedule_fired'; sync: string; slot: string; lag_ms: number; run_id: string }
-  | { event: 'schedule_skipped'; sync: string; slot: string; reason: string }
-  | { event: 'scheduler_error'; message: string };
+import type { Exchange, RunCounts, SchedulerEvent, ServiceEvent } from '../index.js';
 
 /** The row outcomes counted by `sluice_rows_total{outcome}`: a run's counts of that name. */
 const ROW_OUTCOMES = [
@@ -97,7 +88,7 @@ export class ServeMetrics {
   }
 
   /** Counts what the service (its worker) or the scheduler reports; other events are ignored. */
-  observe(event: ServiceEvent | SchedulerMetricsEvent): void {
+  observe(event: ServiceEvent | SchedulerEvent): void {
     switch (event.event) {
       case 'run_finished': {
         const result = event.result;
