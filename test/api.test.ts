@@ -95,7 +95,14 @@ syncs:
 /** Calls the app as a client would, and keeps the response for the contract check. */
 async function call(
   path: string,
-  init: { method?: string; token?: string; authorization?: string; body?: string; contentType?: string } = {},
+  init: {
+    method?: string;
+    token?: string;
+    authorization?: string;
+    /** Bytes are sent with no content type at all (a string gets text/plain from fetch). */
+    body?: string | Uint8Array;
+    contentType?: string;
+  } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = {};
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
@@ -483,6 +490,7 @@ describe('requesting and cancelling runs', () => {
       { body: '[]', contentType: 'application/json' },
       { body: 'dry_run=true', contentType: 'application/x-www-form-urlencoded' },
       { body: JSON.stringify({ dry_run: true }), contentType: 'text/plain' },
+      { body: new TextEncoder().encode(JSON.stringify({ dry_run: true })) },
     ];
     for (const init of bad) {
       const response = await call('/api/v1/syncs/users/runs', {
