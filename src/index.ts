@@ -33,6 +33,7 @@ export { type OpenWorkspaceOptions, openWorkspace, type WorkspaceInCode } from '
 export type { PruneDocument } from './sluice/prune-state.js';
 export type { ServiceEvent, ServiceOptions, SluiceService } from './sluice/service.js';
 export type { KeyHistory, RecordsQuery, RunOptions, RunsQuery, Sluice } from './sluice/sluice.js';
+export type { MappingDocument, MappingSourceDocument, SyncDocument } from './sluice/sync-document.js';
 export type { SyncOverview } from './sluice/sync-overview.js';
 export { VERSION } from './sluice/version.js';
 export type { ModelPreview, PreviewColumn } from './sync/preview-model.js';

@@ -31,6 +31,7 @@ import {
 import { type MigrateDocument, migrateState } from './migrate-state.js';
 import { type PruneDocument, pruneState } from './prune-state.js';
 import { type ServiceOptions, SluiceService } from './service.js';
+import { type SyncDocument, syncDocument } from './sync-document.js';
 import { type SyncOverview, syncOverview } from './sync-overview.js';
 import type { WorkspaceParts } from './workspace-parts.js';
 
@@ -124,6 +125,17 @@ export class Sluice implements SyncRunner {
         return syncOverview(sync, last === undefined ? null : runDocument(last), next);
       }),
     );
+  }
+
+  /**
+   * One sync: its overview (as `syncs()` lists it) and its configuration — key, mappings, bundle,
+   * nulls, backfill, retry — never a secret. `not_found` when there is no such sync.
+   */
+  async describeSync(name: string): Promise<SyncDocument> {
+    const sync = this.#parts.sync(name);
+    const overview = (await this.syncs()).find((candidate) => candidate.name === sync.name);
+    if (overview === undefined) throw new SluiceError('not_found', `no sync "${name}" in sluice.yaml`);
+    return syncDocument(sync, overview);
   }
 
   /**
