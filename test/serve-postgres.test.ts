@@ -116,7 +116,12 @@ describe('a state database that goes away', () => {
     const name = database.name;
     try {
       await admin.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS false`);
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+      // Every connection to it but the test's own (which drops the database at the end).
+      const [own] = (await database.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> $2',
+        [name, own!.pid],
+      );
       const down = await until(
         async () => {
           const response = await fetch(`${api}/health`);

@@ -7,6 +7,7 @@ import { initCommand } from './commands/init.js';
 import { modelPreviewCommand } from './commands/model-preview.js';
 import { pruneCommand } from './commands/prune.js';
 import { receiverCommand } from './commands/receiver.js';
+import { serveCommand } from './commands/serve.js';
 import { stateMigrateCommand } from './commands/state-migrate.js';
 import { syncListCommand } from './commands/sync-list.js';
 import { syncRunCommand } from './commands/sync-run.js';
@@ -205,6 +206,28 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print one JSON document', false)
     .action(async (name: string, opts: { json: boolean }) =>
       withWorkspace((sluice) => tokenRevokeCommand(sluice, name, opts, io)),
+    );
+
+  program
+    .command('serve')
+    .description('the scheduler, the HTTP API and a worker in one process (SPEC §5, §6)')
+    .option('--host <host>', 'address to bind (other than loopback: needs an API token first)', '127.0.0.1')
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0: any free one)').argParser(portNumber).default(8080),
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'runs at once in this process').argParser(countOfOneOrMore).default(4),
+    )
+    .option('--metrics-public', 'serve /metrics without a token', false)
+    .addOption(logFormatOption())
+    .action(
+      async (opts: {
+        host: string;
+        port: number;
+        concurrency: number;
+        metricsPublic: boolean;
+        logFormat: LogFormat;
+      }) => withWorkspace((sluice) => serveCommand(sluice, opts, io)),
     );
 
   program

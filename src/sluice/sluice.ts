@@ -3,6 +3,7 @@ import { RECORD_STATUSES, type RecordStatus, RUN_STATUSES, type RunStatus } from
 import type { TokenRole } from '../core/token-roles.js';
 import type { SyncConfig, Workspace } from '../core/workspace.js';
 import type { Exchange } from '../destinations/destination.js';
+import type { RunRequestReason } from '../schedule/run-queue.js';
 import { readScheduleFacts } from '../schedule/schedule-facts.js';
 import { scheduleTimes } from '../schedule/schedule-times.js';
 import { type ScheduleRequestAnswer, Scheduler } from '../schedule/scheduler.js';
@@ -157,9 +158,18 @@ export class Sluice implements SyncRunner {
    * the history with its samples and changes nothing. Throws `not_found`, `usage` (a full resync of
    * events), `sync_locked` (a real run of the sync is running: wait for it).
    */
-  async requestRun(
+  requestRun(
     name: string,
     options: { dryRun?: boolean; fullResync?: boolean; retryAbandoned?: boolean } = {},
+  ): Promise<RunDocument> {
+    return this.#queueRun(name, options, 'manual');
+  }
+
+  /** `requestRun`, saying why the run is asked for (the worker's log tells). */
+  async #queueRun(
+    name: string,
+    options: { dryRun?: boolean; fullResync?: boolean; retryAbandoned?: boolean },
+    reason: RunRequestReason,
   ): Promise<RunDocument> {
     const sync = this.#parts.sync(name);
     const dryRun = options.dryRun ?? false;
@@ -190,7 +200,7 @@ export class Sluice implements SyncRunner {
     const queue = await this.#parts.queue();
     await queue.request({
       sync: name,
-      reason: 'manual',
+      reason,
       runId: queued.runId,
       ...(dryRun ? { dryRun: true } : {}),
       ...(fullResync ? { fullResync: true } : {}),
@@ -299,7 +309,7 @@ export class Sluice implements SyncRunner {
   /** A slot's run: queued (joining one already queued), or 'busy' while a real run of it goes. */
   async #scheduledRun(sync: string): Promise<ScheduleRequestAnswer> {
     try {
-      return { runId: (await this.requestRun(sync)).run_id };
+      return { runId: (await this.#queueRun(sync, {}, 'schedule')).run_id };
     } catch (error) {
       if (isSluiceError(error) && error.code === 'sync_locked') return 'busy';
       throw error;
