@@ -188,3 +188,19 @@ describe('sluice worker', () => {
     );
   });
 });
+
+describe('the run queue in PostgreSQL', () => {
+  it('opens in many processes at once on a fresh database', async () => {
+    const fresh = await createPostgresDatabase('sluice_queue_race');
+    try {
+      const queues = await Promise.all(Array.from({ length: 6 }, () => PgBossQueue.open({ url: fresh.url })));
+      expect(await queues[0]!.request({ sync: 'users', reason: 'manual', runId: 'r_1' })).toEqual(
+        expect.any(String),
+      );
+      expect(await queues[5]!.depth()).toBe(1);
+      await Promise.all(queues.map((queue) => queue.close()));
+    } finally {
+      await fresh.drop();
+    }
+  });
+});

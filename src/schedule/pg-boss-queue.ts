@@ -1,5 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SluiceError } from '../core/errors.js';
 import { type RunQueue, type RunRequest, requestKey, type TakenRequest } from './run-queue.js';
+
+/** PostgreSQL's deadlock_detected. */
+function isDeadlock(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '40P01' || /deadlock detected/.test(String(error));
+}
 
 /** The one queue of run requests. */
 const QUEUE = 'sluice_runs';
@@ -45,29 +51,37 @@ export class PgBossQueue implements RunQueue {
     const { default: PgBoss } = (await import('pg-boss')) as unknown as {
       default: new (config: Record<string, unknown>) => PgBossLike;
     };
-    const boss = new PgBoss({
-      connectionString: options.url,
-      schema: options.schema ?? 'sluice_jobs',
-      max: 4,
-      // No pg-boss cron (schedules are Sluice's own), and maintenance often enough that finished
-      // requests are archived and the queue stays small.
-      schedule: false,
-      maintenanceIntervalSeconds: 30,
-    });
-    // pg-boss reports background failures as 'error' events: unheard, Node would crash on them.
-    boss.on('error', (error) => options.onError?.(error));
-    try {
-      await boss.start();
-      await boss.createQueue(QUEUE, { name: QUEUE, policy: 'short', retryLimit: 0 });
-    } catch (error) {
-      await boss.stop({ graceful: false, wait: true, close: true }).catch(() => undefined);
-      throw new SluiceError(
-        'state_error',
-        `the run queue in PostgreSQL could not start: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
+    for (let attempt = 1; ; attempt++) {
+      const boss = new PgBoss({
+        connectionString: options.url,
+        schema: options.schema ?? 'sluice_jobs',
+        max: 4,
+        // No pg-boss cron (schedules are Sluice's own), and maintenance often enough that finished
+        // requests are archived and the queue stays small.
+        schedule: false,
+        maintenanceIntervalSeconds: 30,
+      });
+      // pg-boss reports background failures as 'error' events: unheard, Node would crash on them.
+      boss.on('error', (error) => options.onError?.(error));
+      try {
+        await boss.start();
+        await boss.createQueue(QUEUE, { name: QUEUE, policy: 'short', retryLimit: 0 });
+        return new PgBossQueue(boss);
+      } catch (error) {
+        await boss.stop({ graceful: false, wait: true, close: true }).catch(() => undefined);
+        // Processes starting at once on a fresh database may deadlock creating the queue's tables
+        // (PostgreSQL aborts one of them): that one starts afresh, and finds the tables made.
+        if (isDeadlock(error) && attempt < 5) {
+          await sleep(100 * attempt + Math.random() * 100);
+          continue;
+        }
+        throw new SluiceError(
+          'state_error',
+          `the run queue in PostgreSQL could not start: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
     }
-    return new PgBossQueue(boss);
   }
 
   async request(request: RunRequest, delayMs = 0): Promise<string | null> {

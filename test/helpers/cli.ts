@@ -29,6 +29,11 @@ class Collect extends Writable {
  */
 const PROGRESS_LINE = /^[^\n:]+: (?:[\d,]+ read · [^\n]*|starting(?: · [^\n]*)?)\n/gm;
 
+/** `text` without the periodic progress lines, which a loaded machine prints and an idle one does not. */
+export function withoutProgress(text: string): string {
+  return text.replace(PROGRESS_LINE, '');
+}
+
 /** Runs `sluice ARGS…` in this process, as a user would type it, capturing stdout and stderr. */
 export async function sluice(...args: string[]): Promise<CliResult> {
   const stdout = new Collect();
@@ -37,7 +42,7 @@ export async function sluice(...args: string[]): Promise<CliResult> {
   return {
     code,
     stdout: stdout.text,
-    stderr: stderr.text.replace(PROGRESS_LINE, ''),
+    stderr: withoutProgress(stderr.text),
     json<T>() {
       return JSON.parse(stdout.text) as T;
     },
