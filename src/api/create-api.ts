@@ -2,11 +2,13 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { type Sluice, VERSION } from '../index.js';
 import type { ApiEnv } from './api-env.js';
 import { ApiError, errorAnswer, errorResponse } from './api-errors.js';
+import { addMeRoute } from './routes/me-route.js';
 import { addRunRoutes } from './routes/run-routes.js';
 import { addServiceRoutes } from './routes/service-routes.js';
 import { addSyncRoutes } from './routes/sync-routes.js';
 import { addTokenRoutes } from './routes/token-routes.js';
 import type { ServeMetrics } from './serve-metrics.js';
+import { addWebUi } from './web-ui.js';
 
 export interface ApiOptions {
   sluice: Sluice;
@@ -16,6 +18,11 @@ export interface ApiOptions {
   metricsPublic?: boolean;
   /** How often `/runs/{id}/events` sends progress (default 1000 ms). */
   sseIntervalMs?: number;
+  /**
+   * The built web UI's folder (web-ui.ts's DEFAULT_WEB_ROOT for the package's own), served at `/`
+   * with index.html for page URLs; none: no UI, `/` is a 404 like any unknown route.
+   */
+  webRoot?: string;
   /** Told of every error answered with a 500 (to log it); the client sees no detail of it. */
   onInternalError?: (error: unknown) => void;
 }
@@ -52,6 +59,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   addSyncRoutes(app, { sluice });
   addRunRoutes(app, { sluice, sseIntervalMs: options.sseIntervalMs ?? 1000 });
   addTokenRoutes(app, { sluice });
+  addMeRoute(app, { sluice });
 
   app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',
@@ -62,6 +70,8 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
         'The HTTP API of `sluice serve`. Every error is `{"error": {"code", "message"}}`. Lists are `{"items", "next_cursor"}`: pass `next_cursor` back as `cursor` for the next page.',
     },
   });
+
+  if (options.webRoot !== undefined) addWebUi(app, options.webRoot);
 
   app.notFound((c) =>
     errorResponse(c, { status: 404, code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }),

@@ -211,6 +211,8 @@ export const TokenInfo = z
 
 export const TokenList = listOf(TokenInfo, 'TokenList');
 
+export const Caller = z.object({ name: z.string(), role: TokenRole }).openapi('Caller');
+
 export const CreatedToken = z
   .object({
     name: z.string(),

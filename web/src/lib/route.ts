@@ -1,0 +1,53 @@
+/**
+ * The UI's pages and their URLs. Routing is by the URL's hash (`#/runs/…`): every page has a stable
+ * URL that can be reloaded, bookmarked and shared, and `sluice serve` needs to know none of them.
+ */
+export type Route =
+  | { page: 'syncs' }
+  | { page: 'sync'; name: string }
+  | { page: 'run'; id: string; status: string; key: string }
+  | { page: 'key'; sync: string; key: string }
+  | { page: 'not-found'; path: string };
+
+export function parseRoute(hash: string): Route {
+  const [path = '', queryText = ''] = hash.replace(/^#/, '').split('?', 2);
+  const query = new URLSearchParams(queryText);
+  const parts = path
+    .split('/')
+    .filter((part) => part !== '')
+    .map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        return part;
+      }
+    });
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'syncs')) return { page: 'syncs' };
+  if (parts[0] === 'syncs' && parts.length === 2) return { page: 'sync', name: parts[1]! };
+  if (parts[0] === 'syncs' && parts.length === 4 && parts[2] === 'keys')
+    return { page: 'key', sync: parts[1]!, key: parts[3]! };
+  if (parts[0] === 'runs' && parts.length === 2)
+    return { page: 'run', id: parts[1]!, status: query.get('status') ?? '', key: query.get('key') ?? '' };
+  return { page: 'not-found', path };
+}
+
+export function href(route: Route): string {
+  const e = encodeURIComponent;
+  switch (route.page) {
+    case 'syncs':
+      return '#/syncs';
+    case 'sync':
+      return `#/syncs/${e(route.name)}`;
+    case 'key':
+      return `#/syncs/${e(route.sync)}/keys/${e(route.key)}`;
+    case 'run': {
+      const query = new URLSearchParams();
+      if (route.status) query.set('status', route.status);
+      if (route.key) query.set('key', route.key);
+      const text = query.toString();
+      return `#/runs/${e(route.id)}${text ? `?${text}` : ''}`;
+    }
+    case 'not-found':
+      return `#/${route.path}`;
+  }
+}
