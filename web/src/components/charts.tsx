@@ -29,6 +29,7 @@ export function Sparkline({ values, label }: { values: number[]; label: string }
 }
 
 const SERIES = ['planned', 'succeeded', 'failed', 'invalid'] as const;
+const MIN_SLOTS = 30;
 
 /** Per run, oldest first: planned, succeeded, failed and invalid rows side by side. */
 export function RunsChart({ runs }: { runs: Run[] }) {
@@ -37,10 +38,12 @@ export function RunsChart({ runs }: { runs: Run[] }) {
   const bar = 5;
   const group = SERIES.length * bar + 6;
   const height = 90;
+  // Room for at least MIN_SLOTS runs, so a young sync's few bars stay bars, not blocks.
+  const slots = Math.max(runs.length, MIN_SLOTS);
   return (
     <figure class="runs-chart">
       <svg
-        viewBox={`0 0 ${runs.length * group} ${height}`}
+        viewBox={`0 0 ${slots * group} ${height}`}
         preserveAspectRatio="none"
         role="img"
         aria-label={`Rows per run for the last ${runs.length} runs`}

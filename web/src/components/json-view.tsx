@@ -4,18 +4,18 @@ import { isWithin, jsonLines } from '../lib/json-paths';
 export function JsonView({ value, changed = [] }: { value: unknown; changed?: readonly string[] }) {
   return (
     <pre class="json">
-      {jsonLines(value).map((line, i) => {
-        const marked = line.path !== null && changed.some((c) => isWithin(line.path!, c));
-        return marked ? (
-          <mark key={i} class="changed-line" title="changed">
+      {jsonLines(value).map((line, i) =>
+        line.path !== null && changed.some((c) => isWithin(line.path!, c)) ? (
+          <mark key={i} class="line changed-line" title="changed">
             {line.text}
             <span class="sr-only"> (changed)</span>
-            {'\n'}
           </mark>
         ) : (
-          <span key={i}>{`${line.text}\n`}</span>
-        );
-      })}
+          <span key={i} class="line">
+            {line.text}
+          </span>
+        ),
+      )}
     </pre>
   );
 }

@@ -3,7 +3,10 @@ import { diffMessages, isWithin, jsonLines, leafPaths } from './json-paths';
 
 describe('json paths (as the engine writes changed_fields)', () => {
   it('names leaves with dots, indices and quoted odd names', () => {
-    const leaves = leafPaths({ traits: { email: 'a@x', tags: ['a', 'b'], 'odd name': 1, empty: {} }, userId: '1' });
+    const leaves = leafPaths({
+      traits: { email: 'a@x', tags: ['a', 'b'], 'odd name': 1, empty: {} },
+      userId: '1',
+    });
     expect([...leaves.keys()]).toEqual([
       'traits.email',
       'traits.tags[0]',

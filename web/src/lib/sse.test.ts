@@ -3,7 +3,8 @@ import { SseParser } from './sse';
 
 describe('SseParser', () => {
   it('parses events split anywhere across chunks', () => {
-    const text = 'event: progress\ndata: {"a":1}\n\n: comment\nevent: summary\r\ndata: {"b":\ndata: 2}\r\n\r\n';
+    const text =
+      'event: progress\ndata: {"a":1}\n\n: comment\nevent: summary\r\ndata: {"b":\ndata: 2}\r\n\r\n';
     for (let cut = 0; cut <= text.length; cut++) {
       const parser = new SseParser();
       const events = [...parser.push(text.slice(0, cut)), ...parser.push(text.slice(cut))];

@@ -1,0 +1,272 @@
+// The web UI in a real browser (issue 15): Debian's chromium driven by playwright-core against a
+// real server on a demo workspace (`sluice init`) whose destination is the receiver on loopback.
+// One browser and one server for the whole file; the tests run in order, each building on the last.
+// Screenshots of the main pages go to docs/screenshots/ (the README shows them).
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi } from '../src/api/create-api.js';
+import { openWorkspace, type RunDocument, type Sluice, type SluiceService } from '../src/index.js';
+import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
+import { sluice as cli } from './helpers/cli.js';
+import { buildWebUi } from './helpers/web-build.js';
+import { duckdb, tempWorkspace } from './helpers/workspace.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && process.env.CI) {
+  throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install -y chromium)`);
+}
+if (!hasChromium) {
+  console.warn(`web UI browser tests skipped: no ${CHROMIUM} (install it: apt-get install -y chromium)`);
+}
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let receiver: Receiver;
+let workspace: Sluice;
+let service: SluiceService;
+let server: ReturnType<typeof serve>;
+let base: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const tokens = { admin: '', viewer: '' };
+/** Every console error and failed request any page of the file saw; checked at the end. */
+const problems: string[] = [];
+const started = Date.now();
+
+function watch(target: Page): void {
+  target.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error on ${target.url()}: ${message.text()}`);
+  });
+  target.on('pageerror', (error) => problems.push(`page error on ${target.url()}: ${error.message}`));
+  target.on('requestfailed', (request) => {
+    // The app aborts its own requests (an event stream, a load) when the page they were for is left.
+    if (request.failure()?.errorText === 'net::ERR_ABORTED') return;
+    problems.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
+  });
+  target.on('response', (response) => {
+    if (response.status() >= 400)
+      problems.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
+  });
+}
+
+async function api<T>(path: string): Promise<T> {
+  const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${tokens.admin}` } });
+  expect(response.status, path).toBe(200);
+  return (await response.json()) as T;
+}
+
+async function screenshot(target: Page, name: string): Promise<void> {
+  await target.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The run the page shows, once its status badge says it has finished. */
+async function finishedRun(): Promise<RunDocument> {
+  await expect
+    .poll(() => page.locator('[data-testid="run-status"]').textContent(), { timeout: 30_000 })
+    .toMatch(/completed|failed/);
+  const id = decodeURIComponent(new URL(page.url()).hash.split('/')[2]!.split('?')[0]!);
+  return api<RunDocument>(`/api/v1/runs/${encodeURIComponent(id)}`);
+}
+
+describe.skipIf(!hasChromium)('the web UI in chromium', () => {
+  beforeAll(async () => {
+    const webRoot = await buildWebUi();
+    ({ dir, cleanup } = await tempWorkspace('sluice-web-'));
+    receiver = await startReceiver({ port: 0 });
+    expect((await cli('init', dir, '--endpoint', receiver.url, '--force')).code).toBe(0);
+    // The test runs users-to-segment itself: its every-minute schedule would race the Run button.
+    const yamlPath = join(dir, 'sluice.yaml');
+    const yaml = await readFile(yamlPath, 'utf8');
+    await writeFile(yamlPath, yaml.replace(/\n\s*#[^\n]*\n\s*schedule: every 1m\n/, '\n'));
+    workspace = await openWorkspace(dir);
+    tokens.admin = (await workspace.createToken('web-admin', 'admin')).token;
+    tokens.viewer = (await workspace.createToken('web-viewer', 'viewer')).token;
+    service = await workspace.startService();
+    const app = createApi({ sluice: workspace, webRoot, sseIntervalMs: 250 });
+    server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM });
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(10_000);
+    page = await context.newPage();
+    watch(page);
+  });
+
+  afterAll(async () => {
+    if (process.env.WEB_DEBUG) console.log(problems, await page?.content());
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await service?.stop();
+    await workspace?.close();
+    await receiver?.close();
+    await cleanup?.();
+    console.log(`web UI browser tests: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  it('asks for a token, refuses none, and signs in with one from the keyboard', async () => {
+    await page.goto(base);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Sign in to Sluice');
+    // The field has the focus: Enter with nothing typed, then type the token and press Enter.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('token');
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('alert').textContent()).toContain('Paste an API token first');
+    await page.keyboard.type(tokens.admin);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Syncs' }).waitFor();
+    expect(await page.locator('.who').textContent()).toContain('web-admin');
+  });
+
+  it('lists every sync with its object, model, destination and schedule, and searches them', async () => {
+    const rows = page.locator('table.syncs tbody tr');
+    await expect.poll(() => rows.count()).toBe(3);
+    const names = await page.locator('table.syncs tbody th').allTextContents();
+    expect(names).toEqual(['users-to-segment', 'accounts-to-segment', 'events-to-segment']);
+    const events = page.locator('tr[data-sync="events-to-segment"]');
+    expect(await events.textContent()).toContain('event');
+    expect(await events.textContent()).toContain('events → segment');
+    expect(await events.textContent()).toContain('cron');
+    expect(await page.locator('tr[data-sync="users-to-segment"]').textContent()).toContain('never run');
+    await page.getByPlaceholder('Search by name').fill('account');
+    await expect.poll(() => rows.count()).toBe(1);
+    await page.getByPlaceholder('Search by name').fill('nothing like it');
+    expect(await page.locator('.empty').textContent()).toContain('No sync matches');
+    await page.getByPlaceholder('Search by name').fill('');
+    await expect.poll(() => rows.count()).toBe(3);
+  });
+
+  it('opens a sync with the keyboard, shows its mappings, runs it, and the counts become final', async () => {
+    await page.getByRole('link', { name: 'users-to-segment' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'users-to-segment' }).waitFor();
+    expect(await page.locator('table').first().textContent()).toContain('traits.email');
+    expect(await page.locator('.empty').textContent()).toContain('No runs yet');
+    // Secrets never reach the page: the write key is not in it.
+    expect(await page.content()).not.toContain('demo-write-key');
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.waitForURL(/#\/runs\//);
+    const run = await finishedRun();
+    expect(run.status).toBe('completed');
+    expect(run.counts.succeeded).toBe(500);
+    expect(await page.locator('[data-count="succeeded"] dd').textContent()).toBe('500');
+    expect(await page.locator('[data-count="planned"] dd').textContent()).toBe('500');
+    // The receiver got them (other syncs keep their schedules and may have sent too).
+    expect(receiver.messages().filter((m) => m.type === 'identify')).toHaveLength(500);
+  });
+
+  it("filters a run's records by status and key, a page at a time", async () => {
+    const rows = page.locator('table.records tbody tr');
+    await expect.poll(() => rows.count()).toBe(50);
+    await page.getByLabel('Status').selectOption('failed');
+    await page.waitForURL(/status=failed/);
+    await page.locator('.empty').waitFor();
+    expect(await page.locator('.empty').textContent()).toContain('No record matches');
+    await page.getByLabel('Status').selectOption('succeeded');
+    await page.waitForURL(/status=succeeded/);
+    await expect.poll(() => rows.count()).toBe(50);
+    expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status'))))).toEqual(
+      new Set(['succeeded']),
+    );
+    const first = await rows.locator('td:first-child').allTextContents();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => page.locator('.pager .muted').textContent()).toBe('Page 2');
+    await expect
+      .poll(async () => (await rows.locator('td:first-child').allTextContents())[0])
+      .not.toBe(first[0]);
+    const second = await rows.locator('td:first-child').allTextContents();
+    expect(second.filter((key) => first.includes(key))).toEqual([]);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await expect.poll(() => page.locator('.pager .muted').textContent()).toBe('Page 1');
+    await screenshot(page, 'run');
+    await page.getByPlaceholder('exact key').fill('7');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.waitForURL(/key=7/);
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.locator('td:first-child').textContent()).toBe('7');
+  });
+
+  it('previews a dry run: each changed message with its changed fields marked', async () => {
+    // User 7 moves to another plan and city in the warehouse.
+    await duckdb(
+      join(dir, 'warehouse.duckdb'),
+      `update users set plan = 'enterprise', city = 'Reykjavik' where id = 7`,
+    );
+    await page.getByRole('link', { name: 'users-to-segment' }).first().click();
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    const preview = page.locator('.dry-run');
+    await preview.waitFor({ timeout: 30_000 });
+    expect(await preview.locator('h3').textContent()).toContain('1 planned');
+    const sample = preview.locator('.sample');
+    expect(await sample.count()).toBe(1);
+    expect(await sample.locator('.badge').textContent()).toBe('changed');
+    expect(await sample.locator('.changed-fields code').allTextContents()).toEqual([
+      'traits.address.city',
+      'traits.plan',
+    ]);
+    const marked = await sample.locator('mark.changed-line').allTextContents();
+    expect(marked.map((line) => line.replace(' (changed)', '').trim())).toEqual([
+      '"plan": "enterprise",',
+      '"city": "Reykjavik"',
+    ]);
+    // The dry run is in the history, and sent nothing.
+    await expect.poll(() => page.locator('table.runs tbody tr').count()).toBe(2);
+    expect(await page.locator('table.runs tbody tr').first().textContent()).toContain('dry run');
+    await screenshot(page, 'sync-dry-run');
+  });
+
+  it("shows a key's history, each message diffed against the one before", async () => {
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.waitForURL(/#\/runs\//);
+    expect((await finishedRun()).counts.succeeded).toBe(1);
+    await page.locator('table.records a', { hasText: /^7$/ }).click();
+    await page.getByRole('heading', { name: 'Key 7' }).waitFor();
+    const entries = page.locator('.history-entry');
+    await expect.poll(() => entries.count()).toBe(2);
+    const diff = await entries.first().locator('table.diff tbody tr').allTextContents();
+    expect(diff).toEqual([
+      'traits.address.city changed"Lisbon""Reykjavik"',
+      'traits.plan changed"pro""enterprise"',
+    ]);
+    expect(await entries.nth(1).textContent()).toContain('The first message for this key');
+    await screenshot(page, 'key');
+  });
+
+  it('shows the syncs with their last runs, also on a phone', async () => {
+    await page.getByRole('link', { name: 'Syncs' }).first().click();
+    const users = page.locator('tr[data-sync="users-to-segment"]');
+    await expect.poll(() => users.textContent()).toContain('completed');
+    expect(await users.locator('svg.sparkline rect').count()).toBe(2);
+    await screenshot(page, 'syncs');
+    await page.setViewportSize({ width: 390, height: 844 });
+    // Nothing wider than the screen: tables scroll inside themselves.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'syncs-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('gives a viewer no buttons that change anything', async () => {
+    const viewer = await browser.newPage();
+    watch(viewer);
+    await viewer.goto(`${base}/#/syncs/users-to-segment`);
+    await viewer.getByLabel('API token').fill(tokens.viewer);
+    await viewer.getByRole('button', { name: 'Sign in' }).click();
+    await viewer.getByRole('heading', { name: 'users-to-segment' }).waitFor();
+    await viewer.locator('table.runs').waitFor();
+    expect(await viewer.getByRole('button', { name: 'Run now' }).count()).toBe(0);
+    expect(await viewer.getByRole('button', { name: 'Dry run' }).count()).toBe(0);
+    await viewer.close();
+  });
+
+  it('saw no console error and no failed request', () => {
+    expect(problems).toEqual([]);
+  });
+});
