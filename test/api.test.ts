@@ -193,6 +193,7 @@ describe('health and the OpenAPI document (public)', () => {
         'GET /api/v1/tokens',
         'POST /api/v1/tokens',
         'DELETE /api/v1/tokens/{name}',
+        'GET /api/v1/me',
       ].sort(),
     );
     for (const [path, methods] of Object.entries(document.paths)) {
@@ -239,6 +240,7 @@ describe('auth', () => {
     ['GET', '/api/v1/runs/r1/records'],
     ['GET', '/api/v1/tokens'],
     ['POST', '/api/v1/tokens'],
+    ['GET', '/api/v1/me'],
     ['DELETE', '/api/v1/tokens/test-viewer'],
   ] as const;
 
@@ -583,6 +585,14 @@ describe('a queued run', () => {
 });
 
 describe('tokens', () => {
+  it('tells each token its own name and role (GET /me), so a client shows only what it may do', async () => {
+    for (const role of ['viewer', 'operator', 'admin'] as const) {
+      const response = await call('/api/v1/me', { token: tokens[role] });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ name: `test-${role}`, role });
+    }
+  });
+
   it('lists tokens without their secrets, creates one shown once, and revokes it', async () => {
     const list = await call('/api/v1/tokens', { token: tokens.admin });
     expect(list.status).toBe(200);

@@ -117,7 +117,7 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     await page.goto(base);
     await expect.poll(() => page.locator('h1').textContent()).toBe('Sign in to Sluice');
     // The field has the focus: Enter with nothing typed, then type the token and press Enter.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('token');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('token');
     await page.keyboard.press('Enter');
     expect(await page.getByRole('alert').textContent()).toContain('Paste an API token first');
     await page.keyboard.type(tokens.admin);
@@ -248,7 +248,7 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     await screenshot(page, 'syncs');
     await page.setViewportSize({ width: 390, height: 844 });
     // Nothing wider than the screen: tables scroll inside themselves.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await screenshot(page, 'syncs-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
