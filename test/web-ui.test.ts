@@ -1,19 +1,18 @@
 // The web UI in a real browser (issue 15): Debian's chromium driven by playwright-core against a
-// real server on a demo workspace (`sluice init`) whose destination is the receiver on loopback.
+// real `sluice serve` process on a demo workspace (`sluice init`) whose destination is the receiver
+// on loopback; the UI is built from web/ first, into dist/web where serve finds it.
 // One browser and one server for the whole file; the tests run in order, each building on the last.
 // Screenshots of the main pages go to docs/screenshots/ (the README shows them).
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../src/api/create-api.js';
-import { openWorkspace, type RunDocument, type Sluice, type SluiceService } from '../src/index.js';
+import type { RunDocument } from '../src/index.js';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
 import { sluice as cli } from './helpers/cli.js';
+import { type ServeProcess, startServe } from './helpers/serve-process.js';
 import { buildWebUi } from './helpers/web-build.js';
 import { duckdb, tempWorkspace } from './helpers/workspace.js';
 
@@ -30,9 +29,7 @@ if (!hasChromium) {
 let dir: string;
 let cleanup: () => Promise<void>;
 let receiver: Receiver;
-let workspace: Sluice;
-let service: SluiceService;
-let server: ReturnType<typeof serve>;
+let serve: ServeProcess & { url: string };
 let base: string;
 let browser: Browser;
 let context: BrowserContext;
@@ -42,7 +39,13 @@ const tokens = { admin: '', viewer: '' };
 const problems: string[] = [];
 const started = Date.now();
 
+/** Paths of the run event streams the pages opened. */
+const streams: string[] = [];
+
 function watch(target: Page): void {
+  target.on('request', (request) => {
+    if (request.url().endsWith('/events')) streams.push(new URL(request.url()).pathname);
+  });
   target.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error on ${target.url()}: ${message.text()}`);
   });
@@ -79,22 +82,28 @@ async function finishedRun(): Promise<RunDocument> {
 
 describe.skipIf(!hasChromium)('the web UI in chromium', () => {
   beforeAll(async () => {
-    const webRoot = await buildWebUi();
+    await buildWebUi();
     ({ dir, cleanup } = await tempWorkspace('sluice-web-'));
     receiver = await startReceiver({ port: 0 });
     expect((await cli('init', dir, '--endpoint', receiver.url, '--force')).code).toBe(0);
     // The test runs users-to-segment itself: its every-minute schedule would race the Run button.
     const yamlPath = join(dir, 'sluice.yaml');
     const yaml = await readFile(yamlPath, 'utf8');
-    await writeFile(yamlPath, yaml.replace(/\n\s*#[^\n]*\n\s*schedule: every 1m\n/, '\n'));
-    workspace = await openWorkspace(dir);
-    tokens.admin = (await workspace.createToken('web-admin', 'admin')).token;
-    tokens.viewer = (await workspace.createToken('web-viewer', 'viewer')).token;
-    service = await workspace.startService();
-    const app = createApi({ sluice: workspace, webRoot, sseIntervalMs: 250 });
-    server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // events-to-segment's every-5-minutes cron becomes yearly, so it runs only when the test says.
+    // A rate limit makes runs last long enough to be watched live and cancelled.
+    await writeFile(
+      yamlPath,
+      yaml
+        .replace(/\n\s*#[^\n]*\n\s*schedule: every 1m\n/, '\n')
+        .replace('cron: "*/5 * * * *"', 'cron: "0 0 1 1 *"')
+        .replace(/(\n {4}endpoint: [^\n]+\n)/, '$1    rate_limit: 250/s\n'),
+    );
+    serve = await startServe(['-w', dir, 'serve', '--port', '0']);
+    base = serve.url;
+    // The first start made an admin token and printed it; a viewer's is made beside it.
+    tokens.admin = /^admin token: (\S+)$/m.exec(serve.stdout())![1]!;
+    const viewer = await cli('-w', dir, 'token', 'create', 'web-viewer', '--role', 'viewer', '--json');
+    tokens.viewer = viewer.json<{ token: string }>().token;
     browser = await chromium.launch({ executablePath: CHROMIUM });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     context.setDefaultTimeout(10_000);
@@ -103,11 +112,10 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
   });
 
   afterAll(async () => {
-    if (process.env.WEB_DEBUG) console.log(problems, await page?.content());
+    if (process.env.WEB_DEBUG) console.log(problems, await api('/api/v1/runs'));
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
-    await service?.stop();
-    await workspace?.close();
+    serve?.child.kill('SIGTERM');
+    expect(await serve?.exited).toBe(0);
     await receiver?.close();
     await cleanup?.();
     console.log(`web UI browser tests: ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -123,7 +131,7 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     await page.keyboard.type(tokens.admin);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Syncs' }).waitFor();
-    expect(await page.locator('.who').textContent()).toContain('web-admin');
+    expect(await page.locator('.who').textContent()).toContain('admin (admin)');
   });
 
   it('lists every sync with its object, model, destination and schedule, and searches them', async () => {
@@ -134,7 +142,7 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     const events = page.locator('tr[data-sync="events-to-segment"]');
     expect(await events.textContent()).toContain('event');
     expect(await events.textContent()).toContain('events → segment');
-    expect(await events.textContent()).toContain('cron');
+    expect(await events.textContent()).toContain('cron 0 0 1 1 *');
     expect(await page.locator('tr[data-sync="users-to-segment"]').textContent()).toContain('never run');
     await page.getByPlaceholder('Search by name').fill('account');
     await expect.poll(() => rows.count()).toBe(1);
@@ -154,8 +162,14 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     expect(await page.content()).not.toContain('demo-write-key');
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.waitForURL(/#\/runs\//);
+    // Two seconds at 250 messages a second: the page follows it live, then shows it final.
+    await expect
+      .poll(() => page.locator('[data-testid="run-status"]').textContent())
+      .toMatch(/queued|running/);
+    expect(await page.getByText('Its records appear here once it has finished').count()).toBe(1);
     const run = await finishedRun();
     expect(run.status).toBe('completed');
+    expect(streams).toContain(`/api/v1/runs/${run.run_id}/events`);
     expect(run.counts.succeeded).toBe(500);
     expect(await page.locator('[data-count="succeeded"] dd').textContent()).toBe('500');
     expect(await page.locator('[data-count="planned"] dd').textContent()).toBe('500');
@@ -240,8 +254,23 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     await screenshot(page, 'key');
   });
 
+  it('cancels a run while it goes: it ends failed, interrupted', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Syncs' }).click();
+    await page.getByRole('link', { name: 'events-to-segment' }).click();
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.waitForURL(/#\/runs\//);
+    await expect.poll(() => page.locator('[data-testid="run-status"]').textContent()).toBe('running');
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    const run = await finishedRun();
+    expect(run.status).toBe('failed');
+    expect(run.error?.code).toBe('interrupted');
+    expect(run.counts.succeeded).toBeLessThan(2000);
+    expect(await page.getByRole('alert').textContent()).toContain('interrupted');
+    expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+  });
+
   it('shows the syncs with their last runs, also on a phone', async () => {
-    await page.getByRole('link', { name: 'Syncs' }).first().click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Syncs' }).click();
     const users = page.locator('tr[data-sync="users-to-segment"]');
     await expect.poll(() => users.textContent()).toContain('completed');
     expect(await users.locator('svg.sparkline rect').count()).toBe(2);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApi } from '../../api/create-api.js';
 import { ServeMetrics } from '../../api/serve-metrics.js';
+import { DEFAULT_WEB_ROOT } from '../../api/web-ui.js';
 import { type Sluice, SluiceError, VERSION } from '../../index.js';
 import { EXIT } from '../exit-codes.js';
 import { type LogFormat, logWriter } from '../log-lines.js';
@@ -42,6 +43,8 @@ export async function serveCommand(sluice: Sluice, options: ServeOptions, io: Io
     sluice,
     metrics,
     metricsPublic: options.metricsPublic,
+    // The web UI at `/`, as `npm run build` made it into the package's dist/web.
+    webRoot: DEFAULT_WEB_ROOT,
     onInternalError: (error) =>
       log({ event: 'api_error', message: error instanceof Error ? error.message : String(error) }),
   });
