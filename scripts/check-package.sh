@@ -16,6 +16,11 @@ trap cleanup EXIT
 
 npm pack --silent --pack-destination "$work" >/dev/null
 tarball=$(ls "$work"/sluice-*.tgz)
+# The web UI ships built (prepare → npm run build → dist/web): serve has nothing to build.
+if ! tar -tzf "$tarball" | grep -q '^package/dist/web/index.html$'; then
+  echo "package check: the tarball has no dist/web/index.html (the web UI was not built)" >&2
+  exit 1
+fi
 npm install --global --silent --no-audit --no-fund --prefix "$work/prefix" "$tarball" >/dev/null
 export PATH="$work/prefix/bin:$PATH"
 cd "$work"
