@@ -17,7 +17,8 @@ trap cleanup EXIT
 npm pack --silent --pack-destination "$work" >/dev/null
 tarball=$(ls "$work"/sluice-*.tgz)
 # The web UI ships built (prepare → npm run build → dist/web): serve has nothing to build.
-if ! tar -tzf "$tarball" | grep -q '^package/dist/web/index.html$'; then
+# (The listing is read whole: grep -q stopping early would fail tar under pipefail.)
+if ! tar -tzf "$tarball" | grep '^package/dist/web/index.html$' >/dev/null; then
   echo "package check: the tarball has no dist/web/index.html (the web UI was not built)" >&2
   exit 1
 fi

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Run, SyncOverview } from '../api/client';
 import { Sparkline } from '../components/charts';
 import { Empty, ErrorNote, Loading, StatusBadge } from '../components/states';
@@ -9,6 +9,8 @@ import type { Session } from '../session';
 
 /** How many of a sync's last runs its sparkline shows. */
 const LAST_RUNS = 12;
+/** The page follows schedules firing without a reload. */
+const REFRESH_MS = 15_000;
 
 interface SyncRow {
   sync: SyncOverview;
@@ -36,6 +38,12 @@ export function SyncsPage({ session }: { session: Session }) {
       }),
     );
   }, []);
+
+  const { reload } = loaded;
+  useEffect(() => {
+    const timer = setInterval(reload, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [reload]);
 
   const needle = filter.trim().toLowerCase();
   const rows = (loaded.data ?? []).filter(({ sync }) =>
