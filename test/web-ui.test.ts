@@ -121,13 +121,23 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     console.log(`web UI browser tests: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
-  it('asks for a token, refuses none, and signs in with one from the keyboard', async () => {
+  it('asks for a token, refuses none and a bad one, and signs in with one from the keyboard', async () => {
     await page.goto(base);
     await expect.poll(() => page.locator('h1').textContent()).toBe('Sign in to Sluice');
     // The field has the focus: Enter with nothing typed, then type the token and press Enter.
     expect(await page.evaluate('document.activeElement?.id')).toBe('token');
     await page.keyboard.press('Enter');
     expect(await page.getByRole('alert').textContent()).toContain('Paste an API token first');
+    await page.keyboard.type('slk_not-a-token');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('The API token was refused');
+    // That refusal (and the browser's console line about it) is the one failed request this file expects.
+    expect(problems).toEqual([
+      `HTTP 401: GET ${base}/api/v1/me`,
+      `console error on ${base}/: Failed to load resource: the server responded with a status of 401 (Unauthorized)`,
+    ]);
+    problems.length = 0;
+    await page.getByLabel('API token').fill('');
     await page.keyboard.type(tokens.admin);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Syncs' }).waitFor();
