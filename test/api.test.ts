@@ -221,7 +221,7 @@ describe('health and the OpenAPI document (public)', () => {
     const recordParams = (document.paths['/api/v1/runs/{id}/records']?.get?.parameters ?? []).map(
       (p) => p.name,
     );
-    expect(recordParams.sort()).toEqual(['cursor', 'id', 'key', 'limit', 'status']);
+    expect(recordParams.sort()).toEqual(['cursor', 'id', 'key', 'limit', 'reason', 'status']);
     // OpenAPI 3.1, not 3.0: null is a type, never `nullable`.
     expect(JSON.stringify(document)).not.toContain('"nullable"');
   });
@@ -411,7 +411,7 @@ describe('runs', () => {
     expect((await call('/api/v1/runs/no-such-run', { token: tokens.viewer })).status).toBe(404);
   });
 
-  it('lists records, filtered by status and key, a page at a time', async () => {
+  it('lists records, filtered by status, reason and key, a page at a time', async () => {
     const all = (await (
       await call(`/api/v1/runs/${runId}/records`, { token: tokens.viewer })
     ).json()) as Listing<RecordDocument>;
@@ -425,6 +425,15 @@ describe('runs', () => {
     ).json()) as Listing<RecordDocument>;
     expect(succeeded.items).toHaveLength(2);
     expect(succeeded.next_cursor).not.toBeNull();
+    const byReason = async (reason: string) =>
+      (
+        (await (
+          await call(`/api/v1/runs/${runId}/records?reason=${reason}`, { token: tokens.viewer })
+        ).json()) as Listing<RecordDocument>
+      ).items;
+    expect((await byReason('new')).length).toBe(all.items.filter((r) => r.reason === 'new').length);
+    expect((await byReason('new')).every((r) => r.reason === 'new')).toBe(true);
+    expect(await byReason('no_such_reason')).toEqual([]);
     expect((await call(`/api/v1/runs/${runId}/records?status=nope`, { token: tokens.viewer })).status).toBe(
       400,
     );

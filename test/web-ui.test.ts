@@ -216,6 +216,14 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     await page.waitForURL(/key=7/);
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.locator('td:first-child').textContent()).toBe('7');
+    // By reason: every row of this first run was new, none changed.
+    await page.getByLabel('Reason').selectOption('changed');
+    await page.waitForURL(/reason=changed/);
+    await page.locator('.empty').waitFor();
+    await page.getByLabel('Reason').selectOption('new');
+    await page.waitForURL(/reason=new/);
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.locator('td:nth-child(3)').textContent()).toBe('new');
   });
 
   it('previews a dry run: each changed message with its changed fields marked', async () => {

@@ -276,6 +276,13 @@ export const RecordsQuery = z.object({
     .string()
     .optional()
     .openapi({ param: { name: 'key', in: 'query' }, description: 'Only this key.' }),
+  reason: z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: 'reason', in: 'query' },
+      description: "Only this reason: new, changed, absent, or an invalid row's code (null_key, …).",
+    }),
   limit,
   cursor,
 });

@@ -59,6 +59,8 @@ export interface RecordsQuery {
   status?: RecordStatus;
   /** Only this key's records. */
   key?: string;
+  /** Only the records with this reason (`new`, `changed`, `absent`, an invalid row's code…). */
+  reason?: string;
   /** Default 100. */
   limit?: number;
   cursor?: string;
@@ -356,6 +358,7 @@ export class Sluice implements SyncRunner {
     const page = await state.runs.records(runId, {
       ...(query.status === undefined ? {} : { status: query.status }),
       ...(query.key === undefined ? {} : { key: query.key }),
+      ...(query.reason === undefined ? {} : { reason: query.reason }),
       limit: pageLimit(query.limit, 100),
       ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
     });

@@ -200,6 +200,12 @@ export function describeRunQueueConformance(openStore: () => Promise<StateStore>
       } while (cursor !== undefined);
       expect(pages).toEqual(all.items.map((r) => r.messageId));
       expect((await store.runs.records(runId, { key: 'nobody', limit: 10 })).items).toEqual([]);
+      // By reason too, with or without a key.
+      expect((await store.runs.records(runId, { reason: 'changed', limit: 100 })).items).toEqual([]);
+      expect((await store.runs.records(runId, { reason: 'new', limit: 100 })).items).toHaveLength(30);
+      expect(
+        (await store.runs.records(runId, { key: 'k0', reason: 'new', status: 'failed', limit: 100 })).items,
+      ).toHaveLength(5);
     });
   });
 }

@@ -192,6 +192,8 @@ export interface RecordQuery {
   status?: RecordStatus;
   /** Only the records of this key (SPEC §6 `records?key=`). */
   key?: string;
+  /** Only the records with this reason (`new`, `changed`, `absent`, an invalid row's code…). */
+  reason?: string;
   limit: number;
   cursor?: string;
 }

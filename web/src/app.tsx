@@ -119,7 +119,15 @@ function Page({ route, session }: { route: Route; session: Session }) {
     case 'sync':
       return <SyncPage key={route.name} session={session} name={route.name} />;
     case 'run':
-      return <RunPage session={session} id={route.id} status={route.status} keyFilter={route.key} />;
+      return (
+        <RunPage
+          session={session}
+          id={route.id}
+          status={route.status}
+          keyFilter={route.key}
+          reason={route.reason ?? ''}
+        />
+      );
     case 'key':
       return <KeyPage session={session} sync={route.sync} keyValue={route.key} />;
     case 'not-found':

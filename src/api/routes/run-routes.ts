@@ -105,10 +105,11 @@ export function addRunRoutes(
       responses: { 200: json(RecordList, 'A page of records'), ...errorResponses([...GUARDED, 404]) },
     }),
     async (c) => {
-      const { status, key, limit, cursor } = c.req.valid('query');
+      const { status, key, reason, limit, cursor } = c.req.valid('query');
       const page = await sluice.records(c.req.valid('param').id, {
         ...(status === undefined ? {} : { status }),
         ...(key === undefined ? {} : { key }),
+        ...(reason === undefined ? {} : { reason }),
         ...(limit === undefined ? {} : { limit }),
         ...(cursor === undefined ? {} : { cursor }),
       });

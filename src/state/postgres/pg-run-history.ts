@@ -207,8 +207,16 @@ export class PgRunHistory {
       `SELECT ${recordColumns} FROM run_records r
        WHERE r.run_seq = (SELECT seq FROM runs WHERE run_id = $1) AND r.seq > $2
          AND ($3::text IS NULL OR r.status = $3) AND ($5::text IS NULL OR r.key = $5)
+         AND ($6::text IS NULL OR r.reason = $6)
        ORDER BY r.seq LIMIT $4`,
-      [runId, after, query.status ?? null, limit + 1, toPgText(query.key ?? null)],
+      [
+        runId,
+        after,
+        query.status ?? null,
+        limit + 1,
+        toPgText(query.key ?? null),
+        toPgText(query.reason ?? null),
+      ],
     );
     const page = rows.slice(0, limit);
     const last = page.at(-1);

@@ -268,8 +268,11 @@ export class SqliteRunHistory {
     const limit = checkLimit(query.limit);
     const status = query.status;
     const [fromBatch, fromIndex] = query.cursor === undefined ? [0, 0] : parseCursor(query.cursor, 2);
+    const matches = (record: RunRecord) =>
+      (status === undefined || record.status === status) &&
+      (query.reason === undefined || record.reason === query.reason);
     if (query.key !== undefined)
-      return this.#recordsOf(runId, query.key, status, limit, fromBatch!, fromIndex!);
+      return this.#recordsOf(runId, query.key, matches, limit, fromBatch!, fromIndex!);
     const items: RunRecord[] = [];
     const batches = (
       status === undefined
@@ -280,7 +283,7 @@ export class SqliteRunHistory {
       const decoded = decodeBatch(records, payloads, runId);
       for (let i = seq === fromBatch ? fromIndex! : 0; i < decoded.length; i++) {
         const record = decoded[i]!;
-        if (status !== undefined && record.status !== status) continue;
+        if (!matches(record)) continue;
         if (items.length === limit) {
           batches.return?.();
           return { items, next: `${seq}.${i}` };
@@ -295,7 +298,7 @@ export class SqliteRunHistory {
   #recordsOf(
     runId: string,
     key: string,
-    status: RunRecord['status'] | undefined,
+    matches: (record: RunRecord) => boolean,
     limit: number,
     batch: number,
     idx: number,
@@ -306,7 +309,7 @@ export class SqliteRunHistory {
     >;
     for (const [seq, index, records, payloads] of entries) {
       const record = recordAt(records, payloads, index, runId);
-      if (record === null || (status !== undefined && record.status !== status)) continue;
+      if (record === null || !matches(record)) continue;
       if (items.length === limit) {
         entries.return?.();
         return { items, next: `${seq}.${index}` };

@@ -842,6 +842,8 @@ export interface paths {
                     status?: "succeeded" | "failed" | "abandoned" | "invalid" | "removed";
                     /** @description Only this key. */
                     key?: string;
+                    /** @description Only this reason: new, changed, absent, or an invalid row's code (null_key, …). */
+                    reason?: string;
                     /** @description Page size. */
                     limit?: number;
                     /** @description `next_cursor` of the previous page. */

@@ -6,8 +6,8 @@ describe('routes', () => {
     const routes: Route[] = [
       { page: 'syncs' },
       { page: 'sync', name: 'users-to-segment' },
-      { page: 'run', id: 'r_1', status: 'failed', key: 'a b' },
-      { page: 'run', id: 'r_1', status: '', key: '' },
+      { page: 'run', id: 'r_1', status: 'failed', key: 'a b', reason: 'changed' },
+      { page: 'run', id: 'r_1', status: '', key: '', reason: '' },
       { page: 'key', sync: 'users', key: 'a/b ü?#' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);

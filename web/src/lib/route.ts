@@ -5,7 +5,7 @@
 export type Route =
   | { page: 'syncs' }
   | { page: 'sync'; name: string }
-  | { page: 'run'; id: string; status: string; key: string }
+  | { page: 'run'; id: string; status: string; key: string; reason?: string }
   | { page: 'key'; sync: string; key: string }
   | { page: 'not-found'; path: string };
 
@@ -27,7 +27,13 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'syncs' && parts.length === 4 && parts[2] === 'keys')
     return { page: 'key', sync: parts[1]!, key: parts[3]! };
   if (parts[0] === 'runs' && parts.length === 2)
-    return { page: 'run', id: parts[1]!, status: query.get('status') ?? '', key: query.get('key') ?? '' };
+    return {
+      page: 'run',
+      id: parts[1]!,
+      status: query.get('status') ?? '',
+      key: query.get('key') ?? '',
+      reason: query.get('reason') ?? '',
+    };
   return { page: 'not-found', path };
 }
 
@@ -44,6 +50,7 @@ export function href(route: Route): string {
       const query = new URLSearchParams();
       if (route.status) query.set('status', route.status);
       if (route.key) query.set('key', route.key);
+      if (route.reason) query.set('reason', route.reason);
       const text = query.toString();
       return `#/runs/${e(route.id)}${text ? `?${text}` : ''}`;
     }

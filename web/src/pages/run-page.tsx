@@ -11,6 +11,20 @@ import { canOperate, type Session } from '../session';
 
 const PAGE_SIZE = 50;
 const RECORD_STATUSES: RecordStatus[] = ['succeeded', 'failed', 'abandoned', 'invalid', 'removed'];
+/** Why a row has its record (SPEC §3): planned rows, removed keys, and invalid rows' codes. */
+const RECORD_REASONS = [
+  'new',
+  'changed',
+  'absent',
+  'null_key',
+  'duplicate_key',
+  'missing_identity',
+  'missing_group_id',
+  'missing_event',
+  'invalid_timestamp',
+  'not_an_object',
+  'message_too_large',
+];
 const COUNTS = [
   'extracted',
   'invalid',
@@ -34,11 +48,13 @@ export function RunPage({
   id,
   status,
   keyFilter,
+  reason,
 }: {
   session: Session;
   id: string;
   status: string;
   keyFilter: string;
+  reason: string;
 }) {
   const [run, setRun] = useState<Run | null>(null);
   const [error, setError] = useState<Error | null>(null);
@@ -152,24 +168,26 @@ export function RunPage({
       </dl>
       {run.dry_run && !going && <DryRunPreview run={run} />}
       {!run.dry_run && !going && (
-        <Records session={session} run={run} status={status} keyFilter={keyFilter} />
+        <Records session={session} run={run} status={status} keyFilter={keyFilter} reason={reason} />
       )}
       {going && <p class="muted">Its records appear here once it has finished.</p>}
     </main>
   );
 }
 
-/** The run's records, filtered by status and key (kept in the page's URL), a page at a time. */
+/** The run's records, filtered by status, reason and key (kept in the page's URL), a page at a time. */
 function Records({
   session,
   run,
   status,
   keyFilter,
+  reason,
 }: {
   session: Session;
   run: Run;
   status: string;
   keyFilter: string;
+  reason: string;
 }) {
   // Cursors of the pages before this one; the top of the stack is this page's.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
@@ -177,7 +195,7 @@ function Records({
   useEffect(() => {
     setCursors([undefined]);
     setKeyText(keyFilter);
-  }, [status, keyFilter]);
+  }, [status, keyFilter, reason]);
   const cursor = cursors[cursors.length - 1];
   const page = useLoad(
     (signal) =>
@@ -189,20 +207,22 @@ function Records({
             limit: PAGE_SIZE,
             ...(status ? { status: status as RecordStatus } : {}),
             ...(keyFilter ? { key: keyFilter } : {}),
+            ...(reason ? { reason } : {}),
             ...(cursor ? { cursor } : {}),
           },
         },
         signal,
       ),
-    [run.run_id, status, keyFilter, cursor],
+    [run.run_id, status, keyFilter, reason, cursor],
   );
 
-  const go = (next: { status?: string; key?: string }) => {
+  const go = (next: { status?: string; key?: string; reason?: string }) => {
     location.hash = href({
       page: 'run',
       id: run.run_id,
       status: next.status ?? status,
       key: next.key ?? keyFilter,
+      reason: next.reason ?? reason,
     });
   };
 
@@ -231,6 +251,17 @@ function Records({
           </select>
         </label>
         <label>
+          Reason{' '}
+          <select value={reason} onChange={(e) => go({ reason: (e.target as HTMLSelectElement).value })}>
+            <option value="">all</option>
+            {[...new Set([...RECORD_REASONS, ...(reason ? [reason] : [])])].map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
           Key{' '}
           <input
             type="search"
@@ -243,15 +274,15 @@ function Records({
         <button type="submit" class="secondary">
           Find
         </button>
-        {(status || keyFilter) && (
-          <a href={href({ page: 'run', id: run.run_id, status: '', key: '' })}>Clear filters</a>
+        {(status || keyFilter || reason) && (
+          <a href={href({ page: 'run', id: run.run_id, status: '', key: '', reason: '' })}>Clear filters</a>
         )}
       </form>
       {page.error && <ErrorNote error={page.error} retry={page.reload} />}
       {page.loading && page.data === null && <Loading what="records" />}
       {page.data?.items.length === 0 && (
         <Empty>
-          {status || keyFilter
+          {status || keyFilter || reason
             ? 'No record matches these filters. Clear them to see every record.'
             : 'This run recorded no rows: nothing was new, changed or removed.'}
         </Empty>
