@@ -38,5 +38,5 @@ export type { SyncOverview } from './sluice/sync-overview.js';
 export { VERSION } from './sluice/version.js';
 export type { ModelPreview, PreviewColumn } from './sync/preview-model.js';
 export type { RetryStatus } from './sync/retry-waits.js';
-export type { DryRunSample, InvalidSample, SyncRunResult } from './sync/run-result.js';
+export type { DryRunSample, InvalidSample, SyncRunResult, WritebackOutcome } from './sync/run-result.js';
 export type { FaultPoint } from './sync/run-sync.js';

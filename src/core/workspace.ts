@@ -154,6 +154,11 @@ export interface SyncConfig {
   backfill: boolean;
   schedule?: ScheduleConfig;
   retry: RetryPolicy;
+  /**
+   * `writeback: { source, table }`: after each real run, its records go into this table of this
+   * writable source (SPEC §7). `line` is where it is written, for problems found when it runs.
+   */
+  writeback?: { source: string; table: string; line: number };
   /** The workspace file as shown to the user ("sluice.yaml"), for problems found after loading. */
   file: string;
   /** 1-based lines in that file: the sync's entry, its `key:` and its `bundle:` (0 when absent). */

@@ -10,9 +10,10 @@ import { type ScheduleRequestAnswer, Scheduler } from '../schedule/scheduler.js'
 import { Worker, type WorkerEvent } from '../schedule/worker.js';
 import { type ModelPreview, previewModel } from '../sync/preview-model.js';
 import { runLockName } from '../sync/run-lock.js';
-import type { SyncRunResult } from '../sync/run-result.js';
+import type { SyncRunResult, WritebackOutcome } from '../sync/run-result.js';
 import type { RunSyncOptions } from '../sync/run-sync.js';
 import type { SyncRunner } from '../sync/sync-runner.js';
+import { writeBackRun } from '../sync/writeback.js';
 import { ApiTokens, type VerifiedToken } from './api-tokens.js';
 import { type CheckReport, checkWorkspace } from './check-workspace.js';
 import {
@@ -341,6 +342,34 @@ export class Sluice implements SyncRunner {
   async getRun(runId: string): Promise<RunDocument | null> {
     const run = await (await this.#parts.state()).runs.get(runId);
     return run === null ? null : runDocument(run);
+  }
+
+  /**
+   * Writes a finished real run's records into its sync's `writeback:` table again (SPEC §7), as the
+   * run did when it ended: the run's rows are replaced, never duplicated. For a writeback that
+   * failed, once the warehouse is back. Answers what it did (a failure is its `error`, not a throw);
+   * throws `not_found` for an unknown run, `usage` for a dry run, a run not finished, a sync without
+   * `writeback:` or a run whose records retention removed.
+   */
+  async writeBack(runId: string): Promise<WritebackOutcome> {
+    const state = await this.#parts.state();
+    const run = await state.runs.get(runId);
+    if (run === null) throw new SluiceError('not_found', `no run "${runId}" — list runs with: sluice runs`);
+    const sync = this.#parts.sync(run.sync);
+    const refuse = (why: string) => new SluiceError('usage', `run ${runId} of "${run.sync}" ${why}`);
+    if (sync.writeback === undefined)
+      throw refuse('has no writeback: its sync has no writeback: in sluice.yaml');
+    if (run.dryRun) throw refuse('is a dry run: it sent nothing to write back');
+    if (run.finishedAt === null) throw refuse(`has not finished (${run.status})`);
+    if (run.recordsPrunedAt !== undefined) throw refuse('has no records left: retention removed them');
+    const target = sync.writeback;
+    const outcome = await writeBackRun(
+      sync,
+      { runId, dryRun: false, finishedAt: run.finishedAt },
+      state,
+      () => this.#parts.writebackWriter(target.source),
+    );
+    return outcome as WritebackOutcome;
   }
 
   /** A run's per-row outcomes, a page at a time; `not_found` for an unknown run. */

@@ -5,13 +5,14 @@ import { destinationType } from '../destinations/registry.js';
 import { InProcessQueue } from '../schedule/in-process-queue.js';
 import { PgBossQueue } from '../schedule/pg-boss-queue.js';
 import type { RunQueue } from '../schedule/run-queue.js';
-import { createSource } from '../sources/registry.js';
-import type { Source } from '../sources/source.js';
+import { createSource, createWritebackWriter } from '../sources/registry.js';
+import type { Source, WritebackWriter } from '../sources/source.js';
 import { openStateStore } from '../state/registry.js';
 import type { StateStore } from '../state/state-store.js';
 import { rateLimited } from '../sync/rate-limited-destination.js';
 import type { SyncRunResult } from '../sync/run-result.js';
 import { type RunSyncOptions, runSync, type SyncParts } from '../sync/run-sync.js';
+import { finishedRun, writeBackRun } from '../sync/writeback.js';
 import { VERSION } from './version.js';
 
 /**
@@ -136,7 +137,26 @@ export class WorkspaceParts {
    */
   async runSync(name: string, options: RunSyncOptions = {}): Promise<SyncRunResult> {
     const sync = this.sync(name);
-    return runSync(sync, this.workspace.models[sync.model]!, await this.syncParts(sync), options);
+    const parts = await this.syncParts(sync);
+    const result = await runSync(sync, this.workspace.models[sync.model]!, parts, options);
+    // The run's reading is done (SPEC §5): the writeback opens its own connection for writing.
+    const writeback = await writeBackRun(sync, finishedRun(result), parts.state, () =>
+      this.writebackWriter(sync.writeback!.source),
+    );
+    if (writeback === undefined) return result;
+    if (writeback.error !== null) {
+      options.onWarning?.(
+        `✗ ${sync.name}: writeback of run ${result.run_id} failed: ${writeback.error.message}`,
+      );
+    }
+    return { ...result, writeback };
+  }
+
+  /** The writer of a writeback into the source named `name` (a new one each time: it holds nothing). */
+  writebackWriter(name: string): Promise<WritebackWriter> {
+    const config = this.workspace.sources[name];
+    if (config === undefined) throw new SluiceError('not_found', `no source named "${name}" in sluice.yaml`);
+    return createWritebackWriter(config, { name, workspaceDir: this.workspace.dir });
   }
 
   async close(): Promise<void> {

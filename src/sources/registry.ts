@@ -2,9 +2,10 @@
  * The one place that names source implementations. Drivers load lazily (`await import(…)`) so that a
  * workspace using only DuckDB never loads pg or mysql2, and the rest of Sluice only sees `Source`.
  */
+import { resolve } from 'node:path';
 import { SluiceError } from '../core/errors.js';
 import type { SourceConfig } from '../core/workspace.js';
-import type { Source, SourceContext } from './source.js';
+import type { Source, SourceContext, WritebackWriter } from './source.js';
 
 /**
  * Creates the source for one `sources:` entry of sluice.yaml. Nothing connects yet: `check()` or the
@@ -59,4 +60,61 @@ export async function createSource(config: SourceConfig, context: SourceContext)
         { details: { source: context.name, type: (config as { type: string }).type } },
       );
   }
+}
+
+export { writebackTableParts } from './writeback-table.js';
+
+/**
+ * The source types a sync's `writeback:` may name (SPEC §7). Not `files` (an in-memory DuckDB) and
+ * not `sqlite`, whose file the source opens read-only and other programs may hold.
+ */
+export const WRITABLE_SOURCE_TYPES: readonly string[] = Object.freeze(['duckdb', 'postgres', 'mysql']);
+
+/**
+ * The writer of a sync's writeback into the source `config` (one of `WRITABLE_SOURCE_TYPES`, a
+ * DuckDB source on a file). Nothing connects until `write`. Throws `SluiceError('config_invalid')`
+ * for a source that cannot be written.
+ */
+export async function createWritebackWriter(
+  config: SourceConfig,
+  context: SourceContext,
+): Promise<WritebackWriter> {
+  switch (config.type) {
+    case 'duckdb': {
+      if (config.path === ':memory:') break;
+      const [{ DuckDBWritebackWriter }, driver] = await Promise.all([
+        import('./duckdb/duckdb-writeback.js'),
+        import('@duckdb/node-api'),
+      ]);
+      return new DuckDBWritebackWriter(driver, {
+        sourceName: context.name,
+        path: resolve(context.workspaceDir, config.path),
+      });
+    }
+    case 'postgres': {
+      const [{ PostgresWritebackWriter }, pg] = await Promise.all([
+        import('./postgres/postgres-writeback.js'),
+        import('pg'),
+      ]);
+      return new PostgresWritebackWriter({ Client: pg.Client }, config, {
+        sourceName: context.name,
+        baseDir: context.workspaceDir,
+      });
+    }
+    case 'mysql': {
+      const [{ MysqlWritebackWriter }, mysql] = await Promise.all([
+        import('./mysql/mysql-writeback.js'),
+        import('mysql2'),
+      ]);
+      return new MysqlWritebackWriter(mysql, config, {
+        sourceName: context.name,
+        baseDir: context.workspaceDir,
+      });
+    }
+  }
+  throw new SluiceError(
+    'config_invalid',
+    `source "${context.name}" cannot take a writeback — use a duckdb source on a file, postgres or mysql`,
+    { details: { source: context.name, type: config.type } },
+  );
 }

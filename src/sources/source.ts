@@ -79,3 +79,39 @@ export interface SourceContext {
 }
 
 export type SourceFactory = (config: SourceConfig, context: SourceContext) => Promise<Source>;
+
+/**
+ * One row of a run's warehouse writeback (SPEC §7): a record of the run, with the columns the table
+ * has. `payload` is the message sent, as JSON text; `recorded_at` an ISO-8601 UTC instant.
+ */
+export interface WritebackRow {
+  sync: string;
+  run_id: string;
+  key: string | null;
+  status: string;
+  reason: string | null;
+  message_id: string | null;
+  /** The destination call: identify, group or track. */
+  operation: string;
+  payload: string | null;
+  recorded_at: string;
+}
+
+export interface WritebackRequest {
+  /** `name` or `schema.name`, each part checked by `writebackTableParts` (sources/writeback-table.ts). */
+  table: string;
+  runId: string;
+  /** The run's rows, a page at a time; read once, inside the writer's transaction. */
+  rows: AsyncIterable<WritebackRow[]>;
+}
+
+/**
+ * Writes a run's records into a table of a writable source (SPEC §5, §7): the one place Sluice writes
+ * to a warehouse. Each `write` opens a connection of its own for writing (never the source's read-only
+ * one), creates the table if missing, replaces the run's rows in one transaction (delete the run's
+ * rows, insert the new ones in batches: writing a run again never duplicates it), and closes the
+ * connection. Answers how many rows it wrote; throws `SluiceError('source_error')` saying what failed.
+ */
+export interface WritebackWriter {
+  write(request: WritebackRequest): Promise<number>;
+}

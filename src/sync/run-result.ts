@@ -16,6 +16,18 @@ export interface InvalidSample {
   detail: string;
 }
 
+/**
+ * What a run's warehouse writeback did (SPEC §7), for syncs with `writeback:`: the rows written, or
+ * why none were. A failed writeback leaves the run's status as it was.
+ */
+export interface WritebackOutcome {
+  source: string;
+  table: string;
+  /** Rows written: one per record of the run; 0 when it failed. */
+  rows: number;
+  error: { code: string; message: string } | null;
+}
+
 /** The outcome of one sync run, printed by `sluice sync run --json` (SPEC §4). */
 export interface SyncRunResult {
   run_id: string;
@@ -34,4 +46,6 @@ export interface SyncRunResult {
   invalid_samples?: InvalidSample[];
   /** Dry runs only: how many more planned and invalid rows there are than the samples show. */
   not_shown?: { planned: number; invalid: number };
+  /** Real runs of syncs with `writeback:` only: what the writeback did (added to SPEC §4's summary). */
+  writeback?: WritebackOutcome;
 }

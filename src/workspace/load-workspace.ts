@@ -152,6 +152,9 @@ export function parseWorkspace(text: string, ctx: ParseWorkspaceContext): Worksp
     modelNames: [...rawModels.keys()],
     destinationNames: [...rawDestinations.keys()],
     syncNames: [...rawSyncs.keys()],
+    sourceNames,
+    sourceType: (name: string) => entryText(rawSources.get(name), 'type'),
+    sourcePath: (name: string) => entryText(rawSources.get(name), 'path'),
     destinationType: (name: string) => typeOfEntry(rawDestinations.get(name), types),
   };
   const syncs = collect(rawSyncs, (name, raw) => parseSync(p, ['syncs', name], name, raw, syncContext));
@@ -245,4 +248,11 @@ function describeDuplicate(path: Path, key: string, firstLine: number): TreeProb
     message: `duplicate key "${clip(key)}" (the first on line ${firstLine})`,
     fix: 'remove one of them',
   };
+}
+
+/** A text value of a raw entry (`type:`, `path:`), when the entry is a mapping that has one. */
+function entryText(raw: unknown, key: string): string | undefined {
+  if (typeof raw !== 'object' || raw === null || !Object.hasOwn(raw, key)) return undefined;
+  const value = (raw as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value : undefined;
 }

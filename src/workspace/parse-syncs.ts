@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ObjectKind, RetryPolicy, SyncConfig } from '../core/workspace.js';
 import type { DestinationType, ObjectDescriptor } from '../destinations/destination.js';
+import { WRITABLE_SOURCE_TYPES, writebackTableParts } from '../sources/registry.js';
 import { suggest } from './did-you-mean.js';
 import { durationMs, text } from './field-schemas.js';
 import { type MappingTarget, parseBundle, parseMappings } from './parse-mappings.js';
@@ -22,8 +23,10 @@ const SYNC_SHAPE = {
   backfill: z.boolean().optional(),
   schedule: z.unknown(),
   retry: z.unknown(),
+  writeback: z.unknown(),
 };
 const KEY_SHAPE = { column: text, field: text.optional() };
+const WRITEBACK_SHAPE = { source: text, table: text };
 const RETRY_SHAPE = {
   max_attempts: z.int().min(1).optional(),
   max_age: durationMs
@@ -36,6 +39,10 @@ export interface SyncContext {
   modelNames: readonly string[];
   destinationNames: readonly string[];
   syncNames: readonly string[];
+  sourceNames: readonly string[];
+  /** The `type:` and `path:` a source entry gives, when it gives them. */
+  sourceType(name: string): string | undefined;
+  sourcePath(name: string): string | undefined;
   /** The type of a destination entry, when it names a known type. */
   destinationType(name: string): DestinationType | undefined;
 }
@@ -80,6 +87,7 @@ export function parseSync(
     });
   }
   const retry = parseRetry(p, [...at, 'retry'], own(entry, 'retry'));
+  const writeback = parseWriteback(p, [...at, 'writeback'], own(entry, 'writeback'), ctx);
   if (v.backfill !== undefined && descriptor?.behaviour === 'upsert') {
     p.add(
       [...at, 'backfill'],
@@ -100,6 +108,7 @@ export function parseSync(
     backfill: v.backfill ?? true,
     ...(schedule === undefined ? {} : { schedule }),
     retry,
+    ...(writeback === undefined ? {} : { writeback }),
     file: p.file,
     line: p.lineOf(at),
     keyLine: p.lineOf([...at, 'key']),
@@ -176,6 +185,58 @@ function parseRetry(p: Problems, at: Path, raw: unknown): RetryPolicy | undefine
     ...(v.max_attempts === undefined ? {} : { maxAttempts: v.max_attempts }),
     ...(v.max_age === undefined ? {} : { maxAgeMs: v.max_age }),
   };
+}
+
+/**
+ * `writeback: { source, table }` (SPEC §7): a source Sluice can write (a DuckDB file, PostgreSQL or
+ * MySQL) and a plain table name, `NAME` or `SCHEMA.NAME`.
+ */
+function parseWriteback(
+  p: Problems,
+  at: Path,
+  raw: unknown,
+  ctx: SyncContext,
+): SyncConfig['writeback'] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const before = p.size;
+  const v = parseEntry(p, at, WRITEBACK_SHAPE, raw);
+  if (v === undefined) return undefined;
+  const sourceAt = [...at, 'source'];
+  if (v.source === undefined) {
+    if (p.size === before) p.add(sourceAt, `${where(sourceAt)} is missing`, 'name a source from sources:');
+  } else if (!ctx.sourceNames.includes(v.source)) {
+    checkName(p, sourceAt, v.source, ctx.sourceNames, 'source', 'define it under sources:');
+  } else {
+    const type = ctx.sourceType(v.source);
+    if (type !== undefined && !WRITABLE_SOURCE_TYPES.includes(type)) {
+      p.add(
+        sourceAt,
+        `${where(sourceAt)} is ${p.show(sourceAt, v.source)}, a ${type} source, which Sluice cannot write`,
+        'name a duckdb (on a file), postgres or mysql source',
+      );
+    } else if (type === 'duckdb' && ctx.sourcePath(v.source) === ':memory:') {
+      p.add(
+        sourceAt,
+        `${where(sourceAt)} is ${p.show(sourceAt, v.source)}, an in-memory DuckDB, which keeps nothing`,
+        'name a duckdb source on a file, or a postgres or mysql source',
+      );
+    }
+  }
+  const tableAt = [...at, 'table'];
+  if (v.table === undefined) {
+    if (p.size === before) p.add(tableAt, `${where(tableAt)} is missing`, 'e.g. table: sluice_sync_log');
+  } else {
+    const parts = writebackTableParts(v.table);
+    if (typeof parts === 'string') {
+      p.add(
+        tableAt,
+        `${where(tableAt)} ${parts}`,
+        'e.g. table: sluice_sync_log or table: analytics.sluice_sync_log',
+      );
+    }
+  }
+  if (p.size > before || v.source === undefined || v.table === undefined) return undefined;
+  return { source: v.source, table: v.table, line: p.lineOf(at) };
 }
 
 /** Reports each cycle of `schedule: { after }` (syncs that would wait on each other forever). */

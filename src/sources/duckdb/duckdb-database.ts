@@ -9,6 +9,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { SluiceError } from '../../core/errors.js';
 import type { DuckDBConnectionLike, DuckDBDriver, DuckDBInstanceLike } from './duckdb-client.js';
 import { closedError, missingFileError, openError, tempDirectoryError } from './duckdb-errors.js';
+import { enterAsReader } from './duckdb-file-gate.js';
 
 export interface DuckDBDatabaseOptions {
   /** The source's name, for error messages. */
@@ -152,9 +153,29 @@ export class DuckDBDatabase {
     }
     const config =
       tempDirectory === undefined ? settings : { ...settings, temp_directory: tempDirectory.path };
+    if (path === ':memory:') {
+      try {
+        return await this.#driver.DuckDBInstance.create(path, config);
+      } catch (error) {
+        throw openError(sourceName, path, error);
+      }
+    }
+    // A file is open here only while no writeback of this process writes it (duckdb-file-gate.ts).
+    const leave = await enterAsReader(path);
     try {
-      return await this.#driver.DuckDBInstance.create(path, config);
+      const instance = await this.#driver.DuckDBInstance.create(path, config);
+      return {
+        connect: () => instance.connect(),
+        closeSync: () => {
+          try {
+            instance.closeSync();
+          } finally {
+            leave();
+          }
+        },
+      };
     } catch (error) {
+      leave();
       throw openError(sourceName, path, error);
     }
   }

@@ -62,6 +62,12 @@ export interface MysqlConnectionLike {
   execute(options: { sql: string; rowsAsArray: true }): MysqlQueryLike;
   /** A small query, answered at once. */
   query(sql: string, callback: (error: Error | null, rows: unknown) => void): unknown;
+  /** A statement with `?` placeholders, filled in by the driver (the writeback's inserts). */
+  query(
+    sql: string,
+    values: (string | null)[],
+    callback: (error: Error | null, rows: unknown) => void,
+  ): unknown;
   pause(): void;
   resume(): void;
   /** Sends COM_QUIT once the queued commands are done, then closes. */

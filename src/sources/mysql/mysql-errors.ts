@@ -25,7 +25,7 @@ function describe(error: unknown): DriverError {
   return { message: String(error) };
 }
 
-function wordsOf(error: unknown, password: string | undefined): string {
+export function wordsOf(error: unknown, password: string | undefined): string {
   const { message, code } = describe(error);
   const words = message === undefined || message === '' ? (code ?? String(error)) : message;
   return redactSecret(words, password);

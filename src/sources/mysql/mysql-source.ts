@@ -227,7 +227,7 @@ export class MysqlSource implements Source {
 }
 
 /** Closes the socket at once (RST when rows are unread), so the server stops sending. */
-function dropSocket(connection: MysqlConnectionLike): void {
+export function dropSocket(connection: MysqlConnectionLike): void {
   if (connection.stream !== undefined) connection.stream.destroy();
   else connection.destroy();
 }
@@ -236,7 +236,7 @@ function dropSocket(connection: MysqlConnectionLike): void {
 const END_TIMEOUT_MS = 2000;
 
 /** COM_QUIT, then close; mysql2 never calls back after some failures, so the socket goes after a while. */
-function endOrDestroy(connection: MysqlConnectionLike): Promise<void> {
+export function endOrDestroy(connection: MysqlConnectionLike): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       dropSocket(connection);

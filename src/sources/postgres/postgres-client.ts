@@ -56,6 +56,8 @@ export interface PgClientLike {
   connect(): Promise<unknown>;
   /** Runs a statement with the simple protocol (several `;`-separated ones allowed). */
   query(text: string): Promise<unknown>;
+  /** Runs one statement with `$n` parameters (the extended protocol): the writeback's inserts. */
+  query(text: string, values: (string | null)[]): Promise<unknown>;
   /** Submits a cursor; it starts running when the connection reaches it. */
   query<T extends PgCursorLike>(cursor: T): T;
   end(): Promise<void>;

@@ -27,7 +27,7 @@ function describe(error: unknown): DriverError {
   return { message: String(error) };
 }
 
-function wordsOf(error: unknown, password: string | undefined): string {
+export function wordsOf(error: unknown, password: string | undefined): string {
   const e = describe(error);
   let words = e.message ?? String(error);
   // AggregateError (several addresses refused, e.g. ::1 and 127.0.0.1) has an empty message.
