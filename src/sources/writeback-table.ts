@@ -29,10 +29,9 @@ const PART = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  */
 export function writebackTableParts(table: string): string[] | string {
   const parts = table.split('.');
-  if (parts.length > 2) return 'has more than two parts: write NAME or SCHEMA.NAME';
-  const bad = parts.find((part) => !PART.test(part));
-  if (bad !== undefined) {
-    return `"${bad}" is not a plain name: use letters, digits and _ (not first), at most 63 characters`;
+  if (parts.length > 2) return 'more than two parts: write NAME or SCHEMA.NAME';
+  if (parts.some((part) => !PART.test(part))) {
+    return 'not a plain name: letters, digits and _ (no digit first), at most 63 characters a part';
   }
   return parts;
 }
@@ -40,7 +39,7 @@ export function writebackTableParts(table: string): string[] | string {
 /** The table name quoted with the engine's `quote`, each part on its own. Throws for a bad name. */
 export function quotedTable(table: string, quote: (name: string) => string): string {
   const parts = writebackTableParts(table);
-  if (typeof parts === 'string') throw new RangeError(`writeback table "${table}" ${parts}`);
+  if (typeof parts === 'string') throw new RangeError(`writeback table "${table}": ${parts}`);
   return parts.map(quote).join('.');
 }
 

@@ -230,7 +230,7 @@ function parseWriteback(
     if (typeof parts === 'string') {
       p.add(
         tableAt,
-        `${where(tableAt)} ${parts}`,
+        `${where(tableAt)} is ${p.show(tableAt, v.table)}: ${parts}`,
         'e.g. table: sluice_sync_log or table: analytics.sluice_sync_log',
       );
     }

@@ -489,6 +489,91 @@ describe('sluice.yaml problems, each with its line and a fix', () => {
     expect(found[0]?.fix).toMatch(fix);
   });
 
+  describe('writeback: { source, table } (SPEC §7)', () => {
+    /** BASE with more sources (lines 3–5) before models: the sync's key is then line 15. */
+    const withSources = (more: string[], writeback: string[]): string[] => [
+      ...BASE.slice(0, 2),
+      ...more,
+      ...BASE.slice(2),
+      ...writeback,
+    ];
+    const SOURCES = [
+      '  f: { type: files }',
+      '  l: { type: sqlite, path: l.db }',
+      '  mem: { type: duckdb, path: ":memory:" }',
+    ];
+
+    it('takes a duckdb file, postgres or mysql source and a plain or schema-qualified table', () => {
+      const sync = parse([...BASE, '    writeback: { source: w, table: analytics.sluice_sync_log }']).syncs.s;
+      expect(sync?.writeback).toEqual({ source: 'w', table: 'analytics.sluice_sync_log', line: 13 });
+    });
+
+    it.each<[string, string[], number, RegExp, RegExp]>([
+      [
+        'an unknown source',
+        [...BASE, '    writeback: { source: wh, table: log }'],
+        13,
+        /^writeback\.source of sync "s" is "wh": no source has that name$/,
+        /use one of: w/,
+      ],
+      [
+        'a files source',
+        withSources(SOURCES, ['    writeback: { source: f, table: log }']),
+        16,
+        /is "f", a files source, which Sluice cannot write$/,
+        /duckdb \(on a file\), postgres or mysql/,
+      ],
+      [
+        'a sqlite source',
+        withSources(SOURCES, ['    writeback:', '      source: l', '      table: log']),
+        17,
+        /is "l", a sqlite source, which Sluice cannot write$/,
+        /duckdb \(on a file\), postgres or mysql/,
+      ],
+      [
+        'an in-memory DuckDB',
+        withSources(SOURCES, ['    writeback: { source: mem, table: log }']),
+        16,
+        /an in-memory DuckDB, which keeps nothing$/,
+        /duckdb source on a file/,
+      ],
+      [
+        'a table name that needs quoting',
+        [...BASE, '    writeback:', '      source: w', '      table: sync-log'],
+        15,
+        /^writeback\.table of sync "s" is "sync-log": not a plain name: letters, digits and _/,
+        /table: sluice_sync_log/,
+      ],
+      [
+        'a table name of three parts',
+        [...BASE, '    writeback: { source: w, table: a.b.c }'],
+        13,
+        /is "a\.b\.c": more than two parts: write NAME or SCHEMA\.NAME$/,
+        /table: analytics\.sluice_sync_log/,
+      ],
+      [
+        'no table',
+        [...BASE, '    writeback: { source: w }'],
+        13,
+        /^writeback\.table of sync "s" is missing$/,
+        /add table: to writeback/,
+      ],
+      [
+        'an unknown key',
+        [...BASE, '    writeback: { source: w, table: log, tabel: x }'],
+        13,
+        /unknown key "tabel"/,
+        /did you mean "table"\?/,
+      ],
+    ])('%s', (_, lines, line, message, fix) => {
+      const found = problems(lines);
+      expect(found, JSON.stringify(found, null, 2)).toHaveLength(1);
+      expect(found[0]).toMatchObject({ file: 'sluice.yaml', line });
+      expect(found[0]?.message).toMatch(message);
+      expect(found[0]?.fix).toMatch(fix);
+    });
+  });
+
   it('reports a cycle of after schedules once', () => {
     const found = problems([
       ...BASE,
