@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logLine } from '../src/cli/log-lines.js';
 import { openWorkspace, type Sluice } from '../src/index.js';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
 import {
@@ -258,6 +259,18 @@ describe('warehouse writeback', () => {
     });
     expect(run.stderr).toMatch(/writeback of run .* failed/);
     expect(await pgDb.query('SELECT * FROM wrong_shape')).toEqual([]);
+    // A worker's or serve's log line of the run is a warning carrying the writeback.
+    expect(logLine({ event: 'run_finished', sync: 'wrong-table', request: 'q', result })).toMatchObject({
+      level: 'warn',
+      status: 'completed',
+      writeback: { rows: 0, error: { code: 'source_error' } },
+    });
+  }, 60_000);
+
+  it('tells a person how many rows the CLI wrote back, and where', async () => {
+    const run = await cli('-w', dir, 'sync', 'run', 'to-mysql');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ {2}wrote back \d+ rows into my\.sluice_sync_log$/m);
   }, 60_000);
 
   it('writes nothing back for a dry run, and refuses a rewrite of a sync without writeback', async () => {

@@ -39,8 +39,13 @@ export function logLine(event: LogEvent): Record<string, unknown> {
       counts: { failed: number; abandoned: number };
       duration_ms: number;
       error: unknown;
+      writeback?: { error: unknown };
     };
-    const failed = result.status === 'failed' || result.counts.failed + result.counts.abandoned > 0;
+    // A writeback that failed leaves the run completed, but someone must hear of it (SPEC §7).
+    const failed =
+      result.status === 'failed' ||
+      result.counts.failed + result.counts.abandoned > 0 ||
+      (result.writeback !== undefined && result.writeback.error !== null);
     return {
       time,
       level: failed ? 'warn' : 'info',
@@ -51,6 +56,7 @@ export function logLine(event: LogEvent): Record<string, unknown> {
       counts: result.counts,
       duration_ms: result.duration_ms,
       error: result.error,
+      ...(result.writeback === undefined ? {} : { writeback: result.writeback }),
     };
   }
   return { time, level: WARNINGS.has(event.event) ? 'warn' : 'info', ...event };

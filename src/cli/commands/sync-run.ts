@@ -153,6 +153,15 @@ export function describeResult(result: SyncRunResult): string {
       `  … and ${formatCount(notShown.planned)} more planned, ${formatCount(notShown.invalid)} more invalid rows not shown`,
     );
   }
+  const writeback = result.writeback;
+  if (writeback !== undefined) {
+    const into = `${writeback.source}.${writeback.table}`;
+    lines.push(
+      writeback.error === null
+        ? `  wrote back ${formatCount(writeback.rows)} rows into ${into}`
+        : `  writeback into ${into} failed: ${writeback.error.message}`,
+    );
+  }
   if (!result.dry_run) {
     lines.push(`  run ${result.run_id} — see its rows with: sluice records ${result.run_id}`);
   }
