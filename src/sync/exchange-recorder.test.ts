@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Exchange } from '../destinations/destination.js';
-import { SqliteStateStore } from '../state/sqlite/sqlite-state-store.js';
+import { openStateStore } from '../state/registry.js';
+import type { StateStore } from '../state/state-store.js';
 import { ExchangeRecorder } from './exchange-recorder.js';
 
 const exchange = (status: number): Exchange => ({
@@ -15,13 +19,17 @@ const exchange = (status: number): Exchange => ({
   attempt: 1,
 });
 
-const stores: SqliteStateStore[] = [];
+const stores: StateStore[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
 async function storeWithRun() {
-  const store = await SqliteStateStore.open(':memory:');
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-recorder-'));
+  dirs.push(dir);
+  const store = await openStateStore({ kind: 'sqlite', path: join(dir, 'state.db') });
   stores.push(store);
   const runId = await store.runs.start({
     sync: 's',
@@ -61,7 +69,7 @@ describe('ExchangeRecorder', () => {
     await expect(recorder.flush()).resolves.toBeUndefined();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /^warning: sync "users": the inspector could not keep this run's HTTP exchanges \(.*closed.*\); the run goes on$/,
+      /^warning: sync "users": the inspector could not keep this run's HTTP exchanges \(state store .*\); the run goes on$/,
     );
   });
 });
