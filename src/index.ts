@@ -21,6 +21,7 @@ export type { VerifiedToken } from './sluice/api-tokens.js';
 export type { CheckItem, CheckReport } from './sluice/check-workspace.js';
 export type {
   CreatedToken,
+  ExchangeDocument,
   KeyHistoryDocument,
   KeyStateDocument,
   Listing,

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../src/api/create-api.js';
 import { ServeMetrics } from '../src/api/serve-metrics.js';
 import {
+  type ExchangeDocument,
   type KeyHistory,
   type Listing,
   openWorkspace,
@@ -190,6 +191,7 @@ describe('health and the OpenAPI document (public)', () => {
         'GET /api/v1/runs/{id}/events',
         'POST /api/v1/runs/{id}/cancel',
         'GET /api/v1/runs/{id}/records',
+        'GET /api/v1/runs/{id}/exchanges',
         'GET /api/v1/tokens',
         'POST /api/v1/tokens',
         'DELETE /api/v1/tokens/{name}',
@@ -238,6 +240,7 @@ describe('auth', () => {
     ['GET', '/api/v1/runs/r1/events'],
     ['POST', '/api/v1/runs/r1/cancel'],
     ['GET', '/api/v1/runs/r1/records'],
+    ['GET', '/api/v1/runs/r1/exchanges'],
     ['GET', '/api/v1/tokens'],
     ['POST', '/api/v1/tokens'],
     ['GET', '/api/v1/me'],
@@ -441,6 +444,31 @@ describe('runs', () => {
       400,
     );
     expect((await call('/api/v1/runs/no-such-run/records', { token: tokens.viewer })).status).toBe(404);
+  });
+
+  it("shows the run's HTTP exchanges with the destination, secrets redacted, a page at a time", async () => {
+    const response = await call(`/api/v1/runs/${runId}/exchanges`, { token: tokens.viewer });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).not.toContain(WRITE_KEY);
+    expect(text).not.toContain(Buffer.from(`${WRITE_KEY}:`).toString('base64'));
+    const all = JSON.parse(text) as Listing<ExchangeDocument>;
+    expect(all).toEqual(await sluice.exchanges(runId));
+    expect(all.items.length).toBeGreaterThan(0);
+    expect(all.items[0]).toMatchObject({ method: 'POST', status: 200, attempt: 1 });
+    expect(all.items[0]!.request_headers.authorization).toBe('[secret]');
+    const records = await sluice.records(runId, { status: 'succeeded' });
+    expect(all.items.flatMap((exchange) => exchange.message_ids)).toEqual(
+      expect.arrayContaining(records.items.map((record) => record.message_id)),
+    );
+    const first = (await (
+      await call(`/api/v1/runs/${runId}/exchanges?limit=1`, { token: tokens.viewer })
+    ).json()) as Listing<ExchangeDocument>;
+    expect(first.items).toEqual(all.items.slice(0, 1));
+    expect((await call(`/api/v1/runs/${runId}/exchanges?cursor=%%%`, { token: tokens.viewer })).status).toBe(
+      400,
+    );
+    expect((await call('/api/v1/runs/no-such-run/exchanges', { token: tokens.viewer })).status).toBe(404);
   });
 
   it("shows a key's state and history, the key URL-encoded", async () => {
@@ -658,7 +686,7 @@ describe('errors', () => {
     });
     expect(response.status).toBe(404);
     expect((await errorOf(response)).code).toBe('not_found');
-    expect((await app.request('/api/v1/runs/x/exchanges')).status).toBe(404);
+    expect((await app.request('/api/v1/runs/x/nothing-here')).status).toBe(404);
   });
 
   it('answers an unexpected failure with a 500 that shows nothing of it, and tells onInternalError', async () => {

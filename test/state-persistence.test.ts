@@ -143,8 +143,11 @@ describe('retention', () => {
     const pruned = await sluice('-w', ws, 'prune', '--json');
     expect(pruned.code).toBe(0);
     const report = pruned.json<{ runs: number; records: number; exchanges: number; bytes_freed: number }>();
-    expect(report).toMatchObject({ runs: 2, records: 1000, exchanges: 0 });
+    expect(report).toMatchObject({ runs: 2, records: 1000 });
+    // The inspector kept some of each run's exchanges with the destination; they go with the records.
+    expect(report.exchanges).toBeGreaterThanOrEqual(2);
     expect(report.bytes_freed).toBeGreaterThan(0);
+    expect((await sluice('-w', ws, 'inspect', first.summary.run_id, '--json')).json()).toEqual([]);
     const records = await sluice('-w', ws, 'records', first.summary.run_id, '--json');
     expect(records.json()).toEqual([]);
     expect((await sluice('-w', ws, 'records', first.summary.run_id)).stdout).toMatch(

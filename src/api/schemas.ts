@@ -146,8 +146,33 @@ function listOf<T extends z.ZodType>(item: T, name: string) {
     .openapi(name);
 }
 
+export const ExchangeDocument = z
+  .object({
+    at: z.string(),
+    method: z.string(),
+    url: z.string(),
+    status: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Null when no answer came (`error` says why).' }),
+    error: z.string().nullable(),
+    latency_ms: z.number().int(),
+    attempt: z.number().int(),
+    request_headers: z.record(z.string(), z.string()),
+    request_body: z.string().openapi({ description: 'Cut to a few KB (`truncated`); secrets redacted.' }),
+    request_bytes: z.number().int(),
+    response_headers: z.record(z.string(), z.string()),
+    response_body: z.string(),
+    response_bytes: z.number().int(),
+    truncated: z.boolean(),
+    message_ids: z.array(z.string()).openapi({ description: 'Every messageId the request carried.' }),
+  })
+  .openapi('Exchange');
+
 export const RunList = listOf(RunDocument, 'RunList');
 export const RecordList = listOf(RecordDocument, 'RecordList');
+export const ExchangeList = listOf(ExchangeDocument, 'ExchangeList');
 
 export const KeyHistory = z
   .object({

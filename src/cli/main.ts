@@ -4,6 +4,7 @@ import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { recordsCommand, runsCommand } from './commands/history.js';
 import { initCommand } from './commands/init.js';
+import { inspectCommand } from './commands/inspect.js';
 import { modelPreviewCommand } from './commands/model-preview.js';
 import { pruneCommand } from './commands/prune.js';
 import { receiverCommand } from './commands/receiver.js';
@@ -163,8 +164,22 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     );
 
   program
+    .command('inspect')
+    .description(
+      "a run's HTTP exchanges with the destination: every failed one and a sample, secrets redacted",
+    )
+    .argument('<run_id>', 'a run id from `sluice runs`')
+    .addOption(new Option('--limit <n>', 'how many').argParser(countOfOneOrMore).default(100))
+    .option('--json', 'print one JSON document', false)
+    .action(async (runId: string, opts: { limit: number; json: boolean }) =>
+      withWorkspace((sluice) => inspectCommand(sluice, runId, opts, io)),
+    );
+
+  program
     .command('prune')
-    .description("apply retention now: delete per-row records of old runs (each key's last delivery is kept)")
+    .description(
+      "apply retention now: delete per-row records and inspector exchanges of old runs (each key's last delivery is kept)",
+    )
     .option('--json', 'print one JSON document', false)
     .action(async (opts: { json: boolean }) => withWorkspace((sluice) => pruneCommand(sluice, opts, io)));
 

@@ -1,6 +1,6 @@
 import type { RunCounts, RunRecord, RunSummary } from '../core/run.js';
 import type { TokenRole } from '../core/token-roles.js';
-import type { KeyHistoryEntry, KeyState, Page, StoredToken } from '../state/state-store.js';
+import type { KeyHistoryEntry, KeyState, Page, StoredExchange, StoredToken } from '../state/state-store.js';
 import type { DryRunSample, InvalidSample } from '../sync/run-result.js';
 
 /**
@@ -84,6 +84,30 @@ export interface CreatedToken {
   /** `slk_` and 43 base64url characters; only its SHA-256 is stored. */
   token: string;
   created_at: string;
+}
+
+/**
+ * One HTTP exchange with the destination as the inspector kept it (`sluice inspect --json`, SPEC
+ * §7): secrets redacted, bodies as text cut to a few KB (`truncated`, with the full sizes), and
+ * every messageId the request carried.
+ */
+export interface ExchangeDocument {
+  at: string;
+  method: string;
+  url: string;
+  /** Null when no answer came (`error` says why). */
+  status: number | null;
+  error: string | null;
+  latency_ms: number;
+  attempt: number;
+  request_headers: Record<string, string>;
+  request_body: string;
+  request_bytes: number;
+  response_headers: Record<string, string>;
+  response_body: string;
+  response_bytes: number;
+  truncated: boolean;
+  message_ids: string[];
 }
 
 /** A page of a listing (SPEC §6 "Lists"): pass `next_cursor` back as `cursor` to read on. */
@@ -170,6 +194,26 @@ export function tokenDocument(token: StoredToken): TokenDocument {
     role: token.role,
     created_at: token.createdAt,
     last_used_at: token.lastUsedAt,
+  };
+}
+
+export function exchangeDocument(exchange: StoredExchange): ExchangeDocument {
+  return {
+    at: exchange.at,
+    method: exchange.method,
+    url: exchange.url,
+    status: exchange.status,
+    error: exchange.error,
+    latency_ms: exchange.latencyMs,
+    attempt: exchange.attempt,
+    request_headers: exchange.requestHeaders,
+    request_body: exchange.requestBody,
+    request_bytes: exchange.requestBytes,
+    response_headers: exchange.responseHeaders,
+    response_body: exchange.responseBody,
+    response_bytes: exchange.responseBytes,
+    truncated: exchange.truncated,
+    message_ids: exchange.messageIds,
   };
 }
 

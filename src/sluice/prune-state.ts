@@ -9,6 +9,8 @@ export interface PruneDocument {
   runs: number;
   /** Records deleted. */
   records: number;
+  /** Inspector exchanges deleted (of the same runs). */
+  exchanges: number;
   /**
    * Bytes freed: what the file shrank by when reclaimed, otherwise the space the deleted records
    * took, now reused by later runs.
@@ -47,6 +49,7 @@ export async function pruneState(
   return {
     runs: result.runs,
     records: result.records,
+    exchanges: result.exchanges,
     bytes_freed: result.bytesFreed,
     reclaimed: result.reclaimed,
     older_than_ms: retention.runsMs,

@@ -18,6 +18,8 @@ import { ApiTokens, type VerifiedToken } from './api-tokens.js';
 import { type CheckReport, checkWorkspace } from './check-workspace.js';
 import {
   type CreatedToken,
+  type ExchangeDocument,
+  exchangeDocument,
   type KeyHistoryDocument,
   type KeyStateDocument,
   keyHistoryDocument,
@@ -392,6 +394,25 @@ export class Sluice implements SyncRunner {
       ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
     });
     return listing(page, recordDocument);
+  }
+
+  /**
+   * A run's HTTP exchanges with the destination as the inspector kept them (SPEC §7), in the order
+   * they happened, a page at a time; `not_found` for an unknown run.
+   */
+  async exchanges(
+    runId: string,
+    query: { limit?: number; cursor?: string } = {},
+  ): Promise<Listing<ExchangeDocument>> {
+    const state = await this.#parts.state();
+    if ((await state.runs.get(runId)) === null) {
+      throw new SluiceError('not_found', `no run "${runId}" — list runs with: sluice runs`);
+    }
+    const page = await state.exchanges.list(runId, {
+      limit: pageLimit(query.limit, 50),
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+    });
+    return listing(page, exchangeDocument);
   }
 
   /**

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SluiceError } from '../core/errors.js';
 import { emptyCounts, type RunCounts } from '../core/run.js';
 import type { DeliveryResult, PlannedChange, StateStore } from './state-store.js';
+import { describeExchangeConformance } from './state-store-exchanges.case.js';
 import { describeHistoryConformance } from './state-store-history.case.js';
 import { describeRateConformance } from './state-store-rates.case.js';
 import { describeRetentionConformance } from './state-store-retention.case.js';
@@ -89,6 +90,7 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
     describeRunQueueConformance(openStore);
     describeTokenConformance(openStore);
     describeScheduleConformance(openStore);
+    describeExchangeConformance(openStore);
 
     describe('runs', () => {
       it('starts a run as running with zero counts', async () => {

@@ -159,6 +159,8 @@ export interface PruneResult {
   runs: number;
   /** Records deleted (rows of those runs: delivered, failed, invalid…). */
   records: number;
+  /** Inspector exchanges deleted (of the same runs). */
+  exchanges: number;
   /**
    * Bytes freed: with `reclaimed`, what the file shrank by (space a previous prune freed
    * included); without, the space the deleted records took, now free for later runs to reuse.
@@ -399,6 +401,44 @@ export interface ScheduleSlots {
   list(sync: string, limit: number): Promise<ClaimedSlot[]>;
 }
 
+/**
+ * One HTTP exchange with a destination as the inspector keeps it (SPEC §7): redacted by the
+ * destination, bodies cut to a few KB by the sampler (sync/exchange-sampler.ts), which lists the
+ * batch's messageIds apart so none is lost to the cut.
+ */
+export interface StoredExchange {
+  /** When the answer (or the failure) came, ISO. */
+  at: string;
+  method: string;
+  url: string;
+  /** HTTP status; null when no answer came. */
+  status: number | null;
+  /** Why no answer came (null when one did). */
+  error: string | null;
+  latencyMs: number;
+  /** The attempt of this request, from 1. */
+  attempt: number;
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string>;
+  requestBody: string;
+  /** The request body's full UTF-8 length, before any cut. */
+  requestBytes: number;
+  responseBody: string;
+  responseBytes: number;
+  /** Whether either body was cut. */
+  truncated: boolean;
+  /** Every messageId the request carried, in order. */
+  messageIds: string[];
+}
+
+/** The inspector's store: a run's kept HTTP exchanges (SPEC §7 "API inspector"). */
+export interface ExchangeLog {
+  /** Adds exchanges to a run, in order, in one transaction; nothing for an unknown run. */
+  record(runId: string, exchanges: readonly StoredExchange[]): Promise<void>;
+  /** A run's exchanges in the order they were recorded, a page at a time; empty for an unknown run. */
+  list(runId: string, query: { limit: number; cursor?: string }): Promise<Page<StoredExchange>>;
+}
+
 /** A key's state as moved between stores: everything `KeyState` says, and the message last sent. */
 export interface KeyTransfer extends KeyState {
   /** The message last delivered, as sent (null: never delivered, or remembered without sending). */
@@ -461,11 +501,12 @@ export interface StateStore {
   readonly rates: RateBuckets;
   readonly tokens: TokenTable;
   readonly schedules: ScheduleSlots;
+  readonly exchanges: ExchangeLog;
   readonly transfer: StateTransfer;
   /**
    * Applies retention (SPEC §7): deletes the per-row records of finished runs started before
    * `options.before` (run summaries stay) and keeps each key's last delivered message, so that
-   * `ledger.deliveredPayloads` answers as before. Schedule slots claimed before it go too, except
+   * `ledger.deliveredPayloads` answers as before; their inspector exchanges go with the records. Schedule slots claimed before it go too, except
    * each sync's latest (the scheduler's grid goes on from it). Null when skipped by `unlessPrunedSince`.
    */
   prune(options: PruneOptions): Promise<PruneResult | null>;

@@ -8,6 +8,7 @@ import type { StateStore } from '../state/state-store.js';
 import { columnProblems, columnsError } from './column-problems.js';
 import { detectorFor } from './detect-changes.js';
 import { DryRunExecutor } from './dry-run-plan.js';
+import { ExchangeRecorder } from './exchange-recorder.js';
 import { SendingExecutor } from './execute-plan.js';
 import { readAhead } from './extract.js';
 import { keyBatch } from './key-batch.js';
@@ -105,9 +106,6 @@ export async function runSync(
   options: RunSyncOptions = {},
 ): Promise<SyncRunResult> {
   const { source, state, descriptor } = parts;
-  const destination = options.onExchange
-    ? observed(parts.destination, options.onExchange)
-    : parts.destination;
   const now = options.now ?? (() => new Date());
   const dryRun = options.dryRun ?? false;
   const fullResync = options.fullResync ?? false;
@@ -128,6 +126,18 @@ export async function runSync(
     countsEveryMs: options.countsEveryMs,
   });
   const { counts, runId } = run;
+  // A real run's exchanges are kept for the inspector (a dry run sends nothing).
+  const inspector = dryRun
+    ? null
+    : new ExchangeRecorder({ state, runId, sync: sync.name, onWarning: options.onWarning, now });
+  const onExchange = options.onExchange;
+  const destination =
+    inspector === null && onExchange === undefined
+      ? parts.destination
+      : observed(parts.destination, (exchange) => {
+          inspector?.take(exchange);
+          onExchange?.(exchange);
+        });
   const stop = stopSignals(options, run.lockLost, run.cancelled);
   const retries = new RetryWaits();
   const progress = () => options.onProgress?.(counts, retries.status());
@@ -203,6 +213,7 @@ export async function runSync(
   } finally {
     stop.dispose();
     run.stopCounting();
+    await inspector?.flush();
   }
 
   const finished = now();

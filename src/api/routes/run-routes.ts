@@ -2,11 +2,23 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiEnv, RouteContext } from '../api-env.js';
 import { ApiError } from '../api-errors.js';
 import { guard } from '../auth.js';
-import { RecordList, RecordsQuery, RunDocument, RunList, RunParams, RunsQuery } from '../schemas.js';
+import {
+  ExchangeList,
+  PageQuery,
+  RecordList,
+  RecordsQuery,
+  RunDocument,
+  RunList,
+  RunParams,
+  RunsQuery,
+} from '../schemas.js';
 import { BEARER_SECURITY, errorResponses, GUARDED, json } from './responses.js';
 import { streamRunEvents } from './run-events.js';
 
-/** `/api/v1/runs…`: run history, one run (live), its events, cancelling it, and its records. */
+/**
+ * `/api/v1/runs…`: run history, one run (live), its events, cancelling it, its records, and the
+ * inspector's HTTP exchanges.
+ */
 export function addRunRoutes(
   app: OpenAPIHono<ApiEnv>,
   { sluice, sseIntervalMs }: RouteContext & { sseIntervalMs: number },
@@ -110,6 +122,29 @@ export function addRunRoutes(
         ...(status === undefined ? {} : { status }),
         ...(key === undefined ? {} : { key }),
         ...(reason === undefined ? {} : { reason }),
+        ...(limit === undefined ? {} : { limit }),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      return c.json(page, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/runs/{id}/exchanges',
+      summary:
+        "The API inspector: the run's HTTP exchanges with the destination, as sluice inspect prints them",
+      description:
+        'Every failed exchange and a sample of the successful ones, in the order they happened; secrets redacted, bodies cut with every messageId kept.',
+      security: BEARER_SECURITY,
+      middleware: [guard(sluice, { role: 'viewer' })] as const,
+      request: { params: RunParams, query: PageQuery },
+      responses: { 200: json(ExchangeList, 'A page of exchanges'), ...errorResponses([...GUARDED, 404]) },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const page = await sluice.exchanges(c.req.valid('param').id, {
         ...(limit === undefined ? {} : { limit }),
         ...(cursor === undefined ? {} : { cursor }),
       });

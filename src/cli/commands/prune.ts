@@ -4,19 +4,18 @@ import { formatCount, type Io, printJson } from '../output.js';
 const DAY_MS = 86_400_000;
 
 /**
- * `sluice prune [--json]` (SPEC §7): applies `retention` now — deletes the per-row records of runs
- * older than it (run summaries and each key's last delivered message stay), then rewrites the state
+ * `sluice prune [--json]` (SPEC §7): applies `retention` now — deletes the per-row records and
+ * inspector exchanges of runs older than it (run summaries and each key's last delivered message stay), then rewrites the state
  * so that the file shrinks.
  */
 export async function pruneCommand(sluice: Sluice, flags: { json: boolean }, io: Io): Promise<number> {
   // Never null: nothing here asks to skip.
   const pruned = (await sluice.prune({ reclaim: true }))!;
   if (flags.json) {
-    // Exchanges (the API inspector's, SPEC §7) are not kept yet, so none are pruned.
     printJson(io, {
       runs: pruned.runs,
       records: pruned.records,
-      exchanges: 0,
+      exchanges: pruned.exchanges,
       bytes_freed: pruned.bytes_freed,
     });
   } else {
@@ -50,7 +49,7 @@ export async function autoPrune(sluice: Sluice, io: Io, now = new Date()): Promi
 function describePrune(result: PruneDocument): string {
   const age = formatAge(result.older_than_ms);
   if (result.runs === 0) return `Nothing to prune: no run has records older than ${age}.`;
-  return `Pruned the records of ${formatCount(result.runs)} run${result.runs === 1 ? '' : 's'} older than ${age}: ${formatCount(result.records)} records, ${formatBytes(result.bytes_freed)} freed (run summaries and each key's last delivered message are kept).`;
+  return `Pruned the records of ${formatCount(result.runs)} run${result.runs === 1 ? '' : 's'} older than ${age}: ${formatCount(result.records)} records, ${formatCount(result.exchanges)} exchanges, ${formatBytes(result.bytes_freed)} freed (run summaries and each key's last delivered message are kept).`;
 }
 /** 2592000000 → "30d", 5400000 → "90m": the largest unit that divides it. */
 function formatAge(ms: number): string {

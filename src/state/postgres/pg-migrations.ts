@@ -152,6 +152,18 @@ CREATE TABLE schedule_slots (
 );
 `;
 
+// The inspector's HTTP exchanges (pg-exchanges.ts, SPEC §7): each one a JSON document, kept as text
+// (jsonb would refuse a body's \u0000), in the order recorded; retention deletes them with their
+// run's records (pg-retention.ts).
+const exchanges = `
+CREATE TABLE exchanges (
+  seq      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_seq  bigint NOT NULL REFERENCES runs (seq) ON DELETE CASCADE,
+  exchange text NOT NULL
+);
+CREATE INDEX exchanges_by_run ON exchanges (run_seq, seq);
+`;
+
 /** Every migration, in order. */
 export const pgMigrations: readonly PgMigration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -159,4 +171,5 @@ export const pgMigrations: readonly PgMigration[] = Object.freeze([
   { version: 3, name: 'run queue', sql: runQueue },
   { version: 4, name: 'api tokens', sql: apiTokens },
   { version: 5, name: 'schedule slots', sql: scheduleSlots },
+  { version: 6, name: 'exchanges', sql: exchanges },
 ]);

@@ -79,10 +79,11 @@ export class PgRetention {
     );
   }
 
-  /** Bytes on disk of the tables retention shrinks, with their indexes and TOAST. */
+  /** Bytes on disk of the tables retention shrinks (the inspector's exchanges included), with their indexes and TOAST. */
   async size(db: PgQueryable): Promise<number> {
     const { rows } = await db.query<{ bytes: string }>(
-      `SELECT pg_total_relation_size('run_records') + pg_total_relation_size('kept_payloads') AS bytes`,
+      `SELECT pg_total_relation_size('run_records') + pg_total_relation_size('kept_payloads')
+         + pg_total_relation_size('exchanges') AS bytes`,
     );
     return Number(rows[0]!.bytes);
   }
@@ -93,6 +94,6 @@ export class PgRetention {
    * would hold against running syncs. Must run outside a transaction.
    */
   async reclaim(db: PgQueryable): Promise<void> {
-    await db.query('VACUUM (ANALYZE) run_records, kept_payloads');
+    await db.query('VACUUM (ANALYZE) run_records, kept_payloads, exchanges');
   }
 }

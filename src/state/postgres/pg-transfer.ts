@@ -176,10 +176,13 @@ export class PgTransfer {
     }
   }
 
-  /** Deletes every run, record, key state, API token and schedule slot (inside the caller's transaction). */
+  /**
+   * Deletes every run (with its records and inspector exchanges), key state, API token and schedule
+   * slot (inside the caller's transaction).
+   */
   async clear(db: PgQueryable): Promise<void> {
     await db.query(
-      'TRUNCATE run_records, runs, key_states, kept_payloads, present_keys, api_tokens, schedule_slots',
+      'TRUNCATE run_records, exchanges, runs, key_states, kept_payloads, present_keys, api_tokens, schedule_slots',
     );
   }
 }

@@ -5,6 +5,7 @@ import type {
   ClaimedSlot,
   DeliveryLedger,
   DeliveryResult,
+  ExchangeLog,
   FinishRun,
   LockHolder,
   LockTable,
@@ -23,10 +24,12 @@ import type {
   StatePiece,
   StateStore,
   StateTransfer,
+  StoredExchange,
   TokenTable,
 } from '../state-store.js';
 import { newRunId } from '../store-listing.js';
 import { applyPgMigrations } from './apply-pg-migrations.js';
+import { PgExchanges } from './pg-exchanges.js';
 import { PgKeyStates } from './pg-key-states.js';
 import { PgLocks } from './pg-locks.js';
 import { pgMigrations } from './pg-migrations.js';
@@ -69,6 +72,7 @@ export class PostgresStateStore implements StateStore {
   readonly #rates = new PgRateBuckets();
   readonly #tokens = new PgTokens();
   readonly #slots = new PgScheduleSlots();
+  readonly #exchanges = new PgExchanges();
   readonly #transfer = new PgTransfer(this.#runs, this.#tokens, this.#slots);
   #workspaceId: string | null = null;
   #closed = false;
@@ -265,6 +269,16 @@ export class PostgresStateStore implements StateStore {
       this.#read('reading schedule slots', (db) => this.#slots.list(db, sync, limit)),
   };
 
+  /** The inspector's HTTP exchanges (state-store.ts ExchangeLog). */
+  readonly exchanges: ExchangeLog = {
+    record: async (runId: string, exchanges: readonly StoredExchange[]) => {
+      if (exchanges.length === 0) return;
+      await this.#read('recording exchanges', (db) => this.#exchanges.record(db, runId, exchanges));
+    },
+    list: (runId: string, query: { limit: number; cursor?: string }) =>
+      this.#read('listing exchanges', (db) => this.#exchanges.list(db, runId, query)),
+  };
+
   /** Moving the whole state to another store (state-store.ts StateTransfer). */
   readonly transfer: StateTransfer = {
     isEmpty: () => this.#read('reading the state', (db) => this.#transfer.isEmpty(db)),
@@ -291,24 +305,30 @@ export class PostgresStateStore implements StateStore {
     const before = await this.#read('measuring the state', (db) => retention.size(db));
     let runs = 0;
     let records = 0;
+    let exchanges = 0;
     let bytes = 0;
     // One transaction per run, so that a sync recording deliveries meanwhile never waits on the
     // rows of the whole prune.
     for (const run of await this.#read('listing runs to prune', (db) =>
       retention.prunable(db, options.before),
     )) {
-      const pruned = await this.#write('pruning run records', (db) => retention.pruneRun(db, run, now));
-      if (pruned.records > 0) runs++;
+      const pruned = await this.#write('pruning run records', async (db) => {
+        const inspected = await this.#exchanges.pruneRun(db, run.seq);
+        const done = await retention.pruneRun(db, run, now);
+        return { ...done, exchanges: inspected.exchanges, bytes: done.bytes + inspected.bytes };
+      });
+      if (pruned.records > 0 || pruned.exchanges > 0) runs++;
       records += pruned.records;
+      exchanges += pruned.exchanges;
       bytes += pruned.bytes;
     }
     await this.#read('pruning kept payloads', (db) => retention.dropStaleKept(db));
     await this.#read('pruning schedule slots', (db) => this.#slots.prune(db, options.before));
     const reclaim = options.reclaim && !(await this.#read('reading locks', (db) => this.#locks.anyHeld(db)));
-    if (!reclaim) return { runs, records, bytesFreed: bytes, reclaimed: false };
+    if (!reclaim) return { runs, records, exchanges, bytesFreed: bytes, reclaimed: false };
     await this.#read('reclaiming space', (db) => retention.reclaim(db));
     const after = await this.#read('measuring the state', (db) => retention.size(db));
-    return { runs, records, bytesFreed: Math.max(0, before - after), reclaimed: true };
+    return { runs, records, exchanges, bytesFreed: Math.max(0, before - after), reclaimed: true };
   }
 
   /** Closes the pool; later calls fail with `state_error`. Closing twice is harmless. */

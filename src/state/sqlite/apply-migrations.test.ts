@@ -38,6 +38,7 @@ describe('applyMigrations', () => {
     expect(readApplied(db)).toEqual(all);
     expect(tables()).toEqual([
       'api_tokens',
+      'exchanges',
       'kept_payloads',
       'key_states',
       'locks',
@@ -62,6 +63,7 @@ describe('applyMigrations', () => {
       { version: 10, name: 'run queue', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 11, name: 'api tokens', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 12, name: 'schedule slots', applied_at: '2025-03-01T00:00:00.000Z' },
+      { version: 13, name: 'exchanges', applied_at: '2025-03-01T00:00:00.000Z' },
     ]);
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual([]);
   });

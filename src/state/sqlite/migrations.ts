@@ -210,6 +210,17 @@ CREATE TABLE schedule_slots (
 ) WITHOUT ROWID;
 `;
 
+// The inspector's HTTP exchanges (sqlite-exchanges.ts, SPEC §7): each one a JSON document, kept in
+// the order recorded; retention deletes them with their run's records (sqlite-retention.ts).
+const exchanges = `
+CREATE TABLE exchanges (
+  seq      INTEGER PRIMARY KEY,
+  run_seq  INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE,
+  exchange TEXT NOT NULL
+);
+CREATE INDEX exchanges_by_run ON exchanges (run_seq, seq);
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -224,4 +235,5 @@ export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 10, name: 'run queue', sql: runQueue },
   { version: 11, name: 'api tokens', sql: apiTokens },
   { version: 12, name: 'schedule slots', sql: scheduleSlots },
+  { version: 13, name: 'exchanges', sql: exchanges },
 ]);

@@ -5,6 +5,7 @@ import type {
   ClaimedSlot,
   DeliveryLedger,
   DeliveryResult,
+  ExchangeLog,
   FinishRun,
   KeyState,
   LockHolder,
@@ -24,12 +25,14 @@ import type {
   StatePiece,
   StateStore,
   StateTransfer,
+  StoredExchange,
   TokenTable,
 } from '../state-store.js';
 import { newRunId } from '../store-listing.js';
 import { applyMigrations } from './apply-migrations.js';
 import { sqliteMigrations } from './migrations.js';
 import { loadSqliteDriver, type SqliteDatabase } from './sqlite-database.js';
+import { SqliteExchanges } from './sqlite-exchanges.js';
 import { SqliteKeyStates } from './sqlite-key-states.js';
 import { SqliteLocks } from './sqlite-locks.js';
 import { SqliteRateBuckets } from './sqlite-rate-buckets.js';
@@ -70,6 +73,7 @@ export class SqliteStateStore implements StateStore {
   readonly #rates: SqliteRateBuckets;
   readonly #tokens: SqliteTokens;
   readonly #slots: SqliteScheduleSlots;
+  readonly #exchanges: SqliteExchanges;
   readonly #transfer: SqliteTransfer;
   readonly #removed: SqliteRemovedKeys;
   readonly #retention: SqliteRetention;
@@ -87,6 +91,7 @@ export class SqliteStateStore implements StateStore {
     this.#rates = new SqliteRateBuckets(db);
     this.#tokens = new SqliteTokens(db);
     this.#slots = new SqliteScheduleSlots(db);
+    this.#exchanges = new SqliteExchanges(db);
     this.#transfer = new SqliteTransfer(db, this.#runs, this.#tokens, this.#slots);
     this.#removed = new SqliteRemovedKeys(db);
     this.#retention = new SqliteRetention(db);
@@ -281,6 +286,16 @@ export class SqliteStateStore implements StateStore {
       this.#guard('reading schedule slots', () => this.#slots.list(sync, limit)),
   };
 
+  /** The inspector's HTTP exchanges (state-store.ts ExchangeLog). */
+  readonly exchanges: ExchangeLog = {
+    record: async (runId: string, exchanges: readonly StoredExchange[]) => {
+      if (exchanges.length === 0) return;
+      this.#write('recording exchanges', () => this.#exchanges.record(runId, exchanges));
+    },
+    list: async (runId: string, query: { limit: number; cursor?: string }) =>
+      this.#guard('listing exchanges', () => this.#exchanges.list(runId, query)),
+  };
+
   /** Moving the whole state to another store (state-store.ts StateTransfer). */
   readonly transfer: StateTransfer = {
     isEmpty: async () => this.#guard('reading the state', () => this.#transfer.isEmpty()),
@@ -318,12 +333,17 @@ export class SqliteStateStore implements StateStore {
     const before = this.#guard('measuring the state', () => retention.sizes());
     let runs = 0;
     let records = 0;
+    let exchanges = 0;
     // One transaction per run, so that a sync recording deliveries meanwhile waits for one run's
     // worth of deletes at most, never for the whole prune (busy_timeout).
     for (const run of this.#guard('listing runs to prune', () => retention.prunable(options.before))) {
-      const pruned = this.#write('pruning run records', () => retention.pruneRun(run, now));
-      if (pruned.batches > 0) runs++;
+      const pruned = this.#write('pruning run records', () => ({
+        ...retention.pruneRun(run, now),
+        exchanges: this.#exchanges.pruneRun(run.seq),
+      }));
+      if (pruned.batches > 0 || pruned.exchanges > 0) runs++;
       records += pruned.records;
+      exchanges += pruned.exchanges;
     }
     this.#write('pruning kept payloads', () => retention.dropStaleKept());
     this.#write('pruning schedule slots', () => this.#slots.prune(options.before));
@@ -332,7 +352,7 @@ export class SqliteStateStore implements StateStore {
     if (reclaim) this.#guard('reclaiming file space', () => retention.reclaim());
     const after = this.#guard('measuring the state', () => retention.sizes());
     const freed = reclaim ? before.file - after.file : before.used - after.used;
-    return { runs, records, bytesFreed: Math.max(0, freed), reclaimed: reclaim };
+    return { runs, records, exchanges, bytesFreed: Math.max(0, freed), reclaimed: reclaim };
   }
 
   /** Closes the connection; later calls fail with `state_error`. Closing twice is harmless. */

@@ -204,7 +204,7 @@ export class SqliteTransfer {
   /** Deletes every run, record, key state, API token and schedule slot (inside the caller's transaction). */
   clear(): void {
     this.#db.exec(
-      'DELETE FROM record_keys; DELETE FROM record_batches; DELETE FROM runs; DELETE FROM key_states; DELETE FROM kept_payloads; DELETE FROM schedule_slots;',
+      'DELETE FROM record_keys; DELETE FROM record_batches; DELETE FROM exchanges; DELETE FROM runs; DELETE FROM key_states; DELETE FROM kept_payloads; DELETE FROM schedule_slots;',
     );
     this.#tokens.clear();
   }

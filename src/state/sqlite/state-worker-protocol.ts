@@ -10,6 +10,7 @@ export const STORE_GROUPS = [
   'rates',
   'schedules',
   'tokens',
+  'exchanges',
   'transfer',
 ] as const satisfies readonly ('' | keyof StateStore)[];
 export type StoreGroup = (typeof STORE_GROUPS)[number];
