@@ -171,7 +171,9 @@ describe('a destination that refuses the run', () => {
 
 describe('one run of a sync at a time', () => {
   it('refuses a second run while the first holds the lock, then runs once it is done', async () => {
-    const slow = await startReceiver({ port: 0, faults: { latencyMs: 1500 } });
+    // The first run's one request is answered after 5 s: long enough for the second run to open the
+    // workspace and reach the lock on a loaded machine (1.5 s was not, at times).
+    const slow = await startReceiver({ port: 0, faults: { latencyMs: 5000 } });
     try {
       const dir = await workspace(50, slow.url);
       let started: () => void = () => {};
