@@ -930,6 +930,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{id}/exchanges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The API inspector: the run's HTTP exchanges with the destination, as sluice inspect prints them
+         * @description Every failed exchange and a sample of the successful ones, in the order they happened; secrets redacted, bodies cut with every messageId kept.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size. */
+                    limit?: number;
+                    /** @description `next_cursor` of the previous page. */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of exchanges */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExchangeList"];
+                    };
+                };
+                /** @description Malformed request: bad JSON, failed validation, wrong content type, bad cursor or limit */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or bad Authorization: send Authorization: Bearer <token> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token's role is too weak for this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The state store is unreachable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -1450,6 +1550,35 @@ export interface components {
             items: components["schemas"]["Record"][];
             /** @description Pass back as `cursor` for the next page; null on the last. */
             next_cursor: string | null;
+        };
+        ExchangeList: {
+            items: components["schemas"]["Exchange"][];
+            /** @description Pass back as `cursor` for the next page; null on the last. */
+            next_cursor: string | null;
+        };
+        Exchange: {
+            at: string;
+            method: string;
+            url: string;
+            /** @description Null when no answer came (`error` says why). */
+            status: number | null;
+            error: string | null;
+            latency_ms: number;
+            attempt: number;
+            request_headers: {
+                [key: string]: string;
+            };
+            /** @description Cut to a few KB (`truncated`); secrets redacted. */
+            request_body: string;
+            request_bytes: number;
+            response_headers: {
+                [key: string]: string;
+            };
+            response_body: string;
+            response_bytes: number;
+            truncated: boolean;
+            /** @description Every messageId the request carried. */
+            message_ids: string[];
         };
         TokenList: {
             items: components["schemas"]["Token"][];
