@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openWorkspace, type RunDocument, type Sluice, type Worker, type WorkerEvent } from '../src/index.js';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
+import { openStateStore } from '../src/state/registry.js';
+import { until as waitUntil } from './helpers/serve-process.js';
 import { duckdb, tempWorkspace, writeYaml } from './helpers/workspace.js';
 
 let dir: string;
@@ -62,18 +64,13 @@ afterAll(async () => {
   await receiver.close();
 });
 
-async function until<T>(
+/** Polls `probe` until it answers something (serve-process.ts `until`, the reason first). */
+function until<T>(
   probe: () => Promise<T | undefined> | T | undefined,
   what: string,
   ms = 20_000,
 ): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return waitUntil(probe, ms, what);
 }
 
 async function finished(runId: string): Promise<RunDocument> {
@@ -186,6 +183,29 @@ describe('cancelRun', () => {
     expect(next.status).toBe('completed');
     expect(new Set(receiver.messages().map((m) => m.userId)).size).toBe(40_000);
     expect(receiver.messages()).toHaveLength(40_000);
+  });
+});
+
+describe('a dry run whose process died', () => {
+  it('is closed by the worker: its own lock is gone, and it holds nothing to take over', async () => {
+    // A dry run left `running` by a process that died: in the history, its lock gone with it.
+    const state = await openStateStore({ kind: 'sqlite', path: join(dir, '.sluice', 'state.db') });
+    try {
+      const dead = await state.runs.start({
+        sync: 'users',
+        fullResync: false,
+        dryRun: true,
+        startedAt: new Date().toISOString(),
+      });
+      const events: WorkerEvent[] = [];
+      worker = await sluice.startWorker({ log: (event) => events.push(event) });
+      await until(() => events.find((e) => e.event === 'dead_dry_runs_closed'), 'the dead dry run is closed');
+      expect(await sluice.getRun(dead)).toMatchObject({ status: 'failed', error: { code: 'interrupted' } });
+      // No run of the sync was asked for: a dry run leaves nothing pending.
+      expect(events.some((e) => e.event === 'takeover_requested')).toBe(false);
+    } finally {
+      await state.close();
+    }
   });
 });
 
