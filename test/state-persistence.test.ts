@@ -43,7 +43,7 @@ describe('a workspace whose state is lost', () => {
 
   it('gets a workspace_id from init, and a state only its owner can read', async () => {
     const yaml = await readFile(join(ws, 'sluice.yaml'), 'utf8');
-    expect(yaml).toMatch(/^workspace_id: [0-9a-f]{16}$/m);
+    expect(yaml).toMatch(/^workspace_id: "[0-9a-f]{16}"$/m);
     expect((await stat(join(ws, '.sluice'))).mode & 0o777).toBe(0o700);
     expect((await stat(join(ws, '.sluice', 'state.db'))).mode & 0o777).toBe(0o600);
     const other = join(dir, 'other');

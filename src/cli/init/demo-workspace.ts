@@ -20,7 +20,7 @@ export function demoWorkspaceYaml(endpoint: string, workspaceId: string): string
 # Names this workspace in every event's messageId, so that a run on a lost state (a fresh CI
 # checkout without .sluice/) resends events under the same ids and Segment drops the copies.
 # Keep it; a copy meant as another workspace needs its own, and no copy of .sluice/.
-workspace_id: ${workspaceId}
+workspace_id: "${workspaceId}"
 
 # What was delivered, per sync and key: keep it between runs (README "Your state must persist").
 state: sqlite:.sluice/state.db
