@@ -54,8 +54,24 @@ export interface RunSummary {
   cancelRequestedAt?: string;
   /** A recorded dry run's samples (JSON of the dry-run report, SPEC §4); absent otherwise. */
   report?: string;
+  /** What the run's warehouse writeback did (SPEC §7), once it was written; absent otherwise. */
+  writeback?: RunWriteback;
   /** When retention deleted this run's per-row records (SPEC §7); absent while they are kept. */
   recordsPrunedAt?: string;
+}
+
+/**
+ * What a run's warehouse writeback did (SPEC §7), for syncs with `writeback:`: the rows written, or
+ * why none were. A failed writeback leaves the run's status as it was.
+ */
+export interface RunWriteback {
+  source: string;
+  table: string;
+  /** Rows written: one per record of the run; 0 when it failed. */
+  rows: number;
+  error: { code: string; message: string } | null;
+  /** When it was written (or failed). */
+  at: string;
 }
 
 /** The fate of one planned or invalid row in a run. */

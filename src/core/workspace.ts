@@ -141,6 +141,80 @@ export interface RetryPolicy {
   maxAgeMs?: number;
 }
 
+/** What an alert watches for (SPEC §7). */
+export type AlertKind =
+  | 'run_failed'
+  | 'failed_rows'
+  | 'invalid_rows'
+  | 'runtime'
+  | 'zero_rows'
+  | 'row_count_change';
+
+export const ALERT_KINDS: readonly AlertKind[] = [
+  'run_failed',
+  'failed_rows',
+  'invalid_rows',
+  'runtime',
+  'zero_rows',
+  'row_count_change',
+];
+
+/**
+ * One `alerts:` entry, at the top level (every sync) or inside a sync (SPEC §7). An alert of a sync
+ * is identified by its `id`, so the same rule written at both levels is one alert, and a rule whose
+ * threshold changes is a new alert.
+ */
+export interface AlertRule {
+  /**
+   * The rule in canonical words, e.g. "run_failed", "failed_rows over 5%", "runtime over 30m",
+   * "row_count_change over 50% of the last 5 runs": stable across loads of an unchanged rule.
+   */
+  id: string;
+  when: AlertKind;
+  /**
+   * The threshold: a fraction (0.05 for 5%) for failed_rows, invalid_rows and row_count_change;
+   * milliseconds for runtime; absent for run_failed and zero_rows.
+   */
+  over?: number;
+  /** row_count_change only: how many completed runs the mean is taken over (default 5). */
+  lastRuns?: number;
+  /** Names of `notify:` targets (checked to exist when the workspace loads). */
+  notify: string[];
+  /** Where it is written in the workspace file. */
+  line: number;
+}
+
+/** The events a notification can be about (SPEC §7): a run's lifecycle, and alerts changing state. */
+export type NotificationType =
+  | 'run.started'
+  | 'run.completed'
+  | 'run.failed'
+  | 'alert.raised'
+  | 'alert.resolved';
+
+export const NOTIFICATION_TYPES: readonly NotificationType[] = [
+  'run.started',
+  'run.completed',
+  'run.failed',
+  'alert.raised',
+  'alert.resolved',
+];
+
+/**
+ * A `notify:` target (SPEC §7). Its URL is a `Secret` (a Slack webhook's URL is its credential, and
+ * a webhook URL may carry a token): only its host is ever shown.
+ */
+export type NotifyTarget =
+  | { name: string; type: 'webhook'; url: Secret; secret?: Secret; line: number }
+  | { name: string; type: 'slack'; url: Secret; line: number };
+
+/** `webhooks:`: which lifecycle events go to which `notify:` targets, for every sync. */
+export interface WebhooksConfig {
+  notify: string[];
+  events: NotificationType[];
+  line: number;
+}
+
 export interface SyncConfig {
   name: string;
   model: string;
@@ -159,6 +233,11 @@ export interface SyncConfig {
    * writable source (SPEC §7). `line` is where it is written, for problems found when it runs.
    */
   writeback?: { source: string; table: string; line: number };
+  /**
+   * The alerts that watch this sync: the workspace's top-level `alerts:` followed by the sync's own,
+   * one per `id` (SPEC §7). Absent or empty: none.
+   */
+  alerts?: AlertRule[];
   /** The workspace file as shown to the user ("sluice.yaml"), for problems found after loading. */
   file: string;
   /** 1-based lines in that file: the sync's entry, its `key:` and its `bundle:` (0 when absent). */
@@ -179,6 +258,10 @@ export interface Workspace {
   workspaceId?: string;
   /** `retention:`: per-row records of runs older than `runsMs` are pruned (SPEC §7). */
   retention?: { runsMs: number };
+  /** `notify:` targets by name; absent or empty when there are none. */
+  notify?: Record<string, NotifyTarget>;
+  /** `webhooks:`; absent when no lifecycle event is sent. */
+  webhooks?: WebhooksConfig;
   /** "sqlite:/abs/path/state.db" or a postgres URL (kept secret). */
   state: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: Secret };
   sources: Record<string, SourceConfig>;

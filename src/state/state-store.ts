@@ -1,5 +1,6 @@
-import type { RecordStatus, RunCounts, RunRecord, RunStatus, RunSummary } from '../core/run.js';
+import type { RecordStatus, RunCounts, RunRecord, RunStatus, RunSummary, RunWriteback } from '../core/run.js';
 import type { TokenRole } from '../core/token-roles.js';
+import type { AlertKind, NotificationType } from '../core/workspace.js';
 
 /** What the state store remembers per sync and key. */
 export interface KeyState {
@@ -184,6 +185,8 @@ export interface Page<T> {
 export interface RunQuery {
   sync?: string;
   status?: RunStatus;
+  /** Only dry runs (true) or only real runs (false); absent: both. */
+  dryRun?: boolean;
   limit: number;
   /** A `next` from the previous page. */
   cursor?: string;
@@ -225,6 +228,11 @@ export interface RunHistory {
    * once the run is finished.
    */
   updateCounts(runId: string, counts: RunCounts): Promise<void>;
+  /**
+   * Keeps what a finished run's warehouse writeback did (SPEC §7), replacing what an earlier
+   * writeback of the run recorded; ignored for an unknown run.
+   */
+  recordWriteback(runId: string, outcome: RunWriteback): Promise<void>;
   get(runId: string): Promise<RunSummary | null>;
   /** Runs newest first, a page at a time. */
   list(query: RunQuery): Promise<Page<RunSummary>>;
@@ -439,6 +447,127 @@ export interface ExchangeLog {
   list(runId: string, query: { limit: number; cursor?: string }): Promise<Page<StoredExchange>>;
 }
 
+/** An alert of a sync, from the run that raised it to the run that resolved it (SPEC §7). */
+export interface StoredAlert {
+  /** Unique per store; sorts by the time it was raised. */
+  id: string;
+  sync: string;
+  /** The rule's `AlertRule.id`, e.g. "failed_rows over 5%". */
+  rule: string;
+  kind: AlertKind;
+  /** Open while `raised`; a later raise of the same rule is a new alert. */
+  state: 'raised' | 'resolved';
+  raisedAt: string;
+  raisedRunId: string;
+  /** The figures that tripped it, e.g. `{ "failed": 12, "planned": 100, "ratio": 0.12, "over": 0.05 }`. */
+  figures: Record<string, number>;
+  resolvedAt: string | null;
+  resolvedRunId: string | null;
+  /** The figures of the run that resolved it. */
+  resolvedFigures: Record<string, number> | null;
+}
+
+/** What a finished run found about one alert rule of its sync. */
+export interface AlertEvaluation {
+  sync: string;
+  rule: string;
+  kind: AlertKind;
+  /** Whether the rule's condition holds after this run. */
+  holds: boolean;
+  figures: Record<string, number>;
+  runId: string;
+  /**
+   * Notifications to queue if, and only if, this evaluation changes the alert's state (raised when
+   * it holds and none is open; resolved when it does not and one is open), in the same transaction.
+   * Their `type` says which change they are for: `alert.raised` ones are queued only on a raise.
+   */
+  notifications: NewNotification[];
+}
+
+/** The alerts' book: raised once when a condition starts holding, resolved once when it stops. */
+export interface AlertBook {
+  /**
+   * Applies a run's evaluations in one transaction: an alert is raised when its rule holds and none
+   * is open for the sync and rule, resolved when it does not hold and one is open, and otherwise left
+   * alone; each change queues its evaluation's notifications. Answers the alerts that changed, as
+   * they are now. Safe against two processes applying at once: each change happens once.
+   */
+  apply(evaluations: readonly AlertEvaluation[], at: string): Promise<StoredAlert[]>;
+  /** Alerts, open ones first and then by the time they were raised, newest first; a page at a time. */
+  list(query: {
+    sync?: string;
+    state?: 'raised' | 'resolved';
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<StoredAlert>>;
+}
+
+/** A notification to deliver to one `notify:` target (SPEC §7). */
+export interface NewNotification {
+  /** The Standard Webhooks `webhook-id`, `msg_` + random: the same on every retry. */
+  id: string;
+  /** The `notify:` target's name; its type and URL are read from the workspace when it is sent. */
+  target: string;
+  type: NotificationType;
+  /** The event as JSON, `{"type", "timestamp", "data"}`: a webhook's body, exactly. */
+  body: string;
+  createdAt: string;
+}
+
+export interface StoredNotification extends NewNotification {
+  state: 'pending' | 'delivered' | 'failed';
+  /** Attempts made so far. */
+  attempts: number;
+  /** When it is next due (pending only; a claim moves it on by the claim's lease). */
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  /** The last attempt's HTTP status, null when none answered. */
+  lastStatus: number | null;
+  /** Why the last attempt failed (never carries the URL). */
+  lastError: string | null;
+  deliveredAt: string | null;
+}
+
+/** How a target's deliveries are going, for `sluice alerts` and the API: a failing target is visible. */
+export interface TargetHealth {
+  target: string;
+  pending: number;
+  /** Given up after every retry. */
+  failed: number;
+  delivered: number;
+  lastDeliveredAt: string | null;
+  /** The newest failed attempt, when it is newer than the last delivery. */
+  lastFailure: { at: string; status: number | null; error: string } | null;
+}
+
+/**
+ * Notifications waiting to be delivered, shared by every process on the store: whoever claims a due
+ * one sends it, and a process that dies holding it only delays it by the claim's lease.
+ */
+export interface NotificationOutbox {
+  /** Queues notifications (pending, due now); ids already queued are left as they are. */
+  enqueue(notifications: readonly NewNotification[]): Promise<void>;
+  /**
+   * Claims up to `limit` pending notifications due at `now`, oldest first, moving each one's next
+   * attempt `leaseMs` on so no other process claims it meanwhile; answers them.
+   */
+  claimDue(now: string, limit: number, leaseMs: number): Promise<StoredNotification[]>;
+  /**
+   * Records an attempt: delivered, or failed and due again at `retryAt` (null: given up, `failed`).
+   * Counts the attempt either way.
+   */
+  settle(
+    id: string,
+    outcome:
+      | { delivered: true; at: string; status: number }
+      | { delivered: false; at: string; status: number | null; error: string; retryAt: string | null },
+  ): Promise<void>;
+  /** The pending notifications' count and the earliest time one is due (null when none is pending). */
+  pending(): Promise<{ count: number; nextDueAt: string | null }>;
+  /** Per target that has any notification: how its deliveries go, by target name. */
+  health(): Promise<TargetHealth[]>;
+}
+
 /** A key's state as moved between stores: everything `KeyState` says, and the message last sent. */
 export interface KeyTransfer extends KeyState {
   /** The message last delivered, as sent (null: never delivered, or remembered without sending). */
@@ -458,7 +587,9 @@ export type StatePiece =
   | { kind: 'run'; run: RunSummary }
   | { kind: 'records'; runId: string; records: Omit<RunRecord, 'runId'>[] }
   | { kind: 'keys'; sync: string; keys: KeyTransfer[] }
-  | { kind: 'slots'; slots: ClaimedSlot[] };
+  | { kind: 'slots'; slots: ClaimedSlot[] }
+  | { kind: 'exchanges'; runId: string; exchanges: StoredExchange[] }
+  | { kind: 'alerts'; alerts: StoredAlert[] };
 
 /**
  * A whole state moved between stores (`sluice state migrate`): run history with every record, and
@@ -502,6 +633,8 @@ export interface StateStore {
   readonly tokens: TokenTable;
   readonly schedules: ScheduleSlots;
   readonly exchanges: ExchangeLog;
+  readonly alerts: AlertBook;
+  readonly notifications: NotificationOutbox;
   readonly transfer: StateTransfer;
   /**
    * Applies retention (SPEC §7): deletes the per-row records of finished runs started before
