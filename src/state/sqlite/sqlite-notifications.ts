@@ -1,5 +1,10 @@
 import { leaseEnd } from '../alert-notifications.js';
-import type { NewNotification, StoredNotification, TargetHealth } from '../state-store.js';
+import type {
+  NewNotification,
+  NotificationOutbox,
+  StoredNotification,
+  TargetHealth,
+} from '../state-store.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
 type NotificationRow = [
@@ -21,9 +26,7 @@ const columns =
   'id, target, type, body, created_at, state, attempts, next_attempt_at, last_attempt_at, last_status, last_error, delivered_at';
 
 /** A delivery attempt's outcome, as `NotificationOutbox.settle` takes it. */
-export type SettleOutcome =
-  | { delivered: true; at: string; status: number }
-  | { delivered: false; at: string; status: number | null; error: string; retryAt: string | null };
+export type SettleOutcome = Parameters<NotificationOutbox['settle']>[1];
 
 /**
  * The notification outbox in the `notifications` table (state-store.ts NotificationOutbox). A new
