@@ -11,7 +11,7 @@ import type { Source, WritebackWriter } from '../sources/source.js';
 import { openStateStore } from '../state/registry.js';
 import type { StateStore } from '../state/state-store.js';
 import { rateLimited } from '../sync/rate-limited-destination.js';
-import type { SyncRunResult } from '../sync/run-result.js';
+import type { SyncRunResult, WritebackOutcome } from '../sync/run-result.js';
 import { type RunSyncOptions, runSync, type SyncParts } from '../sync/run-sync.js';
 import { finishedRun, writeBackRun } from '../sync/writeback.js';
 import { runDocument } from './documents.js';
@@ -173,9 +173,19 @@ export class WorkspaceParts {
       },
     });
     // The run's reading is done (SPEC §5): the writeback opens its own connection for writing.
+    // A state that cannot keep the writeback's outcome must not turn a finished run into a throw.
     const writeback = await writeBackRun(sync, finishedRun(result), parts.state, () =>
       this.writebackWriter(sync.writeback!.source),
-    );
+    ).catch((error: unknown): WritebackOutcome => {
+      const message = error instanceof Error ? error.message : String(error);
+      return {
+        source: sync.writeback!.source,
+        table: sync.writeback!.table,
+        rows: 0,
+        error: { code: 'state_error', message: `its outcome could not be kept in the state: ${message}` },
+        at: new Date().toISOString(),
+      };
+    });
     if (writeback !== undefined && writeback.error !== null) {
       options.onWarning?.(
         `✗ ${sync.name}: writeback of run ${result.run_id} failed: ${writeback.error.message}`,
