@@ -215,6 +215,14 @@ export interface WebhooksConfig {
   line: number;
 }
 
+/** An event sync's high-water mark column and how far before the mark a run reads again. */
+export interface SyncCursor {
+  column: string;
+  /** How far before the last delivered cursor value a run reads again, for rows that arrive late. */
+  lookbackMs: number;
+  line: number;
+}
+
 export interface SyncConfig {
   name: string;
   model: string;
@@ -233,6 +241,12 @@ export interface SyncConfig {
    * writable source (SPEC §7). `line` is where it is written, for problems found when it runs.
    */
   writeback?: { source: string; table: string; line: number };
+  /**
+   * `cursor: { column, lookback? }` (event syncs only, SPEC §3 "Event cursors"): a run reads only
+   * rows whose `column` (a timestamp or date) is at or after the sync's high-water mark minus
+   * `lookbackMs`; rows whose cursor is null are read on every run. `line` is where it is written.
+   */
+  cursor?: SyncCursor;
   /**
    * The alerts that watch this sync: the workspace's top-level `alerts:` followed by the sync's own,
    * one per `id` (SPEC §7). Absent or empty: none.

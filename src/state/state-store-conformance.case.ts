@@ -3,6 +3,7 @@ import { SluiceError } from '../core/errors.js';
 import { emptyCounts, type RunCounts } from '../core/run.js';
 import type { DeliveryResult, PlannedChange, StateStore } from './state-store.js';
 import { describeAlertConformance } from './state-store-alerts.case.js';
+import { describeCursorMarkConformance } from './state-store-cursors.case.js';
 import { describeExchangeConformance } from './state-store-exchanges.case.js';
 import { describeHistoryConformance } from './state-store-history.case.js';
 import { describeNotificationConformance } from './state-store-notifications.case.js';
@@ -95,6 +96,7 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
     describeExchangeConformance(openStore);
     describeAlertConformance(openStore);
     describeNotificationConformance(openStore);
+    describeCursorMarkConformance(openStore);
 
     describe('runs', () => {
       it('starts a run as running with zero counts', async () => {

@@ -309,6 +309,23 @@ export interface DeliveryLedger {
   sweepRemoved(sync: string, run: string, options: { record: boolean }): Promise<number>;
   /** Forgets a run's noted keys without sweeping (a run that failed before reading everything). */
   forgetPresentKeys(run: string): Promise<void>;
+  /** An event cursor's high-water mark (SPEC §3 "Event cursors"); null before its first one. */
+  cursorMark(sync: string): Promise<CursorMark | null>;
+  /**
+   * Keeps a sync's high-water mark, replacing the one before. The run decides it
+   * (sync/event-cursor.ts): only a completed run with no failed row moves it, never backwards.
+   */
+  saveCursorMark(sync: string, mark: CursorMark): Promise<void>;
+}
+
+/**
+ * An event sync's high-water mark: the column it was taken on (a mark of another column means
+ * nothing to this one) and the latest cursor value of the rows its runs have read, as an ISO-8601
+ * UTC instant with milliseconds (`Date.prototype.toISOString`, so marks compare as text too).
+ */
+export interface CursorMark {
+  column: string;
+  mark: string;
 }
 
 /** Named leases: one run of a sync at a time, across processes. */
@@ -578,7 +595,7 @@ export interface KeyTransfer extends KeyState {
 /**
  * A piece of a state, as `sluice state migrate` moves it from one store to another: in the order
  * `transfer.exportPage` gives them (the workspace id, the API tokens, each sync's latest schedule
- * slot and every alert, each run oldest first followed by its records and then its inspector
+ * slot, every alert and every event cursor's mark, each run oldest first followed by its records and then its inspector
  * exchanges, then every key), which is the order `transfer.importPieces` takes them in.
  */
 export type StatePiece =
@@ -589,7 +606,8 @@ export type StatePiece =
   | { kind: 'keys'; sync: string; keys: KeyTransfer[] }
   | { kind: 'slots'; slots: ClaimedSlot[] }
   | { kind: 'exchanges'; runId: string; exchanges: StoredExchange[] }
-  | { kind: 'alerts'; alerts: StoredAlert[] };
+  | { kind: 'alerts'; alerts: StoredAlert[] }
+  | { kind: 'cursors'; marks: (CursorMark & { sync: string })[] };
 
 /**
  * A whole state moved between stores (`sluice state migrate`): run history with every record, and

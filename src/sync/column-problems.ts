@@ -6,8 +6,9 @@ import { mappingSpecFor } from './plan-details.js';
 
 /**
  * What a sync reads that its model's columns lack: the key column, mapped columns, template
- * variables and the bundle's include list, each a problem naming the sync, the mapping and its
- * line in the workspace file. Empty when the model fits. Used when a run starts and by `sluice check`.
+ * variables, the bundle's include list and an event cursor's column, each a problem naming the
+ * sync, the mapping and its line in the workspace file. Empty when the model fits. Used when a run
+ * starts and by `sluice check`.
  */
 export function columnProblems(
   sync: SyncConfig,
@@ -23,8 +24,8 @@ export function columnProblems(
     keyLine: sync.keyLine,
     bundleLine: sync.bundleLine,
   });
-  return mapping
-    .columnProblems(columns)
+  return [...mapping.columnProblems(columns), ...cursorProblems(sync, columns)]
+    .sort((a, b) => a.line - b.line)
     .map((problem) => ({ ...problem, message: `sync "${sync.name}": ${problem.message}` }));
 }
 
@@ -36,4 +37,22 @@ export function columnsError(sync: SyncConfig, problems: readonly ConfigProblem[
     `sync "${sync.name}" reads ${count} its model "${sync.model}" does not have:\n${formatProblems(problems)}`,
     { problems },
   );
+}
+
+/** An event cursor (SPEC §3 "Event cursors") whose column the model lacks: the window's query cannot run. */
+function cursorProblems(sync: SyncConfig, columns: readonly string[]): ConfigProblem[] {
+  const cursor = sync.cursor;
+  if (cursor === undefined || columns.includes(cursor.column)) return [];
+  const near = columns.find((name) => name.toLowerCase() === cursor.column.toLowerCase());
+  return [
+    {
+      file: sync.file,
+      line: cursor.line,
+      message: `the cursor: column "${cursor.column}" is not in the model`,
+      fix:
+        near === undefined
+          ? `name a timestamp or date column of the model: ${columns.slice(0, 20).join(', ')}`
+          : `did you mean "${near}"?`,
+    },
+  ];
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ObjectKind, RetryPolicy, SyncConfig } from '../core/workspace.js';
+import type { ObjectKind, RetryPolicy, SyncConfig, SyncCursor } from '../core/workspace.js';
 import type { DestinationType, ObjectDescriptor } from '../destinations/destination.js';
 import { WRITABLE_SOURCE_TYPES, writebackTableParts } from '../sources/registry.js';
 import { suggest } from './did-you-mean.js';
@@ -24,8 +24,16 @@ const SYNC_SHAPE = {
   schedule: z.unknown(),
   retry: z.unknown(),
   writeback: z.unknown(),
+  cursor: z.unknown(),
 };
 const KEY_SHAPE = { column: text, field: text.optional() };
+const CURSOR_SHAPE = { column: text, lookback: durationMs.optional() };
+/**
+ * How far before its high-water mark an event cursor reads again when `lookback` is not set: rows
+ * often land in a warehouse minutes after the time they carry (batch loads, late devices), and an
+ * hour of rows read again costs little next to one missed for good.
+ */
+export const DEFAULT_CURSOR_LOOKBACK_MS = 3_600_000;
 const WRITEBACK_SHAPE = { source: text, table: text };
 const RETRY_SHAPE = {
   max_attempts: z.int().min(1).optional(),
@@ -95,6 +103,15 @@ export function parseSync(
       `remove it: ${v.object} syncs always send every new or changed row`,
     );
   }
+  const cursorRaw = own(entry, 'cursor');
+  const cursor = parseCursor(p, [...at, 'cursor'], cursorRaw);
+  if (cursorRaw !== undefined && cursorRaw !== null && descriptor?.behaviour === 'upsert') {
+    p.add(
+      [...at, 'cursor'],
+      `cursor of ${where(at)} only applies to event syncs`,
+      `remove it: ${v.object} syncs read their whole model, to send every changed row`,
+    );
+  }
   if (p.size > before || !v.model || !v.destination || !v.object || !key || !retry) return undefined;
   return {
     name,
@@ -109,6 +126,7 @@ export function parseSync(
     ...(schedule === undefined ? {} : { schedule }),
     retry,
     ...(writeback === undefined ? {} : { writeback }),
+    ...(cursor === undefined ? {} : { cursor }),
     file: p.file,
     line: p.lineOf(at),
     keyLine: p.lineOf([...at, 'key']),
@@ -173,6 +191,28 @@ function parseKey(
     column: v.column,
     ...(field === undefined ? {} : { field }),
   };
+}
+
+/**
+ * `cursor: { column, lookback? }` (or the shorthand `cursor: column`): an event sync's high-water
+ * mark (SPEC §3 "Event cursors"); the lookback defaults to DEFAULT_CURSOR_LOOKBACK_MS.
+ */
+function parseCursor(p: Problems, at: Path, raw: unknown): SyncCursor | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const before = p.size;
+  const v =
+    typeof raw === 'string' ? { column: parseField(p, at, text, raw) } : parseEntry(p, at, CURSOR_SHAPE, raw);
+  if (v === undefined || p.size > before) return undefined;
+  if (v.column === undefined) {
+    p.add(
+      [...at, 'column'],
+      `${where([...at, 'column'])} is missing`,
+      'name the timestamp column rows are appended by, e.g. column: occurred_at',
+    );
+    return undefined;
+  }
+  const lookback = 'lookback' in v ? v.lookback : undefined;
+  return { column: v.column, lookbackMs: lookback ?? DEFAULT_CURSOR_LOOKBACK_MS, line: p.lineOf(at) };
 }
 
 /** `retry: { max_attempts?, max_age? }`; unbounded when absent (SPEC §3). */

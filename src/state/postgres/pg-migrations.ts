@@ -202,6 +202,16 @@ CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE state = 
 ALTER TABLE runs ADD COLUMN writeback text;
 `;
 
+// Event cursors' high-water marks (SPEC §3 "Event cursors"): one row per sync, the column it was
+// taken on beside the ISO-8601 UTC mark.
+const cursorMarks = `
+CREATE TABLE cursor_marks (
+  sync        text PRIMARY KEY,
+  column_name text NOT NULL,
+  mark        text NOT NULL
+);
+`;
+
 /** Every migration, in order. */
 export const pgMigrations: readonly PgMigration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -211,4 +221,5 @@ export const pgMigrations: readonly PgMigration[] = Object.freeze([
   { version: 5, name: 'schedule slots', sql: scheduleSlots },
   { version: 6, name: 'exchanges', sql: exchanges },
   { version: 7, name: 'alerts and notifications', sql: alertsAndNotifications },
+  { version: 8, name: 'cursor marks', sql: cursorMarks },
 ]);

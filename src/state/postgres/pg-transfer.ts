@@ -1,6 +1,7 @@
 import type { RunSummary } from '../../core/run.js';
 import type { KeyTransfer, StatePiece } from '../state-store.js';
 import type { PgAlerts } from './pg-alerts.js';
+import type { PgCursorMarks } from './pg-cursor-marks.js';
 import type { PgExchanges } from './pg-exchanges.js';
 import { type KeyStateRow, toKeyState } from './pg-key-states.js';
 import type { PgQueryable } from './pg-pool.js';
@@ -23,6 +24,7 @@ export interface PgTransferParts {
   slots: PgScheduleSlots;
   exchanges: PgExchanges;
   alerts: PgAlerts;
+  cursors: PgCursorMarks;
 }
 
 /**
@@ -53,6 +55,7 @@ export class PgTransfer {
   readonly #slots: PgScheduleSlots;
   readonly #exchanges: PgExchanges;
   readonly #alerts: PgAlerts;
+  readonly #cursors: PgCursorMarks;
 
   constructor(parts: PgTransferParts) {
     this.#runs = parts.runs;
@@ -60,6 +63,7 @@ export class PgTransfer {
     this.#slots = parts.slots;
     this.#exchanges = parts.exchanges;
     this.#alerts = parts.alerts;
+    this.#cursors = parts.cursors;
   }
 
   async isEmpty(db: PgQueryable): Promise<boolean> {
@@ -89,6 +93,9 @@ export class PgTransfer {
       for (let i = 0; i < alerts.length; i += PER_PIECE) {
         pieces.push({ kind: 'alerts', alerts: alerts.slice(i, i + PER_PIECE) });
       }
+      // One row per event sync with a cursor: few.
+      const marks = await this.#cursors.all(db);
+      if (marks.length > 0) pieces.push({ kind: 'cursors', marks });
     }
     let records = 0;
     let runId: string | null = null;
@@ -209,17 +216,20 @@ export class PgTransfer {
         case 'alerts':
           await this.#alerts.insert(db, piece.alerts);
           break;
+        case 'cursors':
+          for (const { sync, ...mark } of piece.marks) await this.#cursors.save(db, sync, mark);
+          break;
       }
     }
   }
 
   /**
    * Deletes every run (with its records and inspector exchanges), key state, API token, schedule
-   * slot, alert and notification (inside the caller's transaction).
+   * slot, alert, notification and cursor mark (inside the caller's transaction).
    */
   async clear(db: PgQueryable): Promise<void> {
     await db.query(
-      'TRUNCATE run_records, exchanges, runs, key_states, kept_payloads, present_keys, api_tokens, schedule_slots, alerts, notifications',
+      'TRUNCATE run_records, exchanges, runs, key_states, kept_payloads, present_keys, api_tokens, schedule_slots, alerts, notifications, cursor_marks',
     );
   }
 }

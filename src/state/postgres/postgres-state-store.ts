@@ -5,6 +5,7 @@ import type {
   AlertBook,
   AlertEvaluation,
   ClaimedSlot,
+  CursorMark,
   DeliveryLedger,
   DeliveryResult,
   ExchangeLog,
@@ -34,6 +35,7 @@ import type {
 import { newRunId } from '../store-listing.js';
 import { applyPgMigrations } from './apply-pg-migrations.js';
 import { PgAlerts } from './pg-alerts.js';
+import { PgCursorMarks } from './pg-cursor-marks.js';
 import { PgExchanges } from './pg-exchanges.js';
 import { PgKeyStates } from './pg-key-states.js';
 import { PgLocks } from './pg-locks.js';
@@ -74,6 +76,7 @@ export class PostgresStateStore implements StateStore {
   readonly #keys = new PgKeyStates();
   readonly #locks = new PgLocks();
   readonly #removed = new PgRemovedKeys();
+  readonly #cursors = new PgCursorMarks();
   readonly #retention = new PgRetention();
   readonly #rates = new PgRateBuckets();
   readonly #tokens = new PgTokens();
@@ -82,6 +85,7 @@ export class PostgresStateStore implements StateStore {
   readonly #notifications = new PgNotifications();
   readonly #alerts = new PgAlerts(this.#notifications);
   readonly #transfer = new PgTransfer({
+    cursors: this.#cursors,
     runs: this.#runs,
     tokens: this.#tokens,
     slots: this.#slots,
@@ -241,6 +245,9 @@ export class PostgresStateStore implements StateStore {
     },
     forgetPresentKeys: (run: string) =>
       this.#read('forgetting the keys of a run', (db) => this.#removed.forget(db, run)),
+    cursorMark: (sync: string) => this.#read('reading the cursor mark', (db) => this.#cursors.get(db, sync)),
+    saveCursorMark: (sync: string, mark: CursorMark) =>
+      this.#read('saving the cursor mark', (db) => this.#cursors.save(db, sync, mark)),
   };
 
   /** Run locks (state-store.ts LockTable), timed by the database's clock. */

@@ -39,6 +39,7 @@ describe('applyMigrations', () => {
     expect(tables()).toEqual([
       'alerts',
       'api_tokens',
+      'cursor_marks',
       'exchanges',
       'kept_payloads',
       'key_states',
@@ -67,6 +68,7 @@ describe('applyMigrations', () => {
       { version: 12, name: 'schedule slots', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 13, name: 'exchanges', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 14, name: 'alerts and notifications', applied_at: '2025-03-01T00:00:00.000Z' },
+      { version: 15, name: 'cursor marks', applied_at: '2025-03-01T00:00:00.000Z' },
     ]);
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual([]);
   });

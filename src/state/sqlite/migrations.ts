@@ -260,6 +260,16 @@ CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE state = 
 ALTER TABLE runs ADD COLUMN writeback TEXT;
 `;
 
+// Event cursors' high-water marks (SPEC §3 "Event cursors"): one row per sync, the column it was
+// taken on beside the ISO-8601 UTC mark.
+const cursorMarks = `
+CREATE TABLE cursor_marks (
+  sync        TEXT PRIMARY KEY,
+  column_name TEXT NOT NULL,
+  mark        TEXT NOT NULL
+) WITHOUT ROWID;
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -276,4 +286,5 @@ export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 12, name: 'schedule slots', sql: scheduleSlots },
   { version: 13, name: 'exchanges', sql: exchanges },
   { version: 14, name: 'alerts and notifications', sql: alertsAndNotifications },
+  { version: 15, name: 'cursor marks', sql: cursorMarks },
 ]);

@@ -5,6 +5,7 @@ import type {
   AlertBook,
   AlertEvaluation,
   ClaimedSlot,
+  CursorMark,
   DeliveryLedger,
   DeliveryResult,
   ExchangeLog,
@@ -36,6 +37,7 @@ import { newRunId } from '../store-listing.js';
 import { applyMigrations } from './apply-migrations.js';
 import { sqliteMigrations } from './migrations.js';
 import { SqliteAlerts } from './sqlite-alerts.js';
+import { SqliteCursorMarks } from './sqlite-cursor-marks.js';
 import { loadSqliteDriver, type SqliteDatabase } from './sqlite-database.js';
 import { SqliteExchanges } from './sqlite-exchanges.js';
 import { SqliteKeyStates } from './sqlite-key-states.js';
@@ -84,6 +86,7 @@ export class SqliteStateStore implements StateStore {
   readonly #alerts: SqliteAlerts;
   readonly #transfer: SqliteTransfer;
   readonly #removed: SqliteRemovedKeys;
+  readonly #cursors: SqliteCursorMarks;
   readonly #retention: SqliteRetention;
   #workspaceId: string | null = null;
   #closed = false;
@@ -102,7 +105,9 @@ export class SqliteStateStore implements StateStore {
     this.#exchanges = new SqliteExchanges(db);
     this.#notifications = new SqliteNotifications(db);
     this.#alerts = new SqliteAlerts(db, this.#notifications);
+    this.#cursors = new SqliteCursorMarks(db);
     this.#transfer = new SqliteTransfer(db, {
+      cursors: this.#cursors,
       runs: this.#runs,
       tokens: this.#tokens,
       slots: this.#slots,
@@ -255,6 +260,9 @@ export class SqliteStateStore implements StateStore {
     },
     forgetPresentKeys: async (run: string) =>
       this.#guard('forgetting the keys of a run', () => this.#removed.forget(run)),
+    cursorMark: async (sync: string) => this.#guard('reading the cursor mark', () => this.#cursors.get(sync)),
+    saveCursorMark: async (sync: string, mark: CursorMark) =>
+      this.#write('saving the cursor mark', () => this.#cursors.save(sync, mark)),
   };
 
   /** Run locks (state-store.ts LockTable). */

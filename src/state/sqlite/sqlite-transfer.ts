@@ -2,6 +2,7 @@ import type { RunRecord, RunSummary } from '../../core/run.js';
 import type { KeyTransfer, StatePiece } from '../state-store.js';
 import { decodeBatch } from './record-batch.js';
 import type { SqliteAlerts } from './sqlite-alerts.js';
+import type { SqliteCursorMarks } from './sqlite-cursor-marks.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 import type { SqliteExchanges } from './sqlite-exchanges.js';
 import { type KeyStateRow, keyStateOf } from './sqlite-key-states.js';
@@ -16,6 +17,7 @@ export interface TransferParts {
   slots: SqliteScheduleSlots;
   exchanges: SqliteExchanges;
   alerts: SqliteAlerts;
+  cursors: SqliteCursorMarks;
 }
 
 /**
@@ -56,6 +58,7 @@ export class SqliteTransfer {
   readonly #slots: SqliteScheduleSlots;
   readonly #exchanges: SqliteExchanges;
   readonly #alerts: SqliteAlerts;
+  readonly #cursors: SqliteCursorMarks;
   readonly #nextRun: SqliteStatement;
   readonly #batches: SqliteStatement;
   readonly #keys: SqliteStatement;
@@ -70,6 +73,7 @@ export class SqliteTransfer {
     this.#slots = parts.slots;
     this.#exchanges = parts.exchanges;
     this.#alerts = parts.alerts;
+    this.#cursors = parts.cursors;
     this.#nextRun = db.prepare(`SELECT ${runColumns} FROM runs WHERE seq > ? ORDER BY seq LIMIT 1`);
     this.#batches = db
       .prepare(
@@ -138,6 +142,9 @@ export class SqliteTransfer {
       for (let i = 0; i < alerts.length; i += PER_PIECE) {
         pieces.push({ kind: 'alerts', alerts: alerts.slice(i, i + PER_PIECE) });
       }
+      // One row per event sync with a cursor: few.
+      const marks = this.#cursors.all();
+      if (marks.length > 0) pieces.push({ kind: 'cursors', marks });
     }
     let records = 0;
     let runId: string | null = at.phase === 'runs' && at.batch !== null ? this.#runIdOf(at.run) : null;
@@ -237,17 +244,20 @@ export class SqliteTransfer {
         case 'alerts':
           this.#alerts.insert(piece.alerts);
           break;
+        case 'cursors':
+          for (const { sync, ...mark } of piece.marks) this.#cursors.save(sync, mark);
+          break;
       }
     }
   }
 
   /**
-   * Deletes every run, record, key state, API token, schedule slot, alert and notification (inside
-   * the caller's transaction).
+   * Deletes every run, record, key state, API token, schedule slot, alert, notification and cursor
+   * mark (inside the caller's transaction).
    */
   clear(): void {
     this.#db.exec(
-      'DELETE FROM record_keys; DELETE FROM record_batches; DELETE FROM exchanges; DELETE FROM runs; DELETE FROM key_states; DELETE FROM kept_payloads; DELETE FROM schedule_slots; DELETE FROM alerts; DELETE FROM notifications;',
+      'DELETE FROM record_keys; DELETE FROM record_batches; DELETE FROM exchanges; DELETE FROM runs; DELETE FROM key_states; DELETE FROM kept_payloads; DELETE FROM schedule_slots; DELETE FROM alerts; DELETE FROM notifications; DELETE FROM cursor_marks;',
     );
     this.#tokens.clear();
   }
