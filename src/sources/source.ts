@@ -21,6 +21,21 @@ export interface SourceCapabilities {
    * Engines whose equality is the key's (binary collations by default) leave it out.
    */
   keyPartitionSql?(key: string): string;
+  /**
+   * An event cursor's window (SPEC §3 "Event cursors"): the condition that keeps the rows whose
+   * (quoted, qualified) `column` is at or after the instant `since` (ISO-8601 UTC with milliseconds,
+   * as `Date.prototype.toISOString` writes it), and the text of the one query parameter it reads.
+   * The column itself is compared, never wrapped in a function where the engine can avoid it, so an
+   * index or the engine's min/max pruning still skips what is older. `type` is the column's type as
+   * `onColumns` names it: a column that holds no timestamps or dates answers a sentence saying so.
+   */
+  cursorCondition(column: string, type: string | undefined, since: string): CursorCondition | string;
+}
+
+/** A filter on the model's rows whose one parameter (`$1` or `?`) is `param`. */
+export interface CursorCondition {
+  sql: string;
+  param: string;
 }
 
 /** One column of a result: its name, and the engine's name for its type where the engine says. */
@@ -56,6 +71,8 @@ export interface StreamOptions {
    * Sluice's wrapper (`details.inWrapper`).
    */
   modelLines?: ModelLines;
+  /** Values of the query's parameters (`$1`… or `?`), in order; all text (SourceCapabilities.cursorCondition). */
+  params?: readonly string[];
 }
 
 /**

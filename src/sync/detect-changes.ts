@@ -69,7 +69,8 @@ export function chooseStrategy(facts: DetectionFacts): DetectionStrategy {
 /**
  * The run's detector, and its removed-keys accounting: keys delivered before that this run's model
  * lacks (SPEC §3), counted from what the lookups find. A first run has nothing delivered before
- * (null).
+ * (null), and an event sync with a `cursor` reads only its window (event-cursor.ts): keys outside it
+ * are not read, not removed (null).
  */
 export async function detectorFor(
   state: StateStore,
@@ -79,7 +80,8 @@ export async function detectorFor(
 ): Promise<{ detector: ChangeDetector; removed: RemovedKeys | null }> {
   const completedRun = (await state.runs.lastCompleted(sync.name)) !== null;
   const census = await state.ledger.countKeys(sync.name);
-  const removed = census.keys === 0 ? null : RemovedKeys.start(state, sync.name, census);
+  const removed =
+    census.keys === 0 || sync.cursor !== undefined ? null : RemovedKeys.start(state, sync.name, census);
   const strategy = chooseStrategy({
     behaviour,
     backfill: sync.backfill,

@@ -44,8 +44,24 @@ export function buildExtractSql(
   modelSql: string,
   keyColumn: string,
   capabilities: SourceCapabilities,
+  filter?: RowFilter,
 ): string {
-  return buildExtract(modelSql, keyColumn, capabilities).sql;
+  return buildExtract(modelSql, keyColumn, capabilities, filter).sql;
+}
+
+/**
+ * A condition on the model's rows (an event cursor's window, sync/event-cursor.ts), applied before
+ * the windows count: keys are counted and duplicates found among the rows it keeps, and the total is
+ * theirs. It names the model's columns as {@link modelColumnSql} writes them.
+ */
+export interface RowFilter {
+  sql: string;
+  params: readonly string[];
+}
+
+/** A column of the model's row as the extract query names it (quoted, qualified by its alias). */
+export function modelColumnSql(capabilities: SourceCapabilities, column: string): string {
+  return `${capabilities.quoteIdentifier('m')}.${capabilities.quoteIdentifier(column)}`;
 }
 
 /** The extract query, and where the model's own lines sit in it (for errors placed on a line). */
@@ -53,18 +69,23 @@ function buildExtract(
   modelSql: string,
   keyColumn: string,
   capabilities: SourceCapabilities,
+  filter: RowFilter | undefined,
 ): { sql: string; modelLines: ModelLines } {
   const quote = (name: string) => capabilities.quoteIdentifier(name);
   const body = modelBody(modelSql);
   const alias = quote('m');
-  const key = `${alias}.${quote(keyColumn)}`;
+  const key = modelColumnSql(capabilities, keyColumn);
   const rowHash = capabilities.rowHashSql
     ? `, ${capabilities.rowHashSql(alias)} as ${quote(ROW_HASH_COLUMN)}`
     : '';
   const total = `count(*) over () as ${quote(ROW_TOTAL_COLUMN)}`;
   const partition = capabilities.keyPartitionSql?.(key) ?? key;
   const prefix = `select ${alias}.*, count(*) over (partition by ${partition}) as ${quote(KEY_COUNT_COLUMN)}, ${total}${rowHash}\nfrom (\n`;
-  return { sql: `${prefix}${body}\n) ${alias}\norder by ${key}`, modelLines: modelLinesIn(prefix, body) };
+  const where = filter === undefined ? '' : `\nwhere ${filter.sql}`;
+  return {
+    sql: `${prefix}${body}\n) ${alias}${where}\norder by ${key}`,
+    modelLines: modelLinesIn(prefix, body),
+  };
 }
 
 /**
@@ -93,6 +114,8 @@ export interface ExtractOptions {
    * than an error in a query they never wrote.
    */
   checkColumns?: (columns: readonly string[]) => void;
+  /** Reads only the rows this keeps (an event cursor's window); all rows when absent. */
+  filter?: RowFilter;
 }
 
 /**
@@ -105,7 +128,7 @@ export async function* extractRows(
   keyColumn: string,
   options: ExtractOptions,
 ): AsyncIterable<Row[]> {
-  const { sql, modelLines } = buildExtract(modelSql, keyColumn, source.capabilities);
+  const { sql, modelLines } = buildExtract(modelSql, keyColumn, source.capabilities, options.filter);
   let expected: number | null = null;
   let received = 0;
   let columns: string[] | undefined;
@@ -119,6 +142,7 @@ export async function* extractRows(
     for await (const rows of source.stream(sql, {
       batchSize: options.batchSize,
       modelLines,
+      ...(options.filter === undefined ? {} : { params: options.filter.params }),
       onColumns: (found) => {
         columns = found.map((c) => c.name).filter((name) => !EXTRACT_COLUMNS.has(name));
       },

@@ -8,6 +8,7 @@ import type { StateStore } from '../state/state-store.js';
 import { columnProblems, columnsError } from './column-problems.js';
 import { detectorFor } from './detect-changes.js';
 import { DryRunExecutor } from './dry-run-plan.js';
+import { EventCursor } from './event-cursor.js';
 import { ExchangeRecorder } from './exchange-recorder.js';
 import { SendingExecutor } from './execute-plan.js';
 import { readAhead } from './extract.js';
@@ -179,6 +180,7 @@ export async function runSync(
         onFaultPoint: options.onFaultPoint,
       });
   let error: SyncRunResult['error'] = null;
+  let cursor: EventCursor | null = null;
 
   try {
     const context = {
@@ -189,16 +191,28 @@ export async function runSync(
       retryAbandoned: options.retryAbandoned ?? false,
     };
     const { detector, removed } = await detectorFor(state, sync, descriptor.behaviour, fullResync);
+    const checkColumns = (columns: readonly string[]) => assertColumns(sync, descriptor, columns);
+    cursor = await EventCursor.open(state, sync, {
+      retryAbandoned: context.retryAbandoned,
+      started: run.started,
+    });
+    const filter = await cursor?.filter(source, model, {
+      checkColumns,
+      ...(stop.graceful ? { signal: stop.graceful } : {}),
+    });
     const batches = detector.extract(source, model.sql, sync.key.column, {
       batchSize: options.batchSize ?? 2000,
       ...(stop.graceful ? { signal: stop.graceful } : {}),
       origin: model.origin,
-      checkColumns: (columns) => assertColumns(sync, descriptor, columns),
+      checkColumns,
+      ...(filter === undefined ? {} : { filter }),
     });
     // The next batch is read while this one is looked up (on the state store's thread) and planned.
     for await (const rows of readAhead(batches)) {
       options.onFaultPoint?.('read');
+      // `extracted` counts the rows read: with a cursor, its window's (SPEC §4).
       counts.extracted += rows.length;
+      cursor?.see(rows);
       const keyed = keyBatch(rows, mapper);
       const plan = planBatch(keyed, await detector.detect(keyed), mapper, context);
       countPlan(counts, plan);
@@ -229,6 +243,10 @@ export async function runSync(
     run.stopCounting();
     await inspector?.flush();
   }
+
+  // Only a real run that completed with no failed row moves the mark (event-cursor.ts says why).
+  if (cursor !== null && error === null && !dryRun && counts.failed === 0)
+    await saveMark(cursor, sync, options);
 
   const finished = now();
   const report = executor instanceof DryRunExecutor ? executor.report(counts) : {};
@@ -265,6 +283,21 @@ function syncMapper(sync: SyncConfig, descriptor: ObjectDescriptor, parts: SyncP
       spec,
     }),
   });
+}
+
+/**
+ * Keeps the event cursor's mark. A mark that could not be kept costs only rows read again (the next
+ * run's window starts at the old mark, and keys already delivered stay unchanged): a warning, not a
+ * failed run.
+ */
+async function saveMark(cursor: EventCursor, sync: SyncConfig, options: RunSyncOptions): Promise<void> {
+  try {
+    await cursor.save();
+  } catch (caught) {
+    options.onWarning?.(
+      `warning: sync "${sync.name}": its cursor's mark was not kept this run (${describeError(caught).message}); the next run reads from the mark before`,
+    );
+  }
 }
 
 /**

@@ -362,6 +362,31 @@ describe('sluice.yaml problems, each with its line and a fix', () => {
       /remove it: user syncs always send every new or changed row/,
     ],
     [
+      'cursor on a user sync',
+      [...BASE, '    cursor: { column: updated_at }'],
+      13,
+      /^cursor of sync "s" only applies to event syncs$/,
+      /remove it: user syncs read their whole model/,
+    ],
+    [
+      'cursor lookback not a duration',
+      withObject('event', 'order_id', [
+        '    cursor:',
+        '      column: occurred_at',
+        '      lookback: an hour',
+      ]),
+      15,
+      /^cursor\.lookback of sync "s" must be a duration such as 30s, 15m, 2h or 1d$/,
+      /write a whole number followed by ms, s, m, h or d/,
+    ],
+    [
+      'cursor without its column',
+      withObject('event', 'order_id', ['    cursor: { lookback: 2h }']),
+      13,
+      /^cursor\.column of sync "s" is missing/,
+      /./,
+    ],
+    [
       'bad nulls',
       [...BASE, '    nulls: drop'],
       13,
@@ -707,6 +732,15 @@ describe('sluice.yaml forms that are accepted', () => {
     expect(ws.syncs.s).toMatchObject({ object: 'event', key: { column: 'order_id' }, backfill: false });
     expect(ws.syncs.s?.mappings.map((m) => m.path)).toEqual(['event', 'userId', 'properties["a b"]']);
     expect(ws.syncs.members?.key).toEqual({ column: 'uid', field: 'userId' });
+  });
+
+  it('accepts an event cursor, its lookback an hour unless given', () => {
+    const ws = parse([
+      ...withObject('event', 'order_id', ['    cursor: { column: occurred_at, lookback: 90m }']),
+      '  late: { model: m, destination: d, object: event, key: order_id, cursor: loaded_at }',
+    ]);
+    expect(ws.syncs.s?.cursor).toEqual({ column: 'occurred_at', lookbackMs: 90 * 60_000, line: 13 });
+    expect(ws.syncs.late?.cursor).toEqual({ column: 'loaded_at', lookbackMs: 3_600_000, line: 14 });
   });
 
   it('accepts context mappings beside context.library: other fields, constants without it, bundles', () => {

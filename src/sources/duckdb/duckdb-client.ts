@@ -69,7 +69,7 @@ export interface DuckDBResultLike {
 
 export interface DuckDBConnectionLike {
   /** Starts a query whose rows are computed as chunks are fetched, never all at once. */
-  stream(sql: string): Promise<DuckDBResultLike>;
+  stream(sql: string, values?: string[]): Promise<DuckDBResultLike>;
   /** Runs a statement to completion; `values` bind its `?` parameters (the writeback's inserts). */
   run(sql: string, values?: (string | null)[]): Promise<unknown>;
   /** Cancels the query running on this connection; it then fails with "INTERRUPT Error". */

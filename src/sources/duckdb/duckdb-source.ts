@@ -34,6 +34,22 @@ export const duckdbCapabilities: SourceCapabilities = Object.freeze({
   // different rows print alike: the same text as `to_json(m)`, but the bare alias `m` would name a
   // model column called m instead of the row. Measured: ~0.5 s of DuckDB's threads per 1M rows.
   rowHashSql: (alias: string) => `md5(to_json(struct_pack(*COLUMNS(${alias}.*)))::varchar)`,
+  // The bound is cast to the column's own type: comparing a TIMESTAMP with a TIMESTAMPTZ would go
+  // through the session's time zone (the machine's), and Sluice reads TIMESTAMP as UTC.
+  cursorCondition: (column: string, type: string | undefined, since: string) => {
+    if (type === 'TIMESTAMP WITH TIME ZONE')
+      return { sql: `${column} >= CAST($1 AS TIMESTAMPTZ)`, param: since };
+    if (
+      type === 'TIMESTAMP' ||
+      type === 'TIMESTAMP_S' ||
+      type === 'TIMESTAMP_MS' ||
+      type === 'TIMESTAMP_NS'
+    ) {
+      return { sql: `${column} >= CAST($1 AS TIMESTAMP)`, param: since.slice(0, -1) };
+    }
+    if (type === 'DATE') return { sql: `${column} >= CAST($1 AS DATE)`, param: since.slice(0, 10) };
+    return `it is ${type ?? 'of an unknown type'}, not a TIMESTAMP, TIMESTAMPTZ or DATE`;
+  },
 });
 
 export interface DuckDBSourceOptions {
@@ -104,7 +120,12 @@ export class DuckDBSource implements Source {
     let pending: Promise<DuckDBDataChunkLike | null> | undefined;
     let exhausted = false;
     try {
-      const opened = await this.#run(connection, () => connection.stream(sql), signal, options);
+      const opened = await this.#run(
+        connection,
+        () => connection.stream(sql, options.params === undefined ? undefined : [...options.params]),
+        signal,
+        options,
+      );
       result = opened;
       const reader = this.#reader(opened);
       if (options.onColumns) {

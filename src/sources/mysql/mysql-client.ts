@@ -59,7 +59,7 @@ export interface MysqlConnectionLike {
    * callback, rows as events, in the binary protocol, which carries FLOAT and DOUBLE as their IEEE
    * bytes where the text protocol writes them to 6 and 15 significant digits.
    */
-  execute(options: { sql: string; rowsAsArray: true }): MysqlQueryLike;
+  execute(options: { sql: string; rowsAsArray: true; values?: string[] }): MysqlQueryLike;
   /** A small query, answered at once. */
   query(sql: string, callback: (error: Error | null, rows: unknown) => void): unknown;
   /** A statement with `?` placeholders, filled in by the driver (the writeback's inserts). */

@@ -32,6 +32,15 @@ export const mysqlCapabilities: SourceCapabilities = Object.freeze({
   // bytes split strings the collation joins, and the value keeps numbers exact (a FLOAT's bytes
   // are its 6-digit text, which would join two different floats).
   keyPartitionSql: (key: string) => `${key}, binary ${key}`,
+  // The session runs at +00:00, so TIMESTAMP and DATETIME both compare as UTC wall time.
+  cursorCondition: (column: string, type: string | undefined, since: string) => {
+    if (type !== undefined && ['TIMESTAMP', 'TIMESTAMP2', 'DATETIME', 'DATETIME2'].includes(type)) {
+      return { sql: `${column} >= CAST(? AS DATETIME(3))`, param: since.slice(0, -1).replace('T', ' ') };
+    }
+    if (type === 'DATE' || type === 'NEWDATE')
+      return { sql: `${column} >= CAST(? AS DATE)`, param: since.slice(0, 10) };
+    return `it is ${type ?? 'of an unknown type'}, not a TIMESTAMP, DATETIME or DATE`;
+  },
 });
 
 function run(connection: MysqlConnectionLike, sql: string): Promise<unknown> {
@@ -104,7 +113,11 @@ export class MysqlSource implements Source {
       // to 6 significant digits and DOUBLE to 15, so different keys would read alike and reruns would
       // resend unchanged rows. Without a cursor the server streams the rows just as for a text query.
       connection
-        .execute({ sql, rowsAsArray: true })
+        .execute({
+          sql,
+          rowsAsArray: true,
+          ...(options.params === undefined ? {} : { values: [...options.params] }),
+        })
         .on('fields', (fields) => {
           try {
             toRow = rowBuilder(this.#name, fields);

@@ -48,7 +48,11 @@ export interface PgCursorLike {
 }
 
 export interface PgCursorConstructor {
-  new (text: string, values: undefined, config: { rowMode: 'array'; types: PgTypes }): PgCursorLike;
+  new (
+    text: string,
+    values: string[] | undefined,
+    config: { rowMode: 'array'; types: PgTypes },
+  ): PgCursorLike;
 }
 
 /** One connection: `pg.Client`. */

@@ -32,6 +32,14 @@ export const postgresCapabilities: SourceCapabilities = Object.freeze({
   // row_to_json of the subquery's row: strings quoted, NULL as null, every column by name.
   // `m.*` as a function argument is the whole row of `m`; a bare `m` would be a column named m.
   rowHashSql: (alias: string) => `md5(row_to_json(${alias}.*)::text)`,
+  // The bound is cast to the column's own type, so the comparison needs no time zone and an index
+  // on the column serves it.
+  cursorCondition: (column: string, type: string | undefined, since: string) => {
+    if (type === 'timestamptz') return { sql: `${column} >= CAST($1 AS timestamptz)`, param: since };
+    if (type === 'timestamp') return { sql: `${column} >= CAST($1 AS timestamp)`, param: since.slice(0, -1) };
+    if (type === 'date') return { sql: `${column} >= CAST($1 AS date)`, param: since.slice(0, 10) };
+    return `it is ${type ?? 'of an unknown type'}, not a timestamptz, timestamp or date`;
+  },
 });
 
 interface Fetched {
@@ -107,7 +115,12 @@ export class PostgresSource implements Source {
     };
     try {
       this.#assertGoing(signal);
-      cursor = client.query(new this.#driver.Cursor(sql, undefined, { rowMode: 'array', types: pgTypes }));
+      cursor = client.query(
+        new this.#driver.Cursor(sql, options.params === undefined ? undefined : [...options.params], {
+          rowMode: 'array',
+          types: pgTypes,
+        }),
+      );
       pending = read(cursor);
       let fetched = await pending;
       pending = undefined;

@@ -20,7 +20,7 @@ export interface SqliteStatementLike {
   /** Rows as arrays of values, in column order. */
   raw(toggle?: boolean): unknown;
   /** Steps through the rows one at a time; `return()` resets the statement. */
-  iterate(): IterableIterator<unknown>;
+  iterate(...params: unknown[]): IterableIterator<unknown>;
 }
 
 export interface SqliteDatabaseLike {

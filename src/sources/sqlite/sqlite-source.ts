@@ -27,6 +27,17 @@ export const sqliteCapabilities: SourceCapabilities = Object.freeze({
   // A column declared COLLATE NOCASE or RTRIM compares its text loosely; BINARY is the key's own
   // equality (and changes nothing for numbers or blobs).
   keyPartitionSql: (key: string) => `${key} COLLATE BINARY`,
+  // Timestamps are text as stored, with or without an offset (sqlite-values.ts): julianday reads
+  // every such form as an instant, where comparing the text would not.
+  cursorCondition: (column: string, type: string | undefined, since: string) => {
+    const declared = type?.toUpperCase() ?? '';
+    if (declared.includes('DATETIME') || declared.includes('TIMESTAMP') || /^DATE\b/u.test(declared)) {
+      return { sql: `julianday(${column}) >= julianday(?)`, param: since };
+    }
+    return type === undefined
+      ? 'SQLite knows its type only when it is read straight from a table column declared DATETIME, TIMESTAMP or DATE'
+      : `it is declared ${type}, not DATETIME, TIMESTAMP or DATE`;
+  },
 });
 
 /** How long a read waits for another process's write lock before failing with SQLITE_BUSY. */
@@ -95,7 +106,7 @@ export class SqliteSource implements Source {
       options.onColumns?.(
         statement.columns().map((c) => (c.type === null ? { name: c.name } : { name: c.name, type: c.type })),
       );
-      const iterator = this.#step(() => statement.iterate());
+      const iterator = this.#step(() => statement.iterate(...(options.params ?? [])));
       handle.iterator = iterator;
       for (;;) {
         const batch: Row[] = [];
