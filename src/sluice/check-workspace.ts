@@ -3,6 +3,7 @@ import { destinationType } from '../destinations/registry.js';
 import { compileMapping } from '../mapping/compile-mapping.js';
 import type { SourceColumn } from '../sources/source.js';
 import { columnProblems } from '../sync/column-problems.js';
+import { cursorTypeProblem } from '../sync/event-cursor.js';
 import { modelErrorProblem, probeModel } from '../sync/model-sql.js';
 import { mappingSpecFor } from '../sync/plan-details.js';
 import type { WorkspaceParts } from './workspace-parts.js';
@@ -68,7 +69,7 @@ export async function checkWorkspace(parts: WorkspaceParts): Promise<CheckReport
   }
 
   // Every model once, reading no rows: its columns, or the SQL error placed on the user's own line.
-  const columns = new Map<string, string[]>();
+  const columns = new Map<string, SourceColumn[]>();
   for (const [name, model] of Object.entries(ws.models)) {
     if (!connected.has(model.source)) {
       items.push(skipped('model', name, `not run: source "${model.source}" did not connect`));
@@ -76,10 +77,7 @@ export async function checkWorkspace(parts: WorkspaceParts): Promise<CheckReport
     }
     try {
       const found = await probeModel(await parts.source(model.source), model.sql);
-      columns.set(
-        name,
-        found.map((c) => c.name),
-      );
+      columns.set(name, found);
       const shown = found.map((c) => (c.type === undefined ? c.name : `${c.name} ${c.type}`));
       items.push({
         kind: 'model',
@@ -108,7 +106,14 @@ export async function checkWorkspace(parts: WorkspaceParts): Promise<CheckReport
         );
         continue;
       }
-      problems = columnProblems(sync, parts.descriptor(sync), modelColumns);
+      problems = columnProblems(
+        sync,
+        parts.descriptor(sync),
+        modelColumns.map((c) => c.name),
+      );
+      // A cursor on a column that holds no timestamps fails every run at its start (event-cursor.ts).
+      const cursor = cursorTypeProblem(sync, (await parts.source(model.source)).capabilities, modelColumns);
+      if (cursor !== null) problems.push(cursor);
     } catch (error) {
       problems = isSluiceError(error) && error.problems.length > 0 ? [...error.problems] : [];
       if (problems.length === 0) {

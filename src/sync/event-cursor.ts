@@ -1,7 +1,7 @@
 import { type ConfigProblem, formatProblems, SluiceError } from '../core/errors.js';
 import type { Row } from '../core/values.js';
 import type { ModelConfig, SyncConfig, SyncCursor } from '../core/workspace.js';
-import type { Source } from '../sources/source.js';
+import type { CursorCondition, Source, SourceCapabilities, SourceColumn } from '../sources/source.js';
 import type { CursorMark, StateStore } from '../state/state-store.js';
 import { modelColumnSql, type RowFilter } from './extract.js';
 import { locateModelError, probeModel } from './model-sql.js';
@@ -97,19 +97,16 @@ export class EventCursor {
       throw locateModelError(model.origin, error);
     }
     options.checkColumns(columns.map((c) => c.name));
+    const problem = cursorTypeProblem(this.#sync, source.capabilities, columns);
+    if (problem !== null) throw problemError(problem);
+    if (this.#since === null) return undefined;
     const type = columns.find((c) => c.name === column)?.type;
+    // A condition, not a refusal: cursorTypeProblem asked the same engine about the same type.
     const condition = source.capabilities.cursorCondition(
       modelColumnSql(source.capabilities, column),
       type,
-      this.#since ?? new Date(this.#startedMs).toISOString(),
-    );
-    if (typeof condition === 'string') {
-      throw this.#problem(
-        `the cursor: column "${column}" cannot order events: ${condition}`,
-        'name a timestamp or date column the rows are appended by, e.g. occurred_at',
-      );
-    }
-    if (this.#since === null) return undefined;
+      this.#since,
+    ) as CursorCondition;
     const orNull = `${modelColumnSql(source.capabilities, column)} is null`;
     return { sql: `(${condition.sql} or ${orNull})`, params: [condition.param] };
   }
@@ -123,10 +120,12 @@ export class EventCursor {
       if (value === null || value === undefined) continue;
       const ms = typeof value === 'string' ? instantOf(value) : Number.NaN;
       if (Number.isNaN(ms)) {
-        throw this.#problem(
-          `the cursor: column "${column}" holds ${JSON.stringify(value)}, not a timestamp or date`,
-          'name a timestamp or date column, or cast it in the model (… AS TIMESTAMP)',
-        );
+        throw problemError({
+          file: this.#sync.file,
+          line: this.#cursor.line,
+          message: `sync "${this.#sync.name}": the cursor: column "${column}" holds ${JSON.stringify(value)}, not a timestamp or date`,
+          fix: 'name a timestamp or date column, or cast it in the model (… AS TIMESTAMP)',
+        });
       }
       if (ms > latest) latest = ms;
     }
@@ -145,16 +144,39 @@ export class EventCursor {
     await this.#state.ledger.saveCursorMark(this.#sync.name, { column: this.#cursor.column, mark });
     return mark;
   }
+}
 
-  #problem(message: string, fix: string): SluiceError {
-    const problem: ConfigProblem = {
-      file: this.#sync.file,
-      line: this.#cursor.line,
-      message: `sync "${this.#sync.name}": ${message}`,
-      fix,
-    };
-    return new SluiceError('config_invalid', formatProblems([problem]), { problems: [problem] });
-  }
+/**
+ * The problem of a sync's cursor whose column holds no timestamps or dates, given the model's
+ * columns with their types (a run's probe, `sluice check`'s); null when it can order rows, when the
+ * sync has no cursor, or when the model lacks the column (column-problems.ts says so).
+ */
+export function cursorTypeProblem(
+  sync: SyncConfig,
+  capabilities: SourceCapabilities,
+  columns: readonly SourceColumn[],
+): ConfigProblem | null {
+  const cursor = sync.cursor;
+  const found = cursor === undefined ? undefined : columns.find((c) => c.name === cursor.column);
+  if (cursor === undefined || found === undefined) return null;
+  // Any instant does: only whether the engine can compare the column is asked.
+  const answer = capabilities.cursorCondition(
+    modelColumnSql(capabilities, cursor.column),
+    found.type,
+    new Date(0).toISOString(),
+  );
+  if (typeof answer !== 'string') return null;
+  return {
+    file: sync.file,
+    line: cursor.line,
+    message: `sync "${sync.name}": the cursor: column "${cursor.column}" cannot order events: ${answer}`,
+    fix: 'name a timestamp or date column the rows are appended by, e.g. occurred_at',
+  };
+}
+
+/** A run stopped by a problem in the workspace (exit 2). */
+function problemError(problem: ConfigProblem): SluiceError {
+  return new SluiceError('config_invalid', formatProblems([problem]), { problems: [problem] });
 }
 
 /**
