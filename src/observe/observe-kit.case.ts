@@ -119,5 +119,12 @@ export async function finishedRun(
 
 /** A stand-in for sluice/documents.ts's run document (observe may not import it): what events carry. */
 export function documentOf(run: RunSummary): object {
-  return { run_id: run.runId, sync: run.sync, status: run.status, counts: run.counts, error: run.error };
+  return {
+    run_id: run.runId,
+    sync: run.sync,
+    status: run.status,
+    counts: run.counts,
+    duration_ms: run.finishedAt === null ? null : Date.parse(run.finishedAt) - Date.parse(run.startedAt),
+    error: run.error,
+  };
 }

@@ -25,7 +25,10 @@ export interface CaughtRequest {
  * given the secret, answers 2xx, or 500 for the next N requests when told to fail.
  */
 export class WebhookCatcher {
+  /** Requests answered, in order. */
   readonly requests: CaughtRequest[] = [];
+  /** Requests received, answered or not yet (see delayAnswers). */
+  arrived = 0;
   readonly #server: Server;
   readonly #secret: string | undefined;
   #failNext = 0;
@@ -43,6 +46,7 @@ export class WebhookCatcher {
     const server = createServer();
     const catcher = new WebhookCatcher(server, options.secret);
     server.on('request', (request, response) => {
+      catcher.arrived++;
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
