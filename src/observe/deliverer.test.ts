@@ -234,6 +234,14 @@ describe('retrying', () => {
     ]);
   });
 
+  it('takes a redirect as a failed attempt, not following it', async () => {
+    await queueRunEvents('ops');
+    catcher.failNext(1, 307);
+    expect(await deliverer().deliverDue(clock())).toEqual({ delivered: 0, failed: 1, givenUp: 0 });
+    expect(catcher.requests.map((r) => r.status)).toEqual([307]);
+    expect(logs[0]).toMatchObject({ event: 'notification_failed', status: 307 });
+  });
+
   it('gives up at once on a target no longer in the workspace, saying so', async () => {
     await queueRunEvents('team');
     const workspace = testWorkspace(catcher.url, []);
