@@ -124,6 +124,34 @@ describe('delivering', () => {
   });
 });
 
+describe('an alert, end to end', () => {
+  it('reaches the webhook signed and Slack as a line naming the sync, the rule and the figures', async () => {
+    const workspace = testWorkspace(catcher.url, [
+      'alerts: [{ when: failed_rows, over: 5%, notify: [ops, team] }]',
+    ]);
+    const run = await finishedRun(t.state, {
+      counts: { extracted: 100, planned: 100, succeeded: 88, failed: 12 },
+    });
+    await new Notifier({ state: t.state, workspace }).runFinished(run, documentOf(run));
+    expect(await deliverer({ workspace }).deliverDue(clock())).toEqual({
+      delivered: 2,
+      failed: 0,
+      givenUp: 0,
+    });
+    const requests = await catcher.waitFor(2);
+    const webhook = requests.find((r) => r.path.startsWith('/hooks/ops'))!;
+    const slack = requests.find((r) => r.path.startsWith('/services/'))!;
+    expect(webhook.verified).toBe(true);
+    expect(JSON.parse(webhook.body)).toMatchObject({
+      type: 'alert.raised',
+      data: { sync: 'users', rule: 'failed_rows over 5%', state: 'raised', run_id: run.runId },
+    });
+    expect(JSON.parse(slack.body)).toEqual({
+      text: `🔴 users: failed_rows over 5% raised — 12 of 100 planned rows failed (12%) in run ${run.runId}`,
+    });
+  });
+});
+
 describe('retrying', () => {
   it('retries after each delay in turn, keeping the webhook-id and signing afresh each time', async () => {
     await queueRunEvents('ops');

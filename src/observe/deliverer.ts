@@ -75,8 +75,8 @@ export class Deliverer {
   readonly #timeoutMs: number;
   readonly #clock: () => Date;
   #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
-  #stopped = true;
+  #loop: symbol | undefined;
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(options: DelivererOptions) {
     this.#state = options.state;
@@ -120,36 +120,40 @@ export class Deliverer {
       if (count === 0 || nextDueAt === null) return { ...total, pending: count };
       const due = Date.parse(nextDueAt);
       if (due > deadline || now >= deadline) return { ...total, pending: count };
-      await sleep(Math.max(0, due - now));
+      // At least a moment: a notification another process holds is due when its lease ends.
+      await sleep(Math.max(10, due - now));
     }
   }
 
   /** Sends what is due every `intervalMs` (and at once), for a long-running process, until stop(). */
   start(intervalMs: number): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
+    if (this.#loop !== undefined) return;
+    // Each start is a loop of its own: one stopped while its delivery is in flight never reschedules.
+    const loop = Symbol('delivery loop');
+    this.#loop = loop;
     const tick = () => {
-      this.#running = this.deliverDue()
+      const running = this.deliverDue()
         .catch((error: unknown) => {
           this.#log({ event: 'notification_delivery_error', error: errorText(error) });
         })
         .finally(() => {
-          this.#running = undefined;
-          if (this.#stopped) return;
+          this.#inFlight.delete(running);
+          if (this.#loop !== loop) return;
           this.#timer = setTimeout(tick, intervalMs);
           // A process with nothing else to do may exit: the outbox keeps what is pending.
           this.#timer.unref();
         });
+      this.#inFlight.add(running);
     };
     tick();
   }
 
   /** Stops the timer and waits for the deliveries in flight. */
   async stop(): Promise<void> {
-    this.#stopped = true;
+    this.#loop = undefined;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.#running;
+    await Promise.all(this.#inFlight);
   }
 
   /** One attempt at one notification, settled in the outbox; never throws for the target's sake. */
