@@ -177,7 +177,7 @@ export function describeNotificationConformance(openStore: () => Promise<StateSt
       expect(ids).toHaveLength(40);
     });
 
-    it('prunes delivered and given-up notifications made before the cut, never pending ones', async () => {
+    it('prunes delivered and given-up notifications made before the cut, never pending ones nor alerts', async () => {
       const store = await openStore();
       await store.notifications.enqueue([
         notification(1),
@@ -195,7 +195,21 @@ export function describeNotificationConformance(openStore: () => Promise<StateSt
         retryAt: null,
       });
       await store.notifications.settle('msg_0040', { delivered: true, at: minute(51), status: 200 });
+      // An alert resolved long before the cut: alerts are history, retention keeps them.
+      const evaluation = {
+        sync: 'users',
+        rule: 'run_failed',
+        kind: 'run_failed' as const,
+        figures: {},
+        runId: 'r_1',
+        notifications: [],
+      };
+      await store.alerts.apply([{ ...evaluation, holds: true }], '2025-02-01T00:00:00.000Z');
+      await store.alerts.apply([{ ...evaluation, holds: false }], '2025-02-02T00:00:00.000Z');
       await store.prune({ before: minute(30), reclaim: false });
+      expect((await store.alerts.list({ limit: 10 })).items).toEqual([
+        expect.objectContaining({ rule: 'run_failed', state: 'resolved' }),
+      ]);
       expect(await store.notifications.health()).toEqual([
         expect.objectContaining({ target: 'ops', pending: 1, failed: 0, delivered: 1 }),
       ]);
