@@ -185,6 +185,34 @@ describe('alerts', () => {
     ]);
   });
 
+  it("resolves an open alert whose rule left sluice.yaml on the sync's next run, telling webhooks: targets", async () => {
+    const before = new Notifier({ state: t.state, workspace: workspace() });
+    const failing = await finishedRun(t.state, { counts: { extracted: 10, planned: 10, failed: 10 } });
+    expect((await before.runFinished(failing, documentOf(failing))).map((a) => a.rule)).toEqual([
+      'failed_rows over 5%',
+    ]);
+    await queued();
+    // The rule is gone; alert.resolved is among the webhooks: events now.
+    const after = new Notifier({
+      state: t.state,
+      workspace: testWorkspace(BASE_URL, ['webhooks: { notify: [team], events: [alert.resolved] }']),
+    });
+    const next = await finishedRun(t.state, { counts: { extracted: 10, planned: 10, failed: 10 } });
+    const changed = await after.runFinished(next, documentOf(next));
+    expect(changed.map((a) => [a.rule, a.state, a.resolvedRunId])).toEqual([
+      ['failed_rows over 5%', 'resolved', next.runId],
+    ]);
+    const notes = await queued();
+    expect(notes.map((n) => [n.target, n.type])).toEqual([['team', 'alert.resolved']]);
+    expect(event(notes[0]!).data).toMatchObject({
+      rule: 'failed_rows over 5%',
+      state: 'resolved',
+      figures: {},
+    });
+    const third = await finishedRun(t.state, { counts: { extracted: 10, planned: 10, failed: 10 } });
+    expect(await after.runFinished(third, documentOf(third))).toEqual([]);
+  });
+
   it('compares row counts with the previous completed real runs in the history', async () => {
     const notifier = new Notifier({
       state: t.state,

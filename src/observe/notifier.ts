@@ -53,14 +53,22 @@ export class Notifier {
     await this.#queueRunEvent(type, document, run.finishedAt ?? this.#now().toISOString());
 
     const rules = this.#workspace.syncs[run.sync]?.alerts ?? [];
-    if (rules.length === 0) return [];
-    const findings = evaluateAlerts(rules, run, await this.#previousRuns(run, previousRunsNeeded(rules)));
-    if (findings.length === 0) return [];
+    const findings =
+      rules.length === 0
+        ? []
+        : evaluateAlerts(rules, run, await this.#previousRuns(run, previousRunsNeeded(rules)));
     const at = this.#now().toISOString();
-    const open = findings.some((finding) => !finding.holds) ? await this.#openAlerts(run.sync) : new Map();
-    const evaluations = findings.map((finding) =>
-      this.#evaluation(run, finding, open.get(finding.rule.id), at),
-    );
+    const open = await this.#openAlerts(run.sync);
+    const configured = new Set(rules.map((rule) => rule.id));
+    const evaluations = [
+      ...findings.map((finding) => this.#evaluation(run, finding, open.get(finding.rule.id), at)),
+      // An open alert whose rule left sluice.yaml would stay open for ever: its sync's next run
+      // resolves it, telling only the `webhooks:` targets (the rule's own are no longer known).
+      ...[...open.values()]
+        .filter((alert) => !configured.has(alert.rule))
+        .map((alert) => this.#retirement(run, alert, at)),
+    ];
+    if (evaluations.length === 0) return [];
     return this.#state.alerts.apply(evaluations, at);
   }
 
@@ -132,6 +140,34 @@ export class Notifier {
       at,
     );
     return { ...evaluation, notifications: this.#notifications(targets, type, body) };
+  }
+
+  /** The resolve of an open alert whose rule is no longer configured: no figures judged it. */
+  #retirement(run: RunSummary, alert: StoredAlert, at: string): AlertEvaluation {
+    const webhooks = this.#workspace.webhooks;
+    const targets = webhooks?.events.includes('alert.resolved') ? webhooks.notify : [];
+    const body = alertEventBody(
+      {
+        sync: run.sync,
+        rule: alert.rule,
+        kind: alert.kind,
+        state: 'resolved',
+        figures: {},
+        run_id: run.runId,
+        raised_run_id: alert.raisedRunId,
+        raised_at: alert.raisedAt,
+      },
+      at,
+    );
+    return {
+      sync: run.sync,
+      rule: alert.rule,
+      kind: alert.kind,
+      holds: false,
+      figures: {},
+      runId: run.runId,
+      notifications: this.#notifications(targets, 'alert.resolved', body),
+    };
   }
 
   #notifications(targets: readonly string[], type: NotificationType, body: string): NewNotification[] {
