@@ -325,6 +325,22 @@ describe('drain and start', () => {
     expect(await d.drain({ withinMs: 1_000 })).toMatchObject({ delivered: 0, pending: 1 });
   });
 
+  it('drain does not sleep out the lease of a notification another process is sending', async () => {
+    await queueRunEvents('ops');
+    const targets = testWorkspace(catcher.url, []).notify!;
+    // A `serve` on the same state claimed it and waits on a slow target.
+    catcher.delayAnswers(1_500);
+    const serve = new Deliverer({ state: t.state, targets }).deliverDue();
+    await until(async () => catcher.arrived === 1);
+    const cli = new Deliverer({ state: t.state, targets });
+    const started = Date.now();
+    expect(await cli.drain({ withinMs: 60_000 })).toMatchObject({ delivered: 0, pending: 0 });
+    // The lease is 50 s; the drain ended about a second after the other process delivered.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await serve).toEqual({ delivered: 1, failed: 0, givenUp: 0 });
+    expect(catcher.requests).toHaveLength(1);
+  });
+
   it('start sends what is due on a timer; stop waits for deliveries in flight', async () => {
     const d = new Deliverer({ state: t.state, targets: testWorkspace(catcher.url, []).notify! });
     d.start(50);

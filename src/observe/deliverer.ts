@@ -40,6 +40,9 @@ export type DeliveryLogEvent =
     }
   | { event: 'notification_delivery_error'; error: string };
 
+/** How often a drain looks again at what is pending while it waits. */
+const DRAIN_POLL_MS = 1000;
+
 export interface DelivererOptions {
   state: Pick<StateStore, 'notifications'>;
   /** The workspace's `notify:` targets by name. */
@@ -120,8 +123,10 @@ export class Deliverer {
       if (count === 0 || nextDueAt === null) return { ...total, pending: count };
       const due = Date.parse(nextDueAt);
       if (due > deadline || now >= deadline) return { ...total, pending: count };
-      // At least a moment: a notification another process holds is due when its lease ends.
-      await sleep(Math.max(10, due - now));
+      // A notification another process claimed (a `serve` on the same state) is due only when its
+      // lease ends, but that process is sending it now: look again every second rather than
+      // sleeping out the lease, so a CLI exits as soon as everything went out.
+      await sleep(Math.min(Math.max(10, due - now), DRAIN_POLL_MS));
     }
   }
 
