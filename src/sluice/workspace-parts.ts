@@ -2,6 +2,7 @@ import { SluiceError } from '../core/errors.js';
 import type { ModelConfig, SyncConfig, Workspace } from '../core/workspace.js';
 import type { Destination, ObjectDescriptor } from '../destinations/destination.js';
 import { destinationType } from '../destinations/registry.js';
+import type { DeliveryLogEvent } from '../observe/deliverer.js';
 import { Notifier } from '../observe/notifier.js';
 import { InProcessQueue } from '../schedule/in-process-queue.js';
 import { PgBossQueue } from '../schedule/pg-boss-queue.js';
@@ -30,15 +31,7 @@ export type ObserveEvent =
       rule: string;
       figures: Record<string, number>;
     }
-  | {
-      event: 'notification_delivered' | 'notification_failed' | 'notification_given_up';
-      target: string;
-      type: string;
-      id: string;
-      attempt: number;
-      status?: number | null;
-      error?: string;
-    };
+  | DeliveryLogEvent;
 
 /**
  * The one place that wires real parts (ARCHITECTURE.md): the workspace's state store, sources and

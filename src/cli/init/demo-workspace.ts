@@ -27,6 +27,14 @@ state: sqlite:.sluice/state.db
 # Per-row records of runs older than this are pruned (run summaries stay): \`sluice prune\`.
 retention: { runs: 30d }
 
+# Know when it breaks (README): uncomment, and point the URL at your own endpoint.
+# notify:
+#   ops: { type: webhook, url: "\${OPS_WEBHOOK_URL}", secret: "\${OPS_WEBHOOK_SECRET}" }
+# alerts:
+#   - { when: run_failed, notify: [ops] }
+#   - { when: failed_rows, over: 5%, notify: [ops] }
+# webhooks: { notify: [ops], events: [run.failed] }
+
 sources:
   warehouse: { type: duckdb, path: warehouse.duckdb }
 
