@@ -289,6 +289,16 @@ describe.each([
 
       // Each key once, in key order per run; e6 (older than the window when it arrived) never.
       expect(sentIds()).toEqual(['e1', 'e2', 'e3', 'e4', 'e5', 'e9', 'e7', 'e8']);
+
+      // --retry-abandoned reads the whole model: every delivered key is unchanged, and e6, which
+      // arrived too late for its window, is read and sent now. The mark stays (nothing later).
+      const all = await run(warehouse, state, sync, { retryAbandoned: true });
+      expect(all.counts).toMatchObject({ extracted: 9, unchanged: 8, new: 1, succeeded: 1, removed: 0 });
+      expect(sentIds().slice(8)).toEqual(['e6']);
+      expect(await state.ledger.cursorMark('clicks')).toEqual({
+        column: 'occurred_at',
+        mark: hoursBefore(1 / 3),
+      });
     } finally {
       await state.close();
       await warehouse.close();
@@ -297,6 +307,29 @@ describe.each([
 });
 
 describe('an event cursor that cannot order rows', () => {
+  it('fails the run at its line on a value that is no timestamp (SQLite keeps numbers in a DATETIME column)', async () => {
+    receiver.reset();
+    const warehouse = await sqliteWarehouse(await mkdtemp(join(dir, 'numbers-')));
+    const state = await SqliteStateStore.open(join(await mkdtemp(join(dir, 'state-')), 'state.db'));
+    try {
+      await warehouse.append([{ id: 'e1', at: hoursBefore(1) }]);
+      const raw = new Database((warehouse.config as { path: string }).path);
+      raw.prepare("insert into events values ('e2', 'u1', 1780000000, 'x')").run();
+      raw.close();
+      const result = await run(warehouse, state, eventSync());
+      expect(result.status).toBe('failed');
+      expect(result.error).toMatchObject({ code: 'config_invalid' });
+      expect(result.error?.message).toMatch(
+        /sluice\.yaml:15: sync "clicks": the cursor: column "occurred_at" holds 1780000000, not a timestamp or date/,
+      );
+      expect(receiver.messages()).toEqual([]);
+      expect(await state.ledger.cursorMark('clicks')).toBeNull();
+    } finally {
+      await state.close();
+      await warehouse.close();
+    }
+  });
+
   it('is refused before anything is sent: a column the model lacks, or one of another type, at the cursor line', async () => {
     receiver.reset();
     const warehouse = await duckdbWarehouse(await mkdtemp(join(dir, 'refused-')));
