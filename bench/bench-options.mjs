@@ -10,6 +10,7 @@ export const SCENARIOS = [
   'events',
   'analytics-node',
   'large',
+  'cursor',
   'postgres',
   'postgres-state',
 ];
@@ -23,13 +24,14 @@ options:
   --events N            orders for the events scenario (default: --rows)
   --an-rows N           messages for analytics-node (default: --rows)
   --large-rows N        users for the large no-change scenario (default 10000000)
+  --cursor-events N     events for the cursor scenario (default 10000000)
   --repeat N            raw + initial pairs to run; figures are medians (default 1)
   --flush-at N          analytics-node flushAt (default 1000)
   --duckdb-memory-limit SIZE
                         the DuckDB source's memory_limit in sluice.yaml for initial, read,
                         incremental and events (default 128MB; "none": DuckDB's default, 80% of RAM)
   --large-memory-limit SIZE
-                        the same for the large scenario and its bare diff (default 512MB; "none")
+                        the same for the large and cursor scenarios (default 512MB; "none")
   --timeout S           kill a job after S seconds (default 1200; the large seed gets 4×)
   --profile             write a CPU profile of every sync job and summarise it
   --work-dir DIR        keep fixtures in DIR and reuse a seeded large state found there
@@ -64,6 +66,7 @@ export function parseBenchOptions(argv) {
         events: { type: 'string' },
         'an-rows': { type: 'string' },
         'large-rows': { type: 'string' },
+        'cursor-events': { type: 'string' },
         repeat: { type: 'string' },
         'flush-at': { type: 'string' },
         'duckdb-memory-limit': { type: 'string' },
@@ -90,6 +93,7 @@ export function parseBenchOptions(argv) {
     events: values.events ? count(values.events, 'events') : rows,
     anRows: values['an-rows'] ? count(values['an-rows'], 'an-rows') : rows,
     largeRows: values['large-rows'] ? count(values['large-rows'], 'large-rows') : 10_000_000,
+    cursorEvents: values['cursor-events'] ? count(values['cursor-events'], 'cursor-events') : 10_000_000,
     repeat: values.repeat ? count(values.repeat, 'repeat') : 1,
     flushAt: values['flush-at'] ? count(values['flush-at'], 'flush-at') : 1000,
     duckdbMemoryLimit: memoryLimit(values['duckdb-memory-limit'] ?? '128MB', 'duckdb-memory-limit'),

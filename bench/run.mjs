@@ -80,6 +80,7 @@ try {
   if (selected.has('events')) await step('events', () => scenarios.events(ctx));
   if (selected.has('analytics-node')) await step('analytics-node', () => scenarios.analyticsNode(ctx));
   if (selected.has('large')) await step('large', () => scenarios.large(ctx));
+  if (selected.has('cursor')) await step('cursor', () => scenarios.cursor(ctx));
   if (selected.has('postgres')) {
     await step('postgres initial', () => scenarios.postgresInitial(ctx));
     await step('postgres', () => scenarios.postgres(ctx));

@@ -363,6 +363,7 @@ export async function analyticsNode(ctx) {
   });
 }
 
+export { cursor } from './scenario-cursor.mjs';
 export { large } from './scenario-large.mjs';
 
 /**
