@@ -313,6 +313,88 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     await viewer.close();
   });
 
+  it("inspects a run's exchanges: failed ones marked with their attempts, opened, no write key", async () => {
+    // Every user changes, and the receiver answers 500 to about four requests in ten: retried.
+    await duckdb(join(dir, 'warehouse.duckdb'), `update users set city = city || '.'`);
+    receiver.setFaults({ failRate: 0.4, seed: 5 });
+    let run: RunDocument;
+    try {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Syncs' }).click();
+      await page.getByRole('link', { name: 'users-to-segment' }).click();
+      await page.getByRole('button', { name: 'Run now' }).click();
+      await page.waitForURL(/#\/runs\//);
+      run = await finishedRun();
+    } finally {
+      receiver.setFaults({});
+    }
+    expect(run.status).toBe('completed');
+    expect(run.counts.succeeded).toBe(500);
+    const kept = await api<{ items: { status: number | null; attempt: number }[] }>(
+      `/api/v1/runs/${encodeURIComponent(run.run_id)}/exchanges?limit=1000`,
+    );
+    const failed = kept.items.filter((e) => e.status === 500);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(kept.items.some((e) => e.attempt > 1)).toBe(true);
+
+    // The run page's Inspector tab, from the keyboard.
+    await page
+      .getByRole('navigation', { name: 'Views of this run' })
+      .getByRole('link', { name: 'Inspector' })
+      .focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/exchanges$/);
+    const rows = page.locator('table.exchanges tbody tr:not(.exchange-detail)');
+    await expect.poll(() => rows.count()).toBe(Math.min(50, kept.items.length));
+    expect(await page.locator('tr[data-failed="true"]').count()).toBe(
+      kept.items.slice(0, 50).filter((e) => e.status === 500).length,
+    );
+    expect(await page.getByTestId('exchange-summary').textContent()).toMatch(/\d+ failed/);
+
+    // Only the failed ones: each a 500, each with its attempt.
+    await page.getByLabel('Show').selectOption('failed');
+    await page.waitForURL(/show=failed/);
+    await expect.poll(() => rows.count()).toBe(Math.min(50, failed.length));
+    expect(new Set(await page.getByTestId('exchange-status').allTextContents())).toEqual(
+      new Set(['500 (failed)']),
+    );
+    const attempts = await page.getByTestId('exchange-attempt').allTextContents();
+    expect(attempts).toEqual(failed.slice(0, 50).map((e) => String(e.attempt)));
+
+    // Back to all of them, a failed one opened with the keyboard: its headers (the write key
+    // redacted) and both bodies.
+    await page.getByLabel('Show').selectOption('all');
+    await page.waitForURL(/\/exchanges$/);
+    await expect.poll(() => rows.count()).toBe(Math.min(50, kept.items.length));
+    const opened = page
+      .locator('tr[data-failed="true"]', { has: page.locator('.badge-cut') })
+      .first()
+      .locator('button.disclosure');
+    await opened.focus();
+    await page.keyboard.press('Enter');
+    const detail = page.locator('tr.exchange-detail');
+    await detail.waitFor();
+    expect(await opened.getAttribute('aria-expanded')).toBe('true');
+    const request = detail.getByRole('region', { name: 'Request' });
+    const response = detail.getByRole('region', { name: 'Response' });
+    expect(await request.locator('table.headers').textContent()).toMatch(/authorization\[secret\]/i);
+    // The batch is cut to 4 KB (so shown as text, said to be cut); the error answer is whole JSON.
+    expect(await request.locator('.body-head').textContent()).toMatch(/cut: first 4\.0 KB of \d/);
+    expect(await request.locator('pre').textContent()).toContain('"messageId"');
+    expect(await response.locator('pre .line').allTextContents()).toContain('  "code": "injected_failure",');
+    expect(await detail.locator('.message-ids summary').textContent()).toMatch(
+      /\d+ messageIds in this request/,
+    );
+
+    // The write key, as itself or inside a Basic credential, is nowhere in the page.
+    const html = await page.content();
+    expect(html).not.toContain('demo-write-key');
+    expect(html).not.toContain(Buffer.from('demo-write-key:').toString('base64'));
+    await screenshot(page, 'inspector');
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   it('saw no console error and no failed request', () => {
     expect(problems).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiClient } from './api/client';
 import { ErrorNote, Loading } from './components/states';
 import { href, parseRoute, type Route } from './lib/route';
+import { InspectorPage } from './pages/inspector-page';
 import { KeyPage } from './pages/key-page';
 import { RunPage } from './pages/run-page';
 import { SignIn } from './pages/sign-in';
@@ -128,6 +129,8 @@ function Page({ route, session }: { route: Route; session: Session }) {
           reason={route.reason ?? ''}
         />
       );
+    case 'exchanges':
+      return <InspectorPage session={session} id={route.id} show={route.show} />;
     case 'key':
       return <KeyPage session={session} sync={route.sync} keyValue={route.key} />;
     case 'not-found':
@@ -151,6 +154,8 @@ function titleOf(route: Route): string {
       return route.name;
     case 'run':
       return 'Run';
+    case 'exchanges':
+      return 'Inspector';
     case 'key':
       return `Key ${route.key}`;
     case 'not-found':

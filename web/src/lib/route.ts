@@ -6,8 +6,12 @@ export type Route =
   | { page: 'syncs' }
   | { page: 'sync'; name: string }
   | { page: 'run'; id: string; status: string; key: string; reason?: string }
+  | { page: 'exchanges'; id: string; show: ExchangeShow }
   | { page: 'key'; sync: string; key: string }
   | { page: 'not-found'; path: string };
+
+/** Which of a run's exchanges the inspector lists: every one, or only those that failed. */
+export type ExchangeShow = 'all' | 'failed';
 
 export function parseRoute(hash: string): Route {
   const [path = '', queryText = ''] = hash.replace(/^#/, '').split('?', 2);
@@ -34,6 +38,8 @@ export function parseRoute(hash: string): Route {
       key: query.get('key') ?? '',
       reason: query.get('reason') ?? '',
     };
+  if (parts[0] === 'runs' && parts.length === 3 && parts[2] === 'exchanges')
+    return { page: 'exchanges', id: parts[1]!, show: query.get('show') === 'failed' ? 'failed' : 'all' };
   return { page: 'not-found', path };
 }
 
@@ -54,6 +60,8 @@ export function href(route: Route): string {
       const text = query.toString();
       return `#/runs/${e(route.id)}${text ? `?${text}` : ''}`;
     }
+    case 'exchanges':
+      return `#/runs/${e(route.id)}/exchanges${route.show === 'failed' ? '?show=failed' : ''}`;
     case 'not-found':
       return `#/${route.path}`;
   }
