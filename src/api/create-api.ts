@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { type Sluice, VERSION } from '../index.js';
 import type { ApiEnv } from './api-env.js';
 import { ApiError, errorAnswer, errorResponse } from './api-errors.js';
+import { addAlertRoutes } from './routes/alert-routes.js';
 import { addMeRoute } from './routes/me-route.js';
 import { addRunRoutes } from './routes/run-routes.js';
 import { addServiceRoutes } from './routes/service-routes.js';
@@ -59,6 +60,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<ApiEnv> {
   addSyncRoutes(app, { sluice });
   addRunRoutes(app, { sluice, sseIntervalMs: options.sseIntervalMs ?? 1000 });
   addTokenRoutes(app, { sluice });
+  addAlertRoutes(app, { sluice });
   addMeRoute(app, { sluice });
 
   app.doc31(OPENAPI_PATH, {

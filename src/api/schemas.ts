@@ -170,6 +170,56 @@ export const ExchangeDocument = z
   })
   .openapi('Exchange');
 
+const Figures = z
+  .record(z.string(), z.number())
+  .openapi({ description: 'The figures of the run, e.g. failed, planned, ratio, over.' });
+
+export const AlertDocument = z
+  .object({
+    id: z.string(),
+    sync: z.string(),
+    rule: z.string().openapi({ example: 'failed_rows over 5%' }),
+    kind: z.enum(['run_failed', 'failed_rows', 'invalid_rows', 'runtime', 'zero_rows', 'row_count_change']),
+    state: z.enum(['raised', 'resolved']),
+    raised_at: z.string(),
+    raised_run_id: z.string(),
+    figures: Figures,
+    resolved_at: z.string().nullable(),
+    resolved_run_id: z.string().nullable(),
+    resolved_figures: Figures.nullable(),
+  })
+  .openapi('Alert');
+
+export const TargetDocument = z
+  .object({
+    target: z.string(),
+    type: z
+      .enum(['webhook', 'slack'])
+      .nullable()
+      .openapi({ description: 'Null for a target sluice.yaml no longer names.' }),
+    host: z.string().nullable().openapi({ description: "The URL's host only: the URL is a credential." }),
+    pending: z.number().int(),
+    failed: z.number().int().openapi({ description: 'Given up after every retry.' }),
+    delivered: z.number().int(),
+    last_delivered_at: z.string().nullable(),
+    last_failure: z
+      .object({ at: z.string(), status: z.number().int().nullable(), error: z.string() })
+      .nullable()
+      .openapi({ description: 'The newest failed attempt when newer than the last delivery: failing.' }),
+  })
+  .openapi('NotifyTarget');
+
+export const AlertList = z
+  .object({
+    items: z.array(AlertDocument),
+    next_cursor: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Pass back as `cursor` for the next page; null on the last.' }),
+    targets: z.array(TargetDocument).openapi({ description: "How each notify target's deliveries go." }),
+  })
+  .openapi('AlertList');
+
 export const RunList = listOf(RunDocument, 'RunList');
 export const RecordList = listOf(RecordDocument, 'RecordList');
 export const ExchangeList = listOf(ExchangeDocument, 'ExchangeList');
@@ -291,6 +341,19 @@ export const RunsQuery = z.object({
     .optional()
     .openapi({ param: { name: 'sync', in: 'query' } }),
   status: RunStatus.optional().openapi({ param: { name: 'status', in: 'query' } }),
+  limit,
+  cursor,
+});
+
+export const AlertsQuery = z.object({
+  sync: z
+    .string()
+    .optional()
+    .openapi({ param: { name: 'sync', in: 'query' } }),
+  state: z
+    .enum(['raised', 'resolved'])
+    .optional()
+    .openapi({ param: { name: 'state', in: 'query' } }),
   limit,
   cursor,
 });

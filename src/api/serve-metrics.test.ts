@@ -42,6 +42,24 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe('ServeMetrics', () => {
+  it('counts notification attempts by target and outcome, and alert changes by sync', async () => {
+    const metrics = new ServeMetrics({ processMetrics: false });
+    const attempt = { target: 'ops', type: 'run.completed', id: 'msg_1', attempt: 1 };
+    metrics.observe({ event: 'notification_failed', ...attempt, status: 500, error: 'HTTP 500' });
+    metrics.observe({ event: 'notification_delivered', ...attempt, attempt: 2, status: 200 });
+    metrics.observe({ event: 'notification_given_up', ...attempt, target: 'slack', error: 'timeout' });
+    const alert = { sync: 'users', run_id: 'r1', alert_id: 'a1', rule: 'run_failed', figures: {} };
+    metrics.observe({ event: 'alert_raised', ...alert });
+    metrics.observe({ event: 'alert_resolved', ...alert });
+    metrics.observe({ event: 'alert_raised', ...alert });
+    const text = await metrics.registry.metrics();
+    expect(sample(text, 'sluice_notifications_total{target="ops",outcome="failed"}')).toBe(1);
+    expect(sample(text, 'sluice_notifications_total{target="ops",outcome="delivered"}')).toBe(1);
+    expect(sample(text, 'sluice_notifications_total{target="slack",outcome="given_up"}')).toBe(1);
+    expect(sample(text, 'sluice_alerts_total{sync="users",change="raised"}')).toBe(2);
+    expect(sample(text, 'sluice_alerts_total{sync="users",change="resolved"}')).toBe(1);
+  });
+
   it('counts finished runs by status, rows by outcome and run durations', async () => {
     const metrics = new ServeMetrics({ processMetrics: false });
     metrics.observe(finished('users'));

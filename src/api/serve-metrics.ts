@@ -33,6 +33,8 @@ export class ServeMetrics {
   readonly #runDuration: Histogram<'sync'>;
   readonly #requests: Counter<'sync' | 'status'>;
   readonly #scheduleLag: Histogram<'sync'>;
+  readonly #notifications: Counter<'target' | 'outcome'>;
+  readonly #alerts: Counter<'sync' | 'change'>;
 
   constructor(options: ServeMetricsOptions = {}) {
     const registers = [this.registry];
@@ -68,6 +70,18 @@ export class ServeMetrics {
       buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900],
       registers,
     });
+    this.#notifications = new Counter({
+      name: 'sluice_notifications_total',
+      help: 'Notification delivery attempts by this process, by notify target and outcome (delivered, failed, given_up)',
+      labelNames: ['target', 'outcome'],
+      registers,
+    });
+    this.#alerts = new Counter({
+      name: 'sluice_alerts_total',
+      help: 'Alerts raised and resolved by runs of this process, by sync and change (raised, resolved)',
+      labelNames: ['sync', 'change'],
+      registers,
+    });
     const queueDepth = options.queueDepth;
     new Gauge({
       name: 'sluice_queue_depth',
@@ -101,6 +115,15 @@ export class ServeMetrics {
         this.#runDuration.observe({ sync: result.sync }, result.duration_ms / 1000);
         return;
       }
+      case 'notification_delivered':
+      case 'notification_failed':
+      case 'notification_given_up':
+        this.#notifications.inc({ target: event.target, outcome: event.event.slice('notification_'.length) });
+        return;
+      case 'alert_raised':
+      case 'alert_resolved':
+        this.#alerts.inc({ sync: event.sync, change: event.event.slice('alert_'.length) });
+        return;
       case 'schedule_fired':
         this.#scheduleLag.observe({ sync: event.sync }, Math.max(0, event.lag_ms) / 1000);
         return;

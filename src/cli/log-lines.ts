@@ -14,6 +14,10 @@ const WARNINGS = new Set([
   'scheduler_error',
   'service_error',
   'schedule_skipped',
+  'run_warning',
+  'alert_raised',
+  'notification_failed',
+  'notification_given_up',
 ]);
 
 /**

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { openWorkspace, type Sluice, TOKEN_ROLES, VERSION } from '../index.js';
+import { type AlertsFlags, alertsCommand } from './commands/alerts.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { recordsCommand, runsCommand } from './commands/history.js';
@@ -113,6 +114,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--retry-abandoned', 'try again the rows the retry policy gave up on', false)
     .option('--strict', 'exit 3 when any row was invalid or failed', false)
     .option('--json', 'print the run summaries as JSON', false)
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'structured logs on stderr (one JSON object a line, or words) instead of the progress display',
+      ).choices(LOG_FORMATS),
+    )
     .action(
       async (
         names: string[],
@@ -122,6 +129,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           retryAbandoned: boolean;
           strict: boolean;
           json: boolean;
+          logFormat?: LogFormat;
         },
       ) => withWorkspace((sluice) => syncRunCommand(sluice, names, opts, io)),
     );
@@ -174,6 +182,17 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (runId: string, opts: { limit: number; json: boolean }) =>
       withWorkspace((sluice) => inspectCommand(sluice, runId, opts, io)),
     );
+
+  program
+    .command('alerts')
+    .description("alerts raised and resolved, and how each notify target's deliveries go")
+    .option('--sync <name>', "only this sync's alerts")
+    .addOption(
+      new Option('--state <state>', 'only open or only resolved alerts').choices(['raised', 'resolved']),
+    )
+    .addOption(new Option('--limit <n>', 'how many').argParser(countOfOneOrMore).default(50))
+    .option('--json', 'print one JSON document', false)
+    .action(async (opts: AlertsFlags) => withWorkspace((sluice) => alertsCommand(sluice, opts, io)));
 
   program
     .command('prune')

@@ -2,6 +2,7 @@ import type { Exchange } from '../destinations/destination.js';
 import type { Scheduler, SchedulerEvent } from '../schedule/scheduler.js';
 import type { Worker, WorkerEvent } from '../schedule/worker.js';
 import type { PruneDocument } from './prune-state.js';
+import type { ObserveEvent } from './workspace-parts.js';
 
 /** How often `serve` asks whether retention is due (it prunes at most once a day, across processes). */
 const PRUNE_CHECK_MS = 60 * 60 * 1000;
@@ -10,6 +11,7 @@ const PRUNE_CHECK_MS = 60 * 60 * 1000;
 export type ServiceEvent =
   | WorkerEvent
   | SchedulerEvent
+  | ObserveEvent
   | { event: 'prune_finished'; result: PruneDocument }
   | { event: 'service_error'; message: string };
 
@@ -29,6 +31,8 @@ export interface ServiceParts {
   scheduler: Scheduler | null;
   depth: () => Promise<number>;
   prune: () => Promise<PruneDocument | null>;
+  /** The notifications' delivery loop: stopped after the runs, so their last notifications go out. */
+  notifications: { stop(): Promise<void> };
   log: (event: ServiceEvent) => void;
 }
 
@@ -68,6 +72,7 @@ export class SluiceService {
     clearInterval(this.#pruneTimer);
     await this.#parts.scheduler?.stop();
     await this.#parts.worker.stop(options);
+    await this.#parts.notifications.stop();
   }
 
   async #pruneIfDue(): Promise<void> {

@@ -3,6 +3,7 @@ import { RECORD_STATUSES, type RecordStatus, RUN_STATUSES, type RunStatus } from
 import type { TokenRole } from '../core/token-roles.js';
 import type { SyncConfig, Workspace } from '../core/workspace.js';
 import type { Exchange } from '../destinations/destination.js';
+import { Deliverer } from '../observe/deliverer.js';
 import type { RunRequestReason } from '../schedule/run-queue.js';
 import { readScheduleFacts } from '../schedule/schedule-facts.js';
 import { scheduleTimes } from '../schedule/schedule-times.js';
@@ -14,6 +15,7 @@ import type { SyncRunResult, WritebackOutcome } from '../sync/run-result.js';
 import type { RunSyncOptions } from '../sync/run-sync.js';
 import type { SyncRunner } from '../sync/sync-runner.js';
 import { writeBackRun } from '../sync/writeback.js';
+import { type AlertListing, alertDocument, targetDocuments } from './alert-documents.js';
 import { ApiTokens, type VerifiedToken } from './api-tokens.js';
 import { type CheckReport, checkWorkspace } from './check-workspace.js';
 import {
@@ -37,7 +39,7 @@ import { type PruneDocument, pruneState } from './prune-state.js';
 import { type ServiceOptions, SluiceService } from './service.js';
 import { type SyncDocument, syncDocument } from './sync-document.js';
 import { type SyncOverview, syncOverview } from './sync-overview.js';
-import type { WorkspaceParts } from './workspace-parts.js';
+import type { ObserveEvent, WorkspaceParts } from './workspace-parts.js';
 
 /**
  * How to run a sync (`Sluice.run`). `signal` stops a run gracefully (the batches in flight are
@@ -77,6 +79,20 @@ export interface KeyHistory {
   state: KeyStateDocument | null;
   history: Listing<KeyHistoryDocument>;
 }
+
+/** Which alerts `Sluice.alerts` lists. */
+export interface AlertsQuery {
+  sync?: string;
+  state?: 'raised' | 'resolved';
+  /** Default 50. */
+  limit?: number;
+  cursor?: string;
+}
+
+const ALERT_STATES = ['raised', 'resolved'] as const;
+
+/** How often a long-running service looks for due notifications. */
+const NOTIFY_EVERY_MS = 1000;
 
 /** The largest page any listing gives at once. */
 const MAX_PAGE = 10_000;
@@ -305,6 +321,7 @@ export class Sluice implements SyncRunner {
     return new SluiceService({
       worker,
       scheduler,
+      notifications: await this.startNotifications({ log }),
       depth: () => queue.depth(),
       prune: () => this.prune({ ifDue: true }),
       log,
@@ -508,6 +525,86 @@ export class Sluice implements SyncRunner {
   /** Whether the state holds any API token (`sluice serve` makes the first on loopback hosts). */
   hasTokens(): Promise<boolean> {
     return this.#tokens.any();
+  }
+
+  /**
+   * Alerts (SPEC §7), open ones first, then by when they were raised, newest first, a page at a
+   * time; and how each `notify:` target's deliveries go (a failing target shows its last failure).
+   */
+  async alerts(query: AlertsQuery = {}): Promise<AlertListing> {
+    if (query.sync !== undefined) this.#parts.sync(query.sync);
+    if (query.state !== undefined && !ALERT_STATES.includes(query.state)) {
+      throw new SluiceError(
+        'usage',
+        `state must be one of ${ALERT_STATES.join(', ')}, not ${JSON.stringify(query.state)}`,
+      );
+    }
+    const state = await this.#parts.state();
+    const [page, health] = await Promise.all([
+      state.alerts.list({
+        ...(query.sync === undefined ? {} : { sync: query.sync }),
+        ...(query.state === undefined ? {} : { state: query.state }),
+        limit: pageLimit(query.limit, 50),
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      }),
+      state.notifications.health(),
+    ]);
+    return { ...listing(page, alertDocument), targets: targetDocuments(this.workspace.notify ?? {}, health) };
+  }
+
+  /**
+   * Delivers the notifications that are due (SPEC §7: lifecycle webhooks and alerts), retrying
+   * failures with backoff for at most `withinMs` (default a minute): what the CLI does before it
+   * exits. What is still pending afterwards is delivered by the next run or `serve`. Answers how
+   * many are still pending. Deliveries are told to `onObserve` listeners (and `log`).
+   */
+  async deliverNotifications(
+    options: { withinMs?: number; log?: (event: ObserveEvent) => void } = {},
+  ): Promise<{ pending: number }> {
+    const stopLog = options.log === undefined ? null : this.#parts.onObserve(options.log);
+    try {
+      return await (await this.#deliverer()).drain({ withinMs: options.withinMs ?? 60_000 });
+    } finally {
+      stopLog?.();
+    }
+  }
+
+  /**
+   * Delivers notifications in the background, as they fall due, until `stop()` (what `serve` and
+   * `worker` run): every process on a shared state takes its part, each notification sent by one.
+   * `stop()` waits for the deliveries in flight and sends once more what is due by then (the last
+   * runs' notifications), without waiting for retries.
+   */
+  async startNotifications(
+    options: { log?: (event: ObserveEvent) => void } = {},
+  ): Promise<{ stop(): Promise<void> }> {
+    const stopLog = options.log === undefined ? null : this.#parts.onObserve(options.log);
+    const deliverer = await this.#deliverer();
+    deliverer.start(NOTIFY_EVERY_MS);
+    return {
+      stop: async () => {
+        try {
+          await deliverer.stop();
+          await deliverer.deliverDue();
+        } finally {
+          stopLog?.();
+        }
+      },
+    };
+  }
+
+  /** Tells `listener` of alerts raised and resolved and of notification deliveries; returns how to stop. */
+  onObserve(listener: (event: ObserveEvent) => void): () => void {
+    return this.#parts.onObserve(listener);
+  }
+
+  /** The deliverer of this workspace's notifications, its log going to `onObserve` listeners. */
+  async #deliverer(): Promise<Deliverer> {
+    return new Deliverer({
+      state: await this.#parts.state(),
+      targets: this.workspace.notify ?? {},
+      log: (event) => this.#parts.observe(event),
+    });
   }
 
   /** Closes the state store, sources and destinations. Closing twice is harmless. */

@@ -2,6 +2,7 @@ import { SluiceError } from '../core/errors.js';
 import type { ModelConfig, SyncConfig, Workspace } from '../core/workspace.js';
 import type { Destination, ObjectDescriptor } from '../destinations/destination.js';
 import { destinationType } from '../destinations/registry.js';
+import { Notifier } from '../observe/notifier.js';
 import { InProcessQueue } from '../schedule/in-process-queue.js';
 import { PgBossQueue } from '../schedule/pg-boss-queue.js';
 import type { RunQueue } from '../schedule/run-queue.js';
@@ -13,7 +14,31 @@ import { rateLimited } from '../sync/rate-limited-destination.js';
 import type { SyncRunResult } from '../sync/run-result.js';
 import { type RunSyncOptions, runSync, type SyncParts } from '../sync/run-sync.js';
 import { finishedRun, writeBackRun } from '../sync/writeback.js';
+import { runDocument } from './documents.js';
 import { VERSION } from './version.js';
+
+/**
+ * What the workspace's observability tells whoever listens (logs, the CLI): an alert raised or
+ * resolved, a notification delivered or failing. Carries no secret: targets by name only.
+ */
+export type ObserveEvent =
+  | {
+      event: 'alert_raised' | 'alert_resolved';
+      sync: string;
+      run_id: string;
+      alert_id: string;
+      rule: string;
+      figures: Record<string, number>;
+    }
+  | {
+      event: 'notification_delivered' | 'notification_failed' | 'notification_given_up';
+      target: string;
+      type: string;
+      id: string;
+      attempt: number;
+      status?: number | null;
+      error?: string;
+    };
 
 /**
  * The one place that wires real parts (ARCHITECTURE.md): the workspace's state store, sources and
@@ -25,6 +50,8 @@ export class WorkspaceParts {
   #state: Promise<StateStore> | null = null;
   #queue: Promise<RunQueue> | null = null;
   readonly #queueErrors = new Set<(message: string) => void>();
+  readonly #observers = new Set<(event: ObserveEvent) => void>();
+  #notifier: Notifier | null = null;
   readonly #sources = new Map<string, Promise<Source>>();
   readonly #destinations = new Map<string, Destination>();
 
@@ -138,18 +165,81 @@ export class WorkspaceParts {
   async runSync(name: string, options: RunSyncOptions = {}): Promise<SyncRunResult> {
     const sync = this.sync(name);
     const parts = await this.syncParts(sync);
-    const result = await runSync(sync, this.workspace.models[sync.model]!, parts, options);
+    const result = await runSync(sync, this.workspace.models[sync.model]!, parts, {
+      ...options,
+      onStarted: async (started) => {
+        await options.onStarted?.(started);
+        if (!started.dryRun) await this.#notify(parts.state, started.runId, 'started', options);
+      },
+    });
     // The run's reading is done (SPEC §5): the writeback opens its own connection for writing.
     const writeback = await writeBackRun(sync, finishedRun(result), parts.state, () =>
       this.writebackWriter(sync.writeback!.source),
     );
-    if (writeback === undefined) return result;
-    if (writeback.error !== null) {
+    if (writeback !== undefined && writeback.error !== null) {
       options.onWarning?.(
         `✗ ${sync.name}: writeback of run ${result.run_id} failed: ${writeback.error.message}`,
       );
     }
-    return { ...result, writeback };
+    // Alerts and webhooks see the run as the history keeps it, its writeback included (SPEC §7).
+    if (!result.dry_run) await this.#notify(parts.state, result.run_id, 'finished', options);
+    return writeback === undefined ? result : { ...result, writeback };
+  }
+
+  /** Tells `listener` of alerts changing state and of notification deliveries; returns how to stop. */
+  onObserve(listener: (event: ObserveEvent) => void): () => void {
+    this.#observers.add(listener);
+    return () => this.#observers.delete(listener);
+  }
+
+  /** Tells every `onObserve` listener of `event`; a listener that throws is not the run's problem. */
+  observe(event: ObserveEvent): void {
+    for (const listener of this.#observers) {
+      try {
+        listener(event);
+      } catch {
+        // A log sink that fails must not fail a run or a delivery.
+      }
+    }
+  }
+
+  /**
+   * Queues a real run's lifecycle notifications and, once it finished, evaluates its sync's alerts
+   * (SPEC §7). Never fails the run: a state that cannot take them is a warning, and the run's own
+   * outcome stands.
+   */
+  async #notify(
+    state: StateStore,
+    runId: string,
+    moment: 'started' | 'finished',
+    options: RunSyncOptions,
+  ): Promise<void> {
+    try {
+      const run = await state.runs.get(runId);
+      if (run === null) return;
+      this.#notifier ??= new Notifier({ state, workspace: this.workspace });
+      if (moment === 'started') {
+        await this.#notifier.runStarted(run, runDocument(run));
+        return;
+      }
+      const changed = await this.#notifier.runFinished(run, runDocument(run));
+      for (const alert of changed) {
+        const event = alert.state === 'raised' ? 'alert_raised' : 'alert_resolved';
+        const figures = alert.state === 'raised' ? alert.figures : (alert.resolvedFigures ?? {});
+        this.observe({
+          event,
+          sync: alert.sync,
+          run_id: runId,
+          alert_id: alert.id,
+          rule: alert.rule,
+          figures,
+        });
+      }
+    } catch (error) {
+      options.onWarning?.(
+        `✗ ${runId}: its notifications and alerts could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   /** The writer of a writeback into the source named `name` (a new one each time: it holds nothing). */

@@ -73,6 +73,11 @@ export interface RunSyncOptions {
   onProgress?: (counts: Readonly<RunCounts>, retrying: RetryStatus | null) => void;
   /** How often the counts of a running run are stored (default every 2 s). */
   countsEveryMs?: number;
+  /**
+   * Told once the run is in the history and holds its lock, before any row is read (lifecycle
+   * notifications, log lines). A throw or rejection is reported with `onWarning` and the run goes on.
+   */
+  onStarted?: (run: { runId: string; dryRun: boolean }) => void | Promise<void>;
   /** Told of every HTTP exchange with the destination, redacted (metrics, the inspector). */
   onExchange?: (exchange: Exchange) => void;
   /** Told what the user should know before the run goes on (e.g. a state that may be lost): one line each. */
@@ -126,6 +131,15 @@ export async function runSync(
     countsEveryMs: options.countsEveryMs,
   });
   const { counts, runId } = run;
+  if (options.onStarted !== undefined) {
+    try {
+      await options.onStarted({ runId, dryRun });
+    } catch (error) {
+      options.onWarning?.(
+        `told of run ${runId}'s start, a listener failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
   // A real run's exchanges are kept for the inspector (a dry run sends nothing).
   const inspector = dryRun
     ? null

@@ -1,6 +1,7 @@
-import type { Sluice, SyncRunResult } from '../../index.js';
+import type { ObserveEvent, RetryStatus, RunCounts, Sluice, SyncRunResult } from '../../index.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { faultHookFromEnv } from '../fault-hook.js';
+import { type LogEvent, type LogFormat, logWriter } from '../log-lines.js';
 import { formatCount, type Io, printJson } from '../output.js';
 import { Progress } from '../progress.js';
 import { autoPrune } from './prune.js';
@@ -11,7 +12,17 @@ export interface SyncRunFlags {
   retryAbandoned: boolean;
   strict: boolean;
   json: boolean;
+  /**
+   * Structured logs on stderr instead of the progress display and the lines for a person (SPEC §7):
+   * every line about a run carries its run id and sync.
+   */
+  logFormat?: LogFormat;
 }
+
+/** How long notifications still pending after the runs are retried before the CLI exits (SPEC §7). */
+const NOTIFY_WAIT_MS = 60_000;
+/** How often a structured log tells a running run's counts. */
+const PROGRESS_LOG_EVERY_MS = 5_000;
 
 /**
  * `sluice sync run NAME…`: runs the syncs one after another. A run that fails does not stop the
@@ -30,22 +41,35 @@ export async function syncRunCommand(
   const results: SyncRunResult[] = [];
   /** Lines about rows that were not delivered, written last. */
   const loud: string[] = [];
+  const log = flags.logFormat === undefined ? null : logWriter(io, flags.logFormat);
+  const stopObserving = sluice.onObserve((event) => {
+    if (log !== null) log(event);
+    else if (event.event === 'alert_raised' || event.event === 'alert_resolved') {
+      io.stderr.write(`${describeAlertChange(event)}\n`);
+    }
+  });
   try {
     for (const sync of syncs) {
-      const progress = new Progress(io, sync.name);
+      const progress = log === null ? new Progress(io, sync.name) : new ProgressLog(log, sync.name);
       const controller = new AbortController();
       // First signal: stop gracefully (finish and record the batches in flight). Second: exit now —
       // safe too, since every change is durable with its messageId before it is sent.
       const onSignal = (signal: NodeJS.Signals) => {
-        if (controller.signal.aborted) {
-          io.stderr.write(
-            `\n${signal} again: exiting now; the next run resends what was in flight under the same messageIds.\n`,
-          );
+        const hard = controller.signal.aborted;
+        if (log !== null) log({ event: 'signal', signal, hard, sync: sync.name });
+        if (hard) {
+          if (log === null) {
+            io.stderr.write(
+              `\n${signal} again: exiting now; the next run resends what was in flight under the same messageIds.\n`,
+            );
+          }
           process.exit(130);
         }
-        io.stderr.write(
-          `\n${signal}: stopping ${sync.name} after the batches in flight (press Ctrl-C again to exit now)…\n`,
-        );
+        if (log === null) {
+          io.stderr.write(
+            `\n${signal}: stopping ${sync.name} after the batches in flight (press Ctrl-C again to exit now)…\n`,
+          );
+        }
         controller.abort();
       };
       process.on('SIGINT', onSignal);
@@ -59,15 +83,24 @@ export async function syncRunCommand(
           signal: controller.signal,
           onFaultPoint: faultHookFromEnv(process.env),
           onProgress: (counts, retrying) => progress.update(counts, retrying),
-          onWarning: (message) => io.stderr.write(`${message}\n`),
+          onStarted: ({ runId }) => {
+            if (progress instanceof ProgressLog) progress.started(runId);
+            log?.({ event: 'run_started', sync: sync.name, run_id: runId, reason: 'cli' });
+          },
+          onWarning: (message) =>
+            log === null
+              ? io.stderr.write(`${message}\n`)
+              : log({ event: 'run_warning', sync: sync.name, message }),
         });
         progress.done();
         results.push(result);
+        log?.({ event: 'run_finished', sync: sync.name, result });
         if (!flags.json) io.stdout.write(`${describeResult(result)}\n`);
         // The loud last word: rows that did not reach Segment, on stderr whatever stdout carries
-        // (written after the automatic prune below, so that nothing comes after it).
+        // (written after the automatic prune below, so that nothing comes after it). A structured
+        // log said it in the run's line already.
         const undelivered = undeliveredWarning(result);
-        if (undelivered !== null) loud.push(undelivered);
+        if (undelivered !== null && log === null) loud.push(undelivered);
       } finally {
         progress.done();
         process.off('SIGINT', onSignal);
@@ -76,7 +109,9 @@ export async function syncRunCommand(
     }
     // Retention (SPEC §7): cheap and at most daily, after real runs only (a dry run changes nothing).
     if (!flags.dryRun) await autoPrune(sluice, io);
+    await deliverBeforeExit(sluice, io, log !== null);
   } finally {
+    stopObserving();
     // Also when a later sync could not start: the rows of the earlier ones must not go unmentioned.
     for (const line of loud) io.stderr.write(`${line}\n`);
   }
@@ -87,6 +122,87 @@ export async function syncRunCommand(
   if (results.some((r) => r.status === 'failed' || undelivered(r) > 0)) return EXIT.runFailed;
   if (flags.strict && results.some((r) => r.counts.invalid > 0)) return EXIT.strict;
   return EXIT.ok;
+}
+
+/**
+ * Delivers the notifications the runs queued (and any left by earlier ones), retrying failures for
+ * at most a minute (SPEC §7); what is still pending is said, and left to the next run or `serve`.
+ */
+async function deliverBeforeExit(sluice: Sluice, io: Io, logged: boolean): Promise<void> {
+  const waitMs = notifyWaitMs(process.env);
+  try {
+    const { pending } = await sluice.deliverNotifications({ withinMs: waitMs });
+    if (pending > 0 && !logged) {
+      io.stderr.write(
+        `✗ ${formatCount(pending)} notification${pending === 1 ? '' : 's'} not delivered yet; the next run or sluice serve retries ${pending === 1 ? 'it' : 'them'}. See which target fails: sluice alerts\n`,
+      );
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`warning: delivering notifications failed (${message}); the next run retries them\n`);
+  }
+}
+
+/**
+ * `SLUICE_NOTIFY_WAIT_MS` shortens (or lengthens) the minute a CLI waits for failing notification
+ * targets before it exits: a script that must not wait sets 0 (what is pending goes out later).
+ */
+function notifyWaitMs(env: NodeJS.ProcessEnv): number {
+  const value = env.SLUICE_NOTIFY_WAIT_MS;
+  if (value === undefined || value === '') return NOTIFY_WAIT_MS;
+  const ms = Number(value);
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : NOTIFY_WAIT_MS;
+}
+
+/** `⚠ alert raised: users-to-segment: failed_rows over 5% (run r_…; failed 12 · planned 100 · …)`. */
+function describeAlertChange(event: ObserveEvent & { event: 'alert_raised' | 'alert_resolved' }): string {
+  const figures = Object.entries(event.figures)
+    .map(([name, value]) => `${name} ${Number.isInteger(value) ? formatCount(value) : value.toFixed(3)}`)
+    .join(' · ');
+  const what = event.event === 'alert_raised' ? '⚠ alert raised' : '✓ alert resolved';
+  return `${what}: ${event.sync}: ${event.rule} (run ${event.run_id}${figures === '' ? '' : `; ${figures}`}). See: sluice alerts`;
+}
+
+/**
+ * A run's counts in a structured log: a `run_progress` line every few seconds while it goes, in
+ * place of the progress display (which is for a person).
+ */
+class ProgressLog {
+  readonly #log: (event: LogEvent) => void;
+  readonly #sync: string;
+  #runId: string | null = null;
+  #counts: Readonly<RunCounts> | null = null;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(log: (event: LogEvent) => void, sync: string) {
+    this.#log = log;
+    this.#sync = sync;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => {
+      if (this.#runId === null || this.#counts === null) return;
+      this.#log({
+        event: 'run_progress',
+        sync: this.#sync,
+        run_id: this.#runId,
+        counts: { ...this.#counts },
+      });
+    }, PROGRESS_LOG_EVERY_MS);
+    this.#timer.unref();
+  }
+
+  started(runId: string): void {
+    this.#runId = runId;
+  }
+
+  update(counts: Readonly<RunCounts>, _retrying: RetryStatus | null): void {
+    this.#counts = counts;
+  }
+
+  done(): void {
+    clearInterval(this.#timer);
+  }
 }
 
 /** Rows of a run that did not reach the destination: failed (retried next run) or abandoned. */

@@ -7,8 +7,8 @@ import type { Io } from '../output.js';
  * `sluice worker [--concurrency N]` (SPEC §5): takes runs from the queue in the shared PostgreSQL
  * state until SIGTERM or SIGINT, then lets its runs finish the batches in flight, asks for the rest
  * to be run again (another worker carries on), and exits 0. A second signal abandons the batches in
- * flight (the next run resends them under the same messageIds). Logs one JSON object per line on
- * stderr.
+ * flight (the next run resends them under the same messageIds). Delivers due notifications
+ * meanwhile. Logs one JSON object per line on stderr.
  */
 export async function workerCommand(
   sluice: Sluice,
@@ -23,6 +23,8 @@ export async function workerCommand(
   }
   const log = logWriter(io, options.logFormat);
   const worker = await sluice.startWorker({ concurrency: options.concurrency, log });
+  // A worker delivers notifications too (SPEC §7): any process on the state may send a due one.
+  const notifications = await sluice.startNotifications({ log });
   await new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -35,7 +37,7 @@ export async function workerCommand(
     const done = () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      resolve();
+      notifications.stop().then(resolve, resolve);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
