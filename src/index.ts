@@ -8,6 +8,7 @@ export type { RecordStatus, RunCounts, RunStatus } from './core/run.js';
 export { roleAllows, TOKEN_ROLES, type TokenRole } from './core/token-roles.js';
 export type { AlertKind, AlertRule, NotificationType, NotifyTarget, Workspace } from './core/workspace.js';
 export type { Exchange } from './destinations/destination.js';
+export { signWebhook, verifyWebhook, WebhookVerificationError } from './observe/standard-webhooks.js';
 export type { ScheduleSlot } from './schedule/schedule-times.js';
 export type {
   ScheduledSync,

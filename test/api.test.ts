@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../src/api/create-api.js';
 import { ServeMetrics } from '../src/api/serve-metrics.js';
 import {
+  type AlertListing,
   type ExchangeDocument,
   type KeyHistory,
   type Listing,
@@ -49,6 +50,8 @@ interface DocumentJson {
 }
 
 const WRITE_KEY = 'api-test-write-key-7Qz';
+/** A notify target's URL: its path is a credential (as a Slack webhook's is) and is never shown. */
+const OPS_URL = 'http://127.0.0.1:9/hooks/tok_api_hook_Secret42';
 
 function workspaceYaml(endpoint: string): string {
   return `sources:
@@ -61,6 +64,11 @@ models:
   users: { source: warehouse, sql: "select * from users" }
   orders: { source: warehouse, sql: "select * from orders" }
   many_users: { source: warehouse, sql: "select i as user_id, 'u' || i || '@example.com' as email from range(200) t(i)" }
+# Nothing delivers in this test (no serve): a raised alert's notification stays pending.
+notify:
+  ops: { type: webhook, url: "${OPS_URL}" }
+alerts:
+  - { when: zero_rows, notify: [ops] }
 syncs:
   users:
     model: users
@@ -196,6 +204,7 @@ describe('health and the OpenAPI document (public)', () => {
         'POST /api/v1/tokens',
         'DELETE /api/v1/tokens/{name}',
         'GET /api/v1/me',
+        'GET /api/v1/alerts',
       ].sort(),
     );
     for (const [path, methods] of Object.entries(document.paths)) {
@@ -244,6 +253,7 @@ describe('auth', () => {
     ['GET', '/api/v1/tokens'],
     ['POST', '/api/v1/tokens'],
     ['GET', '/api/v1/me'],
+    ['GET', '/api/v1/alerts'],
     ['DELETE', '/api/v1/tokens/test-viewer'],
   ] as const;
 
@@ -681,7 +691,7 @@ describe('tokens', () => {
 
 describe('errors', () => {
   it('answers unknown routes with a JSON 404', async () => {
-    const response = await app.request('/api/v1/alerts', {
+    const response = await app.request('/api/v1/no-such-route', {
       headers: { authorization: `Bearer ${tokens.admin}` },
     });
     expect(response.status).toBe(404);
@@ -866,6 +876,51 @@ describe('run events (a real server)', () => {
       receiver.setFaults({});
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('alerts', () => {
+  it('lists alerts raised by runs, open first, and the notify targets without their URLs', async () => {
+    const empty = await call('/api/v1/alerts', { token: tokens.viewer });
+    expect(empty.status).toBe(200);
+    const before = (await empty.json()) as AlertListing;
+    expect(before.items.filter((alert) => alert.sync === 'orders')).toEqual([]);
+    expect(before.targets).toMatchObject([{ target: 'ops', type: 'webhook', host: '127.0.0.1:9' }]);
+
+    // The orders model now returns no rows: a completed run raises zero_rows, once.
+    await duckdb(join(dir, 'warehouse.duckdb'), 'delete from orders');
+    expect((await sluice.run('orders')).counts.extracted).toBe(0);
+    await sluice.run('orders');
+    const response = await call('/api/v1/alerts?sync=orders', { token: tokens.viewer });
+    expect(response.status).toBe(200);
+    const text = await response.clone().text();
+    expect(text).not.toContain('tok_api_hook_Secret42');
+    const listing = (await response.json()) as AlertListing;
+    expect(listing.items).toHaveLength(1);
+    expect(listing.items[0]).toMatchObject({
+      sync: 'orders',
+      rule: 'zero_rows',
+      kind: 'zero_rows',
+      state: 'raised',
+      resolved_at: null,
+      figures: { extracted: 0 },
+    });
+    expect(listing.next_cursor).toBeNull();
+    // Its notification waits for a deliverer: this process runs none.
+    expect(listing.targets[0]).toMatchObject({ target: 'ops', pending: 1, delivered: 0, last_failure: null });
+    expect(listing).toEqual(await sluice.alerts({ sync: 'orders' }));
+
+    const resolved = (await (
+      await call('/api/v1/alerts?state=resolved&sync=orders', { token: tokens.viewer })
+    ).json()) as AlertListing;
+    expect(resolved.items).toEqual([]);
+    const firstPage = (await (
+      await call('/api/v1/alerts?limit=1', { token: tokens.viewer })
+    ).json()) as AlertListing;
+    expect(firstPage.items).toHaveLength(1);
+    expect((await call('/api/v1/alerts?state=open', { token: tokens.viewer })).status).toBe(400);
+    expect((await call('/api/v1/alerts?sync=nope', { token: tokens.viewer })).status).toBe(404);
+    expect((await call('/api/v1/alerts?cursor=%%%', { token: tokens.viewer })).status).toBe(400);
   });
 });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
 import type { SyncRunResult } from '../src/sync/run-result.js';
 import { sluice } from './helpers/cli.js';
+import { WebhookCatcher } from './helpers/webhook-catcher.js';
 import { tempWorkspace } from './helpers/workspace.js';
 
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -92,5 +93,44 @@ describe('a workspace with its state in PostgreSQL', () => {
     expect(after.counts.succeeded).toBe(0);
     expect(after.counts.unchanged).toBe(first.counts.succeeded);
     expect(receiver.messages()).toHaveLength(first.counts.succeeded);
+  });
+
+  it('raises and resolves alerts once and delivers their webhooks from PostgreSQL state', async () => {
+    const secret = `whsec_${Buffer.from('pg-alerts-signing-key-0123456789ab').toString('base64')}`;
+    const catcher = await WebhookCatcher.start({ secret });
+    try {
+      const ws = join(dir, 'alerts');
+      expect((await sluice('init', ws, '--endpoint', receiver.url)).code).toBe(0);
+      const yamlPath = join(ws, 'sluice.yaml');
+      const url = `postgres://postgres@127.0.0.1:5432/${database}?schema=alerts`;
+      const yaml = (await readFile(yamlPath, 'utf8')).replace(/^state: .*$/m, `state: ${url}`);
+      await writeFile(
+        yamlPath,
+        `${yaml}notify:\n  ops: { type: webhook, url: "${catcher.url}/hook", secret: "${secret}" }\n` +
+          'alerts:\n  - { when: failed_rows, over: 5%, notify: [ops] }\n',
+      );
+      const run = async () => {
+        const out = await sluice('-w', ws, 'sync', 'run', 'users-to-segment', '--json');
+        return out.json<SyncRunResult>();
+      };
+      receiver.setFaults({ failRate: 1, failStatus: 400 });
+      try {
+        expect((await run()).counts.failed).toBeGreaterThan(0);
+        expect((await run()).counts.failed).toBeGreaterThan(0);
+      } finally {
+        receiver.setFaults({});
+      }
+      expect((await run()).counts.failed).toBe(0);
+      const events = catcher.requests.map((request) => (JSON.parse(request.body) as { type: string }).type);
+      expect(events).toEqual(['alert.raised', 'alert.resolved']);
+      for (const request of catcher.requests) expect(request.verified).toBe(true);
+      const listed = await sluice('-w', ws, 'alerts', '--json');
+      expect(listed.json()).toMatchObject({
+        items: [{ sync: 'users-to-segment', rule: 'failed_rows over 5%', state: 'resolved' }],
+        targets: [{ target: 'ops', delivered: 2, pending: 0 }],
+      });
+    } finally {
+      await catcher.close();
+    }
   });
 });

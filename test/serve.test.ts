@@ -1,10 +1,13 @@
 // `sluice serve` as users run it (SPEC §5, §6): a real process on a demo workspace and the receiver
 // over loopback — the first start's admin token, a run asked for over HTTP, /metrics counting it,
 // a host other machines reach refused without a token, and a graceful stop mid-run.
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
 import { sluice as cli } from './helpers/cli.js';
 import { type ServeProcess, startServe, startSluice, until } from './helpers/serve-process.js';
+import { WebhookCatcher } from './helpers/webhook-catcher.js';
 import { tempWorkspace } from './helpers/workspace.js';
 
 let receiver: Receiver;
@@ -163,6 +166,48 @@ describe('sluice serve on the embedded default', () => {
     } finally {
       receiver.setFaults({});
     }
+  }, 60_000);
+});
+
+describe('notifications', () => {
+  it('are delivered in the background, signed, and counted in /metrics', async () => {
+    const secret = `whsec_${Buffer.from('serve-test-signing-key-0123456789ab').toString('base64')}`;
+    const catcher = await WebhookCatcher.start({ secret });
+    cleanups.push(() => catcher.close());
+    const dir = await demo();
+    await appendFile(
+      join(dir, 'sluice.yaml'),
+      `notify:\n  ops: { type: webhook, url: "\${OPS_URL}", secret: "\${OPS_SECRET}" }\n` +
+        'webhooks: { notify: [ops], events: [run.started, run.completed, run.failed] }\n',
+    );
+    const serve = await startServe(['-w', dir, 'serve', '--port', '0', '--metrics-public'], {
+      OPS_URL: `${catcher.url}/in`,
+      OPS_SECRET: secret,
+    });
+    processes.push(serve);
+    // users-to-segment's schedule fires at start; accounts-to-segment follows it.
+    const caught = await catcher.waitFor(4, 30_000);
+    const bodies = caught.map(
+      (request) => JSON.parse(request.body) as { type: string; data: { sync: string } },
+    );
+    // Sent as they fall due, several at once: their order at the catcher is not promised.
+    expect(bodies.map((body) => [body.type, body.data.sync])).toEqual(
+      expect.arrayContaining([
+        ['run.started', 'users-to-segment'],
+        ['run.completed', 'users-to-segment'],
+      ]),
+    );
+    for (const request of caught) expect(request.verified).toBe(true);
+    const delivered = await until(
+      () => serve.events.find((e) => e.event === 'notification_delivered' && e.target === 'ops'),
+      10_000,
+      'a delivery is logged',
+    );
+    expect(delivered).toMatchObject({ attempt: 1, status: 204 });
+    const metrics = await call(`${serve.url}/metrics`, null);
+    expect(metrics.text).toMatch(/sluice_notifications_total\{target="ops",outcome="delivered"\} [1-9]/);
+    expect(serve.stderr()).not.toContain(secret.slice('whsec_'.length));
+    expect(serve.stderr()).not.toContain(`${catcher.url}/in`);
   }, 60_000);
 });
 

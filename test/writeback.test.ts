@@ -157,7 +157,15 @@ describe('warehouse writeback', () => {
     const first = await workspace.run('to-duckdb');
     expect(first.status).toBe('completed');
     expect(first.counts).toMatchObject({ succeeded: 5, invalid: 1 });
-    expect(first.writeback).toEqual({ source: 'warehouse', table: 'sluice_sync_log', rows: 6, error: null });
+    expect(first.writeback).toEqual({
+      source: 'warehouse',
+      table: 'sluice_sync_log',
+      rows: 6,
+      error: null,
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    // The run history keeps it: the run's document says what the run's result said.
+    expect((await workspace.getRun(first.run_id))?.writeback).toEqual(first.writeback);
 
     // The warehouse changes: one user's email, a new user, a removed one.
     await duckdb(
@@ -180,8 +188,10 @@ describe('warehouse writeback', () => {
     });
     expect(new Set(rows.map((row) => String(row.recorded_at)).filter((at) => at.length > 0)).size).toBe(2);
 
-    // Writing a run back again replaces its rows: nothing doubles.
-    expect(await workspace.writeBack(first.run_id)).toMatchObject({ rows: 6, error: null });
+    // Writing a run back again replaces its rows: nothing doubles. The history keeps the latest outcome.
+    const rewritten = await workspace.writeBack(first.run_id);
+    expect(rewritten).toMatchObject({ rows: 6, error: null });
+    expect((await workspace.getRun(first.run_id))?.writeback).toEqual(rewritten);
     expect(perRun(await duckdbRows('sluice_sync_log'))).toEqual({ [first.run_id]: 6, [second.run_id]: 4 });
   }, 60_000);
 
@@ -244,6 +254,8 @@ describe('warehouse writeback', () => {
       },
     });
     expect(warnings).toEqual([expect.stringMatching(/^✗ unreachable: writeback of run .* failed: /)]);
+    const listed = await workspace.runs({ sync: 'unreachable' });
+    expect(listed.items[0]).toMatchObject({ run_id: run.run_id, writeback: run.writeback });
   }, 60_000);
 
   it('leaves a run completed when the table cannot take the rows, and the CLI exits 0 saying so', async () => {
@@ -276,6 +288,7 @@ describe('warehouse writeback', () => {
   it('writes nothing back for a dry run, and refuses a rewrite of a sync without writeback', async () => {
     const dry = await workspace.run('to-duckdb', { dryRun: true });
     expect(dry.writeback).toBeUndefined();
+    expect((await workspace.getRun(dry.run_id))?.writeback).toBeUndefined();
     const plain = await workspace.run('plain');
     expect(plain.writeback).toBeUndefined();
     await expect(workspace.writeBack(plain.run_id)).rejects.toMatchObject({

@@ -92,6 +92,22 @@ export const RunDocument = z
       .object({ planned: z.number().int(), invalid: z.number().int() })
       .optional()
       .openapi({ description: 'Dry runs: how many more planned and invalid rows there are than shown.' }),
+    writeback: z
+      .object({
+        source: z.string(),
+        table: z.string(),
+        rows: z
+          .number()
+          .int()
+          .openapi({ description: 'Rows written: one per record of the run; 0 when it failed.' }),
+        error: z.object({ code: z.string(), message: z.string() }).nullable(),
+        at: z.string().openapi({ description: 'When it was written, or failed.' }),
+      })
+      .optional()
+      .openapi({
+        description:
+          "Syncs with writeback: what the run's latest warehouse writeback did; absent until one was written.",
+      }),
   })
   .openapi('Run');
 

@@ -47,7 +47,13 @@ describe('ServeMetrics', () => {
     const attempt = { target: 'ops', type: 'run.completed', id: 'msg_1', attempt: 1 };
     metrics.observe({ event: 'notification_failed', ...attempt, status: 500, error: 'HTTP 500' });
     metrics.observe({ event: 'notification_delivered', ...attempt, attempt: 2, status: 200 });
-    metrics.observe({ event: 'notification_given_up', ...attempt, target: 'slack', error: 'timeout' });
+    metrics.observe({
+      event: 'notification_given_up',
+      ...attempt,
+      target: 'slack',
+      status: null,
+      error: 'timeout',
+    });
     const alert = { sync: 'users', run_id: 'r1', alert_id: 'a1', rule: 'run_failed', figures: {} };
     metrics.observe({ event: 'alert_raised', ...alert });
     metrics.observe({ event: 'alert_resolved', ...alert });

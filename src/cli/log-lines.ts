@@ -18,6 +18,7 @@ const WARNINGS = new Set([
   'alert_raised',
   'notification_failed',
   'notification_given_up',
+  'notification_delivery_error',
 ]);
 
 /**

@@ -1,7 +1,7 @@
 import type { RunCounts, RunRecord, RunSummary } from '../core/run.js';
 import type { TokenRole } from '../core/token-roles.js';
 import type { KeyHistoryEntry, KeyState, Page, StoredExchange, StoredToken } from '../state/state-store.js';
-import type { DryRunSample, InvalidSample } from '../sync/run-result.js';
+import type { DryRunSample, InvalidSample, WritebackOutcome } from '../sync/run-result.js';
 
 /**
  * The JSON documents every caller gets — the public API, `--json` on the CLI, and the HTTP API
@@ -30,6 +30,8 @@ export interface RunDocument {
   samples?: DryRunSample[];
   invalid_samples?: InvalidSample[];
   not_shown?: { planned: number; invalid: number };
+  /** What the run's warehouse writeback did, the latest one (SPEC §7); absent until one was written. */
+  writeback?: WritebackOutcome;
   /** When retention deleted the run's per-row records; absent while they are kept. */
   records_pruned_at?: string;
 }
@@ -131,6 +133,7 @@ export function runDocument(run: RunSummary): RunDocument {
     ...(run.requestedAt === undefined ? {} : { requested_at: run.requestedAt }),
     ...(run.cancelRequestedAt === undefined ? {} : { cancel_requested_at: run.cancelRequestedAt }),
     ...(run.report === undefined ? {} : dryRunReport(run.report)),
+    ...(run.writeback === undefined ? {} : { writeback: run.writeback }),
     ...(run.recordsPrunedAt === undefined ? {} : { records_pruned_at: run.recordsPrunedAt }),
   };
 }

@@ -2,6 +2,7 @@ import { SluiceError } from '../core/errors.js';
 import type { ModelConfig, SyncConfig, Workspace } from '../core/workspace.js';
 import type { Destination, ObjectDescriptor } from '../destinations/destination.js';
 import { destinationType } from '../destinations/registry.js';
+import type { DeliveryLogEvent } from '../observe/deliverer.js';
 import { Notifier } from '../observe/notifier.js';
 import { InProcessQueue } from '../schedule/in-process-queue.js';
 import { PgBossQueue } from '../schedule/pg-boss-queue.js';
@@ -11,7 +12,7 @@ import type { Source, WritebackWriter } from '../sources/source.js';
 import { openStateStore } from '../state/registry.js';
 import type { StateStore } from '../state/state-store.js';
 import { rateLimited } from '../sync/rate-limited-destination.js';
-import type { SyncRunResult } from '../sync/run-result.js';
+import type { SyncRunResult, WritebackOutcome } from '../sync/run-result.js';
 import { type RunSyncOptions, runSync, type SyncParts } from '../sync/run-sync.js';
 import { finishedRun, writeBackRun } from '../sync/writeback.js';
 import { runDocument } from './documents.js';
@@ -30,15 +31,7 @@ export type ObserveEvent =
       rule: string;
       figures: Record<string, number>;
     }
-  | {
-      event: 'notification_delivered' | 'notification_failed' | 'notification_given_up';
-      target: string;
-      type: string;
-      id: string;
-      attempt: number;
-      status?: number | null;
-      error?: string;
-    };
+  | DeliveryLogEvent;
 
 /**
  * The one place that wires real parts (ARCHITECTURE.md): the workspace's state store, sources and
@@ -173,9 +166,19 @@ export class WorkspaceParts {
       },
     });
     // The run's reading is done (SPEC §5): the writeback opens its own connection for writing.
+    // A state that cannot keep the writeback's outcome must not turn a finished run into a throw.
     const writeback = await writeBackRun(sync, finishedRun(result), parts.state, () =>
       this.writebackWriter(sync.writeback!.source),
-    );
+    ).catch((error: unknown): WritebackOutcome => {
+      const message = error instanceof Error ? error.message : String(error);
+      return {
+        source: sync.writeback!.source,
+        table: sync.writeback!.table,
+        rows: 0,
+        error: { code: 'state_error', message: `its outcome could not be kept in the state: ${message}` },
+        at: new Date().toISOString(),
+      };
+    });
     if (writeback !== undefined && writeback.error !== null) {
       options.onWarning?.(
         `✗ ${sync.name}: writeback of run ${result.run_id} failed: ${writeback.error.message}`,

@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SluiceError } from '../core/errors.js';
 import { emptyCounts, type RunCounts } from '../core/run.js';
 import type { DeliveryResult, PlannedChange, StateStore } from './state-store.js';
+import { describeAlertConformance } from './state-store-alerts.case.js';
 import { describeExchangeConformance } from './state-store-exchanges.case.js';
 import { describeHistoryConformance } from './state-store-history.case.js';
+import { describeNotificationConformance } from './state-store-notifications.case.js';
 import { describeRateConformance } from './state-store-rates.case.js';
 import { describeRetentionConformance } from './state-store-retention.case.js';
 import { describeRunQueueConformance } from './state-store-run-queue.case.js';
@@ -91,6 +93,8 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
     describeTokenConformance(openStore);
     describeScheduleConformance(openStore);
     describeExchangeConformance(openStore);
+    describeAlertConformance(openStore);
+    describeNotificationConformance(openStore);
 
     describe('runs', () => {
       it('starts a run as running with zero counts', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCounts } from '../core/run.js';
+import { emptyCounts, type RunSummary } from '../core/run.js';
 import type { DeliveryResult, Page, StateStore } from './state-store.js';
 
 const sync = 'users-to-segment';
@@ -71,6 +71,69 @@ export function describeHistoryConformance(openStore: () => Promise<StateStore>)
       await expect(store.runs.list({ limit: 2, cursor: 'not a cursor' })).rejects.toMatchObject({
         code: 'usage',
       });
+    });
+
+    it('lists only dry runs or only real runs, with every other filter and a page at a time', async () => {
+      const store = await openStore();
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        ids.push(
+          await store.runs.start({
+            sync: i < 4 ? sync : otherSync,
+            fullResync: false,
+            dryRun: i % 2 === 1,
+            startedAt: `2025-01-01T00:00:0${i}.000Z`,
+          }),
+        );
+      }
+      await store.runs.finish(ids[1]!, {
+        status: 'completed',
+        counts: emptyCounts(),
+        finishedAt: '2025-01-01T00:01:00.000Z',
+        error: null,
+      });
+      const list = (query: { sync?: string; dryRun?: boolean; status?: 'completed' }, limit: number) =>
+        readAll((cursor) => store.runs.list({ ...query, limit, ...(cursor ? { cursor } : {}) }));
+      const idsOf = (pages: RunSummary[][]) => pages.flat().map((run) => run.runId);
+      expect(idsOf(await list({ dryRun: true }, 2))).toEqual([ids[5], ids[3], ids[1]]);
+      expect(idsOf(await list({ dryRun: false }, 1))).toEqual([ids[4], ids[2], ids[0]]);
+      expect(idsOf(await list({ sync, dryRun: true }, 1))).toEqual([ids[3], ids[1]]);
+      expect(idsOf(await list({ sync, dryRun: true, status: 'completed' }, 5))).toEqual([ids[1]]);
+      expect(idsOf(await list({ dryRun: false, status: 'completed' }, 5))).toEqual([]);
+      expect(idsOf(await list({}, 4))).toEqual([...ids].reverse());
+    });
+
+    it("keeps a run's writeback outcome, the latest one, read back by get and list", async () => {
+      const store = await openStore();
+      const runId = await store.runs.start({
+        sync,
+        fullResync: false,
+        startedAt: '2025-01-01T00:00:00.000Z',
+      });
+      await store.runs.finish(runId, {
+        status: 'completed',
+        counts: emptyCounts(),
+        finishedAt: '2025-01-01T00:01:00.000Z',
+        error: null,
+      });
+      expect((await store.runs.get(runId))?.writeback).toBeUndefined();
+      const failed = {
+        source: 'warehouse',
+        table: 'analytics.sluice_sync_log',
+        rows: 0,
+        error: { code: 'source_error', message: 'permission denied for schema analytics' },
+        at: '2025-01-01T00:01:01.000Z',
+      };
+      await store.runs.recordWriteback(runId, failed);
+      expect((await store.runs.get(runId))?.writeback).toEqual(failed);
+      const written = { ...failed, rows: 120, error: null, at: '2025-01-01T02:00:00.000Z' };
+      await store.runs.recordWriteback(runId, written);
+      await store.runs.recordWriteback('r_nosuchrun', written);
+      expect((await (await openStore()).runs.get(runId))?.writeback).toEqual(written);
+      expect((await store.runs.list({ sync, limit: 5 })).items).toEqual([
+        expect.objectContaining({ runId, status: 'completed', writeback: written }),
+      ]);
+      expect(await store.runs.get('r_nosuchrun')).toBeNull();
     });
 
     it('pages records in recorded order, across and inside batches, with a status filter', async () => {

@@ -577,9 +577,9 @@ export interface KeyTransfer extends KeyState {
 
 /**
  * A piece of a state, as `sluice state migrate` moves it from one store to another: in the order
- * `transfer.exportPage` gives them (the workspace id, the API tokens and each sync's latest schedule
- * slot, each run oldest first followed by its records, then every key), which is the order
- * `transfer.importPieces` takes them in.
+ * `transfer.exportPage` gives them (the workspace id, the API tokens, each sync's latest schedule
+ * slot and every alert, each run oldest first followed by its records and then its inspector
+ * exchanges, then every key), which is the order `transfer.importPieces` takes them in.
  */
 export type StatePiece =
   | { kind: 'workspace'; workspaceId: string }
@@ -597,8 +597,11 @@ export type StatePiece =
  * nothing that was delivered before and retries what was pending under the same messageIds; the
  * API tokens, so that the HTTP API takes the same tokens after the move; and each sync's latest
  * claimed schedule slot, so that a scheduler after the move does not fire again a slot fired before
- * it (older slots, which only tell history, are not moved). Locks, rate buckets and prune times are
- * not moved: they describe processes, not data.
+ * it (older slots, which only tell history, are not moved); each run's inspector exchanges and
+ * writeback outcome; and every alert, open or resolved, so that an alert open before the move is
+ * resolved (not raised again) after it. Locks, rate buckets and prune times are not moved: they
+ * describe processes, not data. Nor are notifications: pending ones describe deliveries in flight
+ * (a process of the old store may be sending them), and delivered ones only tell how it went.
  */
 export interface StateTransfer {
   /** Whether the store holds no run, no key state and no API token. */
@@ -607,7 +610,10 @@ export interface StateTransfer {
   exportPage(cursor: string | null): Promise<{ pieces: StatePiece[]; next: string | null }>;
   /** Adds exported pieces, in the order they were exported, keeping their run ids; one transaction. */
   importPieces(pieces: readonly StatePiece[]): Promise<void>;
-  /** Deletes every run, record, key state, API token and schedule slot (the workspace id stays). */
+  /**
+   * Deletes every run, record, key state, API token, schedule slot, alert and notification (the
+   * workspace id stays).
+   */
   clear(): Promise<void>;
 }
 
@@ -640,7 +646,9 @@ export interface StateStore {
    * Applies retention (SPEC §7): deletes the per-row records of finished runs started before
    * `options.before` (run summaries stay) and keeps each key's last delivered message, so that
    * `ledger.deliveredPayloads` answers as before; their inspector exchanges go with the records. Schedule slots claimed before it go too, except
-   * each sync's latest (the scheduler's grid goes on from it). Null when skipped by `unlessPrunedSince`.
+   * each sync's latest (the scheduler's grid goes on from it), and so do notifications made before
+   * it that were delivered or given up (pending ones stay; alerts stay, they are the history
+   * `sluice alerts` shows). Null when skipped by `unlessPrunedSince`.
    */
   prune(options: PruneOptions): Promise<PruneResult | null>;
   close(): Promise<void>;

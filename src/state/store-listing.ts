@@ -34,3 +34,30 @@ export function parseCursor(cursor: string, parts: number): number[] {
   }
   return numbers;
 }
+
+/**
+ * An alert id that sorts by the time it was raised, like a run id: "a_", the raise time in ms as 9
+ * base-36 digits, then 48 random bits (two stores raising in the same millisecond never collide).
+ */
+export function newAlertId(raisedAt: string): string {
+  const ms = Date.parse(raisedAt);
+  if (!Number.isFinite(ms)) throw new SluiceError('usage', `not a time: ${JSON.stringify(raisedAt)}`);
+  return `a_${ms.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Alert listings go open ones first, then newest first by id: the cursor is the page's last alert as
+ * whether it was open (1 or 0) and its id.
+ */
+export function alertCursor(open: boolean, id: string): string {
+  return `${open ? 1 : 0}.${id}`;
+}
+
+/** A cursor `alertCursor` gave out, as (open, id); anything else is `usage`. */
+export function parseAlertCursor(cursor: string): { open: boolean; id: string } {
+  const match = /^([01])\.(a_[0-9a-z]{1,40})$/.exec(cursor);
+  if (match === null) {
+    throw new SluiceError('usage', `cursor ${JSON.stringify(cursor)} is not one this listing gave out`);
+  }
+  return { open: match[1] === '1', id: match[2]! };
+}

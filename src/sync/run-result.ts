@@ -1,5 +1,5 @@
 import type { ConfigProblem } from '../core/errors.js';
-import type { ChangeReason, RunCounts } from '../core/run.js';
+import type { ChangeReason, RunCounts, RunWriteback } from '../core/run.js';
 
 /** A planned row shown by a dry run: why it would be sent, and exactly what would be sent. */
 export interface DryRunSample {
@@ -17,16 +17,10 @@ export interface InvalidSample {
 }
 
 /**
- * What a run's warehouse writeback did (SPEC §7), for syncs with `writeback:`: the rows written, or
- * why none were. A failed writeback leaves the run's status as it was.
+ * What a run's warehouse writeback did (SPEC §7): the run history's `RunWriteback` as the run result
+ * shows it (its fields are snake_case already), so the result and the stored run say the same.
  */
-export interface WritebackOutcome {
-  source: string;
-  table: string;
-  /** Rows written: one per record of the run; 0 when it failed. */
-  rows: number;
-  error: { code: string; message: string } | null;
-}
+export type WritebackOutcome = RunWriteback;
 
 /** The outcome of one sync run, printed by `sluice sync run --json` (SPEC §4). */
 export interface SyncRunResult {

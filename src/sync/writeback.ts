@@ -2,7 +2,9 @@
  * Warehouse writeback (SPEC §7): after a real run has ended, every record of the run goes into the
  * table the sync names, in a writable source, through that source's `WritebackWriter` (its own
  * connection for writing, opened after the run's reading is done, SPEC §5). A writeback that fails
- * does not fail the run: the outcome says what went wrong, and the run summary carries it.
+ * does not fail the run: the outcome says what went wrong, and the run summary carries it, in the
+ * result and in the run history (`RunSummary.writeback`), where a later writeback of the run
+ * replaces it.
  */
 import { isSluiceError } from '../core/errors.js';
 import type { ObjectKind, SyncConfig } from '../core/workspace.js';
@@ -31,30 +33,41 @@ export function finishedRun(result: SyncRunResult): FinishedRun {
 
 /**
  * Writes the records of the finished `run` into `sync.writeback`'s table with `writer` (made on
- * demand by the caller for that source; it may throw). Nothing for a dry run or a sync without
- * `writeback:`. Never throws: a failure is the outcome's `error`.
+ * demand by the caller for that source; it may throw), then keeps the outcome in the run's history
+ * (`at`: when it ended, by `now`). Nothing for a dry run or a sync without `writeback:`. A failure
+ * of the writeback is the outcome's `error`; only a state store that cannot keep the outcome throws.
  */
 export async function writeBackRun(
   sync: SyncConfig,
   run: FinishedRun,
   state: StateStore,
   writer: () => Promise<WritebackWriter>,
+  now: () => Date = () => new Date(),
 ): Promise<WritebackOutcome | undefined> {
   const target = sync.writeback;
   if (target === undefined || run.dryRun) return undefined;
-  const outcome: WritebackOutcome = { source: target.source, table: target.table, rows: 0, error: null };
+  let rows = 0;
+  let error: WritebackOutcome['error'] = null;
   try {
-    outcome.rows = await (await writer()).write({
+    rows = await (await writer()).write({
       table: target.table,
       runId: run.runId,
       rows: runRows(state, sync, run),
     });
-  } catch (error) {
-    outcome.error = {
-      code: isSluiceError(error) ? error.code : 'source_error',
-      message: error instanceof Error ? error.message : String(error),
+  } catch (failure) {
+    error = {
+      code: isSluiceError(failure) ? failure.code : 'source_error',
+      message: failure instanceof Error ? failure.message : String(failure),
     };
   }
+  const outcome: WritebackOutcome = {
+    source: target.source,
+    table: target.table,
+    rows,
+    error,
+    at: now().toISOString(),
+  };
+  await state.runs.recordWriteback(run.runId, outcome);
   return outcome;
 }
 

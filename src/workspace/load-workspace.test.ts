@@ -98,9 +98,11 @@ describe('loadWorkspace', () => {
     expect(JSON.parse(JSON.stringify(ws))).toEqual({
       dir,
       file: path.join(dir, 'sluice.yaml'),
-      // Not in SPEC §1's example: parse-state-settings.test.ts covers them.
+      // Not in SPEC §1's example: parse-state-settings.test.ts and parse-alerts.test.ts cover them.
       workspaceId: undefined,
       retention: undefined,
+      notify: undefined,
+      webhooks: undefined,
       state: { kind: 'sqlite', path: path.join(dir, '.sluice/state.db') },
       sources: {
         warehouse: { type: 'duckdb', path: path.join(dir, 'warehouse.duckdb') },

@@ -5,6 +5,7 @@ import { ConfigError } from '../core/errors.js';
 import type {
   DestinationConfig,
   ModelConfig,
+  NotifyTarget,
   SourceConfig,
   SyncConfig,
   Workspace,
@@ -13,6 +14,7 @@ import type { DestinationType } from '../destinations/destination.js';
 import { destinationType, destinationTypes } from '../destinations/registry.js';
 import { deepFreeze } from './deep-freeze.js';
 import { NAME_PATTERN } from './field-schemas.js';
+import { parseAlerts } from './parse-alerts.js';
 import {
   type DestinationTypes,
   destinationTypesOf,
@@ -20,6 +22,7 @@ import {
   typeOfEntry,
 } from './parse-destinations.js';
 import { parseModel } from './parse-models.js';
+import { parseNotifyTarget, parseWebhooks } from './parse-notify.js';
 import { parseSource } from './parse-sources.js';
 import { parseState } from './parse-state.js';
 import { parseRetention, parseWorkspaceId } from './parse-state-settings.js';
@@ -54,12 +57,16 @@ const SECTIONS = [
   'workspace_id',
   'state',
   'retention',
+  'notify',
+  'alerts',
+  'webhooks',
   'sources',
   'destinations',
   'models',
   'syncs',
 ] as const;
 const ENTRY_LABELS: Readonly<Record<string, string>> = {
+  notify: 'notify target',
   sources: 'source',
   destinations: 'destination',
   models: 'model',
@@ -139,6 +146,13 @@ export function parseWorkspace(text: string, ctx: ParseWorkspaceContext): Worksp
   const rawDestinations = section(p, root, 'destinations');
   const rawModels = section(p, root, 'models');
   const rawSyncs = section(p, root, 'syncs');
+  const rawNotify = section(p, root, 'notify');
+
+  const notify = collect(rawNotify, (name, raw) => parseNotifyTarget(p, ['notify', name], name, raw));
+  // Every name written counts as a target here, valid or not, so one bad target is one problem.
+  const targetNames = [...rawNotify.keys()];
+  const webhooks = parseWebhooks(p, own(root, 'webhooks'), targetNames);
+  const alerts = parseAlerts(p, ['alerts'], own(root, 'alerts'), targetNames);
 
   const sources = collect(rawSources, (name, raw) => parseSource(p, ['sources', name], raw, dir));
   const destinations = collect(rawDestinations, (name, raw) =>
@@ -156,6 +170,8 @@ export function parseWorkspace(text: string, ctx: ParseWorkspaceContext): Worksp
     sourceType: (name: string) => entryText(rawSources.get(name), 'type'),
     sourcePath: (name: string) => entryText(rawSources.get(name), 'path'),
     destinationType: (name: string) => typeOfEntry(rawDestinations.get(name), types),
+    targetNames,
+    alerts: alerts ?? [],
   };
   const syncs = collect(rawSyncs, (name, raw) => parseSync(p, ['syncs', name], name, raw, syncContext));
   checkAfterCycles(p, syncs);
@@ -167,6 +183,8 @@ export function parseWorkspace(text: string, ctx: ParseWorkspaceContext): Worksp
     ...(workspaceId === undefined ? {} : { workspaceId }),
     state,
     ...(retention === undefined ? {} : { retention }),
+    ...(notify.size === 0 ? {} : { notify: record<NotifyTarget>(notify) }),
+    ...(webhooks === undefined ? {} : { webhooks }),
     sources: record<SourceConfig>(sources),
     destinations: record<DestinationConfig>(destinations),
     models: record<ModelConfig>(models),

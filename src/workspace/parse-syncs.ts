@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { ObjectKind, RetryPolicy, SyncConfig } from '../core/workspace.js';
+import type { AlertRule, ObjectKind, RetryPolicy, SyncConfig } from '../core/workspace.js';
 import type { DestinationType, ObjectDescriptor } from '../destinations/destination.js';
 import { WRITABLE_SOURCE_TYPES, writebackTableParts } from '../sources/registry.js';
 import { suggest } from './did-you-mean.js';
 import { durationMs, text } from './field-schemas.js';
+import { mergeAlerts, parseAlerts } from './parse-alerts.js';
 import { type MappingTarget, parseBundle, parseMappings } from './parse-mappings.js';
 import { parseSchedule } from './parse-schedule.js';
 import { own, type Problems, parseEntry, parseField, where } from './problems.js';
@@ -24,6 +25,7 @@ const SYNC_SHAPE = {
   schedule: z.unknown(),
   retry: z.unknown(),
   writeback: z.unknown(),
+  alerts: z.unknown(),
 };
 const KEY_SHAPE = { column: text, field: text.optional() };
 const WRITEBACK_SHAPE = { source: text, table: text };
@@ -45,6 +47,10 @@ export interface SyncContext {
   sourcePath(name: string): string | undefined;
   /** The type of a destination entry, when it names a known type. */
   destinationType(name: string): DestinationType | undefined;
+  /** The names under `notify:`, which alerts may name. */
+  targetNames: readonly string[];
+  /** The top-level `alerts:`, which watch every sync before its own. */
+  alerts: readonly AlertRule[];
 }
 
 /** Validates one `syncs.<name>` entry and every name it refers to; undefined when it has problems. */
@@ -88,6 +94,8 @@ export function parseSync(
   }
   const retry = parseRetry(p, [...at, 'retry'], own(entry, 'retry'));
   const writeback = parseWriteback(p, [...at, 'writeback'], own(entry, 'writeback'), ctx);
+  const ownAlerts = parseAlerts(p, [...at, 'alerts'], own(entry, 'alerts'), ctx.targetNames);
+  const alerts = mergeAlerts(ctx.alerts, ownAlerts ?? []);
   if (v.backfill !== undefined && descriptor?.behaviour === 'upsert') {
     p.add(
       [...at, 'backfill'],
@@ -109,6 +117,7 @@ export function parseSync(
     ...(schedule === undefined ? {} : { schedule }),
     retry,
     ...(writeback === undefined ? {} : { writeback }),
+    ...(alerts.length === 0 ? {} : { alerts }),
     file: p.file,
     line: p.lineOf(at),
     keyLine: p.lineOf([...at, 'key']),

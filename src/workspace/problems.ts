@@ -7,6 +7,7 @@ import type { Path, YamlTree } from './yaml-tree.js';
 const SECRET_KEY = /url|key|secret|password|token|dsn/i;
 
 const SECTION_LABELS: Readonly<Record<string, string>> = {
+  notify: 'notify target',
   sources: 'source',
   destinations: 'destination',
   models: 'model',

@@ -36,6 +36,15 @@ export class PgExchanges {
     return { items, next };
   }
 
+  /** Every exchange of a run, in order: what a state transfer carries after the run's records. */
+  async ofRun(db: PgQueryable, runSeq: string): Promise<StoredExchange[]> {
+    const { rows } = await db.query<{ exchange: string }>(
+      'SELECT exchange FROM exchanges WHERE run_seq = $1 ORDER BY seq',
+      [runSeq],
+    );
+    return rows.map((row) => JSON.parse(row.exchange) as StoredExchange);
+  }
+
   /** Deletes a run's exchanges (retention); answers how many and the bytes their rows took. */
   async pruneRun(db: PgQueryable, runSeq: string): Promise<{ exchanges: number; bytes: number }> {
     const { rows } = await db.query<{ exchanges: string; bytes: string }>(

@@ -164,6 +164,44 @@ CREATE TABLE exchanges (
 CREATE INDEX exchanges_by_run ON exchanges (run_seq, seq);
 `;
 
+// Alerts (pg-alerts.ts, SPEC §7), one row per alert from its raise to its resolve: the partial
+// unique index allows one open alert per sync and rule, so of processes raising the same alert at
+// once one inserts it. Notifications (pg-notifications.ts) wait in an outbox every process shares;
+// the partial index finds the due pending ones. A run's writeback outcome (RunWriteback) sits on its
+// run as JSON text. Figures are jsonb (numbers only); times are ISO text as everywhere.
+const alertsAndNotifications = `
+CREATE TABLE alerts (
+  id               text PRIMARY KEY,
+  sync             text NOT NULL,
+  rule             text NOT NULL,
+  kind             text NOT NULL,
+  raised_at        text NOT NULL,
+  raised_run_id    text NOT NULL,
+  figures          jsonb NOT NULL,
+  resolved_at      text,
+  resolved_run_id  text,
+  resolved_figures jsonb
+);
+CREATE UNIQUE INDEX alerts_open ON alerts (sync, rule) WHERE resolved_at IS NULL;
+CREATE INDEX alerts_by_sync ON alerts (sync, id);
+CREATE TABLE notifications (
+  id              text PRIMARY KEY,
+  target          text NOT NULL,
+  type            text NOT NULL,
+  body            text NOT NULL,
+  created_at      text NOT NULL,
+  state           text NOT NULL DEFAULT 'pending',
+  attempts        integer NOT NULL DEFAULT 0,
+  next_attempt_at text,
+  last_attempt_at text,
+  last_status     integer,
+  last_error      text,
+  delivered_at    text
+);
+CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE state = 'pending';
+ALTER TABLE runs ADD COLUMN writeback text;
+`;
+
 /** Every migration, in order. */
 export const pgMigrations: readonly PgMigration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -172,4 +210,5 @@ export const pgMigrations: readonly PgMigration[] = Object.freeze([
   { version: 4, name: 'api tokens', sql: apiTokens },
   { version: 5, name: 'schedule slots', sql: scheduleSlots },
   { version: 6, name: 'exchanges', sql: exchanges },
+  { version: 7, name: 'alerts and notifications', sql: alertsAndNotifications },
 ]);

@@ -1,4 +1,10 @@
-import { emptyCounts, type RunCounts, type RunRecord, type RunSummary } from '../../core/run.js';
+import {
+  emptyCounts,
+  type RunCounts,
+  type RunRecord,
+  type RunSummary,
+  type RunWriteback,
+} from '../../core/run.js';
 import { CANCELLED_QUEUED, notQueued, unknownRun } from '../run-errors.js';
 import type {
   CancelOutcome,
@@ -31,6 +37,8 @@ export interface RunRow {
   requested_at: string | null;
   cancel_requested_at: string | null;
   report: string | null;
+  /** RunWriteback as JSON text (migration 7). */
+  writeback: string | null;
 }
 
 export interface RecordRow {
@@ -44,7 +52,7 @@ export interface RecordRow {
 }
 
 export const runColumns =
-  'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at, requested_at, cancel_requested_at, report';
+  'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at, requested_at, cancel_requested_at, report, writeback';
 const recordColumns = 'r.seq, r.key, r.status, r.reason, r.message, r.message_id, r.payload';
 
 /** A record to store: a run record without its run id. */
@@ -129,6 +137,10 @@ export class PgRunHistory {
     ]);
   }
 
+  async recordWriteback(db: PgQueryable, runId: string, outcome: RunWriteback): Promise<void> {
+    await db.query('UPDATE runs SET writeback = $1 WHERE run_id = $2', [JSON.stringify(outcome), runId]);
+  }
+
   async get(db: PgQueryable, runId: string): Promise<RunSummary | null> {
     const { rows } = await db.query<RunRow>(`SELECT ${runColumns} FROM runs WHERE run_id = $1`, [runId]);
     return rows[0] === undefined ? null : toSummary(rows[0]);
@@ -151,9 +163,9 @@ export class PgRunHistory {
     const { rows } = await db.query<RunRow>(
       `SELECT ${runColumns} FROM runs
        WHERE ($1::text IS NULL OR sync = $1) AND ($2::text IS NULL OR status = $2)
-         AND ($3::bigint IS NULL OR seq < $3)
+         AND ($3::bigint IS NULL OR seq < $3) AND ($5::boolean IS NULL OR dry_run = $5)
        ORDER BY seq DESC LIMIT $4`,
-      [query.sync ?? null, query.status ?? null, before, limit + 1],
+      [query.sync ?? null, query.status ?? null, before, limit + 1, query.dryRun ?? null],
     );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -283,6 +295,7 @@ export function toSummary(row: RunRow): RunSummary {
     ...(row.requested_at === null ? {} : { requestedAt: row.requested_at }),
     ...(row.cancel_requested_at === null ? {} : { cancelRequestedAt: row.cancel_requested_at }),
     ...(row.report === null ? {} : { report: fromPgText(row.report) }),
+    ...(row.writeback === null ? {} : { writeback: JSON.parse(row.writeback) as RunWriteback }),
     ...(row.records_pruned_at === null ? {} : { recordsPrunedAt: row.records_pruned_at }),
   };
 }

@@ -1,5 +1,7 @@
 import type { RunSummary } from '../../core/run.js';
 import type { KeyTransfer, StatePiece } from '../state-store.js';
+import type { PgAlerts } from './pg-alerts.js';
+import type { PgExchanges } from './pg-exchanges.js';
 import { type KeyStateRow, toKeyState } from './pg-key-states.js';
 import type { PgQueryable } from './pg-pool.js';
 import {
@@ -14,7 +16,19 @@ import type { PgScheduleSlots } from './pg-schedule-slots.js';
 import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
 import type { PgTokens } from './pg-tokens.js';
 
-/** Where an export stands: after the workspace id and the API tokens, run by run (record by record), then key by key. */
+/** The store's parts a transfer reads and writes through. */
+export interface PgTransferParts {
+  runs: PgRunHistory;
+  tokens: PgTokens;
+  slots: PgScheduleSlots;
+  exchanges: PgExchanges;
+  alerts: PgAlerts;
+}
+
+/**
+ * Where an export stands: after the workspace id, the API tokens, the latest slots and the alerts,
+ * run by run (record by record, then the run's exchanges), then key by key.
+ */
 type Position =
   | { phase: 'runs'; run: string; record: string | null }
   | { phase: 'keys'; sync: string; key: string };
@@ -22,6 +36,8 @@ type Position =
 /** Records per export page, about; and key states per page. */
 const RECORDS_PER_PAGE = 20_000;
 const KEYS_PER_PAGE = 5_000;
+/** Exchanges and alerts per piece. */
+const PER_PIECE = 500;
 
 type KeyRow = KeyStateRow & { sync: string; delivered_at: string | null; payload: string | null };
 
@@ -35,11 +51,15 @@ export class PgTransfer {
   readonly #runs: PgRunHistory;
   readonly #tokens: PgTokens;
   readonly #slots: PgScheduleSlots;
+  readonly #exchanges: PgExchanges;
+  readonly #alerts: PgAlerts;
 
-  constructor(runs: PgRunHistory, tokens: PgTokens, slots: PgScheduleSlots) {
-    this.#runs = runs;
-    this.#tokens = tokens;
-    this.#slots = slots;
+  constructor(parts: PgTransferParts) {
+    this.#runs = parts.runs;
+    this.#tokens = parts.tokens;
+    this.#slots = parts.slots;
+    this.#exchanges = parts.exchanges;
+    this.#alerts = parts.alerts;
   }
 
   async isEmpty(db: PgQueryable): Promise<boolean> {
@@ -65,6 +85,10 @@ export class PgTransfer {
       );
       const slots = await this.#slots.latest(db);
       if (slots.length > 0) pieces.push({ kind: 'slots', slots });
+      const alerts = await this.#alerts.all(db);
+      for (let i = 0; i < alerts.length; i += PER_PIECE) {
+        pieces.push({ kind: 'alerts', alerts: alerts.slice(i, i + PER_PIECE) });
+      }
     }
     let records = 0;
     let runId: string | null = null;
@@ -105,10 +129,17 @@ export class PgTransfer {
         });
       }
       records += rows.length;
-      at =
-        rows.length < limit
-          ? { phase: 'runs', run: at.run, record: null }
-          : { ...at, record: rows.at(-1)!.seq };
+      if (rows.length < limit) {
+        // The run's records are all out: its inspector exchanges follow them.
+        const exchanges = await this.#exchanges.ofRun(db, at.run);
+        for (let i = 0; i < exchanges.length; i += PER_PIECE) {
+          pieces.push({ kind: 'exchanges', runId: runId!, exchanges: exchanges.slice(i, i + PER_PIECE) });
+        }
+        records += exchanges.length;
+        at = { phase: 'runs', run: at.run, record: null };
+      } else {
+        at = { ...at, record: rows.at(-1)!.seq };
+      }
     }
     const { rows } = await db.query<KeyRow>(
       `SELECT k.sync, k.key, k.generation, k.delivered_hash, k.delivered_source_hash, k.delivered_message_id,
@@ -172,17 +203,23 @@ export class PgTransfer {
         case 'slots':
           await this.#slots.insert(db, piece.slots);
           break;
+        case 'exchanges':
+          await this.#exchanges.record(db, piece.runId, piece.exchanges);
+          break;
+        case 'alerts':
+          await this.#alerts.insert(db, piece.alerts);
+          break;
       }
     }
   }
 
   /**
-   * Deletes every run (with its records and inspector exchanges), key state, API token and schedule
-   * slot (inside the caller's transaction).
+   * Deletes every run (with its records and inspector exchanges), key state, API token, schedule
+   * slot, alert and notification (inside the caller's transaction).
    */
   async clear(db: PgQueryable): Promise<void> {
     await db.query(
-      'TRUNCATE run_records, exchanges, runs, key_states, kept_payloads, present_keys, api_tokens, schedule_slots',
+      'TRUNCATE run_records, exchanges, runs, key_states, kept_payloads, present_keys, api_tokens, schedule_slots, alerts, notifications',
     );
   }
 }
@@ -190,8 +227,9 @@ export class PgTransfer {
 async function importRun(db: PgQueryable, run: RunSummary): Promise<void> {
   await db.query(
     `INSERT INTO runs (run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at,
-                       error_code, error_message, records_pruned_at, requested_at, cancel_requested_at, report)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+                       error_code, error_message, records_pruned_at, requested_at, cancel_requested_at, report,
+                       writeback)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
     [
       run.runId,
       run.sync,
@@ -207,6 +245,7 @@ async function importRun(db: PgQueryable, run: RunSummary): Promise<void> {
       run.requestedAt ?? null,
       run.cancelRequestedAt ?? null,
       toPgText(run.report ?? null),
+      run.writeback === undefined ? null : JSON.stringify(run.writeback),
     ],
   );
 }

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { RunCounts, RunRecord } from '../../core/run.js';
+import type { RunCounts, RunRecord, RunWriteback } from '../../core/run.js';
 import type { TokenRole } from '../../core/token-roles.js';
 import type {
+  AlertBook,
+  AlertEvaluation,
   ClaimedSlot,
   DeliveryLedger,
   DeliveryResult,
@@ -9,7 +11,9 @@ import type {
   FinishRun,
   LockHolder,
   LockTable,
+  NewNotification,
   NewRun,
+  NotificationOutbox,
   PlannedChange,
   PruneOptions,
   PruneResult,
@@ -29,10 +33,12 @@ import type {
 } from '../state-store.js';
 import { newRunId } from '../store-listing.js';
 import { applyPgMigrations } from './apply-pg-migrations.js';
+import { PgAlerts } from './pg-alerts.js';
 import { PgExchanges } from './pg-exchanges.js';
 import { PgKeyStates } from './pg-key-states.js';
 import { PgLocks } from './pg-locks.js';
 import { pgMigrations } from './pg-migrations.js';
+import { PgNotifications, type SettleOutcome } from './pg-notifications.js';
 import type { PgPoolLike, PgQueryable, PgStateDriver } from './pg-pool.js';
 import { PgRateBuckets } from './pg-rate-buckets.js';
 import { PgRemovedKeys } from './pg-removed-keys.js';
@@ -73,7 +79,15 @@ export class PostgresStateStore implements StateStore {
   readonly #tokens = new PgTokens();
   readonly #slots = new PgScheduleSlots();
   readonly #exchanges = new PgExchanges();
-  readonly #transfer = new PgTransfer(this.#runs, this.#tokens, this.#slots);
+  readonly #notifications = new PgNotifications();
+  readonly #alerts = new PgAlerts(this.#notifications);
+  readonly #transfer = new PgTransfer({
+    runs: this.#runs,
+    tokens: this.#tokens,
+    slots: this.#slots,
+    exchanges: this.#exchanges,
+    alerts: this.#alerts,
+  });
   #workspaceId: string | null = null;
   #closed = false;
 
@@ -143,6 +157,8 @@ export class PostgresStateStore implements StateStore {
       this.#read('finishing a run', (db) => this.#runs.finish(db, runId, finish)),
     updateCounts: (runId: string, counts: RunCounts) =>
       this.#read('updating run counts', (db) => this.#runs.updateCounts(db, runId, counts)),
+    recordWriteback: (runId: string, outcome: RunWriteback) =>
+      this.#read('recording a writeback', (db) => this.#runs.recordWriteback(db, runId, outcome)),
     get: (runId: string) => this.#read('reading a run', (db) => this.#runs.get(db, runId)),
     list: (query: RunQuery) => this.#read('listing runs', (db) => this.#runs.list(db, query)),
     lastCompleted: (sync: string) =>
@@ -279,6 +295,30 @@ export class PostgresStateStore implements StateStore {
       this.#read('listing exchanges', (db) => this.#exchanges.list(db, runId, query)),
   };
 
+  /** Alerts raised and resolved once across processes (state-store.ts AlertBook). */
+  readonly alerts: AlertBook = {
+    apply: async (evaluations: readonly AlertEvaluation[], at: string) => {
+      if (evaluations.length === 0) return [];
+      return this.#write('applying alerts', (db) => this.#alerts.apply(db, evaluations, at));
+    },
+    list: (query: { sync?: string; state?: 'raised' | 'resolved'; limit: number; cursor?: string }) =>
+      this.#read('listing alerts', (db) => this.#alerts.list(db, query)),
+  };
+
+  /** Notifications waiting to be delivered, shared by every process (state-store.ts NotificationOutbox). */
+  readonly notifications: NotificationOutbox = {
+    enqueue: async (notifications: readonly NewNotification[]) => {
+      if (notifications.length === 0) return;
+      await this.#read('queueing notifications', (db) => this.#notifications.enqueue(db, notifications));
+    },
+    claimDue: (now: string, limit: number, leaseMs: number) =>
+      this.#read('claiming notifications', (db) => this.#notifications.claimDue(db, now, limit, leaseMs)),
+    settle: (id: string, outcome: SettleOutcome) =>
+      this.#read('recording a notification attempt', (db) => this.#notifications.settle(db, id, outcome)),
+    pending: () => this.#read('reading notifications', (db) => this.#notifications.pending(db)),
+    health: () => this.#read('reading notifications', (db) => this.#notifications.health(db)),
+  };
+
   /** Moving the whole state to another store (state-store.ts StateTransfer). */
   readonly transfer: StateTransfer = {
     isEmpty: () => this.#read('reading the state', (db) => this.#transfer.isEmpty(db)),
@@ -324,6 +364,7 @@ export class PostgresStateStore implements StateStore {
     }
     await this.#read('pruning kept payloads', (db) => retention.dropStaleKept(db));
     await this.#read('pruning schedule slots', (db) => this.#slots.prune(db, options.before));
+    await this.#read('pruning notifications', (db) => this.#notifications.prune(db, options.before));
     const reclaim = options.reclaim && !(await this.#read('reading locks', (db) => this.#locks.anyHeld(db)));
     if (!reclaim) return { runs, records, exchanges, bytesFreed: bytes, reclaimed: false };
     await this.#read('reclaiming space', (db) => retention.reclaim(db));

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStateStore } from '../sqlite/sqlite-state-store.js';
 import type { DeliveryResult, StatePiece, StateStore } from '../state-store.js';
+import { expectMoved, fillWithAlertsAndExchanges, notificationAt } from '../state-transfer-moves.case.js';
 import { PostgresStateStore } from './postgres-state-store.js';
 
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -140,6 +141,41 @@ describe('PostgresStateStore transfer', () => {
       await sqlite.close();
       await postgres.close();
       await back.close();
+    }
+  });
+
+  it("moves each run's exchanges, its writeback and every alert both ways, but no notification", async () => {
+    const sqlite = await SqliteStateStore.open(join(dir, 'alerts-from.db'));
+    const postgres = await PostgresStateStore.open(
+      { Pool: pg.Pool },
+      `postgres://postgres@127.0.0.1:5432/${database}?schema=alerts_moved`,
+    );
+    const back = await SqliteStateStore.open(join(dir, 'alerts-back.db'));
+    const again = await SqliteStateStore.open(join(dir, 'alerts-again.db'));
+    try {
+      const runIds = await fillWithAlertsAndExchanges(sqlite);
+      await copy(sqlite, postgres);
+      // What PostgreSQL exports is what SQLite exported (same pieces, same order).
+      await copy(postgres, back);
+      const pieces = async (store: StateStore) => (await store.transfer.exportPage(null)).pieces;
+      expect(await pieces(back)).toEqual(await pieces(sqlite));
+      expect(await pieces(postgres)).toEqual(await pieces(sqlite));
+      await expectMoved(sqlite, postgres, runIds);
+      // Out of PostgreSQL as they are now (the open alert resolved there).
+      await copy(postgres, again);
+      expect((await again.alerts.list({ limit: 10 })).items).toEqual(
+        (await postgres.alerts.list({ limit: 10 })).items,
+      );
+
+      await postgres.notifications.enqueue([notificationAt('2025-01-03T00:00:00.000Z')]);
+      await postgres.transfer.clear();
+      expect((await postgres.alerts.list({ limit: 10 })).items).toEqual([]);
+      expect(await postgres.notifications.pending()).toEqual({ count: 0, nextDueAt: null });
+    } finally {
+      await sqlite.close();
+      await postgres.close();
+      await back.close();
+      await again.close();
     }
   });
 });

@@ -37,12 +37,14 @@ describe('applyMigrations', () => {
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual(all);
     expect(readApplied(db)).toEqual(all);
     expect(tables()).toEqual([
+      'alerts',
       'api_tokens',
       'exchanges',
       'kept_payloads',
       'key_states',
       'locks',
       'meta',
+      'notifications',
       'rate_buckets',
       'record_batches',
       'record_keys',
@@ -64,6 +66,7 @@ describe('applyMigrations', () => {
       { version: 11, name: 'api tokens', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 12, name: 'schedule slots', applied_at: '2025-03-01T00:00:00.000Z' },
       { version: 13, name: 'exchanges', applied_at: '2025-03-01T00:00:00.000Z' },
+      { version: 14, name: 'alerts and notifications', applied_at: '2025-03-01T00:00:00.000Z' },
     ]);
     expect(applyMigrations(db, sqliteMigrations, now)).toEqual([]);
   });

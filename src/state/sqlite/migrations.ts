@@ -221,6 +221,45 @@ CREATE TABLE exchanges (
 CREATE INDEX exchanges_by_run ON exchanges (run_seq, seq);
 `;
 
+// Alerts (sqlite-alerts.ts, SPEC §7): one row per alert, from its raise to its resolve. The partial
+// unique index allows one open alert per sync and rule, so a raise inserts once even when two
+// processes evaluate the same run. Notifications (sqlite-notifications.ts) wait in an outbox shared
+// by every process; the partial index finds the due pending ones without scanning delivered history.
+// A run's writeback outcome (RunWriteback as JSON) sits on its run.
+const alertsAndNotifications = `
+CREATE TABLE alerts (
+  seq              INTEGER PRIMARY KEY,
+  id               TEXT NOT NULL UNIQUE,
+  sync             TEXT NOT NULL,
+  rule             TEXT NOT NULL,
+  kind             TEXT NOT NULL,
+  raised_at        TEXT NOT NULL,
+  raised_run_id    TEXT NOT NULL,
+  figures          TEXT NOT NULL,
+  resolved_at      TEXT,
+  resolved_run_id  TEXT,
+  resolved_figures TEXT
+);
+CREATE UNIQUE INDEX alerts_open ON alerts (sync, rule) WHERE resolved_at IS NULL;
+CREATE INDEX alerts_by_sync ON alerts (sync, id);
+CREATE TABLE notifications (
+  id              TEXT PRIMARY KEY,
+  target          TEXT NOT NULL,
+  type            TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  created_at      TEXT NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'pending',
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT,
+  last_attempt_at TEXT,
+  last_status     INTEGER,
+  last_error      TEXT,
+  delivered_at    TEXT
+);
+CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE state = 'pending';
+ALTER TABLE runs ADD COLUMN writeback TEXT;
+`;
+
 /** Every migration, in order. */
 export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial', sql: initial },
@@ -236,4 +275,5 @@ export const sqliteMigrations: readonly Migration[] = Object.freeze([
   { version: 11, name: 'api tokens', sql: apiTokens },
   { version: 12, name: 'schedule slots', sql: scheduleSlots },
   { version: 13, name: 'exchanges', sql: exchanges },
+  { version: 14, name: 'alerts and notifications', sql: alertsAndNotifications },
 ]);

@@ -11,6 +11,7 @@ export class SqliteExchanges {
   readonly #insert: SqliteStatement;
   readonly #page: SqliteStatement;
   readonly #deleteRun: SqliteStatement;
+  readonly #ofRun: SqliteStatement;
 
   constructor(db: SqliteDatabase) {
     this.#runSeq = db.prepare('SELECT seq FROM runs WHERE run_id = ?').raw();
@@ -22,6 +23,7 @@ export class SqliteExchanges {
       )
       .raw();
     this.#deleteRun = db.prepare('DELETE FROM exchanges WHERE run_seq = ?');
+    this.#ofRun = db.prepare('SELECT exchange FROM exchanges WHERE run_seq = ? ORDER BY seq').pluck();
   }
 
   record(runId: string, exchanges: readonly StoredExchange[]): void {
@@ -38,6 +40,11 @@ export class SqliteExchanges {
     const items = rows.slice(0, limit).map(([, text]) => JSON.parse(text) as StoredExchange);
     const next = rows.length > limit && limit > 0 ? String(rows[limit - 1]![0]) : null;
     return { items, next };
+  }
+
+  /** Every exchange of a run, in order: what a state transfer carries after the run's records. */
+  ofRun(runSeq: number): StoredExchange[] {
+    return (this.#ofRun.all(runSeq) as string[]).map((text) => JSON.parse(text) as StoredExchange);
   }
 
   /** Deletes a run's exchanges (retention); answers how many. Call inside a write transaction. */

@@ -1,5 +1,11 @@
 import { SluiceError } from '../../core/errors.js';
-import { emptyCounts, type RunCounts, type RunRecord, type RunSummary } from '../../core/run.js';
+import {
+  emptyCounts,
+  type RunCounts,
+  type RunRecord,
+  type RunSummary,
+  type RunWriteback,
+} from '../../core/run.js';
 import { CANCELLED_QUEUED, notQueued, unknownRun } from '../run-errors.js';
 import type {
   CancelOutcome,
@@ -33,10 +39,12 @@ export interface RunRow {
   requested_at: string | null;
   cancel_requested_at: string | null;
   report: string | null;
+  /** RunWriteback as JSON (migration 14). */
+  writeback: string | null;
 }
 
 export const runColumns =
-  'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at, requested_at, cancel_requested_at, report';
+  'seq, run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at, error_code, error_message, records_pruned_at, requested_at, cancel_requested_at, report, writeback';
 const runSeqOf = '(SELECT seq FROM runs WHERE run_id = ?)';
 
 /**
@@ -56,6 +64,7 @@ export class SqliteRunHistory {
   readonly #listRunsWithStatus: SqliteStatement;
   readonly #listRunsOfSyncWithStatus: SqliteStatement;
   readonly #updateCounts: SqliteStatement;
+  readonly #recordWriteback: SqliteStatement;
   readonly #lastCompleted: SqliteStatement;
   readonly #runSeq: SqliteStatement;
   readonly #insertBatch: SqliteStatement;
@@ -96,16 +105,24 @@ export class SqliteRunHistory {
        WHERE run_id = ?`,
     );
     this.#getRun = db.prepare(`SELECT ${runColumns} FROM runs WHERE run_id = ?`);
-    this.#listRuns = db.prepare(`SELECT ${runColumns} FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?`);
+    // One statement per index worth using; the dry-run filter rides along on whichever walks.
+    const dryRun = '(@dryRun IS NULL OR dry_run = @dryRun)';
+    this.#listRuns = db.prepare(
+      `SELECT ${runColumns} FROM runs WHERE seq < @before AND ${dryRun} ORDER BY seq DESC LIMIT @limit`,
+    );
     this.#listRunsOfSync = db.prepare(
-      `SELECT ${runColumns} FROM runs WHERE sync = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      `SELECT ${runColumns} FROM runs WHERE sync = @sync AND seq < @before AND ${dryRun}
+       ORDER BY seq DESC LIMIT @limit`,
     );
     this.#listRunsWithStatus = db.prepare(
-      `SELECT ${runColumns} FROM runs WHERE status = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      `SELECT ${runColumns} FROM runs WHERE status = @status AND seq < @before AND ${dryRun}
+       ORDER BY seq DESC LIMIT @limit`,
     );
     this.#listRunsOfSyncWithStatus = db.prepare(
-      `SELECT ${runColumns} FROM runs WHERE sync = ? AND status = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      `SELECT ${runColumns} FROM runs WHERE sync = @sync AND status = @status AND seq < @before AND ${dryRun}
+       ORDER BY seq DESC LIMIT @limit`,
     );
+    this.#recordWriteback = db.prepare('UPDATE runs SET writeback = ? WHERE run_id = ?');
     this.#updateCounts = db.prepare("UPDATE runs SET counts = ? WHERE run_id = ? AND status = 'running'");
     // Walks the sync's runs newest first (runs_by_sync) to the first completed one, however far back.
     this.#lastCompleted = db.prepare(
@@ -204,6 +221,10 @@ export class SqliteRunHistory {
     this.#updateCounts.run(JSON.stringify(counts), runId);
   }
 
+  recordWriteback(runId: string, outcome: RunWriteback): void {
+    this.#recordWriteback.run(JSON.stringify(outcome), runId);
+  }
+
   lastCompleted(sync: string): RunSummary | null {
     const row = this.#lastCompleted.get(sync) as RunRow | undefined;
     return row === undefined ? null : toSummary(row);
@@ -220,14 +241,21 @@ export class SqliteRunHistory {
     const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : parseCursor(query.cursor, 1)[0]!;
     const { sync, status } = query;
     // One more than asked tells whether there is a next page.
+    const params = {
+      before,
+      limit: limit + 1,
+      dryRun: query.dryRun === undefined ? null : query.dryRun ? 1 : 0,
+      ...(sync === undefined ? {} : { sync }),
+      ...(status === undefined ? {} : { status }),
+    };
     const rows = (
       sync === undefined
         ? status === undefined
-          ? this.#listRuns.all(before, limit + 1)
-          : this.#listRunsWithStatus.all(status, before, limit + 1)
+          ? this.#listRuns.all(params)
+          : this.#listRunsWithStatus.all(params)
         : status === undefined
-          ? this.#listRunsOfSync.all(sync, before, limit + 1)
-          : this.#listRunsOfSyncWithStatus.all(sync, status, before, limit + 1)
+          ? this.#listRunsOfSync.all(params)
+          : this.#listRunsOfSyncWithStatus.all(params)
     ) as RunRow[];
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -357,6 +385,7 @@ export function toSummary(row: RunRow): RunSummary {
     ...(row.requested_at === null ? {} : { requestedAt: row.requested_at }),
     ...(row.cancel_requested_at === null ? {} : { cancelRequestedAt: row.cancel_requested_at }),
     ...(row.report === null ? {} : { report: row.report }),
+    ...(row.writeback === null ? {} : { writeback: JSON.parse(row.writeback) as RunWriteback }),
     ...(row.records_pruned_at === null ? {} : { recordsPrunedAt: row.records_pruned_at }),
   };
 }

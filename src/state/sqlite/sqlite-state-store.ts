@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { RunCounts, RunRecord } from '../../core/run.js';
+import type { RunCounts, RunRecord, RunWriteback } from '../../core/run.js';
 import type { TokenRole } from '../../core/token-roles.js';
 import type {
+  AlertBook,
+  AlertEvaluation,
   ClaimedSlot,
   DeliveryLedger,
   DeliveryResult,
@@ -10,7 +12,9 @@ import type {
   KeyState,
   LockHolder,
   LockTable,
+  NewNotification,
   NewRun,
+  NotificationOutbox,
   PlannedChange,
   PruneOptions,
   PruneResult,
@@ -31,10 +35,12 @@ import type {
 import { newRunId } from '../store-listing.js';
 import { applyMigrations } from './apply-migrations.js';
 import { sqliteMigrations } from './migrations.js';
+import { SqliteAlerts } from './sqlite-alerts.js';
 import { loadSqliteDriver, type SqliteDatabase } from './sqlite-database.js';
 import { SqliteExchanges } from './sqlite-exchanges.js';
 import { SqliteKeyStates } from './sqlite-key-states.js';
 import { SqliteLocks } from './sqlite-locks.js';
+import { type SettleOutcome, SqliteNotifications } from './sqlite-notifications.js';
 import { SqliteRateBuckets } from './sqlite-rate-buckets.js';
 import { SqliteRemovedKeys } from './sqlite-removed-keys.js';
 import { SqliteRetention } from './sqlite-retention.js';
@@ -74,6 +80,8 @@ export class SqliteStateStore implements StateStore {
   readonly #tokens: SqliteTokens;
   readonly #slots: SqliteScheduleSlots;
   readonly #exchanges: SqliteExchanges;
+  readonly #notifications: SqliteNotifications;
+  readonly #alerts: SqliteAlerts;
   readonly #transfer: SqliteTransfer;
   readonly #removed: SqliteRemovedKeys;
   readonly #retention: SqliteRetention;
@@ -92,7 +100,15 @@ export class SqliteStateStore implements StateStore {
     this.#tokens = new SqliteTokens(db);
     this.#slots = new SqliteScheduleSlots(db);
     this.#exchanges = new SqliteExchanges(db);
-    this.#transfer = new SqliteTransfer(db, this.#runs, this.#tokens, this.#slots);
+    this.#notifications = new SqliteNotifications(db);
+    this.#alerts = new SqliteAlerts(db, this.#notifications);
+    this.#transfer = new SqliteTransfer(db, {
+      runs: this.#runs,
+      tokens: this.#tokens,
+      slots: this.#slots,
+      exchanges: this.#exchanges,
+      alerts: this.#alerts,
+    });
     this.#removed = new SqliteRemovedKeys(db);
     this.#retention = new SqliteRetention(db);
   }
@@ -148,6 +164,8 @@ export class SqliteStateStore implements StateStore {
       this.#guard('finishing a run', () => this.#runs.finish(runId, finish)),
     updateCounts: async (runId: string, counts: RunCounts) =>
       this.#write('updating run counts', () => this.#runs.updateCounts(runId, counts)),
+    recordWriteback: async (runId: string, outcome: RunWriteback) =>
+      this.#write('recording a writeback', () => this.#runs.recordWriteback(runId, outcome)),
     get: async (runId: string) => this.#guard('reading a run', () => this.#runs.get(runId)),
     list: async (query: RunQuery) => this.#guard('listing runs', () => this.#runs.list(query)),
     lastCompleted: async (sync: string) =>
@@ -296,6 +314,30 @@ export class SqliteStateStore implements StateStore {
       this.#guard('listing exchanges', () => this.#exchanges.list(runId, query)),
   };
 
+  /** Alerts raised and resolved once (state-store.ts AlertBook). */
+  readonly alerts: AlertBook = {
+    apply: async (evaluations: readonly AlertEvaluation[], at: string) => {
+      if (evaluations.length === 0) return [];
+      return this.#write('applying alerts', () => this.#alerts.apply(evaluations, at));
+    },
+    list: async (query: { sync?: string; state?: 'raised' | 'resolved'; limit: number; cursor?: string }) =>
+      this.#guard('listing alerts', () => this.#alerts.list(query)),
+  };
+
+  /** Notifications waiting to be delivered (state-store.ts NotificationOutbox). */
+  readonly notifications: NotificationOutbox = {
+    enqueue: async (notifications: readonly NewNotification[]) => {
+      if (notifications.length === 0) return;
+      this.#write('queueing notifications', () => this.#notifications.enqueue(notifications));
+    },
+    claimDue: async (now: string, limit: number, leaseMs: number) =>
+      this.#write('claiming notifications', () => this.#notifications.claimDue(now, limit, leaseMs)),
+    settle: async (id: string, outcome: SettleOutcome) =>
+      this.#write('recording a notification attempt', () => this.#notifications.settle(id, outcome)),
+    pending: async () => this.#guard('reading notifications', () => this.#notifications.pending()),
+    health: async () => this.#guard('reading notifications', () => this.#notifications.health()),
+  };
+
   /** Moving the whole state to another store (state-store.ts StateTransfer). */
   readonly transfer: StateTransfer = {
     isEmpty: async () => this.#guard('reading the state', () => this.#transfer.isEmpty()),
@@ -347,6 +389,7 @@ export class SqliteStateStore implements StateStore {
     }
     this.#write('pruning kept payloads', () => retention.dropStaleKept());
     this.#write('pruning schedule slots', () => this.#slots.prune(options.before));
+    this.#write('pruning notifications', () => this.#notifications.prune(options.before));
     const reclaim =
       options.reclaim && !this.#guard('reading locks', () => retention.lockHeld(this.#now().getTime()));
     if (reclaim) this.#guard('reclaiming file space', () => retention.reclaim());

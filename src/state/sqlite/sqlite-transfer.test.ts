@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryResult, StatePiece, StateStore } from '../state-store.js';
+import { expectMoved, fillWithAlertsAndExchanges, notificationAt } from '../state-transfer-moves.case.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 
 let dir: string;
@@ -119,6 +120,42 @@ describe('SqliteStateStore transfer', () => {
       // Imported again over the cleared state: as good as new.
       await into.transfer.importPieces(pieces);
       expect((await into.runs.keyHistory('users', 'k5', { limit: 10 })).items).toHaveLength(3);
+    } finally {
+      await from.close();
+      await into.close();
+    }
+  });
+
+  it("moves each run's exchanges after its records, its writeback and every alert, but no notification", async () => {
+    const from = await SqliteStateStore.open(join(dir, 'from.db'));
+    const into = await SqliteStateStore.open(join(dir, 'into.db'));
+    try {
+      const runIds = await fillWithAlertsAndExchanges(from);
+      const { pieces } = await exportAll(from);
+      // Each run's exchanges come right after its records (the import needs the run first).
+      const kinds = pieces.map((piece) =>
+        piece.kind === 'exchanges' ? `exchanges ${piece.runId}` : piece.kind,
+      );
+      expect(kinds).toEqual([
+        'workspace',
+        'tokens',
+        'alerts',
+        'run',
+        'records',
+        `exchanges ${runIds[0]}`,
+        'run',
+        'records',
+        `exchanges ${runIds[1]}`,
+        'keys',
+      ]);
+      await into.transfer.importPieces(pieces);
+      await expectMoved(from, into, runIds);
+
+      await into.notifications.enqueue([notificationAt('2025-01-03T00:00:00.000Z')]);
+      await into.transfer.clear();
+      expect((await into.alerts.list({ limit: 10 })).items).toEqual([]);
+      expect(await into.notifications.pending()).toEqual({ count: 0, nextDueAt: null });
+      expect(await into.notifications.health()).toEqual([]);
     } finally {
       await from.close();
       await into.close();

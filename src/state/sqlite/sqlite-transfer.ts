@@ -1,13 +1,27 @@
 import type { RunRecord, RunSummary } from '../../core/run.js';
 import type { KeyTransfer, StatePiece } from '../state-store.js';
 import { decodeBatch } from './record-batch.js';
+import type { SqliteAlerts } from './sqlite-alerts.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
+import type { SqliteExchanges } from './sqlite-exchanges.js';
 import { type KeyStateRow, keyStateOf } from './sqlite-key-states.js';
 import { type RunRow, runColumns, type SqliteRunHistory, toSummary } from './sqlite-run-history.js';
 import type { SqliteScheduleSlots } from './sqlite-schedule-slots.js';
 import type { SqliteTokens } from './sqlite-tokens.js';
 
-/** Where an export stands: the workspace id and the API tokens first, then run by run (batch by batch), then keys. */
+/** The store's parts a transfer reads and writes through. */
+export interface TransferParts {
+  runs: SqliteRunHistory;
+  tokens: SqliteTokens;
+  slots: SqliteScheduleSlots;
+  exchanges: SqliteExchanges;
+  alerts: SqliteAlerts;
+}
+
+/**
+ * Where an export stands: the workspace id, the API tokens, the latest slots and the alerts first,
+ * then run by run (batch by batch, then the run's exchanges), then keys.
+ */
 type Position =
   | { phase: 'runs'; run: number; batch: number | null }
   | { phase: 'keys'; sync: string; key: string };
@@ -16,6 +30,8 @@ type Position =
 const RECORDS_PER_PAGE = 20_000;
 const KEYS_PER_PAGE = 5_000;
 const BATCHES_PER_READ = 20;
+/** Exchanges and alerts per piece. */
+const PER_PIECE = 500;
 
 /** A key's row for export: its sync and delivery time, its state's columns, where its last message is. */
 type KeyRow = [
@@ -38,6 +54,8 @@ export class SqliteTransfer {
   readonly #runs: SqliteRunHistory;
   readonly #tokens: SqliteTokens;
   readonly #slots: SqliteScheduleSlots;
+  readonly #exchanges: SqliteExchanges;
+  readonly #alerts: SqliteAlerts;
   readonly #nextRun: SqliteStatement;
   readonly #batches: SqliteStatement;
   readonly #keys: SqliteStatement;
@@ -45,11 +63,13 @@ export class SqliteTransfer {
   readonly #insertRun: SqliteStatement;
   readonly #insertKey: SqliteStatement;
 
-  constructor(db: SqliteDatabase, runs: SqliteRunHistory, tokens: SqliteTokens, slots: SqliteScheduleSlots) {
+  constructor(db: SqliteDatabase, parts: TransferParts) {
     this.#db = db;
-    this.#runs = runs;
-    this.#tokens = tokens;
-    this.#slots = slots;
+    this.#runs = parts.runs;
+    this.#tokens = parts.tokens;
+    this.#slots = parts.slots;
+    this.#exchanges = parts.exchanges;
+    this.#alerts = parts.alerts;
     this.#nextRun = db.prepare(`SELECT ${runColumns} FROM runs WHERE seq > ? ORDER BY seq LIMIT 1`);
     this.#batches = db
       .prepare(
@@ -74,9 +94,11 @@ export class SqliteTransfer {
     this.#batch = db.prepare('SELECT records, payloads FROM record_batches WHERE seq = ?').raw();
     this.#insertRun = db.prepare(
       `INSERT INTO runs (run_id, sync, status, dry_run, full_resync, counts, started_at, finished_at,
-                         error_code, error_message, records_pruned_at, requested_at, cancel_requested_at, report)
+                         error_code, error_message, records_pruned_at, requested_at, cancel_requested_at, report,
+                         writeback)
        VALUES (@runId, @sync, @status, @dryRun, @fullResync, @counts, @startedAt, @finishedAt,
-               @errorCode, @errorMessage, @recordsPrunedAt, @requestedAt, @cancelRequestedAt, @report)`,
+               @errorCode, @errorMessage, @recordsPrunedAt, @requestedAt, @cancelRequestedAt, @report,
+               @writeback)`,
     );
     this.#insertKey = db.prepare(
       `INSERT INTO key_states (sync, key, generation, delivered_hash, delivered_source_hash, delivered_payload,
@@ -112,6 +134,10 @@ export class SqliteTransfer {
       );
       const slots = this.#slots.latest();
       if (slots.length > 0) pieces.push({ kind: 'slots', slots });
+      const alerts = this.#alerts.all();
+      for (let i = 0; i < alerts.length; i += PER_PIECE) {
+        pieces.push({ kind: 'alerts', alerts: alerts.slice(i, i + PER_PIECE) });
+      }
     }
     let records = 0;
     let runId: string | null = at.phase === 'runs' && at.batch !== null ? this.#runIdOf(at.run) : null;
@@ -138,7 +164,15 @@ export class SqliteTransfer {
         records += decoded.length;
         at = { phase: 'runs', run: at.run, batch: seq };
       }
-      if (batches.length < BATCHES_PER_READ) at = { phase: 'runs', run: at.run, batch: null };
+      if (batches.length < BATCHES_PER_READ) {
+        // The run's records are all out: its inspector exchanges follow them.
+        const exchanges = this.#exchanges.ofRun(at.run);
+        for (let i = 0; i < exchanges.length; i += PER_PIECE) {
+          pieces.push({ kind: 'exchanges', runId: runId!, exchanges: exchanges.slice(i, i + PER_PIECE) });
+        }
+        records += exchanges.length;
+        at = { phase: 'runs', run: at.run, batch: null };
+      }
     }
     const rows = this.#keys.all(at.sync, at.sync, at.key, KEYS_PER_PAGE) as KeyRow[];
     // Keys delivered together point into the same record batch: each batch is read and parsed once.
@@ -197,14 +231,23 @@ export class SqliteTransfer {
         case 'slots':
           this.#slots.insert(piece.slots);
           break;
+        case 'exchanges':
+          this.#exchanges.record(piece.runId, piece.exchanges);
+          break;
+        case 'alerts':
+          this.#alerts.insert(piece.alerts);
+          break;
       }
     }
   }
 
-  /** Deletes every run, record, key state, API token and schedule slot (inside the caller's transaction). */
+  /**
+   * Deletes every run, record, key state, API token, schedule slot, alert and notification (inside
+   * the caller's transaction).
+   */
   clear(): void {
     this.#db.exec(
-      'DELETE FROM record_keys; DELETE FROM record_batches; DELETE FROM exchanges; DELETE FROM runs; DELETE FROM key_states; DELETE FROM kept_payloads; DELETE FROM schedule_slots;',
+      'DELETE FROM record_keys; DELETE FROM record_batches; DELETE FROM exchanges; DELETE FROM runs; DELETE FROM key_states; DELETE FROM kept_payloads; DELETE FROM schedule_slots; DELETE FROM alerts; DELETE FROM notifications;',
     );
     this.#tokens.clear();
   }
@@ -225,6 +268,7 @@ export class SqliteTransfer {
       requestedAt: run.requestedAt ?? null,
       cancelRequestedAt: run.cancelRequestedAt ?? null,
       report: run.report ?? null,
+      writeback: run.writeback === undefined ? null : JSON.stringify(run.writeback),
     });
   }
 

@@ -11,6 +11,8 @@ export const STORE_GROUPS = [
   'schedules',
   'tokens',
   'exchanges',
+  'alerts',
+  'notifications',
   'transfer',
 ] as const satisfies readonly ('' | keyof StateStore)[];
 export type StoreGroup = (typeof STORE_GROUPS)[number];

@@ -1538,6 +1538,19 @@ export interface components {
                 planned: number;
                 invalid: number;
             };
+            /** @description Syncs with writeback: what the run's latest warehouse writeback did; absent until one was written. */
+            writeback?: {
+                source: string;
+                table: string;
+                /** @description Rows written: one per record of the run; 0 when it failed. */
+                rows: number;
+                error: {
+                    code: string;
+                    message: string;
+                } | null;
+                /** @description When it was written, or failed. */
+                at: string;
+            };
         };
         RunCounts: {
             extracted: number;
