@@ -438,7 +438,7 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     expect(text).toContain('failed_rows over 5%');
     expect(text).toContain('on users-to-segment');
     expect(text).toContain('failed 500 · planned 500 · ratio 100% · over 5%');
-    expect(await open.getByRole('link', { name: 'this run' }).getAttribute('href')).toBe(
+    expect(await open.getByRole('link', { name: `run ${run.run_id}` }).getAttribute('href')).toBe(
       `#/runs/${encodeURIComponent(run.run_id)}`,
     );
     expect(await open.getByRole('link', { name: 'users-to-segment' }).getAttribute('href')).toBe(
@@ -494,7 +494,7 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     await expect.poll(() => resolved.count()).toBe(1);
     expect(await page.locator('#open-title + .empty').textContent()).toBe('No alert is open.');
     const links = await resolved
-      .getByRole('link', { name: 'this run' })
+      .getByRole('link', { name: /^run r_/ })
       .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
     expect(links).toEqual([
       `#/runs/${encodeURIComponent(run.run_id)}`,

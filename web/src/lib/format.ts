@@ -46,6 +46,7 @@ export function relative(iso: string | null | undefined, now = Date.now()): stri
   if (!iso) return '—';
   const diff = new Date(iso).getTime() - now;
   const abs = Math.abs(diff);
+  if (abs < 1000) return diff >= 0 ? 'now' : 'just now';
   const text =
     abs < 60_000
       ? `${Math.round(abs / 1000)} s`

@@ -178,14 +178,16 @@ function AlertItem({ alert }: { alert: Alert }) {
       </p>
       <p>
         Raised <span title={when(alert.raised_at)}>{relative(alert.raised_at)}</span> by{' '}
-        <a href={href({ page: 'run', id: alert.raised_run_id, status: '', key: '', reason: '' })}>this run</a>
+        <a href={href({ page: 'run', id: alert.raised_run_id, status: '', key: '', reason: '' })}>
+          run <code>{alert.raised_run_id}</code>
+        </a>
         {raisedFigures.length > 0 && <span class="figures">: {raisedFigures.join(' · ')}</span>}
       </p>
       {alert.resolved_at !== null && alert.resolved_run_id !== null && (
         <p>
           Resolved <span title={when(alert.resolved_at)}>{relative(alert.resolved_at)}</span> by{' '}
           <a href={href({ page: 'run', id: alert.resolved_run_id, status: '', key: '', reason: '' })}>
-            this run
+            run <code>{alert.resolved_run_id}</code>
           </a>
           {resolvedFigures.length > 0 && <span class="figures">: {resolvedFigures.join(' · ')}</span>}
         </p>

@@ -160,6 +160,13 @@ export function RunPage({
           )}
         </div>
       )}
+      {run.writeback && (
+        <p class={run.writeback.error ? 'error' : 'muted'} data-testid="writeback">
+          {run.writeback.error
+            ? `Writeback into ${run.writeback.source}.${run.writeback.table} failed: ${run.writeback.error.message}`
+            : `Wrote back ${count(run.writeback.rows)} rows into ${run.writeback.source}.${run.writeback.table}.`}
+        </p>
+      )}
       <dl class="counts" aria-live="polite" aria-label="Counts">
         {COUNTS.map((name) => (
           <div key={name} data-count={name}>
