@@ -19,6 +19,8 @@ import { duckdb, tempWorkspace } from './helpers/workspace.js';
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 const hasChromium = existsSync(CHROMIUM);
+/** The webhook target's signing secret: a secret, so never in a page. */
+const WEBHOOK_SECRET = `whsec_${Buffer.from('web-ui-test-webhook-secret').toString('base64')}`;
 if (!hasChromium && process.env.CI) {
   throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install -y chromium)`);
 }
@@ -90,13 +92,19 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     const yamlPath = join(dir, 'sluice.yaml');
     const yaml = await readFile(yamlPath, 'utf8');
     // events-to-segment's every-5-minutes cron becomes yearly, so it runs only when the test says.
-    // A rate limit makes runs last long enough to be watched live and cancelled.
+    // A rate limit makes runs last long enough to be watched live and cancelled. An alert on failed
+    // rows notifies a webhook nothing listens at (port 9 on loopback), so its target fails.
     await writeFile(
       yamlPath,
       yaml
         .replace(/\n\s*#[^\n]*\n\s*schedule: every 1m\n/, '\n')
         .replace('cron: "*/5 * * * *"', 'cron: "0 0 1 1 *"')
-        .replace(/(\n {4}endpoint: [^\n]+\n)/, '$1    rate_limit: 250/s\n'),
+        .replace(/(\n {4}endpoint: [^\n]+\n)/, '$1    rate_limit: 250/s\n')
+        .replace(
+          '\nsyncs:\n',
+          `\nnotify:\n  ops: { type: webhook, url: "http://127.0.0.1:9/hooks", secret: "${WEBHOOK_SECRET}" }\n` +
+            'alerts:\n  - { when: failed_rows, over: 5%, notify: [ops] }\n\nsyncs:\n',
+        ),
     );
     serve = await startServe(['-w', dir, 'serve', '--port', '0']);
     base = serve.url;
@@ -311,6 +319,187 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     expect(await viewer.getByRole('button', { name: 'Run now' }).count()).toBe(0);
     expect(await viewer.getByRole('button', { name: 'Dry run' }).count()).toBe(0);
     await viewer.close();
+  });
+
+  it("inspects a run's exchanges: failed ones marked with their attempts, opened, no write key", async () => {
+    // Every user changes, and the receiver answers 500 to about four requests in ten: retried.
+    await duckdb(join(dir, 'warehouse.duckdb'), `update users set city = city || '.'`);
+    receiver.setFaults({ failRate: 0.4, seed: 5 });
+    let run: RunDocument;
+    try {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Syncs' }).click();
+      await page.getByRole('link', { name: 'users-to-segment' }).click();
+      await page.getByRole('button', { name: 'Run now' }).click();
+      await page.waitForURL(/#\/runs\//);
+      run = await finishedRun();
+    } finally {
+      receiver.setFaults({});
+    }
+    expect(run.status).toBe('completed');
+    expect(run.counts.succeeded).toBe(500);
+    const kept = await api<{ items: { status: number | null; attempt: number }[] }>(
+      `/api/v1/runs/${encodeURIComponent(run.run_id)}/exchanges?limit=1000`,
+    );
+    const failed = kept.items.filter((e) => e.status === 500);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(kept.items.some((e) => e.attempt > 1)).toBe(true);
+
+    // The run page's Inspector tab, from the keyboard.
+    await page
+      .getByRole('navigation', { name: 'Views of this run' })
+      .getByRole('link', { name: 'Inspector' })
+      .focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/exchanges$/);
+    const rows = page.locator('table.exchanges tbody tr:not(.exchange-detail)');
+    await expect.poll(() => rows.count()).toBe(Math.min(50, kept.items.length));
+    expect(await page.locator('tr[data-failed="true"]').count()).toBe(
+      kept.items.slice(0, 50).filter((e) => e.status === 500).length,
+    );
+    expect(await page.getByTestId('exchange-summary').textContent()).toMatch(/\d+ failed/);
+
+    // Only the failed ones: each a 500, each with its attempt.
+    await page.getByLabel('Show').selectOption('failed');
+    await page.waitForURL(/show=failed/);
+    await expect.poll(() => rows.count()).toBe(Math.min(50, failed.length));
+    expect(new Set(await page.getByTestId('exchange-status').allTextContents())).toEqual(
+      new Set(['500 (failed)']),
+    );
+    const attempts = await page.getByTestId('exchange-attempt').allTextContents();
+    expect(attempts).toEqual(failed.slice(0, 50).map((e) => String(e.attempt)));
+
+    // Back to all of them, a failed one opened with the keyboard: its headers (the write key
+    // redacted) and both bodies.
+    await page.getByLabel('Show').selectOption('all');
+    await page.waitForURL(/\/exchanges$/);
+    await expect.poll(() => rows.count()).toBe(Math.min(50, kept.items.length));
+    const opened = page
+      .locator('tr[data-failed="true"]', { has: page.locator('.badge-cut') })
+      .first()
+      .locator('button.disclosure');
+    await opened.focus();
+    await page.keyboard.press('Enter');
+    const detail = page.locator('tr.exchange-detail');
+    await detail.waitFor();
+    expect(await opened.getAttribute('aria-expanded')).toBe('true');
+    const request = detail.getByRole('region', { name: 'Request' });
+    const response = detail.getByRole('region', { name: 'Response' });
+    expect(await request.locator('table.headers').textContent()).toMatch(/authorization\[secret\]/i);
+    // The batch is cut to 4 KB (so shown as text, said to be cut); the error answer is whole JSON.
+    expect(await request.locator('.body-head').textContent()).toMatch(/cut: first 4\.0 KB of \d/);
+    expect(await request.locator('pre').textContent()).toContain('"messageId"');
+    expect(await response.locator('pre .line').allTextContents()).toContain('  "code": "injected_failure",');
+    expect(await detail.locator('.message-ids summary').textContent()).toMatch(
+      /\d+ messageIds in this request/,
+    );
+
+    // The write key, as itself or inside a Basic credential, is nowhere in the page.
+    const html = await page.content();
+    expect(html).not.toContain('demo-write-key');
+    expect(html).not.toContain(Buffer.from('demo-write-key:').toString('base64'));
+    await screenshot(page, 'inspector');
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('raises an alert when every request fails, and flags the notification target that fails', async () => {
+    // Every user changes again, and the receiver refuses every request (400: not retried).
+    await duckdb(join(dir, 'warehouse.duckdb'), `update users set city = city || '!'`);
+    receiver.setFaults({ failRate: 1, failStatus: 400 });
+    let run: RunDocument;
+    try {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Syncs' }).click();
+      await page.getByRole('link', { name: 'users-to-segment' }).click();
+      await page.getByRole('button', { name: 'Run now' }).click();
+      await page.waitForURL(/#\/runs\//);
+      run = await finishedRun();
+    } finally {
+      receiver.setFaults({});
+    }
+    expect(run.counts.failed).toBe(500);
+
+    // The syncs page says users-to-segment has an open alert, and its badge opens them.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Syncs' }).click();
+    const badge = page.locator('tr[data-sync="users-to-segment"]').getByTestId('open-alerts');
+    await expect.poll(() => badge.textContent()).toBe('1 open alert');
+    expect(await page.getByTestId('open-alerts').count()).toBe(1);
+    await badge.click();
+    await page.waitForURL(/#\/alerts\?sync=users-to-segment&state=raised$/);
+    await expect.poll(() => page.locator('li.alert-item').count()).toBe(1);
+
+    // The whole page, from the main navigation: the open alert, red, with its figures and links.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alerts' }).click();
+    await page.waitForURL(/#\/alerts$/);
+    const open = page.locator('li.alert-item[data-alert-state="raised"]');
+    await expect.poll(() => open.count()).toBe(1);
+    expect(await page.getByTestId('open-count').textContent()).toBe('1');
+    const text = await open.textContent();
+    expect(text).toContain('failed_rows over 5%');
+    expect(text).toContain('on users-to-segment');
+    expect(text).toContain('failed 500 · planned 500 · ratio 100% · over 5%');
+    expect(await open.getByRole('link', { name: `run ${run.run_id}` }).getAttribute('href')).toBe(
+      `#/runs/${encodeURIComponent(run.run_id)}`,
+    );
+    expect(await open.getByRole('link', { name: 'users-to-segment' }).getAttribute('href')).toBe(
+      '#/syncs/users-to-segment',
+    );
+    expect(await page.locator('li.alert-item[data-alert-state="resolved"]').count()).toBe(0);
+
+    // Its notification could not be delivered: the target shows as failing, the delivery pending.
+    // (serve delivers in the background; the page is reloaded until it has tried.)
+    const ops = page.locator('li.target[data-target="ops"]');
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await ops.waitFor();
+          return ops.getAttribute('data-health');
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toBe('failing');
+    expect(await ops.textContent()).toContain('webhook · 127.0.0.1:9');
+    expect(await ops.getByTestId('target-failure').textContent()).toMatch(/^Last attempt failed .+: .+/);
+    expect(Number(await ops.getByTestId('target-pending').textContent())).toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('failing-count').textContent()).toBe('1 failing');
+    const html = await page.content();
+    expect(html).not.toContain(WEBHOOK_SECRET);
+    expect(html).not.toContain('/hooks');
+    await screenshot(page, 'alerts');
+
+    // Filters: no resolved alert yet; none on another sync.
+    await page.getByLabel('State').selectOption('resolved');
+    await page.waitForURL(/state=resolved/);
+    await expect.poll(() => page.locator('.empty').first().textContent()).toContain('No resolved alert');
+    await page.getByLabel('State').selectOption('');
+    await page.getByLabel('Sync').selectOption('accounts-to-segment');
+    await page.waitForURL(/sync=accounts-to-segment/);
+    await expect.poll(() => page.locator('.empty').first().textContent()).toContain('No open alert matches');
+    await page.getByRole('link', { name: 'Clear filters' }).click();
+    await expect.poll(() => open.count()).toBe(1);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // With the receiver healthy, the next run sends the failed rows and resolves the alert.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Syncs' }).click();
+    await page.getByRole('link', { name: 'users-to-segment' }).click();
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.waitForURL(/#\/runs\//);
+    const healthy = await finishedRun();
+    expect(healthy.counts.succeeded).toBe(500);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alerts' }).click();
+    const resolved = page.locator('li.alert-item[data-alert-state="resolved"]');
+    await expect.poll(() => resolved.count()).toBe(1);
+    expect(await page.locator('#open-title + .empty').textContent()).toBe('No alert is open.');
+    const links = await resolved
+      .getByRole('link', { name: /^run r_/ })
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(links).toEqual([
+      `#/runs/${encodeURIComponent(run.run_id)}`,
+      `#/runs/${encodeURIComponent(healthy.run_id)}`,
+    ]);
   });
 
   it('saw no console error and no failed request', () => {

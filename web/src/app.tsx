@@ -2,6 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiClient } from './api/client';
 import { ErrorNote, Loading } from './components/states';
 import { href, parseRoute, type Route } from './lib/route';
+import { AlertsPage } from './pages/alerts-page';
+import { InspectorPage } from './pages/inspector-page';
 import { KeyPage } from './pages/key-page';
 import { RunPage } from './pages/run-page';
 import { SignIn } from './pages/sign-in';
@@ -92,6 +94,12 @@ export function App() {
           <a href={href({ page: 'syncs' })} aria-current={route.page === 'syncs' ? 'page' : undefined}>
             Syncs
           </a>
+          <a
+            href={href({ page: 'alerts', sync: '', state: '' })}
+            aria-current={route.page === 'alerts' ? 'page' : undefined}
+          >
+            Alerts
+          </a>
         </nav>
         <span class="who">
           {session.caller.name} <span class="muted">({session.caller.role})</span>
@@ -128,6 +136,10 @@ function Page({ route, session }: { route: Route; session: Session }) {
           reason={route.reason ?? ''}
         />
       );
+    case 'alerts':
+      return <AlertsPage session={session} sync={route.sync} state={route.state} />;
+    case 'exchanges':
+      return <InspectorPage session={session} id={route.id} show={route.show} />;
     case 'key':
       return <KeyPage session={session} sync={route.sync} keyValue={route.key} />;
     case 'not-found':
@@ -151,6 +163,10 @@ function titleOf(route: Route): string {
       return route.name;
     case 'run':
       return 'Run';
+    case 'exchanges':
+      return 'Inspector';
+    case 'alerts':
+      return 'Alerts';
     case 'key':
       return `Key ${route.key}`;
     case 'not-found':

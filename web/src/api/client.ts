@@ -10,6 +10,9 @@ export type RunCounts = Schemas['RunCounts'];
 export type RecordDocument = Schemas['Record'];
 export type KeyHistory = Schemas['KeyHistory'];
 export type Caller = Schemas['Caller'];
+export type Exchange = Schemas['Exchange'];
+export type Alert = Schemas['Alert'];
+export type NotifyTarget = Schemas['NotifyTarget'];
 export type RecordStatus = RecordDocument['status'];
 
 /** Every route answering GET with JSON, and what it answers and takes. */

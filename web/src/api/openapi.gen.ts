@@ -1282,6 +1282,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alerts raised and resolved, open ones first; and the notify targets, failing ones flagged
+         * @description Open alerts first, then by the time they were raised, newest first. `targets` lists every notify target of sluice.yaml with its deliveries (never its URL), whatever page this is.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    sync?: string;
+                    state?: "raised" | "resolved";
+                    /** @description Page size. */
+                    limit?: number;
+                    /** @description `next_cursor` of the previous page. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of alerts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AlertList"];
+                    };
+                };
+                /** @description Malformed request: bad JSON, failed validation, wrong content type, bad cursor or limit */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or bad Authorization: send Authorization: Bearer <token> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token's role is too weak for this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The state store is unreachable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -1620,6 +1720,56 @@ export interface components {
              * @enum {string}
              */
             role?: "viewer" | "operator" | "admin";
+        };
+        AlertList: {
+            items: components["schemas"]["Alert"][];
+            /** @description Pass back as `cursor` for the next page; null on the last. */
+            next_cursor: string | null;
+            /** @description How each notify target's deliveries go. */
+            targets: components["schemas"]["NotifyTarget"][];
+        };
+        Alert: {
+            id: string;
+            sync: string;
+            /** @example failed_rows over 5% */
+            rule: string;
+            /** @enum {string} */
+            kind: "run_failed" | "failed_rows" | "invalid_rows" | "runtime" | "zero_rows" | "row_count_change";
+            /** @enum {string} */
+            state: "raised" | "resolved";
+            raised_at: string;
+            raised_run_id: string;
+            /** @description The figures of the run, e.g. failed, planned, ratio, over. */
+            figures: {
+                [key: string]: number;
+            };
+            resolved_at: string | null;
+            resolved_run_id: string | null;
+            /** @description The figures of the run, e.g. failed, planned, ratio, over. */
+            resolved_figures: {
+                [key: string]: number;
+            } | null;
+        };
+        NotifyTarget: {
+            target: string;
+            /**
+             * @description Null for a target sluice.yaml no longer names.
+             * @enum {string|null}
+             */
+            type: "webhook" | "slack" | null;
+            /** @description The URL's host only: the URL is a credential. */
+            host: string | null;
+            pending: number;
+            /** @description Given up after every retry. */
+            failed: number;
+            delivered: number;
+            last_delivered_at: string | null;
+            /** @description The newest failed attempt when newer than the last delivery: failing. */
+            last_failure: {
+                at: string;
+                status: number | null;
+                error: string;
+            } | null;
         };
         Caller: {
             name: string;

@@ -26,11 +26,27 @@ export function when(iso: string | null | undefined): string {
     : date.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
+/** An ISO time as local time to the millisecond (`20:14:03.512`): exchanges come many a second. */
+export function clock(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const time = date.toLocaleTimeString('en-GB', { hour12: false });
+  return `${time}.${String(date.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/** A size in bytes: `812 B`, `14.2 KB`, `1.3 MB`. */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
 /** How far `iso` is from `now`: `in 4 min`, `2 h ago`. */
 export function relative(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '—';
   const diff = new Date(iso).getTime() - now;
   const abs = Math.abs(diff);
+  if (abs < 1000) return diff >= 0 ? 'now' : 'just now';
   const text =
     abs < 60_000
       ? `${Math.round(abs / 1000)} s`

@@ -9,6 +9,11 @@ describe('routes', () => {
       { page: 'run', id: 'r_1', status: 'failed', key: 'a b', reason: 'changed' },
       { page: 'run', id: 'r_1', status: '', key: '', reason: '' },
       { page: 'key', sync: 'users', key: 'a/b ü?#' },
+      { page: 'exchanges', id: 'r_1', show: 'all' },
+      { page: 'exchanges', id: 'r/2', show: 'failed' },
+      { page: 'alerts', sync: '', state: '' },
+      { page: 'alerts', sync: 'users & co', state: 'raised' },
+      { page: 'alerts', sync: '', state: 'resolved' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
   });

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { RecordDocument, RecordStatus, Run } from '../api/client';
 import { DryRunPreview } from '../components/dry-run-preview';
 import { JsonView } from '../components/json-view';
+import { RunTabs } from '../components/run-tabs';
 import { Empty, ErrorNote, Loading, StatusBadge } from '../components/states';
 import { followRun } from '../lib/follow-run';
 import { count, duration, when } from '../lib/format';
@@ -135,6 +136,7 @@ export function RunPage({
           </div>
         )}
       </div>
+      {!run.dry_run && <RunTabs runId={run.run_id} current="records" />}
       {error && <ErrorNote error={error} />}
       <p class="muted">
         <code>{run.run_id}</code> · started {when(run.started_at)} · {going ? 'running for' : 'took'}{' '}
@@ -157,6 +159,13 @@ export function RunPage({
             </ul>
           )}
         </div>
+      )}
+      {run.writeback && (
+        <p class={run.writeback.error ? 'error' : 'muted'} data-testid="writeback">
+          {run.writeback.error
+            ? `Writeback into ${run.writeback.source}.${run.writeback.table} failed: ${run.writeback.error.message}`
+            : `Wrote back ${count(run.writeback.rows)} rows into ${run.writeback.source}.${run.writeback.table}.`}
+        </p>
       )}
       <dl class="counts" aria-live="polite" aria-label="Counts">
         {COUNTS.map((name) => (

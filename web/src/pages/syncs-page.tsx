@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Run, SyncOverview } from '../api/client';
 import { Sparkline } from '../components/charts';
 import { Empty, ErrorNote, Loading, StatusBadge } from '../components/states';
+import { openBySync } from '../lib/alerts';
 import { relative, when } from '../lib/format';
 import { href } from '../lib/route';
 import { useLoad } from '../lib/use-load';
@@ -11,6 +12,8 @@ import type { Session } from '../session';
 const LAST_RUNS = 12;
 /** The page follows schedules firing without a reload. */
 const REFRESH_MS = 15_000;
+/** Open alerts read for the badges: more than a workspace has syncs times rules. */
+const OPEN_ALERTS = 1000;
 
 interface SyncRow {
   sync: SyncOverview;
@@ -39,11 +42,23 @@ export function SyncsPage({ session }: { session: Session }) {
     );
   }, []);
 
+  // One read of the open alerts for every sync's badge, apart: a failure here hides no sync.
+  const alerts = useLoad(
+    (signal) =>
+      session.client.get('/api/v1/alerts', { query: { state: 'raised', limit: OPEN_ALERTS } }, signal),
+    [],
+  );
+  const openAlerts = openBySync(alerts.data?.items ?? []);
+
   const { reload } = loaded;
+  const reloadAlerts = alerts.reload;
   useEffect(() => {
-    const timer = setInterval(reload, REFRESH_MS);
+    const timer = setInterval(() => {
+      reload();
+      reloadAlerts();
+    }, REFRESH_MS);
     return () => clearInterval(timer);
-  }, [reload]);
+  }, [reload, reloadAlerts]);
 
   const needle = filter.trim().toLowerCase();
   const rows = (loaded.data ?? []).filter(({ sync }) =>
@@ -67,6 +82,7 @@ export function SyncsPage({ session }: { session: Session }) {
         </label>
       </div>
       {loaded.error && <ErrorNote error={loaded.error} retry={loaded.reload} />}
+      {alerts.error && <ErrorNote error={alerts.error} retry={alerts.reload} />}
       {loaded.loading && loaded.data === null && <Loading what="syncs" />}
       {loaded.data?.length === 0 && (
         <Empty>
@@ -96,6 +112,15 @@ export function SyncsPage({ session }: { session: Session }) {
                 <tr key={sync.name} data-sync={sync.name}>
                   <th scope="row">
                     <a href={href({ page: 'sync', name: sync.name })}>{sync.name}</a>
+                    {(openAlerts.get(sync.name) ?? 0) > 0 && (
+                      <a
+                        class="badge tone-bad alert-badge"
+                        data-testid="open-alerts"
+                        href={href({ page: 'alerts', sync: sync.name, state: 'raised' })}
+                      >
+                        {openAlerts.get(sync.name)} open alert{openAlerts.get(sync.name) === 1 ? '' : 's'}
+                      </a>
+                    )}
                   </th>
                   <td>{sync.object}</td>
                   <td>
