@@ -74,11 +74,6 @@ export class EventCursor {
     return new EventCursor(state, sync, cursor, before, since, options.started);
   }
 
-  /** The window's first instant (ISO-8601 UTC), or null when this run reads the whole model. */
-  get since(): string | null {
-    return this.#since;
-  }
-
   /**
    * The filter that reads the window, or undefined for the whole model. Either way the cursor
    * column's type is checked first (the model probed without reading rows), so a cursor on a column
