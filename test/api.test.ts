@@ -368,7 +368,12 @@ describe('syncs', () => {
       nulls: 'skip',
       backfill: true,
       retry: { max_attempts: 5, max_age_ms: null },
+      cursor: null,
+      writeback: null,
+      // The top-level rule watches every sync; its target by name, never its URL.
+      alerts: [{ rule: 'zero_rows', kind: 'zero_rows', notify: ['ops'] }],
     });
+    expect(text).not.toContain('tok_api_hook_Secret42');
   });
 
   it('answers 404 for an unknown sync', async () => {

@@ -329,6 +329,10 @@ describe.skipIf(!hasChromium)('the web UI in chromium', () => {
     try {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Syncs' }).click();
       await page.getByRole('link', { name: 'users-to-segment' }).click();
+      // The sync's settings name the alerts that watch it, and their targets (never a URL).
+      await expect
+        .poll(() => page.getByTestId('sync-alerts').textContent())
+        .toContain('failed_rows over 5% → ops');
       await page.getByRole('button', { name: 'Run now' }).click();
       await page.waitForURL(/#\/runs\//);
       run = await finishedRun();

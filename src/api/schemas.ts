@@ -287,6 +287,23 @@ export const SyncDocument = SyncOverview.extend({
   nulls: z.enum(['send', 'skip']),
   backfill: z.boolean(),
   retry: z.object({ max_attempts: z.number().int().nullable(), max_age_ms: z.number().nullable() }),
+  cursor: z
+    .object({ column: z.string(), lookback_ms: z.number().int() })
+    .nullable()
+    .openapi({ description: "An event sync's `cursor:` (only rows past its mark are read), or null." }),
+  writeback: z
+    .object({ source: z.string(), table: z.string() })
+    .nullable()
+    .openapi({ description: "`writeback:`: where each run's records are written, or null." }),
+  alerts: z
+    .array(
+      z.object({
+        rule: z.string().openapi({ example: 'failed_rows over 5%' }),
+        kind: AlertDocument.shape.kind,
+        notify: z.array(z.string()),
+      }),
+    )
+    .openapi({ description: 'The alerts that watch this sync (top-level and its own), by rule.' }),
 }).openapi('Sync');
 
 const TokenRole = z.enum(['viewer', 'operator', 'admin']);

@@ -1,4 +1,4 @@
-import type { MappingSource, SyncConfig } from '../core/workspace.js';
+import type { AlertKind, MappingSource, SyncConfig } from '../core/workspace.js';
 import type { SyncOverview } from './sync-overview.js';
 
 /** Where one destination path takes its value from, in sluice.yaml's own words. */
@@ -29,6 +29,12 @@ export interface SyncDocument extends SyncOverview {
   backfill: boolean;
   /** `retry:`: when a failing row is given up on; null fields are unbounded. */
   retry: { max_attempts: number | null; max_age_ms: number | null };
+  /** An event sync's `cursor:`, or null. */
+  cursor: { column: string; lookback_ms: number } | null;
+  /** `writeback:` (a source's name and a table), or null. */
+  writeback: { source: string; table: string } | null;
+  /** The alerts that watch it: the top level's and its own, one per rule; targets by name. */
+  alerts: { rule: string; kind: AlertKind; notify: string[] }[];
 }
 
 export function syncDocument(sync: SyncConfig, overview: SyncOverview): SyncDocument {
@@ -51,6 +57,11 @@ export function syncDocument(sync: SyncConfig, overview: SyncOverview): SyncDocu
     nulls: sync.nulls,
     backfill: sync.backfill,
     retry: { max_attempts: sync.retry.maxAttempts ?? null, max_age_ms: sync.retry.maxAgeMs ?? null },
+    cursor:
+      sync.cursor === undefined ? null : { column: sync.cursor.column, lookback_ms: sync.cursor.lookbackMs },
+    writeback:
+      sync.writeback === undefined ? null : { source: sync.writeback.source, table: sync.writeback.table },
+    alerts: (sync.alerts ?? []).map((rule) => ({ rule: rule.id, kind: rule.when, notify: [...rule.notify] })),
   };
 }
 

@@ -1602,6 +1602,24 @@ export interface components {
                 max_attempts: number | null;
                 max_age_ms: number | null;
             };
+            /** @description An event sync's `cursor:` (only rows past its mark are read), or null. */
+            cursor: {
+                column: string;
+                lookback_ms: number;
+            } | null;
+            /** @description `writeback:`: where each run's records are written, or null. */
+            writeback: {
+                source: string;
+                table: string;
+            } | null;
+            /** @description The alerts that watch this sync (top-level and its own), by rule. */
+            alerts: {
+                /** @example failed_rows over 5% */
+                rule: string;
+                /** @enum {string} */
+                kind: "run_failed" | "failed_rows" | "invalid_rows" | "runtime" | "zero_rows" | "row_count_change";
+                notify: string[];
+            }[];
         };
         RunQueued: {
             run_id: string;

@@ -175,6 +175,36 @@ export function SyncPage({ session, name }: { session: Session; name: string }) 
               </dd>
             </>
           )}
+          {sync.cursor && (
+            <>
+              <dt>Cursor</dt>
+              <dd>
+                <code>{sync.cursor.column}</code>, looking back {duration(sync.cursor.lookback_ms)}
+              </dd>
+            </>
+          )}
+          {sync.writeback && (
+            <>
+              <dt>Writeback</dt>
+              <dd>
+                <code>
+                  {sync.writeback.source}.{sync.writeback.table}
+                </code>
+              </dd>
+            </>
+          )}
+          <dt>Alerts</dt>
+          <dd data-testid="sync-alerts">
+            {sync.alerts.length === 0
+              ? 'none'
+              : sync.alerts.map((alert, index) => (
+                  <span key={alert.rule}>
+                    {index > 0 && ' · '}
+                    {alert.rule} → {alert.notify.join(', ')}
+                  </span>
+                ))}{' '}
+            (<a href={href({ page: 'alerts', sync: sync.name, state: '' })}>its alerts</a>)
+          </dd>
         </dl>
       </section>
 
