@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Alert, NotifyTarget } from '../api/client';
+import { Pager } from '../components/pager';
 import { Empty, ErrorNote, Loading } from '../components/states';
 import { figuresText, targetHealth } from '../lib/alerts';
 import { count, relative, when } from '../lib/format';
@@ -127,25 +128,7 @@ export function AlertsPage({
               </section>
             )}
             {(page.data.next_cursor !== null || cursors.length > 1) && (
-              <div class="pager">
-                <button
-                  type="button"
-                  class="secondary"
-                  disabled={cursors.length === 1}
-                  onClick={() => setCursors(cursors.slice(0, -1))}
-                >
-                  Previous page
-                </button>
-                <span class="muted">Page {cursors.length}</span>
-                <button
-                  type="button"
-                  class="secondary"
-                  disabled={page.data.next_cursor === null}
-                  onClick={() => setCursors([...cursors, page.data?.next_cursor ?? undefined])}
-                >
-                  Next page
-                </button>
-              </div>
+              <Pager cursors={cursors} setCursors={setCursors} next={page.data.next_cursor} />
             )}
           </div>
           <Targets targets={page.data.targets} />

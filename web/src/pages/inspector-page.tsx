@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Exchange, Run } from '../api/client';
 import { JsonView } from '../components/json-view';
+import { Pager } from '../components/pager';
 import { RunTabs } from '../components/run-tabs';
 import { Empty, ErrorNote, Loading, StatusBadge } from '../components/states';
 import { bodyView, byteLength, exchangePage, isFailedExchange, statusTone } from '../lib/exchanges';
@@ -154,25 +155,7 @@ function Exchanges({
         </div>
       )}
       {page.data !== null && (items.length > 0 || page.data.next_cursor !== null || cursors.length > 1) && (
-        <div class="pager">
-          <button
-            type="button"
-            class="secondary"
-            disabled={cursors.length === 1}
-            onClick={() => setCursors(cursors.slice(0, -1))}
-          >
-            Previous page
-          </button>
-          <span class="muted">Page {cursors.length}</span>
-          <button
-            type="button"
-            class="secondary"
-            disabled={page.data.next_cursor === null}
-            onClick={() => setCursors([...cursors, page.data?.next_cursor ?? undefined])}
-          >
-            Next page
-          </button>
-        </div>
+        <Pager cursors={cursors} setCursors={setCursors} next={page.data.next_cursor} />
       )}
     </section>
   );

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { RecordDocument, RecordStatus, Run } from '../api/client';
 import { DryRunPreview } from '../components/dry-run-preview';
 import { JsonView } from '../components/json-view';
+import { Pager } from '../components/pager';
 import { RunTabs } from '../components/run-tabs';
 import { Empty, ErrorNote, Loading, StatusBadge } from '../components/states';
 import { followRun } from '../lib/follow-run';
@@ -316,25 +317,7 @@ function Records({
               </tbody>
             </table>
           </div>
-          <div class="pager">
-            <button
-              type="button"
-              class="secondary"
-              disabled={cursors.length === 1}
-              onClick={() => setCursors(cursors.slice(0, -1))}
-            >
-              Previous page
-            </button>
-            <span class="muted">Page {cursors.length}</span>
-            <button
-              type="button"
-              class="secondary"
-              disabled={page.data.next_cursor === null}
-              onClick={() => setCursors([...cursors, page.data?.next_cursor ?? undefined])}
-            >
-              Next page
-            </button>
-          </div>
+          <Pager cursors={cursors} setCursors={setCursors} next={page.data.next_cursor} />
         </>
       )}
     </section>
