@@ -100,12 +100,47 @@ describe('DuckDB memory_limit', () => {
     );
     expect(await setting(source, 'memory_limit')).toBe('122.0 MiB');
     expect(await setting(source, 'threads')).toBe(String(THREADS));
+    // A folder of this source's own beside the file, not DuckDB's `<path>.tmp` that every process
+    // reading the file would share.
+    const spillTo = String(await setting(source, 'temp_directory'));
+    expect(spillTo).toMatch(
+      new RegExp(`^${path.replaceAll('.', '\\.')}\\.sluice-${process.pid}-[0-9a-f]{8}\\.tmp$`),
+    );
     const result = await streamChecked(source, extractSql('select * from users'));
     expect(result).toMatchObject({ rows: ROWS, last: ROWS, wrong: 0 });
     expect(result.spilled?.files).toBeGreaterThan(0);
-    // DuckDB's default for a database file: `<path>.tmp`, gone once the database closes.
     await source.close();
+    expect(existsSync(spillTo)).toBe(false);
     expect(existsSync(`${path}.tmp`)).toBe(false);
+  });
+
+  it('gives two sources on one database file spill folders of their own', async () => {
+    const path = join(dir, 'warehouse.duckdb');
+    const open = () =>
+      new DuckDBSource(driver, { type: 'duckdb', path }, { name: 'warehouse', workspaceDir: dir });
+    const [a, b] = [open(), open()];
+    const [spillA, spillB] = [await setting(a, 'temp_directory'), await setting(b, 'temp_directory')];
+    expect(spillA).not.toBe(spillB);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('streams the model under the default memory_limit and threads, spilling', async () => {
+    const source = new DuckDBSource(
+      driver,
+      { type: 'duckdb', path: join(dir, 'warehouse.duckdb') },
+      { name: 'warehouse', workspaceDir: dir },
+    );
+    const result = await streamChecked(source, extractSql('select * from users'));
+    expect(result).toMatchObject({ rows: ROWS, last: ROWS, wrong: 0 });
+    expect(result.spilled?.files).toBeGreaterThan(0);
+    await source.close();
+  });
+
+  it('streams a Parquet model under the files source defaults', async () => {
+    const source = await createSource({ type: 'files' }, { name: 'files', workspaceDir: dir });
+    const result = await streamChecked(source, extractSql("select * from read_parquet('users.parquet')"));
+    expect(result).toMatchObject({ rows: ROWS, last: ROWS, wrong: 0 });
+    await source.close();
   });
 
   it('streams a files model larger than memory_limit, spilling to a private temp folder removed on close', async () => {
