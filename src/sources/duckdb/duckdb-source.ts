@@ -242,22 +242,24 @@ export class DuckDBSource implements Source {
 
 /**
  * Where DuckDB writes what does not fit in its memory limit (a sort or window over a large model;
- * routine under the default limits). A folder the user named wins. Otherwise a folder of this
- * source's own, removed on close: beside a database file (on the warehouse's disk) when that folder
- * is writable, else under the OS temp folder. Never DuckDB's own default, `<path>.tmp`: every process
- * reading the file would spill into that one folder under the same file names, and two runs spilling
- * at once crashed (SIGSEGV) in our trials. `:memory:` would spill under whatever folder Sluice was
- * started from.
+ * routine under the default limits): always a folder of this source's own, removed on close. Inside
+ * the folder the user named (kept), else beside a database file (on the warehouse's disk) when that
+ * folder is writable, else under the OS temp folder. Never one folder for several sources: DuckDB
+ * names its spill files alike in every process, and two processes spilling into one folder at once
+ * both crashed (SIGSEGV, DuckDB 1.5) in our trials — so not DuckDB's own default, `<path>.tmp`,
+ * which every process reading the file shares. `:memory:` would spill under whatever folder Sluice
+ * was started from.
  */
 function spillDirectory(
   options: DuckDBSourceOptions,
   context: SourceContext,
-): { path: string; ours: boolean } {
-  if (options.tempDirectory !== undefined) {
-    return { path: resolve(context.workspaceDir, options.tempDirectory), ours: false };
-  }
+): { path: string; ours: true; within?: string } {
   const name = context.name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40);
   const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  if (options.tempDirectory !== undefined) {
+    const within = resolve(context.workspaceDir, options.tempDirectory);
+    return { path: join(within, `sluice-duckdb-${name}-${unique}`), ours: true, within };
+  }
   if (options.path !== ':memory:') {
     const file = resolve(context.workspaceDir, options.path);
     if (writable(dirname(file))) return { path: `${file}.sluice-${unique}.tmp`, ours: true };

@@ -160,17 +160,24 @@ describe('DuckDB memory_limit', () => {
 });
 
 describe('DuckDB temp_directory', () => {
-  it('creates a temp_directory the user named, relative to the workspace, and leaves it on close', async () => {
-    const source = new DuckDBSource(
-      driver,
-      { type: 'files', path: ':memory:', tempDirectory: 'spill/here' },
-      { name: 'files', workspaceDir: dir },
-    );
-    await source.check();
-    expect(await setting(source, 'temp_directory')).toBe(join(dir, 'spill', 'here'));
+  it('creates a temp_directory the user named, relative to the workspace, spills in a folder of its own there, and leaves the named one on close', async () => {
+    const open = () =>
+      new DuckDBSource(
+        driver,
+        { type: 'files', path: ':memory:', tempDirectory: 'spill/here' },
+        { name: 'files', workspaceDir: dir },
+      );
+    const [a, b] = [open(), open()];
+    await a.check();
     expect(existsSync(join(dir, 'spill', 'here'))).toBe(true);
-    await source.close();
+    const spillA = String(await setting(a, 'temp_directory'));
+    const spillB = String(await setting(b, 'temp_directory'));
+    expect(spillA.startsWith(join(dir, 'spill', 'here', 'sluice-duckdb-files-'))).toBe(true);
+    expect(spillB.startsWith(join(dir, 'spill', 'here', 'sluice-duckdb-files-'))).toBe(true);
+    expect(spillA).not.toBe(spillB);
+    await Promise.all([a.close(), b.close()]);
     expect(existsSync(join(dir, 'spill', 'here'))).toBe(true);
+    expect(existsSync(spillA)).toBe(false);
   });
 
   it('reports a temp_directory that cannot be created when the source opens', async () => {

@@ -117,24 +117,12 @@ export class ThreadedStateStore {
   }
 }
 
-/**
- * The thread's young generation, in MB. It inherits the process's V8 flags otherwise, and
- * bin/sluice.js's `--max-semi-space-size` is sized for the main thread's batches in flight: the
- * thread's own garbage (each call's structured clone) needs far less, and its young generation
- * counted in the process's peak RSS (bench/README.md, "Memory defaults").
- */
-const WORKER_YOUNG_GENERATION_MB = 16;
-
 /** Built code runs `state-worker.js` directly; from sources (tests, tsx) it goes through tsx. */
 function startWorker(options: WorkerOptions): Worker {
-  const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
   const fromSources = import.meta.url.endsWith('.ts');
-  if (!fromSources) {
-    return new Worker(new URL('./state-worker.js', import.meta.url), { workerData: options, resourceLimits });
-  }
+  if (!fromSources) return new Worker(new URL('./state-worker.js', import.meta.url), { workerData: options });
   return new Worker(new URL('./ts-worker-bootstrap.mjs', import.meta.url), {
     workerData: { ...options, __entry: new URL('./state-worker.ts', import.meta.url).href },
-    resourceLimits,
   });
 }
 
