@@ -1,8 +1,8 @@
 /**
  * DuckDB's resources when sluice.yaml sets none for a duckdb or files source. DuckDB's own defaults
  * (80% of RAM, one thread per core) let the sync's extract query (a window and a sort over the whole
- * model) hold the model in memory: 870 MB peak RSS for the bench's 1M-user initial run, against
- * 430 MB with these and the V8 flags of bin/sluice.js (bench/README.md, "Memory defaults").
+ * model) hold the model in memory: ≈ 900 MB peak RSS for the bench's 1M-user initial run, against
+ * ≈ 490 MB with these and the V8 flags of bin/sluice.js (bench/README.md, "Memory defaults").
  */
 import { availableParallelism } from 'node:os';
 
