@@ -14,9 +14,10 @@ export const DEFAULT_DUCKDB_MEMORY_LIMIT = '128MB';
 
 /**
  * The same for the files source: reading Parquet needs more of DuckDB's memory for the same rows (a
- * 2M-row model needs more than 192MB at two threads, src/sources/duckdb/duckdb-spill.test.ts).
+ * 2M-row model needs more than 192MB at two threads, and 256MB failed one run in ten,
+ * src/sources/duckdb/duckdb-spill.test.ts); the headroom above 320MB, which held, is deliberate.
  */
-export const DEFAULT_FILES_MEMORY_LIMIT = '256MB';
+export const DEFAULT_FILES_MEMORY_LIMIT = '384MB';
 
 /**
  * Two threads at most: the smallest memory limit a query runs in grows with DuckDB's threads, so a

@@ -141,10 +141,10 @@ describe('DuckDBSource streaming', () => {
       { type: 'files', path: ':memory:' },
       { name: 'f', workspaceDir: dir },
     );
-    // DuckDB prints sizes in 1024-based units: 128MB is 122.0 MiB, 256MB 244.1 MiB.
+    // DuckDB prints sizes in 1024-based units: 128MB is 122.0 MiB, 384MB 366.2 MiB.
     expect(await setting(defaults, 'memory_limit')).toBe('122.0 MiB');
     expect(await setting(defaults, 'threads')).toBe(String(Math.min(2, availableParallelism())));
-    expect(await setting(files, 'memory_limit')).toBe('244.1 MiB');
+    expect(await setting(files, 'memory_limit')).toBe('366.2 MiB');
     const configured = new DuckDBSource(
       driver,
       { type: 'files', path: ':memory:', memoryLimit: '1GB', threads: 3 },
