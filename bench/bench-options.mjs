@@ -29,9 +29,10 @@ options:
   --flush-at N          analytics-node flushAt (default 1000)
   --duckdb-memory-limit SIZE
                         the DuckDB source's memory_limit in sluice.yaml for initial, read,
-                        incremental and events (default 128MB; "none": DuckDB's default, 80% of RAM)
+                        incremental and events (default "default": none written, so the source
+                        runs on Sluice's defaults, as a user's does: 128MB, 2 threads)
   --large-memory-limit SIZE
-                        the same for the large and cursor scenarios (default 512MB; "none")
+                        the same for the large and cursor scenarios (default 512MB; "default")
   --timeout S           kill a job after S seconds (default 1200; the large seed gets 4×)
   --profile             write a CPU profile of every sync job and summarise it
   --work-dir DIR        keep fixtures in DIR and reuse a seeded large state found there
@@ -46,11 +47,14 @@ function count(value, name) {
   return n;
 }
 
-/** A DuckDB size for sluice.yaml's memory_limit, or undefined for "none" (DuckDB's default). */
+/**
+ * A DuckDB size for sluice.yaml's memory_limit, or undefined for "default": nothing written, so the
+ * source runs on Sluice's defaults (src/sources/duckdb/duckdb-resource-defaults.ts).
+ */
 function memoryLimit(value, name) {
-  if (value === 'none') return undefined;
+  if (value === 'default') return undefined;
   if (!/^\d+(\.\d+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value))
-    throw new Error(`--${name} must be a size such as 256MB or 1GiB, or none; got ${value}`);
+    throw new Error(`--${name} must be a size such as 256MB or 1GiB, or default; got ${value}`);
   return value;
 }
 
@@ -96,7 +100,7 @@ export function parseBenchOptions(argv) {
     cursorEvents: values['cursor-events'] ? count(values['cursor-events'], 'cursor-events') : 10_000_000,
     repeat: values.repeat ? count(values.repeat, 'repeat') : 1,
     flushAt: values['flush-at'] ? count(values['flush-at'], 'flush-at') : 1000,
-    duckdbMemoryLimit: memoryLimit(values['duckdb-memory-limit'] ?? '128MB', 'duckdb-memory-limit'),
+    duckdbMemoryLimit: memoryLimit(values['duckdb-memory-limit'] ?? 'default', 'duckdb-memory-limit'),
     largeMemoryLimit: memoryLimit(values['large-memory-limit'] ?? '512MB', 'large-memory-limit'),
     timeoutMs: (values.timeout ? count(values.timeout, 'timeout') : 1200) * 1000,
     profile: values.profile ?? false,

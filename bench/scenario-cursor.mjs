@@ -40,7 +40,7 @@ syncs:
 
 export async function cursor(ctx) {
   const { cursorEvents: rows, largeMemoryLimit: memoryLimit, timeoutMs } = ctx.options;
-  const limit = `memory_limit ${memoryLimit ?? 'DuckDB default (80% of RAM)'}`;
+  const limit = `memory_limit ${memoryLimit ?? "Sluice's default"}`;
   const warehouse = ctx.path('clicks.duckdb');
   const dir = ctx.path('cursor-ws');
   await rm(join(dir, '.sluice'), { recursive: true, force: true });

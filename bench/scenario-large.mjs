@@ -13,7 +13,7 @@ where s.h is distinct from hash(u.${COLUMNS.split(', ').join(', u.')})`;
 
 export async function large(ctx) {
   const { largeRows: rows, largeMemoryLimit: memoryLimit, timeoutMs } = ctx.options;
-  const limit = memoryLimit ?? 'DuckDB default (80% of RAM)';
+  const limit = memoryLimit ?? "Sluice's default";
   const warehouse = ctx.path('large.duckdb');
   const dir = ctx.path('large-ws');
   const marker = ctx.path('large-ws', `.seeded-${rows}`);

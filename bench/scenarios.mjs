@@ -22,7 +22,7 @@ const ORDERS_SYNC = 'orders-to-segment';
 const succeeded = (result) => result.counts.succeeded;
 
 /** The DuckDB memory_limit of the 1M-row scenarios, as a note for their lines. */
-const limitNote = (ctx) => `memory_limit ${ctx.options.duckdbMemoryLimit ?? 'DuckDB default (80% of RAM)'}`;
+const limitNote = (ctx) => `memory_limit ${ctx.options.duckdbMemoryLimit ?? "Sluice's default"}`;
 
 /** Rows whose id is 7 mod 100, among ids 1…rows: what CHANGE_ONE_PERCENT_SQL touches. */
 const changedRows = (rows) => (rows >= 7 ? Math.floor((rows - 7) / 100) + 1 : 0);

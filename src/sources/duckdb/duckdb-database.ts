@@ -21,9 +21,10 @@ export interface DuckDBDatabaseOptions {
   /**
    * Where DuckDB spills (set as its `temp_directory`). One the user named is created if missing,
    * when the database opens, so a bad path fails then and not mid-query at the first spill. One
-   * Sluice chose (`ours`) is left for DuckDB to create when it first spills, and removed on close.
+   * Sluice chose (`ours`) is left for DuckDB to create when it first spills, and removed on close;
+   * `within`, the user's folder it sits in, is created when the database opens and kept.
    */
-  tempDirectory?: { path: string; ours: boolean };
+  tempDirectory?: { path: string; ours: boolean; within?: string };
 }
 
 export class DuckDBDatabase {
@@ -146,9 +147,10 @@ export class DuckDBDatabase {
   async #open(): Promise<DuckDBInstanceLike> {
     const { sourceName, path, settings, tempDirectory } = this.#options;
     if (path !== ':memory:') await assertDatabaseFile(sourceName, path);
-    if (tempDirectory !== undefined && !tempDirectory.ours) {
-      await mkdir(tempDirectory.path, { recursive: true }).catch((error: unknown) => {
-        throw tempDirectoryError(sourceName, tempDirectory.path, error);
+    const named = tempDirectory?.ours ? tempDirectory.within : tempDirectory?.path;
+    if (named !== undefined) {
+      await mkdir(named, { recursive: true }).catch((error: unknown) => {
+        throw tempDirectoryError(sourceName, named, error);
       });
     }
     const config =

@@ -1,5 +1,5 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as driver from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,33 @@ describe('DuckDBSource streaming', () => {
     }
     expect((await usage()) - before).toBeLessThan(10 * 1024 * 1024);
     await source.close();
+  });
+
+  it('applies the default memory_limit and threads when sluice.yaml sets none, and sluice.yaml over them', async () => {
+    const setting = async (source: DuckDBSource, name: string) =>
+      (await collectBatches(source, `select current_setting('${name}')::varchar as v`, 1)).flat()[0]?.v;
+    const defaults = new DuckDBSource(
+      driver,
+      { type: 'duckdb', path: ':memory:' },
+      { name: 'w', workspaceDir: dir },
+    );
+    const files = new DuckDBSource(
+      driver,
+      { type: 'files', path: ':memory:' },
+      { name: 'f', workspaceDir: dir },
+    );
+    // DuckDB prints sizes in 1024-based units: 128MB is 122.0 MiB, 384MB 366.2 MiB.
+    expect(await setting(defaults, 'memory_limit')).toBe('122.0 MiB');
+    expect(await setting(defaults, 'threads')).toBe(String(Math.min(2, availableParallelism())));
+    expect(await setting(files, 'memory_limit')).toBe('366.2 MiB');
+    const configured = new DuckDBSource(
+      driver,
+      { type: 'files', path: ':memory:', memoryLimit: '1GB', threads: 3 },
+      { name: 'c', workspaceDir: dir },
+    );
+    expect(await setting(configured, 'memory_limit')).toBe('953.6 MiB');
+    expect(await setting(configured, 'threads')).toBe('3');
+    await Promise.all([defaults.close(), files.close(), configured.close()]);
   });
 
   it('applies the memory limit option', async () => {

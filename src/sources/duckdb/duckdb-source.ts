@@ -4,8 +4,9 @@
  * chunk (2,048 rows) at a time, so memory stays bounded by the batch size whatever the model returns.
  */
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { findDuplicateName } from '../../core/normalise.js';
 import type { Row } from '../../core/values.js';
 import type { Source, SourceCapabilities, SourceContext, StreamOptions } from '../source.js';
@@ -24,6 +25,11 @@ import {
   resultShapeError,
 } from './duckdb-errors.js';
 import { loadRawBindings } from './duckdb-raw-bindings.js';
+import {
+  DEFAULT_DUCKDB_MEMORY_LIMIT,
+  DEFAULT_FILES_MEMORY_LIMIT,
+  defaultDuckDBThreads,
+} from './duckdb-resource-defaults.js';
 import { RowReader } from './duckdb-row-reader.js';
 
 /** DuckDB's SQL dialect: standard double-quoted identifiers. */
@@ -57,11 +63,11 @@ export interface DuckDBSourceOptions {
   type: 'duckdb' | 'files';
   /** The database file (absolute, or relative to the workspace folder), or ":memory:". */
   path: string;
-  /** DuckDB's `memory_limit`, e.g. "2GB"; DuckDB's default (80% of RAM) when absent. */
+  /** DuckDB's `memory_limit`, e.g. "2GB"; see duckdb-resource-defaults.ts when absent. */
   memoryLimit?: string;
   /** Where DuckDB spills (absolute, or relative to the workspace folder); see `spillDirectory`. */
   tempDirectory?: string;
-  /** DuckDB's worker threads; DuckDB's default (one per core) when absent. */
+  /** DuckDB's worker threads; see duckdb-resource-defaults.ts when absent. */
   threads?: number;
 }
 
@@ -84,14 +90,15 @@ export class DuckDBSource implements Source {
     // Read-only (SPEC §5): any number of runs, workers and a running `serve` read one file at once
     // (DuckDB allows many readers or one writer). Temporary tables still work.
     if (options.path !== ':memory:') settings.access_mode = 'READ_ONLY';
-    if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
-    if (options.threads !== undefined) settings.threads = String(options.threads);
-    const tempDirectory = spillDirectory(options, context);
+    settings.memory_limit =
+      options.memoryLimit ??
+      (options.type === 'files' ? DEFAULT_FILES_MEMORY_LIMIT : DEFAULT_DUCKDB_MEMORY_LIMIT);
+    settings.threads = String(options.threads ?? defaultDuckDBThreads());
     this.#database = new DuckDBDatabase(driver, {
       sourceName: context.name,
       path: options.path === ':memory:' ? ':memory:' : resolve(context.workspaceDir, options.path),
       settings,
-      ...(tempDirectory === undefined ? {} : { tempDirectory }),
+      tempDirectory: spillDirectory(options, context),
     });
   }
 
@@ -234,23 +241,39 @@ export class DuckDBSource implements Source {
 }
 
 /**
- * Where DuckDB writes what does not fit in its memory limit (a sort or window over a large model).
- * A folder the user named wins. A database file spills beside itself (DuckDB's own default,
- * `<path>.tmp`: on the warehouse's disk, created at the first spill and removed on close). An
- * in-memory database would spill into `.tmp` under whatever folder Sluice was started from, so it
- * gets a private folder under the OS temp folder instead, removed on close.
+ * Where DuckDB writes what does not fit in its memory limit (a sort or window over a large model;
+ * routine under the default limits): always a folder of this source's own, removed on close. Inside
+ * the folder the user named (kept), else beside a database file (on the warehouse's disk) when that
+ * folder is writable, else under the OS temp folder. Never one folder for several sources: DuckDB
+ * names its spill files alike in every process, and two processes spilling into one folder at once
+ * both crashed (SIGSEGV, DuckDB 1.5) in our trials — so not DuckDB's own default, `<path>.tmp`,
+ * which every process reading the file shares. `:memory:` would spill under whatever folder Sluice
+ * was started from.
  */
 function spillDirectory(
   options: DuckDBSourceOptions,
   context: SourceContext,
-): { path: string; ours: boolean } | undefined {
-  if (options.tempDirectory !== undefined) {
-    return { path: resolve(context.workspaceDir, options.tempDirectory), ours: false };
-  }
-  if (options.path !== ':memory:') return undefined;
+): { path: string; ours: true; within?: string } {
   const name = context.name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40);
   const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  if (options.tempDirectory !== undefined) {
+    const within = resolve(context.workspaceDir, options.tempDirectory);
+    return { path: join(within, `sluice-duckdb-${name}-${unique}`), ours: true, within };
+  }
+  if (options.path !== ':memory:') {
+    const file = resolve(context.workspaceDir, options.path);
+    if (writable(dirname(file))) return { path: `${file}.sluice-${unique}.tmp`, ours: true };
+  }
   return { path: join(tmpdir(), `sluice-duckdb-${name}-${unique}`), ours: true };
+}
+
+function writable(folder: string): boolean {
+  try {
+    accessSync(folder, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

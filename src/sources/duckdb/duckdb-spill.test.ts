@@ -100,12 +100,47 @@ describe('DuckDB memory_limit', () => {
     );
     expect(await setting(source, 'memory_limit')).toBe('122.0 MiB');
     expect(await setting(source, 'threads')).toBe(String(THREADS));
+    // A folder of this source's own beside the file, not DuckDB's `<path>.tmp` that every process
+    // reading the file would share.
+    const spillTo = String(await setting(source, 'temp_directory'));
+    expect(spillTo).toMatch(
+      new RegExp(`^${path.replaceAll('.', '\\.')}\\.sluice-${process.pid}-[0-9a-f]{8}\\.tmp$`),
+    );
     const result = await streamChecked(source, extractSql('select * from users'));
     expect(result).toMatchObject({ rows: ROWS, last: ROWS, wrong: 0 });
     expect(result.spilled?.files).toBeGreaterThan(0);
-    // DuckDB's default for a database file: `<path>.tmp`, gone once the database closes.
     await source.close();
+    expect(existsSync(spillTo)).toBe(false);
     expect(existsSync(`${path}.tmp`)).toBe(false);
+  });
+
+  it('gives two sources on one database file spill folders of their own', async () => {
+    const path = join(dir, 'warehouse.duckdb');
+    const open = () =>
+      new DuckDBSource(driver, { type: 'duckdb', path }, { name: 'warehouse', workspaceDir: dir });
+    const [a, b] = [open(), open()];
+    const [spillA, spillB] = [await setting(a, 'temp_directory'), await setting(b, 'temp_directory')];
+    expect(spillA).not.toBe(spillB);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('streams the model under the default memory_limit and threads, spilling', async () => {
+    const source = new DuckDBSource(
+      driver,
+      { type: 'duckdb', path: join(dir, 'warehouse.duckdb') },
+      { name: 'warehouse', workspaceDir: dir },
+    );
+    const result = await streamChecked(source, extractSql('select * from users'));
+    expect(result).toMatchObject({ rows: ROWS, last: ROWS, wrong: 0 });
+    expect(result.spilled?.files).toBeGreaterThan(0);
+    await source.close();
+  });
+
+  it('streams a Parquet model under the files source defaults', async () => {
+    const source = await createSource({ type: 'files' }, { name: 'files', workspaceDir: dir });
+    const result = await streamChecked(source, extractSql("select * from read_parquet('users.parquet')"));
+    expect(result).toMatchObject({ rows: ROWS, last: ROWS, wrong: 0 });
+    await source.close();
   });
 
   it('streams a files model larger than memory_limit, spilling to a private temp folder removed on close', async () => {
@@ -125,17 +160,24 @@ describe('DuckDB memory_limit', () => {
 });
 
 describe('DuckDB temp_directory', () => {
-  it('creates a temp_directory the user named, relative to the workspace, and leaves it on close', async () => {
-    const source = new DuckDBSource(
-      driver,
-      { type: 'files', path: ':memory:', tempDirectory: 'spill/here' },
-      { name: 'files', workspaceDir: dir },
-    );
-    await source.check();
-    expect(await setting(source, 'temp_directory')).toBe(join(dir, 'spill', 'here'));
+  it('creates a temp_directory the user named, relative to the workspace, spills in a folder of its own there, and leaves the named one on close', async () => {
+    const open = () =>
+      new DuckDBSource(
+        driver,
+        { type: 'files', path: ':memory:', tempDirectory: 'spill/here' },
+        { name: 'files', workspaceDir: dir },
+      );
+    const [a, b] = [open(), open()];
+    await a.check();
     expect(existsSync(join(dir, 'spill', 'here'))).toBe(true);
-    await source.close();
+    const spillA = String(await setting(a, 'temp_directory'));
+    const spillB = String(await setting(b, 'temp_directory'));
+    expect(spillA.startsWith(join(dir, 'spill', 'here', 'sluice-duckdb-files-'))).toBe(true);
+    expect(spillB.startsWith(join(dir, 'spill', 'here', 'sluice-duckdb-files-'))).toBe(true);
+    expect(spillA).not.toBe(spillB);
+    await Promise.all([a.close(), b.close()]);
     expect(existsSync(join(dir, 'spill', 'here'))).toBe(true);
+    expect(existsSync(spillA)).toBe(false);
   });
 
   it('reports a temp_directory that cannot be created when the source opens', async () => {

@@ -440,11 +440,13 @@ function configure(db: SqliteDatabase, busyTimeoutMs: number): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  // 32 MiB of cache and no memory map. Syncs read and write key states in key order (extract.ts
+  // 8 MiB of cache and no memory map. Syncs read and write key states in key order (extract.ts
   // sorts by key), so each batch touches neighbouring pages: measured on 1M keys in order, a 128 MiB
   // map made lookups no faster, and its touched pages counted in the process's peak RSS (the map was
-  // worth it, 1.5x, when keys came in random order).
-  db.pragma('cache_size = -32768');
+  // worth it, 1.5x, when keys came in random order). The cache was 32 MiB until the 1M-user bench's
+  // peak RSS was set against it (bench/README.md, "Memory defaults"): in key order a batch's pages
+  // stay hot without it.
+  db.pragma('cache_size = -8192');
   db.pragma('mmap_size = 0');
   // Checkpoint every ~32 MiB of WAL instead of ~4 MiB: with the default, nearly every batch commit
   // triggered a checkpoint that copied the same hot pages again (about 2x slower planning writes).
