@@ -246,6 +246,14 @@ export async function* extractRows(
     options.checkColumns?.(columns);
   };
   try {
+    if (diff !== undefined) {
+      // The diff's query names the extract's columns through a subquery, where a model column of
+      // the same name would be renamed or taken for Sluice's own instead of failing as a duplicate
+      // (as the plain extract's does): ask the model's columns first.
+      const probed = await probeModel(source, modelSql, options.signal);
+      const reserved = probed.find((column) => EXTRACT_COLUMNS.has(column.name));
+      if (reserved !== undefined) throw reservedColumnError(reserved.name);
+    }
     for await (const rows of stream) {
       check();
       if (expected === null && rows.length > 0) {
