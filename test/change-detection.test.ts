@@ -12,6 +12,8 @@ let dir: string;
 let cleanup: () => Promise<void>;
 let receiver: Receiver;
 let warehouse: string;
+/** The sync's `diff:`, set per pass below. */
+let diff: string;
 
 const USERS = 1000;
 
@@ -28,6 +30,7 @@ syncs:
     destination: segment
     object: user
     key: { column: id, field: userId }
+    diff: ${diff}
 ${extra}    mappings:
 ${mappings}`;
 }
@@ -57,27 +60,30 @@ function fingerprints(): Map<string, string> {
   }
 }
 
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempWorkspace());
-  receiver = await startReceiver({ port: 0 });
-  warehouse = join(dir, 'warehouse.duckdb');
-  await duckdb(
-    warehouse,
-    `create table users as
-     select i as id, 'user' || i || '@example.com' as email,
-            case when i % 10 = 0 then null else (['free', 'pro'])[1 + i % 2] end as plan
-     from range(1, ${USERS + 1}) t(i)`,
-  );
-  await writeYaml(dir, workspace(baseMappings));
-  expect((await run()).counts.succeeded).toBe(USERS);
-});
+// Run once per detector: diff: state looks every row up in the state store, diff: warehouse leaves
+// unchanged rows in DuckDB (sync/warehouse-diff.ts); both must give the same counts and messages.
+describe.each(['state', 'warehouse'])('change detection when the mapping changes (diff: %s)', (mode) => {
+  beforeAll(async () => {
+    diff = mode;
+    ({ dir, cleanup } = await tempWorkspace());
+    receiver = await startReceiver({ port: 0 });
+    warehouse = join(dir, 'warehouse.duckdb');
+    await duckdb(
+      warehouse,
+      `create table users as
+       select i as id, 'user' || i || '@example.com' as email,
+              case when i % 10 = 0 then null else (['free', 'pro'])[1 + i % 2] end as plan
+       from range(1, ${USERS + 1}) t(i)`,
+    );
+    await writeYaml(dir, workspace(baseMappings));
+    expect((await run()).counts.succeeded).toBe(USERS);
+  });
 
-afterAll(async () => {
-  await receiver?.close();
-  await cleanup?.();
-});
+  afterAll(async () => {
+    await receiver?.close();
+    await cleanup?.();
+  });
 
-describe('change detection when the mapping changes', () => {
   it('sends every row again, as a change, when a mapping adds a field', async () => {
     await writeYaml(dir, workspace(`${baseMappings}      traits.domain: { constant: example.com }\n`));
     const before = receiver.messages().length;
@@ -114,7 +120,7 @@ describe('change detection when the mapping changes', () => {
     await duckdb(
       warehouse,
       `update users set email = 'changed-' || email where id % 100 = 1;
-       update users set plan = 'NULL' where id = 10`,
+         update users set plan = 'NULL' where id = 10`,
     );
     const result = await run();
     expect(result.counts).toMatchObject({ changed: USERS / 100 + 1, unchanged: USERS - USERS / 100 - 1 });

@@ -248,6 +248,13 @@ export interface SyncConfig {
    */
   cursor?: SyncCursor;
   /**
+   * `diff: warehouse | state`: where a run finds unchanged rows (sync/detect-changes.ts). Absent:
+   * in the warehouse where the source can (DuckDB, files) and the sync has no cursor, else in the
+   * state store. `state` always diffs in the state store; `warehouse` fails a run whose source
+   * cannot.
+   */
+  diff?: 'warehouse' | 'state';
+  /**
    * The alerts that watch this sync: the workspace's top-level `alerts:` followed by the sync's own,
    * one per `id` (SPEC §7). Absent or empty: none.
    */

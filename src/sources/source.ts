@@ -76,6 +76,19 @@ export interface StreamOptions {
 }
 
 /**
+ * A table of text columns that a query needs beside the warehouse's own (a sync's delivered
+ * fingerprints, sync/warehouse-diff.ts), loaded for one query only.
+ */
+export interface TemporaryTable {
+  /** A plain identifier ([a-z_]+), quoted by nobody: the query names it as `temp.<name>`. */
+  name: string;
+  /** Its columns' names (plain identifiers, like `name`), all of type text. */
+  columns: readonly string[];
+  /** Its rows a page at a time, column by column: `page[c][r]` is column c of row r. */
+  pages: AsyncIterable<readonly (readonly string[])[]>;
+}
+
+/**
  * A warehouse connection. `stream` yields the rows of a query in batches, normalised to the shared
  * value model (core/values.ts), and never holds the whole result in memory.
  */
@@ -83,6 +96,12 @@ export interface Source {
   readonly type: string;
   readonly capabilities: SourceCapabilities;
   stream(sql: string, options: StreamOptions): AsyncIterable<Row[]>;
+  /**
+   * Like `stream`, on a connection where `table` was first created as a temporary table (private
+   * to that connection, gone with it: the warehouse itself is not written, SPEC §5) and loaded with
+   * the engine's bulk path. Sources that cannot leave it out, and the sync diffs in the state store.
+   */
+  streamWithTable?(table: TemporaryTable, sql: string, options: StreamOptions): AsyncIterable<Row[]>;
   /** Connects and runs a trivial query; throws SluiceError('source_error') saying what to check. */
   check(): Promise<void>;
   close(): Promise<void>;

@@ -513,6 +513,46 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         expect(other.states.get('u1')?.deliveredHash).toBe(a.hash);
       });
 
+      it('pages out the fingerprints lookup could find unchanged, of one salt', async () => {
+        const store = await openStore();
+        const salt = 'salt\u0000';
+        await store.ledger.markSeen(sync, [
+          { key: 'k1', hash: 'h1', sourceHash: `${salt}r1` },
+          { key: 'k2', hash: 'h2', sourceHash: 'other-salt\u0000r2' },
+          { key: 'k3', hash: 'h3', sourceHash: `${salt}r3` },
+          { key: 'k4', hash: 'h4', sourceHash: `${salt}r4` },
+          { key: 'k5\u0000nul', hash: 'h5', sourceHash: `${salt}r5` },
+          { key: 'k6', hash: 'h6', sourceHash: salt },
+          { key: 'k7', hash: 'h7', sourceHash: `${salt}r7` },
+        ]);
+        await store.ledger.markSeen(otherSync, [{ key: 'k1', hash: 'h1', sourceHash: `${salt}other` }]);
+        // k3: a newer change pending; k4: reported removed by a run that did not see it.
+        await store.ledger.savePlanned(sync, [planned('k3', 1)]);
+        const runId = await store.runs.start({ sync, fullResync: false, startedAt });
+        await store.ledger.notePresentKeys(runId, ['k1', 'k2', 'k3', 'k5\u0000nul', 'k6', 'k7']);
+        await store.ledger.sweepRemoved(sync, runId, { record: true });
+        expect((await store.ledger.keyStates(sync, ['k4'])).get('k4')?.removed).toBe(true);
+        const found: string[] = [];
+        let after: string | undefined;
+        let pages = 0;
+        for (;;) {
+          const page = await store.ledger.deliveredFingerprints(sync, {
+            salt,
+            limit: 2,
+            ...(after === undefined ? {} : { after }),
+          });
+          pages++;
+          found.push(...page.keys.map((key, i) => `${key}=${page.rowHashes[i]}`));
+          if (page.next === null) break;
+          after = page.next;
+        }
+        // In the store's own key order (PostgreSQL orders a key holding U+0000 by its stored form).
+        expect(found.sort()).toEqual(['k1=r1', 'k5\u0000nul=r5', 'k7=r7']);
+        expect(pages).toBeGreaterThanOrEqual(3);
+        const empty = await store.ledger.deliveredFingerprints('no-such-sync', { salt, limit: 10 });
+        expect(empty).toEqual({ keys: [], rowHashes: [], next: null });
+      });
+
       it('refreshes the source fingerprint of a key only while its delivered hash is the one given', async () => {
         const store = await openStore();
         await store.ledger.markSeen(sync, [

@@ -66,6 +66,15 @@ export interface KeyLookup {
   states: Map<string, KeyState>;
 }
 
+/** A page of a sync's delivered fingerprints (DeliveryLedger.deliveredFingerprints), in key order. */
+export interface FingerprintPage {
+  keys: string[];
+  /** `rowHashes[i]`: what follows the salt in `keys[i]`'s delivered source fingerprint. */
+  rowHashes: string[];
+  /** Where the next page starts (pass it as `after`); null after the last page. */
+  next: string | null;
+}
+
 /** A key remembered as delivered without being sent, with its hash. */
 export interface SeenEntry {
   key: string;
@@ -261,6 +270,17 @@ export interface DeliveryLedger {
    * key states of the rest. `sourceHashes[i]` is the fingerprint of `keys[i]`'s row.
    */
   lookup(sync: string, keys: readonly string[], sourceHashes: readonly string[]): Promise<KeyLookup>;
+  /**
+   * The keys `lookup` could find unchanged, for a diff in the warehouse (sync/warehouse-diff.ts): a
+   * page, in the store's key order from after `after` (an earlier page's `next`; absent: from the
+   * first), of the sync's keys delivered with nothing pending, not flagged removed, whose delivered
+   * source fingerprint is `salt` followed by a non-empty row hash — each with that row hash. At most
+   * `limit` keys are scanned per page; keys of another salt are skipped, so a page may hold fewer.
+   */
+  deliveredFingerprints(
+    sync: string,
+    query: { salt: string; after?: string; limit: number },
+  ): Promise<FingerprintPage>;
   /**
    * Key states for the given keys of a sync; keys never seen are absent from the map. Carries no
    * payloads.

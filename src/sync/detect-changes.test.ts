@@ -9,6 +9,7 @@ import {
   testMapper,
   testSync,
 } from '../../test/helpers/pipe-parts.js';
+import type { SyncConfig } from '../core/workspace.js';
 import { createSource } from '../sources/registry.js';
 import type { Source } from '../sources/source.js';
 import type { StateStore } from '../state/state-store.js';
@@ -18,6 +19,7 @@ import {
   type DetectionStrategy,
   detectorFor,
 } from './detect-changes.js';
+import { extractRows } from './extract.js';
 import { keyBatch } from './key-batch.js';
 import type { RemovedKeys } from './removed-keys.js';
 
@@ -28,7 +30,9 @@ describe('chooseStrategy', () => {
     completedRun: true,
     keysWithState: 10,
     fullResync: false,
+    warehouseDiff: false,
   };
+  const inWarehouse: DetectionFacts = { ...upsert, warehouseDiff: true };
   const events: DetectionFacts = { ...upsert, behaviour: 'send-once' };
   it.each<[string, DetectionFacts, DetectionStrategy]>([
     ['users with key state', upsert, 'state-lookup'],
@@ -57,6 +61,14 @@ describe('chooseStrategy', () => {
       'baseline',
     ],
     ['events, backfill: false, after a completed run', { ...events, backfill: false }, 'state-lookup'],
+    ['users with key state, a source that diffs', inWarehouse, 'warehouse-diff'],
+    ['users, first run, a source that diffs', { ...inWarehouse, keysWithState: 0 }, 'first-run'],
+    ['users, --full-resync, a source that diffs', { ...inWarehouse, fullResync: true }, 'full-resync'],
+    [
+      'events, backfill: false, first run, a source that diffs',
+      { ...inWarehouse, behaviour: 'send-once', backfill: false, completedRun: false },
+      'baseline',
+    ],
   ])('%s', (_, facts, strategy) => {
     expect(chooseStrategy(facts)).toBe(strategy);
   });
@@ -223,5 +235,158 @@ describe('the detectors', () => {
     });
     const { detector } = await detectorFor(store, events, 'send-once', false);
     expect(detector.strategy).toBe('first-run');
+  });
+});
+
+describe('the warehouse diff, against the state lookup', () => {
+  let parts: Awaited<ReturnType<typeof tempStateStore>>;
+  let store: StateStore;
+  let source: Source;
+  const mapper = testMapper('user', fileDestination('/nonexistent/never-written.jsonl'));
+  const model = (rows: [string | null, string][]) =>
+    `select * from (values ${rows.map(([id, email]) => `(${id === null ? 'null' : `'${id}'`}, '${email}')`).join(', ')}) t(id, email)`;
+
+  beforeEach(async () => {
+    parts = await tempStateStore();
+    store = parts.store;
+    source = await createSource({ type: 'files' }, { name: 'warehouse', workspaceDir: parts.dir });
+  });
+  afterEach(async () => {
+    await source.close();
+    await parts.close();
+  });
+
+  /** Delivers the model's rows as a run would record them, fingerprinted by the warehouse's hashes. */
+  async function deliver(sql: string): Promise<void> {
+    const runId = await store.runs.start({
+      sync: 'users',
+      fullResync: false,
+      startedAt: new Date().toISOString(),
+    });
+    for await (const rows of extractRows(source, sql, 'id', { batchSize: 100 })) {
+      const keyed = keyBatch(rows, mapper);
+      await store.ledger.recordDeliveries(
+        'users',
+        runId,
+        keyed.rows.map((row, i) => ({
+          key: row.key,
+          hash: `h-${row.key}`,
+          sourceHash: keyed.sourceHashes[i]!,
+          generation: 1,
+          messageId: `m-${row.key}`,
+          payload: '{}',
+          reason: 'new',
+          status: 'succeeded',
+          error: null,
+        })),
+      );
+    }
+  }
+
+  /** Everything a run's detector tells the plan, over the whole model, and the removed keys. */
+  async function detectAll(sync: SyncConfig, sql: string) {
+    const { detector, removed } = await detectorFor(store, sync, 'upsert', false, {
+      source,
+      salt: mapper.salt,
+    });
+    let rowsRead = 0;
+    let unchanged = 0;
+    const states: string[] = [];
+    const invalid: string[] = [];
+    for await (const rows of detector.extract(source, sql, 'id', { batchSize: 2 })) {
+      rowsRead += rows.length;
+      const keyed = keyBatch(rows, mapper);
+      const found = await detector.detect(keyed);
+      unchanged += found.unchanged.size + (found.unread ?? 0);
+      states.push(...(found.states?.keys() ?? []));
+      for (const row of keyed.invalid) invalid.push(`${row.key}:${row.reason}`);
+    }
+    const removedKeys = await removed!.finish({
+      run: `run-${sync.diff}`,
+      record: false,
+      source,
+      modelSql: sql,
+      keyColumn: 'id',
+      mapper,
+    });
+    return {
+      strategy: detector.strategy,
+      rowsRead,
+      outcome: { unchanged, states: states.sort(), invalid: invalid.sort(), removedKeys },
+    };
+  }
+
+  it('finds what the state lookup finds, reading only rows that may have changed', async () => {
+    const ids = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7'];
+    await deliver(model(ids.map((id) => [id, `${id}@example.com`])));
+    // u2: a change pending; u3: edited; u4: gone; u5: duplicated; u8: new; a null key.
+    await store.ledger.savePlanned('users', [{ key: 'u2', hash: 'h2', messageId: 'm2', generation: 2 }]);
+    const now = model([
+      ['u1', 'u1@example.com'],
+      ['u2', 'u2@example.com'],
+      ['u3', 'edited@example.com'],
+      ['u5', 'u5@example.com'],
+      ['u5', 'u5@example.com'],
+      ['u6', 'u6@example.com'],
+      ['u7', 'u7@example.com'],
+      ['u8', 'u8@example.com'],
+      [null, 'nobody@example.com'],
+    ]);
+    const state = await detectAll(testSync({ diff: 'state' }), now);
+    const warehouse = await detectAll(testSync({ diff: 'warehouse' }), now);
+    expect(state.strategy).toBe('state-lookup');
+    expect(warehouse.strategy).toBe('warehouse-diff');
+    expect(warehouse.outcome).toEqual(state.outcome);
+    expect(state.outcome).toEqual({
+      unchanged: 3,
+      states: ['u2', 'u3'],
+      invalid: ['null:null_key', 'u5:duplicate_key', 'u5:duplicate_key'],
+      removedKeys: 1,
+    });
+    // u1, u6, u7 stayed in the warehouse.
+    expect(state.rowsRead).toBe(9);
+    expect(warehouse.rowsRead).toBe(6);
+  });
+
+  it('counts a model where nothing changed without reading a row of it', async () => {
+    const ids = ['u1', 'u2', 'u3'];
+    const sql = model(ids.map((id) => [id, `${id}@example.com`]));
+    await deliver(sql);
+    const warehouse = await detectAll(testSync(), sql);
+    expect(warehouse.strategy).toBe('warehouse-diff');
+    expect(warehouse.rowsRead).toBe(0);
+    expect(warehouse.outcome).toEqual({ unchanged: 3, states: [], invalid: [], removedKeys: 0 });
+  });
+
+  it('finds nothing unchanged in the warehouse under another salt (a mapping change)', async () => {
+    const sql = model([['u1', 'u1@example.com']]);
+    await deliver(sql);
+    const other = testMapper('group', fileDestination('/nonexistent/never-written.jsonl'));
+    const { detector } = await detectorFor(store, testSync(), 'upsert', false, { source, salt: other.salt });
+    let rowsRead = 0;
+    for await (const rows of detector.extract(source, sql, 'id', { batchSize: 2 })) rowsRead += rows.length;
+    expect(rowsRead).toBe(1);
+  });
+
+  it('refuses diff: warehouse on a source that cannot diff, and keeps diff: state where it can', async () => {
+    await deliver(model([['u1', 'u1@example.com']]));
+    const plain: Source = {
+      type: 'plain',
+      capabilities: source.capabilities,
+      stream: (sql, options) => source.stream(sql, options),
+      check: () => source.check(),
+      close: async () => {},
+    };
+    await expect(
+      detectorFor(store, testSync({ diff: 'warehouse' }), 'upsert', false, {
+        source: plain,
+        salt: mapper.salt,
+      }),
+    ).rejects.toThrow(/diff: warehouse/);
+    const fallback = await detectorFor(store, testSync(), 'upsert', false, {
+      source: plain,
+      salt: mapper.salt,
+    });
+    expect(fallback.detector.strategy).toBe('state-lookup');
   });
 });

@@ -1,13 +1,16 @@
+import { SluiceError } from '../core/errors.js';
 import type { SyncConfig } from '../core/workspace.js';
 import type { ObjectDescriptor } from '../destinations/destination.js';
+import type { Source } from '../sources/source.js';
 import type { KeyState, StateStore } from '../state/state-store.js';
 import { extractRows } from './extract.js';
 import type { KeyedBatch } from './key-batch.js';
 import type { InvalidRow } from './map.js';
 import { RemovedKeys } from './removed-keys.js';
+import { canDiffInWarehouse, fingerprintsTable } from './warehouse-diff.js';
 
 /** How a run finds what changed; one detector each, chosen once per run by {@link chooseStrategy}. */
-export type DetectionStrategy = 'baseline' | 'first-run' | 'full-resync' | 'state-lookup';
+export type DetectionStrategy = 'baseline' | 'first-run' | 'full-resync' | 'state-lookup' | 'warehouse-diff';
 
 /** What a detector found for one batch: what planBatch decides from. */
 export interface Detection {
@@ -18,14 +21,20 @@ export interface Detection {
    * are remembered as delivered, not sent.
    */
   states: ReadonlyMap<string, KeyState> | null;
+  /**
+   * Rows unchanged by their fingerprints that never reached the batch: the warehouse read and
+   * compared them and left them out (`warehouse-diff`). Counted unchanged with this batch.
+   */
+  unread?: number;
 }
 
 /**
  * One way of finding changes. `extract` reads the model in batches and `detect` tells, per batch,
  * what is unchanged and what the state store knows of the rest; the detector also keeps the
  * removed-keys accounting (removed-keys.ts), since only it knows what its lookups saw. Every
- * detector today reads every row; one that diffs in the warehouse would give its own `extract` (a
- * query returning only new and changed rows, and the removed keys) and answer `detect` from that.
+ * detector but `warehouse-diff` reads every row; that one gives its own `extract` (a query returning
+ * only rows that may have changed, extract.ts buildDiffExtract) and tells `detect` how many rows it
+ * left out.
  */
 export interface ChangeDetector {
   readonly strategy: DetectionStrategy;
@@ -46,6 +55,12 @@ export interface DetectionFacts {
   keysWithState: number;
   /** --full-resync. */
   fullResync: boolean;
+  /**
+   * Whether the run may diff in the warehouse: its source can (warehouse-diff.ts), the sync has no
+   * `cursor` (its window is read whole, and its mark is taken from every row read) and does not
+   * say `diff: state`.
+   */
+  warehouseDiff: boolean;
 }
 
 /**
@@ -57,13 +72,24 @@ export interface DetectionFacts {
  *   state store's thread free for recording deliveries.
  * - `full-resync`: every row is sent, so nothing is unchanged by fingerprint; key states still give
  *   generations and pending changes.
+ * - `warehouse-diff`: the sync's delivered fingerprints are loaded beside the extract query, which
+ *   returns only the rows whose fingerprint is not among them (and every row of a null or
+ *   duplicated key); those go through `state-lookup`'s lookup, the rest are counted unchanged
+ *   without crossing into JavaScript. Same answers as `state-lookup`, for the rows it returns and
+ *   the count of those it does not.
  * - `state-lookup`: the state store's one indexed join per batch (`ledger.lookup`).
  */
 export function chooseStrategy(facts: DetectionFacts): DetectionStrategy {
   if (facts.behaviour === 'send-once' && !facts.backfill && !facts.completedRun) return 'baseline';
   if (facts.keysWithState === 0) return 'first-run';
   if (facts.fullResync) return 'full-resync';
-  return 'state-lookup';
+  return facts.warehouseDiff ? 'warehouse-diff' : 'state-lookup';
+}
+
+/** What a run needs to diff in the warehouse: its source, and the salt of its fingerprints (RowMapper.salt). */
+export interface WarehouseSide {
+  source: Source;
+  salt: string;
 }
 
 /**
@@ -77,36 +103,91 @@ export async function detectorFor(
   sync: SyncConfig,
   behaviour: ObjectDescriptor['behaviour'],
   fullResync: boolean,
+  warehouse?: WarehouseSide,
 ): Promise<{ detector: ChangeDetector; removed: RemovedKeys | null }> {
   const completedRun = (await state.runs.lastCompleted(sync.name)) !== null;
   const census = await state.ledger.countKeys(sync.name);
   const removed =
     census.keys === 0 || sync.cursor !== undefined ? null : RemovedKeys.start(state, sync.name, census);
+  const able = warehouse !== undefined && canDiffInWarehouse(warehouse.source);
+  if (warehouse !== undefined && !able && sync.diff === 'warehouse') {
+    throw new SluiceError(
+      'config_invalid',
+      `sync "${sync.name}" says diff: warehouse, and its model's source (${warehouse.source.type}) cannot diff in the warehouse — remove diff: or write diff: state`,
+    );
+  }
   const strategy = chooseStrategy({
     behaviour,
     backfill: sync.backfill,
     completedRun,
     keysWithState: census.keys,
     fullResync,
+    warehouseDiff: able && sync.diff !== 'state' && sync.cursor === undefined,
   });
-  return { detector: createDetector(strategy, state, sync.name, removed), removed };
+  return { detector: createDetector(strategy, state, sync.name, removed, warehouse), removed };
 }
 
-/** The detector of a strategy (see {@link chooseStrategy}). */
+/** The detector of a strategy (see {@link chooseStrategy}); `warehouse-diff` needs `warehouse`. */
 export function createDetector(
   strategy: DetectionStrategy,
   state: StateStore,
   sync: string,
   removed: RemovedKeys | null,
+  warehouse?: WarehouseSide,
 ): ChangeDetector {
+  if (strategy === 'warehouse-diff') {
+    if (warehouse === undefined) throw new Error('a warehouse-diff detector needs the warehouse side');
+    return warehouseDetector(state, sync, removed, warehouse.salt);
+  }
   const detect = DETECTORS[strategy];
   return {
     strategy,
     extract: extractRows,
     async detect(batch) {
-      // A duplicate key's rows are all invalid, and its key is in the model all the same.
-      if (removed !== null && batch.invalid.length > 0) await removed.invalid(keysOf(batch.invalid));
+      await invalidKeys(removed, batch);
       return detect(state, sync, batch, removed);
+    },
+  };
+}
+
+/** A duplicate key's rows are all invalid, and its key is in the model all the same. */
+async function invalidKeys(removed: RemovedKeys | null, batch: KeyedBatch): Promise<void> {
+  if (removed !== null && batch.invalid.length > 0) await removed.invalid(keysOf(batch.invalid));
+}
+
+/**
+ * `warehouse-diff`: the extract leaves out rows found unchanged in the warehouse and says how many
+ * (before its first batch); the rows it returns are looked up as `state-lookup` does, and the rows
+ * left out count as found unchanged for the removed keys too — each is a distinct key with state,
+ * not flagged removed (DeliveryLedger.deliveredFingerprints).
+ */
+function warehouseDetector(
+  state: StateStore,
+  sync: string,
+  removed: RemovedKeys | null,
+  salt: string,
+): ChangeDetector {
+  let unread = 0;
+  const extract: typeof extractRows = (source, modelSql, keyColumn, options) =>
+    extractRows(source, modelSql, keyColumn, {
+      ...options,
+      diff: {
+        table: fingerprintsTable(state, sync, salt),
+        onUnread: (count) => {
+          unread += count;
+        },
+      },
+    });
+  return {
+    strategy: 'warehouse-diff',
+    extract,
+    async detect(batch) {
+      const left = unread;
+      unread = 0;
+      await invalidKeys(removed, batch);
+      const found = await state.ledger.lookup(sync, batch.keys, batch.sourceHashes);
+      removed?.found(found.unchanged.size + left, found.states);
+      return { ...found, unread: left };
     },
   };
 }
@@ -123,7 +204,7 @@ const NO_STATES: ReadonlyMap<string, KeyState> = new Map();
 const BASELINE: Detection = { unchanged: NOTHING_UNCHANGED, states: null };
 const ALL_NEW: Detection = { unchanged: NOTHING_UNCHANGED, states: NO_STATES };
 
-const DETECTORS: Readonly<Record<DetectionStrategy, Detect>> = {
+const DETECTORS: Readonly<Record<Exclude<DetectionStrategy, 'warehouse-diff'>, Detect>> = {
   async baseline(_state, _sync, _batch, removed) {
     removed?.notLookedUp();
     return BASELINE;

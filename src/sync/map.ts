@@ -53,6 +53,8 @@ export interface RowMapper {
    * matches its last delivery needs no mapping to be known unchanged.
    */
   fingerprint(keyed: KeyedRow): string;
+  /** What a warehouse-hashed row's fingerprint starts with: the salt, then the row hash follows. */
+  readonly salt: string;
   map(keyed: KeyedRow, sourceHash: string): MapOutcome;
   /** All three in a row, for a row that is known to need mapping. */
   mapRow(row: Row): MapOutcome;
@@ -69,6 +71,7 @@ export function createRowMapper(options: {
   const { keyColumn, object, mapping, destination } = options;
   const salt = `${hash('sha1', options.salt, 'base64url')}\u0000`;
   const mapper: RowMapper = {
+    salt,
     keyOf(row) {
       const keyValue = row[keyColumn];
       const keyCount = row[KEY_COUNT_COLUMN];

@@ -17,6 +17,8 @@ export interface BatchPlan {
   invalid: InvalidRow[];
   /** How many rows need nothing sent (unchanged, abandoned, already delivered events, a baseline). */
   unchanged: number;
+  /** Of those, how many the warehouse left out of the batch (Detection.unread): read there, not here. */
+  unread: number;
   /**
    * Unchanged rows that were mapped again (the mapping or Sluice changed) into the same message:
    * their new fingerprints, so the next run can skip them without mapping.
@@ -48,7 +50,8 @@ export function planBatch(
   const planned: Planned[] = [];
   const reasons: Record<ChangeReason, number> = { new: 0, changed: 0 };
   const { unchanged: unchangedKeys, states } = found;
-  let unchanged = 0;
+  const unread = found.unread ?? 0;
+  let unchanged = unread;
   const rows = batch.rows;
   for (let i = 0; i < rows.length; i++) {
     const keyed = rows[i]!;
@@ -80,11 +83,13 @@ export function planBatch(
     reasons[decision.reason]++;
     planned.push({ row, decision });
   }
-  return { invalid, unchanged, refreshed, seen, planned, reasons };
+  return { invalid, unchanged, unread, refreshed, seen, planned, reasons };
 }
 
 /** Adds a batch's plan to the run's counts (deliveries are counted when recorded, by the executor). */
 export function countPlan(counts: RunCounts, plan: BatchPlan): void {
+  // Rows the warehouse left out were read all the same, there (SPEC §4 `extracted`).
+  counts.extracted += plan.unread;
   counts.invalid += plan.invalid.length;
   counts.unchanged += plan.unchanged;
   counts.planned += plan.planned.length;

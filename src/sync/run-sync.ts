@@ -190,7 +190,10 @@ export async function runSync(
       fullResync,
       retryAbandoned: options.retryAbandoned ?? false,
     };
-    const { detector, removed } = await detectorFor(state, sync, descriptor.behaviour, fullResync);
+    const { detector, removed } = await detectorFor(state, sync, descriptor.behaviour, fullResync, {
+      source,
+      salt: mapper.salt,
+    });
     const checkColumns = (columns: readonly string[]) => assertColumns(sync, descriptor, columns);
     cursor = await EventCursor.open(state, sync, {
       retryAbandoned: context.retryAbandoned,

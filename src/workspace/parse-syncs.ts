@@ -27,6 +27,7 @@ const SYNC_SHAPE = {
   writeback: z.unknown(),
   alerts: z.unknown(),
   cursor: z.unknown(),
+  diff: z.enum(['warehouse', 'state']).optional(),
 };
 const KEY_SHAPE = { column: text, field: text.optional() };
 const CURSOR_SHAPE = { column: text, lookback: durationMs.optional() };
@@ -120,6 +121,13 @@ export function parseSync(
       `remove it: ${v.object} syncs read their whole model, to send every changed row`,
     );
   }
+  if (v.diff === 'warehouse' && cursorRaw !== undefined && cursorRaw !== null) {
+    p.add(
+      [...at, 'diff'],
+      `diff: warehouse of ${where(at)} does not apply with a cursor`,
+      'remove one of them: a cursor run reads only its window, and diffs it in the state store',
+    );
+  }
   if (p.size > before || !v.model || !v.destination || !v.object || !key || !retry) return undefined;
   return {
     name,
@@ -136,6 +144,7 @@ export function parseSync(
     ...(writeback === undefined ? {} : { writeback }),
     ...(alerts.length === 0 ? {} : { alerts }),
     ...(cursor === undefined ? {} : { cursor }),
+    ...(v.diff === undefined ? {} : { diff: v.diff }),
     file: p.file,
     line: p.lineOf(at),
     keyLine: p.lineOf([...at, 'key']),

@@ -387,6 +387,20 @@ describe('sluice.yaml problems, each with its line and a fix', () => {
       /./,
     ],
     [
+      'bad diff',
+      [...BASE, '    diff: duckdb'],
+      13,
+      /^diff of sync "s" is "duckdb"; it must be one of: warehouse, state$/,
+      /use one of: warehouse, state/,
+    ],
+    [
+      'diff: warehouse with a cursor',
+      withObject('event', 'order_id', ['    cursor: { column: occurred_at }', '    diff: warehouse']),
+      14,
+      /^diff: warehouse of sync "s" does not apply with a cursor$/,
+      /remove one of them/,
+    ],
+    [
       'bad nulls',
       [...BASE, '    nulls: drop'],
       13,
@@ -732,6 +746,18 @@ describe('sluice.yaml forms that are accepted', () => {
     expect(ws.syncs.s).toMatchObject({ object: 'event', key: { column: 'order_id' }, backfill: false });
     expect(ws.syncs.s?.mappings.map((m) => m.path)).toEqual(['event', 'userId', 'properties["a b"]']);
     expect(ws.syncs.members?.key).toEqual({ column: 'uid', field: 'userId' });
+  });
+
+  it('accepts diff: warehouse or state, and leaves it out unless given', () => {
+    const ws = parse([
+      ...BASE,
+      '    diff: state',
+      '  other: { model: m, destination: d, object: user, key: { column: id, field: userId }, diff: warehouse }',
+      '  plain: { model: m, destination: d, object: user, key: { column: id, field: userId } }',
+    ]);
+    expect(ws.syncs.s?.diff).toBe('state');
+    expect(ws.syncs.other?.diff).toBe('warehouse');
+    expect(ws.syncs.plain).not.toHaveProperty('diff');
   });
 
   it('accepts an event cursor, its lookback an hour unless given', () => {

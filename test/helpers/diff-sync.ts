@@ -25,12 +25,24 @@ export interface SyncOutcome {
   invalid: InvalidRecord[];
 }
 
+/**
+ * Where the syncs find unchanged rows (`diff:`): `state` on every engine, `warehouse` where the
+ * source can diff (DuckDB and files: sync/warehouse-diff.ts).
+ */
+export type DiffMode = 'state' | 'warehouse';
+
 export const keySyncName = (column: string) => `k_${column}`;
 
 /** sluice.yaml for the run: the source, model `t`, and the syncs above. */
-export function diffYaml(source: string, modelSql: string, endpoint: string, columns: DiffColumn[]): string {
+export function diffYaml(
+  source: string,
+  modelSql: string,
+  endpoint: string,
+  columns: DiffColumn[],
+  diff: DiffMode,
+): string {
   const sync = (name: string, object: string, key: string, mappings: string[]) =>
-    `  ${name}:\n    model: t\n    destination: segment\n    object: ${object}\n    key: { column: ${key}${object === 'user' ? ', field: userId' : ''} }\n    mappings:\n${[
+    `  ${name}:\n    model: t\n    destination: segment\n    object: ${object}\n    key: { column: ${key}${object === 'user' ? ', field: userId' : ''} }\n    diff: ${diff}\n    mappings:\n${[
       ...mappings,
       `context.diffSync: { constant: ${name} }`,
     ]

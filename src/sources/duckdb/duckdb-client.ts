@@ -67,7 +67,18 @@ export interface DuckDBResultLike {
   fetchChunk(): Promise<DuckDBDataChunkLike | null>;
 }
 
+/** Appends rows to a table, bypassing SQL: DuckDB's fast path for bulk loads. */
+export interface DuckDBAppenderLike {
+  appendVarchar(value: string): void;
+  endRow(): void;
+  /** Writes what was appended into the table; closing does that too. */
+  flushSync(): void;
+  closeSync(): void;
+}
+
 export interface DuckDBConnectionLike {
+  /** An appender into `catalog.schema.table` ("temp" as the catalog for a temporary table). */
+  createAppender(table: string, schema?: string | null, catalog?: string | null): Promise<DuckDBAppenderLike>;
   /** Starts a query whose rows are computed as chunks are fetched, never all at once. */
   stream(sql: string, values?: string[]): Promise<DuckDBResultLike>;
   /** Runs a statement to completion; `values` bind its `?` parameters (the writeback's inserts). */

@@ -313,3 +313,46 @@ describe('DuckDBSource errors', () => {
     expect(next.message).toContain('closed');
   });
 });
+
+describe('DuckDBSource.streamWithTable', () => {
+  async function* pages(...list: string[][][]) {
+    for (const page of list) yield page;
+  }
+
+  it('loads a temporary table on a READ_ONLY database, for the one query that reads it', async () => {
+    const path = join(dir, 'temp-table.duckdb');
+    await writeFixtureDatabase(path);
+    const source = open(path);
+    const table = {
+      name: 'sluice_fingerprints',
+      columns: ['key', 'row_hash'],
+      pages: pages(
+        [
+          ['a', 'b'],
+          ['ha', 'hb'],
+        ],
+        [['c'], ['hc\u0000with nul']],
+      ),
+    };
+    const rows = [];
+    for await (const batch of source.streamWithTable(
+      table,
+      'select f.key, f.row_hash, (select count(*) from users) as users from temp.sluice_fingerprints f order by f.key',
+      { batchSize: 10 },
+    )) {
+      rows.push(...batch);
+    }
+    expect(rows).toEqual([
+      { key: 'a', row_hash: 'ha', users: USERS_INPUT.length },
+      { key: 'b', row_hash: 'hb', users: USERS_INPUT.length },
+      { key: 'c', row_hash: 'hc\u0000with nul', users: USERS_INPUT.length },
+    ]);
+    // Gone with the query's connection: another query does not see it.
+    const error = (await collectBatches(source, 'select * from temp.sluice_fingerprints', 10).catch(
+      (caught: unknown) => caught,
+    )) as SluiceError;
+    expect(error.code).toBe('source_error');
+    expect(error.message).toContain('sluice_fingerprints');
+    await source.close();
+  });
+});

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { findDuplicateName } from '../../core/normalise.js';
 import type { Row } from '../../core/values.js';
-import type { Source, SourceCapabilities, SourceContext, StreamOptions } from '../source.js';
+import type { Source, SourceCapabilities, SourceContext, StreamOptions, TemporaryTable } from '../source.js';
 import type {
   DuckDBConnectionLike,
   DuckDBDataChunkLike,
@@ -116,7 +116,52 @@ export class DuckDBSource implements Source {
    * one). Aborting `signal` cancels a running query and makes the iteration throw
    * `SluiceError('interrupted')`; stopping early (`break`) releases DuckDB's result at once.
    */
-  async *stream(sql: string, options: StreamOptions): AsyncGenerator<Row[], void, undefined> {
+  stream(sql: string, options: StreamOptions): AsyncGenerator<Row[], void, undefined> {
+    return this.#stream(sql, options, undefined);
+  }
+
+  /**
+   * `stream` after loading `table` on the query's connection. A temporary table works on a
+   * READ_ONLY database (DuckDB keeps it in the connection's own in-memory `temp` catalog; checked
+   * in duckdb-source.test.ts), and goes when the connection closes at the end of the stream.
+   */
+  streamWithTable(
+    table: TemporaryTable,
+    sql: string,
+    options: StreamOptions,
+  ): AsyncGenerator<Row[], void, undefined> {
+    return this.#stream(sql, options, (connection) => this.#load(connection, table, options.signal));
+  }
+
+  /** Creates `table` and appends its pages (DuckDB's appender: no SQL per row). */
+  async #load(connection: DuckDBConnectionLike, table: TemporaryTable, signal?: AbortSignal): Promise<void> {
+    const columns = table.columns.map((name) => `${name} VARCHAR NOT NULL`).join(', ');
+    await this.#run(connection, () => connection.run(`CREATE TEMP TABLE ${table.name} (${columns})`), signal);
+    const appender = await this.#run(
+      connection,
+      () => connection.createAppender(table.name, null, 'temp'),
+      signal,
+    );
+    try {
+      for await (const page of table.pages) {
+        this.#assertGoing(signal);
+        const rows = page[0]?.length ?? 0;
+        for (let r = 0; r < rows; r++) {
+          for (const column of page) appender.appendVarchar(column[r]!);
+          appender.endRow();
+        }
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  async *#stream(
+    sql: string,
+    options: StreamOptions,
+    prepare: ((connection: DuckDBConnectionLike) => Promise<void>) | undefined,
+  ): AsyncGenerator<Row[], void, undefined> {
     const { batchSize, signal } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
@@ -127,6 +172,7 @@ export class DuckDBSource implements Source {
     let pending: Promise<DuckDBDataChunkLike | null> | undefined;
     let exhausted = false;
     try {
+      if (prepare !== undefined) await prepare(connection);
       const opened = await this.#run(
         connection,
         () => connection.stream(sql, options.params === undefined ? undefined : [...options.params]),

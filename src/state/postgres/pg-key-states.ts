@@ -1,4 +1,5 @@
-import type { DeliveryResult, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
+import { fingerprintPage } from '../fingerprint-page.js';
+import type { DeliveryResult, FingerprintPage, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
 import type { PgQueryable } from './pg-pool.js';
 import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
 import { uniqueKeyGroups } from './unique-key-groups.js';
@@ -75,6 +76,30 @@ export class PgKeyStates {
       else states.set(fromPgText(row.key), toKeyState(row));
     }
     return { unchanged, states };
+  }
+
+  /**
+   * See StateStore.ledger.deliveredFingerprints. Keys are compared and resumed from in their stored
+   * (escaped) form, which is what the primary key orders.
+   */
+  async fingerprints(
+    db: PgQueryable,
+    sync: string,
+    query: { salt: string; after?: string; limit: number },
+  ): Promise<FingerprintPage> {
+    const { rows } = await db.query<{ key: string; delivered_source_hash: string }>(
+      `SELECT k.key, k.delivered_source_hash FROM key_states k
+       WHERE k.sync = $1 AND ($2::text IS NULL OR k.key > $2) AND k.delivered_source_hash IS NOT NULL
+         AND k.delivered_hash IS NOT NULL AND k.pending_hash IS NULL AND NOT k.removed
+       ORDER BY k.key LIMIT $3`,
+      [sync, query.after ?? null, query.limit],
+    );
+    return fingerprintPage(
+      rows.map((row) => [fromPgText(row.key), fromPgText(row.delivered_source_hash)] as const),
+      query.salt,
+      query.limit,
+      rows.at(-1)?.key,
+    );
   }
 
   /**

@@ -177,6 +177,8 @@ export class PostgresStateStore implements StateStore {
   readonly ledger: DeliveryLedger = {
     lookup: (sync: string, keys: readonly string[], sourceHashes: readonly string[]) =>
       this.#read('reading key states', (db) => this.#keys.lookup(db, sync, keys, sourceHashes)),
+    deliveredFingerprints: (sync: string, query: { salt: string; after?: string; limit: number }) =>
+      this.#read('reading delivered fingerprints', (db) => this.#keys.fingerprints(db, sync, query)),
     keyStates: (sync: string, keys: readonly string[]) =>
       this.#read('reading key states', (db) => this.#keys.get(db, sync, keys)),
     deliveredPayloads: (sync: string, keys: readonly string[]) =>

@@ -1,4 +1,5 @@
-import type { DeliveryResult, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
+import { fingerprintPage } from '../fingerprint-page.js';
+import type { DeliveryResult, FingerprintPage, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
 import { payloadAt } from './record-batch.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 
@@ -43,6 +44,7 @@ export class SqliteKeyStates {
   readonly #failed: SqliteStatement;
   readonly #seen: SqliteStatement;
   readonly #refreshSourceHash: SqliteStatement;
+  readonly #fingerprints: SqliteStatement;
 
   constructor(db: SqliteDatabase) {
     // One statement with the keys as a JSON array: no bound-variable limit to chunk around, and
@@ -150,6 +152,15 @@ export class SqliteKeyStates {
          delivered_message_id = NULL,
          delivered_at = excluded.delivered_at`,
     );
+    // The same conditions as UNCHANGED_KEYS_SQL, walked in the primary key's order a page at a time.
+    this.#fingerprints = db
+      .prepare(
+        `SELECT key, delivered_source_hash FROM key_states
+         WHERE sync = ? AND key > ? AND delivered_source_hash IS NOT NULL
+           AND delivered_hash IS NOT NULL AND pending_hash IS NULL AND removed = 0
+         ORDER BY key LIMIT ?`,
+      )
+      .raw();
     this.#refreshSourceHash = db.prepare(
       'UPDATE key_states SET delivered_source_hash = ? WHERE sync = ? AND key = ? AND delivered_hash = ?',
     );
@@ -181,6 +192,13 @@ export class SqliteKeyStates {
     }
     const rest = matched === 0 ? keys : keys.filter((_, i) => unchanged[i] === 0);
     return { unchanged, states: this.get(sync, rest) };
+  }
+
+  /** See StateStore.ledger.deliveredFingerprints. */
+  fingerprints(sync: string, query: { salt: string; after?: string; limit: number }): FingerprintPage {
+    // '' sorts before every key, and no key is '' (a blank key is never delivered).
+    const rows = this.#fingerprints.all(sync, query.after ?? '', query.limit) as [string, string][];
+    return fingerprintPage(rows, query.salt, query.limit, rows.at(-1)?.[0]);
   }
 
   payloads(sync: string, keys: readonly string[]): Map<string, string> {

@@ -189,6 +189,8 @@ export class SqliteStateStore implements StateStore {
       for (let i = 0; i < keys.length; i++) if (found.unchanged[i] === 1) unchanged.add(keys[i]!);
       return { unchanged, states: found.states };
     },
+    deliveredFingerprints: async (sync: string, query: { salt: string; after?: string; limit: number }) =>
+      this.#guard('reading delivered fingerprints', () => this.#keys.fingerprints(sync, query)),
     keyStates: async (sync: string, keys: readonly string[]) =>
       this.#guard('reading key states', () => this.#keys.get(sync, keys)),
     deliveredPayloads: async (sync: string, keys: readonly string[]) =>

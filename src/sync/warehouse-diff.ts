@@ -1,0 +1,59 @@
+import type { Source, TemporaryTable } from '../sources/source.js';
+import type { FingerprintPage, StateStore } from '../state/state-store.js';
+
+/** The temporary table a warehouse diff loads on the extract's connection (extract.ts buildDiffExtract). */
+export const FINGERPRINTS_TABLE = 'sluice_fingerprints';
+
+/** Keys per page read from the state store while the table loads. */
+const FINGERPRINT_PAGE = 20_000;
+
+/**
+ * Whether a source can diff where the data lives: it loads a temporary table beside a query
+ * (`streamWithTable`) and hashes rows in SQL (`rowHashSql`, the hash the sync's fingerprints are
+ * made of, sync/map.ts).
+ */
+export function canDiffInWarehouse(source: Source): boolean {
+  return source.streamWithTable !== undefined && source.capabilities.rowHashSql !== undefined;
+}
+
+/**
+ * The sync's delivered fingerprints as the warehouse joins them: `(key, row_hash)` for every key the
+ * state-lookup detector could find unchanged (DeliveryLedger.deliveredFingerprints: delivered,
+ * nothing pending, not flagged removed) whose fingerprint carries this run's `salt` — the salt is
+ * matched in the state store and left out, so the warehouse compares its own row hash with what
+ * follows the salt, which is what `salt + hash = fingerprint` (RowMapper.fingerprint) amounts to.
+ * After a mapping change or an upgrade no fingerprint carries the salt: the table is empty and
+ * every row goes through the state store, which remaps and refreshes them (plan-batch.ts).
+ */
+export function fingerprintsTable(state: StateStore, sync: string, salt: string): TemporaryTable {
+  return {
+    name: FINGERPRINTS_TABLE,
+    columns: ['key', 'row_hash'],
+    pages: fingerprintPages(state, sync, salt),
+  };
+}
+
+/** The pages, the next one asked for while the warehouse appends this one. */
+async function* fingerprintPages(
+  state: StateStore,
+  sync: string,
+  salt: string,
+): AsyncGenerator<readonly (readonly string[])[]> {
+  const ask = (after: string | undefined): Promise<FingerprintPage> =>
+    state.ledger.deliveredFingerprints(sync, {
+      salt,
+      limit: FINGERPRINT_PAGE,
+      ...(after === undefined ? {} : { after }),
+    });
+  let next = ask(undefined);
+  for (;;) {
+    const page = await next;
+    const more = page.next;
+    if (more !== null) {
+      next = ask(more);
+      next.catch(() => {}); // observed when awaited above, or dropped when the load stops early
+    }
+    if (page.keys.length > 0) yield [page.keys, page.rowHashes];
+    if (more === null) return;
+  }
+}
