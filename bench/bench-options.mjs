@@ -30,7 +30,7 @@ options:
   --duckdb-memory-limit SIZE
                         the DuckDB source's memory_limit in sluice.yaml for initial, read,
                         incremental and events (default "default": none written, so the source
-                        runs on Sluice's defaults, as a user's does: 128MB, 2 threads)
+                        runs on DuckDB's own defaults, as a user's does)
   --large-memory-limit SIZE
                         the same for the large and cursor scenarios (default 512MB; "default")
   --timeout S           kill a job after S seconds (default 1200; the large seed gets 4×)
@@ -49,7 +49,7 @@ function count(value, name) {
 
 /**
  * A DuckDB size for sluice.yaml's memory_limit, or undefined for "default": nothing written, so the
- * source runs on Sluice's defaults (src/sources/duckdb/duckdb-resource-defaults.ts).
+ * source runs on DuckDB's own defaults, as a user's does.
  */
 function memoryLimit(value, name) {
   if (value === 'default') return undefined;

@@ -92,7 +92,7 @@ from range(1, ${rows + 1}) t(i)`;
  * Writes a workspace folder whose sources point at `warehouse` (an absolute DuckDB path), with its
  * own state file, so several workspaces can share one warehouse. `freshState` removes the state first.
  * With `postgresUrl` the source is that PostgreSQL database instead (its `users` table).
- * `memoryLimit` becomes the source's `memory_limit` (absent: Sluice's default, src/sources/duckdb/duckdb-resource-defaults.ts).
+ * `memoryLimit` becomes the source's `memory_limit` (absent: DuckDB's own default, as a user gets).
  */
 export async function writeWorkspace(
   dir,

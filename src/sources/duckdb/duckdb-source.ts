@@ -25,11 +25,6 @@ import {
   resultShapeError,
 } from './duckdb-errors.js';
 import { loadRawBindings } from './duckdb-raw-bindings.js';
-import {
-  DEFAULT_DUCKDB_MEMORY_LIMIT,
-  DEFAULT_FILES_MEMORY_LIMIT,
-  defaultDuckDBThreads,
-} from './duckdb-resource-defaults.js';
 import { RowReader } from './duckdb-row-reader.js';
 
 /** DuckDB's SQL dialect: standard double-quoted identifiers. */
@@ -63,11 +58,11 @@ export interface DuckDBSourceOptions {
   type: 'duckdb' | 'files';
   /** The database file (absolute, or relative to the workspace folder), or ":memory:". */
   path: string;
-  /** DuckDB's `memory_limit`, e.g. "2GB"; see duckdb-resource-defaults.ts when absent. */
+  /** DuckDB's `memory_limit`, e.g. "2GB"; DuckDB's default (80% of RAM) when absent. */
   memoryLimit?: string;
   /** Where DuckDB spills (absolute, or relative to the workspace folder); see `spillDirectory`. */
   tempDirectory?: string;
-  /** DuckDB's worker threads; see duckdb-resource-defaults.ts when absent. */
+  /** DuckDB's worker threads; DuckDB's default (one per core) when absent. */
   threads?: number;
 }
 
@@ -90,10 +85,11 @@ export class DuckDBSource implements Source {
     // Read-only (SPEC §5): any number of runs, workers and a running `serve` read one file at once
     // (DuckDB allows many readers or one writer). Temporary tables still work.
     if (options.path !== ':memory:') settings.access_mode = 'READ_ONLY';
-    settings.memory_limit =
-      options.memoryLimit ??
-      (options.type === 'files' ? DEFAULT_FILES_MEMORY_LIMIT : DEFAULT_DUCKDB_MEMORY_LIMIT);
-    settings.threads = String(options.threads ?? defaultDuckDBThreads());
+    // No limit of our own by default: the extract query's window and sort over wide rows need far more
+    // of DuckDB's memory than the rows themselves (3,000 rows of 25 KB failed at 512MB), so any fixed
+    // default would fail models that run under DuckDB's own (80% of RAM, a thread per core).
+    if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
+    if (options.threads !== undefined) settings.threads = String(options.threads);
     this.#database = new DuckDBDatabase(driver, {
       sourceName: context.name,
       path: options.path === ':memory:' ? ':memory:' : resolve(context.workspaceDir, options.path),

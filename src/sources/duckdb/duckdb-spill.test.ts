@@ -124,25 +124,6 @@ describe('DuckDB memory_limit', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('streams the model under the default memory_limit and threads, spilling', async () => {
-    const source = new DuckDBSource(
-      driver,
-      { type: 'duckdb', path: join(dir, 'warehouse.duckdb') },
-      { name: 'warehouse', workspaceDir: dir },
-    );
-    const result = await streamChecked(source, extractSql('select * from users'));
-    expect(result).toMatchObject({ rows: ROWS, last: ROWS, wrong: 0 });
-    expect(result.spilled?.files).toBeGreaterThan(0);
-    await source.close();
-  });
-
-  it('streams a Parquet model under the files source defaults', async () => {
-    const source = await createSource({ type: 'files' }, { name: 'files', workspaceDir: dir });
-    const result = await streamChecked(source, extractSql("select * from read_parquet('users.parquet')"));
-    expect(result).toMatchObject({ rows: ROWS, last: ROWS, wrong: 0 });
-    await source.close();
-  });
-
   it('streams a files model larger than memory_limit, spilling to a private temp folder removed on close', async () => {
     const source = await createSource(
       { type: 'files', memoryLimit: FILES_MEMORY_LIMIT, threads: THREADS },
