@@ -103,7 +103,14 @@ async function runUsers(
   const result = out.json<SyncRunResult>();
   const caught = ops.requests.slice(before);
   for (const request of caught) expect(request.verified, request.body).toBe(true);
-  return { out, result, events: caught.map((request) => JSON.parse(request.body) as EventBody) };
+  // Due notifications go out side by side, so they may arrive in any order (as Standard Webhooks
+  // allows; each carries its timestamp): put them in lifecycle order to compare.
+  const events = caught.map((request) => JSON.parse(request.body) as EventBody);
+  return { out, result, events: events.sort((a, b) => rank(a.type) - rank(b.type)) };
+}
+
+function rank(type: string): number {
+  return type === 'run.started' ? 0 : type.startsWith('run.') ? 1 : 2;
 }
 
 function types(events: EventBody[]): string[] {

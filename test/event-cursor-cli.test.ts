@@ -24,7 +24,18 @@ beforeAll(async () => {
   );
   await writeYaml(
     dir,
-    `sources:
+    workspaceYaml('cursor: { column: occurred_at, lookback: 30m }', '      timestamp: occurred_at\n'),
+  );
+});
+
+afterAll(async () => {
+  await receiver?.close();
+  await cleanup?.();
+});
+
+/** The workspace: the clicks sync with this `cursor:` line, and `more` mapping lines. */
+function workspaceYaml(cursor: string, more: string): string {
+  return `sources:
   warehouse: { type: duckdb, path: warehouse.duckdb }
 destinations:
   segment: { type: segment, write_key: test-key, endpoint: "${receiver.url}" }
@@ -36,19 +47,12 @@ syncs:
     destination: segment
     object: event
     key: { column: id }
-    cursor: { column: occurred_at, lookback: 30m }
+    ${cursor}
     mappings:
       event: { constant: Clicked }
       userId: user_id
-      timestamp: occurred_at
-`,
-  );
-});
-
-afterAll(async () => {
-  await receiver?.close();
-  await cleanup?.();
-});
+${more}`;
+}
 
 async function run(): Promise<SyncRunResult> {
   const result = await sluice('-w', dir, 'sync', 'run', 'clicks-to-segment', '--json');
@@ -74,26 +78,7 @@ describe('an event sync with a cursor', () => {
   });
 
   it('is refused by sluice check at its line when its column holds no timestamps', async () => {
-    await writeYaml(
-      dir,
-      `sources:
-  warehouse: { type: duckdb, path: warehouse.duckdb }
-destinations:
-  segment: { type: segment, write_key: test-key, endpoint: "${receiver.url}" }
-models:
-  clicks: { source: warehouse, sql: "select * from clicks" }
-syncs:
-  clicks-to-segment:
-    model: clicks
-    destination: segment
-    object: event
-    key: { column: id }
-    cursor: { column: label }
-    mappings:
-      event: { constant: Clicked }
-      userId: user_id
-`,
-    );
+    await writeYaml(dir, workspaceYaml('cursor: { column: label }', ''));
     const result = await sluice('-w', dir, 'check', '--json');
     expect(result.code).toBe(2);
     const sync = result

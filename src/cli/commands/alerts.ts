@@ -54,7 +54,8 @@ function describeAlert(alert: AlertDocument): string {
   return `  ${alert.state === 'raised' ? '●' : '○'} ${alert.sync}: ${alert.rule} — ${raised}${resolved}`;
 }
 
-function figuresText(figures: Record<string, number>): string {
+/** `failed 12 · planned 100 · ratio 0.120`: an alert's figures for a person. */
+export function figuresText(figures: Record<string, number>): string {
   return Object.entries(figures)
     .map(([name, value]) => `${name} ${Number.isInteger(value) ? formatCount(value) : value.toFixed(3)}`)
     .join(' · ');

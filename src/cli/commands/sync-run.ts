@@ -4,6 +4,7 @@ import { faultHookFromEnv } from '../fault-hook.js';
 import { type LogEvent, type LogFormat, logWriter } from '../log-lines.js';
 import { formatCount, type Io, printJson } from '../output.js';
 import { Progress } from '../progress.js';
+import { figuresText } from './alerts.js';
 import { autoPrune } from './prune.js';
 
 export interface SyncRunFlags {
@@ -156,9 +157,7 @@ function notifyWaitMs(env: NodeJS.ProcessEnv): number {
 
 /** `⚠ alert raised: users-to-segment: failed_rows over 5% (run r_…; failed 12 · planned 100 · …)`. */
 function describeAlertChange(event: ObserveEvent & { event: 'alert_raised' | 'alert_resolved' }): string {
-  const figures = Object.entries(event.figures)
-    .map(([name, value]) => `${name} ${Number.isInteger(value) ? formatCount(value) : value.toFixed(3)}`)
-    .join(' · ');
+  const figures = figuresText(event.figures);
   const what = event.event === 'alert_raised' ? '⚠ alert raised' : '✓ alert resolved';
   return `${what}: ${event.sync}: ${event.rule} (run ${event.run_id}${figures === '' ? '' : `; ${figures}`}). See: sluice alerts`;
 }
