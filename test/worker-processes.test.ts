@@ -4,6 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorkspace } from '../src/index.js';
@@ -12,6 +13,7 @@ import {
   createPostgresDatabase,
   type TestDatabase,
 } from '../src/sources/source-conformance-databases.case.js';
+import { WebhookCatcher } from './helpers/webhook-catcher.js';
 import { duckdb, tempWorkspace, writeYaml } from './helpers/workspace.js';
 
 const ENTRY = fileURLToPath(new URL('./helpers/sluice-entry.ts', import.meta.url));
@@ -24,6 +26,7 @@ const SMALL = Array.from({ length: 12 }, (_, i) => `small-${i + 1}`);
 let dir: string;
 let cleanup: () => Promise<void>;
 let receiver: Receiver;
+let catcher: WebhookCatcher;
 let database: TestDatabase;
 const children: ChildProcess[] = [];
 
@@ -65,6 +68,7 @@ beforeAll(async () => {
   database = await createPostgresDatabase('sluice_workers');
   // Slow answers: a run of 20,000 users lasts long enough to be killed part way.
   receiver = await startReceiver({ port: 0, faults: { latencyMs: 300 } });
+  catcher = await WebhookCatcher.start();
   await duckdb(
     join(dir, 'warehouse.duckdb'),
     `create table users as select i as user_id, 'u' || i || '@example.com' as email from range(1, ${USERS + 1}) t(i);
@@ -80,6 +84,9 @@ destinations:
 models:
   users: { source: warehouse, sql: "select * from users" }
   small: { source: warehouse, sql: "select 's' || id as id, name from small" }
+notify:
+  ops: { type: webhook, url: "${catcher.url}/hook" }
+webhooks: { notify: [ops], events: [run.completed] }
 syncs:
   users: { model: users, destination: segment, object: user, key: { column: user_id }, mappings: { traits.email: email } }
 ${SMALL.map((name, i) => `  ${name}: { model: small, destination: segment, object: user, key: { column: id }, mappings: { traits.name: name, traits.n: { constant: ${i} } } }`).join('\n')}
@@ -90,6 +97,7 @@ ${SMALL.map((name, i) => `  ${name}: { model: small, destination: segment, objec
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await receiver.close();
+  await catcher.close();
   await database.drop();
   await cleanup();
 });
@@ -127,6 +135,16 @@ describe('sluice worker processes', () => {
       for (const name of SMALL) expect((await sluice.runs({ sync: name })).items).toHaveLength(1);
       expect(receiver.messages()).toHaveLength(12 * 30);
       expect(JSON.stringify(workers.map((w) => w.events))).not.toContain(PASSWORD);
+      // The workers deliver the runs' webhooks between them, each once (the outbox's claims).
+      await catcher.waitFor(SMALL.length, 30_000);
+      await sleep(2_000);
+      const completed = catcher.requests.map(
+        (r) => (JSON.parse(r.body) as { data: { run_id: string } }).data.run_id,
+      );
+      expect(completed).toHaveLength(SMALL.length);
+      expect(new Set(completed).size).toBe(SMALL.length);
+      const delivered = workers.flatMap((w) => w.events.filter((e) => e.event === 'notification_delivered'));
+      expect(delivered).toHaveLength(SMALL.length);
     } finally {
       await sluice.close();
       for (const w of workers) w.child.kill('SIGKILL');
