@@ -22,6 +22,13 @@ export interface SourceCapabilities {
    */
   keyPartitionSql?(key: string): string;
   /**
+   * The engine runs inside Sluice's process (DuckDB): a window over the whole result or a sort
+   * would hold the model in Sluice's own memory (a server engine holds it on the server, spilling
+   * by its own settings). The extract then finds duplicate keys with a keys-only `group by`, counts
+   * the result in a subquery, and streams rows in the model's own order (sync/extract.ts).
+   */
+  inProcess?: boolean;
+  /**
    * An event cursor's window (SPEC §3 "Event cursors"): the condition that keeps the rows whose
    * (quoted, qualified) `column` is at or after the instant `since` (ISO-8601 UTC with milliseconds,
    * as `Date.prototype.toISOString` writes it), and the text of the one query parameter it reads.

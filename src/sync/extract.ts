@@ -57,9 +57,9 @@ export interface WarehouseDiff {
 /**
  * Wraps a model's SQL so the warehouse itself counts rows per key. Duplicate keys must be reported on
  * every row that shares them (as Census does), including rows streamed before the second copy shows
- * up — only a window over the whole result can say that without holding every key in memory.
- * Window functions exist in every engine we support (PostgreSQL, MySQL 8 / MariaDB 10.2+,
- * SQLite 3.25+, DuckDB).
+ * up — only a count over the whole result can say that without holding every key in memory: a
+ * window on a server engine (PostgreSQL, MySQL 8 / MariaDB 10.2+, SQLite 3.25+), a keys-only
+ * `group by` on DuckDB, which runs in our process (see {@link countedRows}).
  *
  * Where the engine can (SourceCapabilities.rowHashSql), it also hashes each row, so the sync can
  * tell an unchanged row without serialising it in JS (the row fingerprint, sync/map.ts). Every
@@ -72,9 +72,11 @@ export interface WarehouseDiff {
  * when it runs out of memory mid-stream: src/sources/README.md) fails the run instead of completing
  * it with rows missing.
  *
- * Rows come out in key order: the state store looks up and writes key states in batches, and keys
- * that arrive in order touch neighbouring pages of its index instead of pages all over it (the
- * window has already sorted or partitioned by key, so the order costs the warehouse little).
+ * From a server engine rows come out in key order: the state store looks up and writes key states
+ * in batches, and keys that arrive in order touch neighbouring pages of its index instead of pages
+ * all over it (the window has already sorted or partitioned by key, so the order costs the
+ * warehouse little). DuckDB's rows come in the model's own order: sorting would hold the model in
+ * our memory, where a server sorts on its own.
  */
 export function buildExtractSql(
   modelSql: string,
@@ -100,13 +102,27 @@ export function modelColumnSql(capabilities: SourceCapabilities, column: string)
   return `${capabilities.quoteIdentifier('m')}.${capabilities.quoteIdentifier(column)}`;
 }
 
-/** The extract query, and where the model's own lines sit in it (for errors placed on a line). */
-function buildExtract(
+/**
+ * The model's rows with the extract's columns — the rows sharing each one's key
+ * ({@link KEY_COUNT_COLUMN}), the whole result's count ({@link ROW_TOTAL_COLUMN}), the row hash where
+ * the engine has one, and `extra` (`name` → expression of the whole result, like the least key) —
+ * as the SQL before and after the model's body. The model's row is `m` (see modelColumnSql).
+ *
+ * A server engine counts with windows, which it computes on its side, spilling as it is set up to.
+ * An engine in Sluice's own process (SourceCapabilities.inProcess: DuckDB) would hold the whole
+ * model in memory for them: there the duplicates come from a keys-only `group by … having
+ * count(*) > 1` joined back to the rows (a hash table of the keys, its build side only the
+ * duplicated ones), and each count of the whole result from a subquery computed once before the
+ * first row, so the rows themselves stream. The model then runs more than once (the CTE is not
+ * materialized, or it would be held); over a table, the extra runs read the key column only.
+ */
+function countedRows(
   modelSql: string,
   keyColumn: string,
   capabilities: SourceCapabilities,
   filter: RowFilter | undefined,
-): { sql: string; modelLines: ModelLines } {
+  extra: { name: string; of: (key: string) => { window: string; subquery: string } }[] = [],
+): { prefix: string; body: string; suffix: string } {
   const quote = (name: string) => capabilities.quoteIdentifier(name);
   const body = modelBody(modelSql);
   const alias = quote('m');
@@ -114,18 +130,47 @@ function buildExtract(
   const rowHash = capabilities.rowHashSql
     ? `, ${capabilities.rowHashSql(alias)} as ${quote(ROW_HASH_COLUMN)}`
     : '';
-  const total = `count(*) over () as ${quote(ROW_TOTAL_COLUMN)}`;
-  const partition = capabilities.keyPartitionSql?.(key) ?? key;
-  const prefix = `select ${alias}.*, count(*) over (partition by ${partition}) as ${quote(KEY_COUNT_COLUMN)}, ${total}${rowHash}\nfrom (\n`;
   const where = filter === undefined ? '' : `\nwhere ${filter.sql}`;
+  const partition = capabilities.keyPartitionSql?.(key) ?? key;
+  if (!capabilities.inProcess) {
+    const extras = extra.map((e) => `, ${e.of(key).window} as ${quote(e.name)}`).join('');
+    return {
+      prefix: `select ${alias}.*, count(*) over (partition by ${partition}) as ${quote(KEY_COUNT_COLUMN)}, count(*) over () as ${quote(ROW_TOTAL_COLUMN)}${rowHash}${extras}\nfrom (\n`,
+      body,
+      suffix: `\n) ${alias}${where}`,
+    };
+  }
+  const duplicates = quote('sluice_duplicates');
+  const extras = extra.map((e) => `, ${e.of(key).subquery} as ${quote(e.name)}`).join('');
   return {
-    sql: `${prefix}${body}\n) ${alias}${where}\norder by ${key}`,
-    modelLines: modelLinesIn(prefix, body),
+    prefix: `with ${alias} as not materialized (select * from (\n`,
+    body,
+    suffix:
+      `\n) ${alias}${where})\n` +
+      `select ${alias}.*, coalesce(${duplicates}.n, 1) as ${quote(KEY_COUNT_COLUMN)}, (select count(*) from ${alias}) as ${quote(ROW_TOTAL_COLUMN)}${rowHash}${extras}\n` +
+      `from ${alias} left join (select ${partition} as k, count(*) as n from ${alias} group by ${partition} having count(*) > 1) ${duplicates} on ${duplicates}.k = ${partition}`,
   };
 }
 
 /**
- * The extract query of a warehouse diff: the model's rows as {@link buildExtract} reads them (keys
+ * The extract query, and where the model's own lines sit in it (for errors placed on a line). A
+ * server engine returns rows in key order (see {@link buildExtractSql}); an engine in Sluice's
+ * process in the order it streams them, since a sort would hold the model (DuckDB streams a table
+ * largely in the order it was written, which for tables keyed by a sequence is near key order).
+ */
+function buildExtract(
+  modelSql: string,
+  keyColumn: string,
+  capabilities: SourceCapabilities,
+  filter: RowFilter | undefined,
+): { sql: string; modelLines: ModelLines } {
+  const { prefix, body, suffix } = countedRows(modelSql, keyColumn, capabilities, filter);
+  const order = capabilities.inProcess ? '' : `\norder by ${modelColumnSql(capabilities, keyColumn)}`;
+  return { sql: `${prefix}${body}${suffix}${order}`, modelLines: modelLinesIn(prefix, body) };
+}
+
+/**
+ * The extract query of a warehouse diff: the model's rows as {@link countedRows} reads them (keys
  * counted, the whole result counted, rows hashed, and the least key found), joined to the delivered
  * fingerprints on the key's text and row hash. It returns only rows with no matching fingerprint
  * (new keys, changed rows, keys with a pending change or flagged removed: those have none, see
@@ -143,7 +188,8 @@ function buildExtract(
  * own (measured ≈ 1 s more per 1M rows at memory_limit 128MB). A model whose keys are all null
  * returns every row anyway. The counts of the diff's own result ({@link RETURNED_TOTAL_COLUMN},
  * {@link CHANGED_TOTAL_COLUMN}) make the rows left out `total − changed`, and check that the
- * stream did not end early.
+ * stream did not end early: they are windows over the rows returned only, which a run that changed
+ * little keeps few of.
  */
 function buildDiffExtract(
   modelSql: string,
@@ -152,31 +198,33 @@ function buildDiffExtract(
   table: TemporaryTable,
   filter: RowFilter | undefined,
 ): { sql: string; modelLines: ModelLines } {
-  const rowHashSql = capabilities.rowHashSql;
-  if (rowHashSql === undefined) throw new Error('a warehouse diff needs an engine that hashes rows');
+  if (capabilities.rowHashSql === undefined)
+    throw new Error('a warehouse diff needs an engine that hashes rows');
   const quote = (name: string) => capabilities.quoteIdentifier(name);
-  const body = modelBody(modelSql);
-  const model = quote('m');
   const diffed = quote('d');
   const fingerprints = quote('f');
-  const key = modelColumnSql(capabilities, keyColumn);
-  const partition = capabilities.keyPartitionSql?.(key) ?? key;
+  const counted = countedRows(modelSql, keyColumn, capabilities, filter, [
+    {
+      name: FIRST_KEY_COLUMN,
+      of: (key) => ({ window: `min(${key}) over ()`, subquery: `(select min(${key}) from ${quote('m')})` }),
+    },
+  ]);
   const keyCount = `${diffed}.${quote(KEY_COUNT_COLUMN)}`;
   const unchanged = `(${fingerprints}.key is not null and ${keyCount} = 1)`;
   const prefix =
     `select ${diffed}.*, ${unchanged} as ${quote(UNCHANGED_COLUMN)}, count(*) over () as ${quote(RETURNED_TOTAL_COLUMN)}, ` +
-    `sum(case when ${unchanged} then 0 else 1 end) over () as ${quote(CHANGED_TOTAL_COLUMN)}\nfrom (\n` +
-    `select ${model}.*, count(*) over (partition by ${partition}) as ${quote(KEY_COUNT_COLUMN)}, ` +
-    `count(*) over () as ${quote(ROW_TOTAL_COLUMN)}, ${rowHashSql(model)} as ${quote(ROW_HASH_COLUMN)}, ` +
-    `min(${key}) over () as ${quote(FIRST_KEY_COLUMN)}\nfrom (\n`;
-  const where = filter === undefined ? '' : `\nwhere ${filter.sql}`;
+    `sum(case when ${unchanged} then 0 else 1 end) over () as ${quote(CHANGED_TOTAL_COLUMN)}\nfrom (\n${counted.prefix}`;
   const diffedKey = `${diffed}.${quote(keyColumn)}`;
+  const order = capabilities.inProcess ? '' : `\norder by ${diffedKey}`;
   const join =
-    `\n) ${model}${where}\n) ${diffed} left join temp.${table.name} ${fingerprints}` +
+    `\n) ${diffed} left join temp.${table.name} ${fingerprints}` +
     ` on ${fingerprints}.key = cast(${diffedKey} as varchar) and ${fingerprints}.row_hash = ${diffed}.${quote(ROW_HASH_COLUMN)}` +
     `\nwhere ${fingerprints}.key is null or ${keyCount} > 1 or ${diffedKey} = ${diffed}.${quote(FIRST_KEY_COLUMN)}` +
-    `\norder by ${diffedKey}`;
-  return { sql: `${prefix}${body}${join}`, modelLines: modelLinesIn(prefix, body) };
+    order;
+  return {
+    sql: `${prefix}${counted.body}${counted.suffix}${join}`,
+    modelLines: modelLinesIn(prefix, counted.body),
+  };
 }
 
 /**

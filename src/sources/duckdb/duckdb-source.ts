@@ -30,6 +30,7 @@ import { RowReader } from './duckdb-row-reader.js';
 /** DuckDB's SQL dialect: standard double-quoted identifiers. */
 export const duckdbCapabilities: SourceCapabilities = Object.freeze({
   quoteIdentifier: (name: string) => `"${name.replaceAll('"', '""')}"`,
+  inProcess: true,
   // The row's columns packed into a struct (`*COLUMNS(m.*)` unpacks the alias's columns as the
   // struct's fields, named as in the model), whose JSON quotes strings and writes null, so no two
   // different rows print alike: the same text as `to_json(m)`, but the bare alias `m` would name a
