@@ -11,8 +11,13 @@ export interface SourceCapabilities {
    * (including NULL versus the text 'NULL') gives another. It must refer to the row only through the
    * alias qualified (`m.*`), never the bare alias, which a column of the same name would capture.
    * Engines without one leave it out and the sync fingerprints rows itself.
+   *
+   * `columns` are the model's columns where the sync probed them (engines that are `inProcess`):
+   * an engine may then pick a cheaper hash the types allow. The same columns must always give the
+   * same expression — fingerprints stored by one run are compared with the next run's hashes, and
+   * a hash that changes only costs that next run a remapping of every row (sync/plan-batch.ts).
    */
-  rowHashSql?(alias: string): string;
+  rowHashSql?(alias: string, columns?: readonly SourceColumn[]): string;
   /**
    * What the extract query partitions by to count rows per key, given the (quoted, qualified) key
    * column, where the engine's own equality is looser than the key's text: a case-insensitive or

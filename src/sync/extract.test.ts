@@ -48,7 +48,8 @@ describe('extractRows', () => {
     // A warehouse that announces 5 rows and stops after 3, as DuckDB 1.5 can when out of memory.
     const truncating: Source = {
       type: 'truncating',
-      capabilities: source.capabilities,
+      // A server engine's shape: no probe of the model before the extract.
+      capabilities: { ...source.capabilities, inProcess: false },
       async *stream() {
         yield [1, 2, 3].map((id) => ({ id, [KEY_COUNT_COLUMN]: 1, [ROW_TOTAL_COLUMN]: 5 }));
       },
@@ -66,7 +67,7 @@ describe('extractRows', () => {
     const controller = new AbortController();
     const stopped: Source = {
       type: 'stopped',
-      capabilities: source.capabilities,
+      capabilities: { ...source.capabilities, inProcess: false },
       async *stream() {
         yield [{ id: 1, [KEY_COUNT_COLUMN]: 1, [ROW_TOTAL_COLUMN]: 5 }];
         controller.abort();

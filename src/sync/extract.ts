@@ -5,6 +5,7 @@ import type {
   ModelLines,
   Source,
   SourceCapabilities,
+  SourceColumn,
   StreamOptions,
   TemporaryTable,
 } from '../sources/source.js';
@@ -83,8 +84,9 @@ export function buildExtractSql(
   keyColumn: string,
   capabilities: SourceCapabilities,
   filter?: RowFilter,
+  columns?: readonly SourceColumn[],
 ): string {
-  return buildExtract(modelSql, keyColumn, capabilities, filter).sql;
+  return buildExtract(modelSql, keyColumn, capabilities, filter, columns).sql;
 }
 
 /**
@@ -121,6 +123,7 @@ function countedRows(
   keyColumn: string,
   capabilities: SourceCapabilities,
   filter: RowFilter | undefined,
+  columns: readonly SourceColumn[] | undefined,
   extra: { name: string; of: (key: string) => { window: string; subquery: string } }[] = [],
 ): { prefix: string; body: string; suffix: string } {
   const quote = (name: string) => capabilities.quoteIdentifier(name);
@@ -128,7 +131,7 @@ function countedRows(
   const alias = quote('m');
   const key = modelColumnSql(capabilities, keyColumn);
   const rowHash = capabilities.rowHashSql
-    ? `, ${capabilities.rowHashSql(alias)} as ${quote(ROW_HASH_COLUMN)}`
+    ? `, ${capabilities.rowHashSql(alias, columns)} as ${quote(ROW_HASH_COLUMN)}`
     : '';
   const where = filter === undefined ? '' : `\nwhere ${filter.sql}`;
   const partition = capabilities.keyPartitionSql?.(key) ?? key;
@@ -163,8 +166,9 @@ function buildExtract(
   keyColumn: string,
   capabilities: SourceCapabilities,
   filter: RowFilter | undefined,
+  columns: readonly SourceColumn[] | undefined,
 ): { sql: string; modelLines: ModelLines } {
-  const { prefix, body, suffix } = countedRows(modelSql, keyColumn, capabilities, filter);
+  const { prefix, body, suffix } = countedRows(modelSql, keyColumn, capabilities, filter, columns);
   const order = capabilities.inProcess ? '' : `\norder by ${modelColumnSql(capabilities, keyColumn)}`;
   return { sql: `${prefix}${body}${suffix}${order}`, modelLines: modelLinesIn(prefix, body) };
 }
@@ -197,13 +201,14 @@ function buildDiffExtract(
   capabilities: SourceCapabilities,
   table: TemporaryTable,
   filter: RowFilter | undefined,
+  columns: readonly SourceColumn[] | undefined,
 ): { sql: string; modelLines: ModelLines } {
   if (capabilities.rowHashSql === undefined)
     throw new Error('a warehouse diff needs an engine that hashes rows');
   const quote = (name: string) => capabilities.quoteIdentifier(name);
   const diffed = quote('d');
   const fingerprints = quote('f');
-  const counted = countedRows(modelSql, keyColumn, capabilities, filter, [
+  const counted = countedRows(modelSql, keyColumn, capabilities, filter, columns, [
     {
       name: FIRST_KEY_COLUMN,
       of: (key) => ({ window: `min(${key}) over ()`, subquery: `(select min(${key}) from ${quote('m')})` }),
@@ -270,23 +275,6 @@ export async function* extractRows(
   options: ExtractOptions,
 ): AsyncIterable<Row[]> {
   const diff = options.diff;
-  const { sql, modelLines } =
-    diff === undefined
-      ? buildExtract(modelSql, keyColumn, source.capabilities, options.filter)
-      : buildDiffExtract(modelSql, keyColumn, source.capabilities, diff.table, options.filter);
-  const streamOptions: StreamOptions = {
-    batchSize: options.batchSize,
-    modelLines,
-    ...(options.filter === undefined ? {} : { params: options.filter.params }),
-    onColumns: (found) => {
-      columns = found.map((c) => c.name).filter((name) => !EXTRACT_COLUMNS.has(name));
-    },
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
-  let stream: AsyncIterable<Row[]>;
-  if (diff === undefined) stream = source.stream(sql, streamOptions);
-  else if (source.streamWithTable === undefined) throw new Error('a warehouse diff needs streamWithTable');
-  else stream = source.streamWithTable(diff.table, sql, streamOptions);
   let expected: number | null = null;
   let received = 0;
   let columns: string[] | undefined;
@@ -297,14 +285,33 @@ export async function* extractRows(
     options.checkColumns?.(columns);
   };
   try {
-    if (diff !== undefined) {
-      // The diff's query names the extract's columns through a subquery, where a model column of
-      // the same name would be renamed or taken for Sluice's own instead of failing as a duplicate
-      // (as the plain extract's does): ask the model's columns first.
-      const probed = await probeModel(source, modelSql, options.signal);
+    // The diff's query names the extract's columns through a subquery, where a model column of the
+    // same name would be renamed or taken for Sluice's own instead of failing as a duplicate (as the
+    // plain extract's does); and an engine in our process picks its row hash by the columns' types
+    // (duckdb-row-hash.ts). Both ask the model's columns first, without reading a row.
+    let probed: SourceColumn[] | undefined;
+    if (diff !== undefined || source.capabilities.inProcess) {
+      probed = await probeModel(source, modelSql, options.signal);
       const reserved = probed.find((column) => EXTRACT_COLUMNS.has(column.name));
       if (reserved !== undefined) throw reservedColumnError(reserved.name);
     }
+    const { sql, modelLines } =
+      diff === undefined
+        ? buildExtract(modelSql, keyColumn, source.capabilities, options.filter, probed)
+        : buildDiffExtract(modelSql, keyColumn, source.capabilities, diff.table, options.filter, probed);
+    const streamOptions: StreamOptions = {
+      batchSize: options.batchSize,
+      modelLines,
+      ...(options.filter === undefined ? {} : { params: options.filter.params }),
+      onColumns: (found) => {
+        columns = found.map((c) => c.name).filter((name) => !EXTRACT_COLUMNS.has(name));
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    let stream: AsyncIterable<Row[]>;
+    if (diff === undefined) stream = source.stream(sql, streamOptions);
+    else if (source.streamWithTable === undefined) throw new Error('a warehouse diff needs streamWithTable');
+    else stream = source.streamWithTable(diff.table, sql, streamOptions);
     for await (const rows of stream) {
       check();
       if (expected === null && rows.length > 0) {
