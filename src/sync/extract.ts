@@ -1,12 +1,13 @@
 import { isSluiceError, SluiceError } from '../core/errors.js';
 import type { Row, Value } from '../core/values.js';
 import type { ModelConfig } from '../core/workspace.js';
-import type {
-  ModelLines,
-  Source,
-  SourceCapabilities,
-  StreamOptions,
-  TemporaryTable,
+import {
+  isTemporaryTableUnavailable,
+  type ModelLines,
+  type Source,
+  type SourceCapabilities,
+  type StreamOptions,
+  type TemporaryTable,
 } from '../sources/source.js';
 import { locateModelError, modelBody, modelLinesIn, probeModel } from './model-sql.js';
 
@@ -130,9 +131,12 @@ function buildExtract(
  * fingerprints on the key's text and row hash. It returns only rows with no matching fingerprint
  * (new keys, changed rows, keys with a pending change or flagged removed: those have none, see
  * DeliveryLedger.deliveredFingerprints) and every row of a duplicated or null key, which the sync
- * reports invalid as it would without the diff. The key's text is `cast(… as varchar)`: where it
- * differs from Sluice's own text of the key (keyToString, e.g. a DOUBLE) nothing matches and the
- * row comes through to be diffed in the state store, as without this diff — slower, never wrong.
+ * reports invalid as it would without the diff. The key's text is the engine's
+ * (`capabilities.keyTextSql`, a cast to text): where it differs from Sluice's own text of the key
+ * (keyToString, e.g. a DOUBLE, a NUMERIC with trailing zeros) nothing matches and the row comes
+ * through to be diffed in the state store, as without this diff — slower, never wrong. A match
+ * needs the row hash too, and an equal hash means the row is the one delivered, key and all. The
+ * table is named as the engine names temporary tables (`capabilities.temporaryTableSql`).
  * The row hash is the one the sync's fingerprint is made of (sync/map.ts: salt, then this hash);
  * the state store kept only fingerprints of the run's salt, without it (warehouse-diff.ts).
  *
@@ -140,7 +144,9 @@ function buildExtract(
  * the rows of the least key always come through, the one of them flagged {@link UNCHANGED_COLUMN}
  * when it is unchanged (extractRows drops it). The least key, not a row number: `min(key) over ()`
  * shares the window that counts the whole result, where `row_number()` cost DuckDB a window of its
- * own (measured ≈ 1 s more per 1M rows at memory_limit 128MB). A model whose keys are all null
+ * own (measured ≈ 1 s more per 1M rows at memory_limit 128MB); of the key's text where the engine
+ * has no `min` for some key types (`capabilities.leastKeySql`: PostgreSQL has none for uuid or
+ * boolean). A model whose keys are all null
  * returns every row anyway. The counts of the diff's own result ({@link RETURNED_TOTAL_COLUMN},
  * {@link CHANGED_TOTAL_COLUMN}) make the rows left out `total − changed`, and check that the
  * stream did not end early.
@@ -152,8 +158,11 @@ function buildDiffExtract(
   table: TemporaryTable,
   filter: RowFilter | undefined,
 ): { sql: string; modelLines: ModelLines } {
-  const rowHashSql = capabilities.rowHashSql;
-  if (rowHashSql === undefined) throw new Error('a warehouse diff needs an engine that hashes rows');
+  const { rowHashSql, temporaryTableSql, keyTextSql } = capabilities;
+  if (rowHashSql === undefined || temporaryTableSql === undefined || keyTextSql === undefined) {
+    throw new Error('a warehouse diff needs an engine that hashes rows and names temporary tables');
+  }
+  const leastKeySql = capabilities.leastKeySql ?? ((column: string) => column);
   const quote = (name: string) => capabilities.quoteIdentifier(name);
   const body = modelBody(modelSql);
   const model = quote('m');
@@ -168,13 +177,13 @@ function buildDiffExtract(
     `sum(case when ${unchanged} then 0 else 1 end) over () as ${quote(CHANGED_TOTAL_COLUMN)}\nfrom (\n` +
     `select ${model}.*, count(*) over (partition by ${partition}) as ${quote(KEY_COUNT_COLUMN)}, ` +
     `count(*) over () as ${quote(ROW_TOTAL_COLUMN)}, ${rowHashSql(model)} as ${quote(ROW_HASH_COLUMN)}, ` +
-    `min(${key}) over () as ${quote(FIRST_KEY_COLUMN)}\nfrom (\n`;
+    `min(${leastKeySql(key)}) over () as ${quote(FIRST_KEY_COLUMN)}\nfrom (\n`;
   const where = filter === undefined ? '' : `\nwhere ${filter.sql}`;
   const diffedKey = `${diffed}.${quote(keyColumn)}`;
   const join =
-    `\n) ${model}${where}\n) ${diffed} left join temp.${table.name} ${fingerprints}` +
-    ` on ${fingerprints}.key = cast(${diffedKey} as varchar) and ${fingerprints}.row_hash = ${diffed}.${quote(ROW_HASH_COLUMN)}` +
-    `\nwhere ${fingerprints}.key is null or ${keyCount} > 1 or ${diffedKey} = ${diffed}.${quote(FIRST_KEY_COLUMN)}` +
+    `\n) ${model}${where}\n) ${diffed} left join ${temporaryTableSql(table.name)} ${fingerprints}` +
+    ` on ${fingerprints}.key = ${keyTextSql(diffedKey)} and ${fingerprints}.row_hash = ${diffed}.${quote(ROW_HASH_COLUMN)}` +
+    `\nwhere ${fingerprints}.key is null or ${keyCount} > 1 or ${leastKeySql(diffedKey)} = ${diffed}.${quote(FIRST_KEY_COLUMN)}` +
     `\norder by ${diffedKey}`;
   return { sql: `${prefix}${body}${join}`, modelLines: modelLinesIn(prefix, body) };
 }
@@ -277,6 +286,8 @@ export async function* extractRows(
     }
     check();
   } catch (error) {
+    // The source refused the diff's table: the detector reads the plain extract instead (detect-changes.ts).
+    if (isTemporaryTableUnavailable(error)) throw error;
     const column = error instanceof SluiceError ? error.details.duplicateColumn : undefined;
     if (typeof column === 'string' && EXTRACT_COLUMNS.has(column)) throw reservedColumnError(column, error);
     if (!checked && options.checkColumns && isSluiceError(error) && error.code === 'source_error') {
