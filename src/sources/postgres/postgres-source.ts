@@ -38,6 +38,9 @@ import {
 import { identifyServer } from './postgres-probe.js';
 import { pgTypeName, pgTypes } from './postgres-values.js';
 
+/** A temporary table in the session's own schema, whatever the search_path says. */
+const temporaryTableSql = (name: string): string => `pg_temp.${name}`;
+
 /** PostgreSQL's dialect: standard double-quoted identifiers. */
 export const postgresCapabilities: SourceCapabilities = Object.freeze({
   quoteIdentifier: (name: string) => `"${name.replaceAll('"', '""')}"`,
@@ -52,8 +55,7 @@ export const postgresCapabilities: SourceCapabilities = Object.freeze({
     if (type === 'date') return { sql: `${column} >= CAST($1 AS date)`, param: since.slice(0, 10) };
     return `it is ${type ?? 'of an unknown type'}, not a timestamptz, timestamp or date`;
   },
-  // The session's own schema of temporary tables, whatever the search_path says.
-  temporaryTableSql: (name: string) => `pg_temp.${name}`,
+  temporaryTableSql: (name: string) => temporaryTableSql(name),
   // The type's output text (what Sluice reads the key from) under "C", the temporary table's
   // collation: bytes compared as they are, and no clash with a key column's own collation (two
   // different implicit collations cannot be compared; an explicit one wins).
@@ -115,8 +117,9 @@ export class PostgresSource implements Source {
   /**
    * `stream` after loading `table` on the query's own connection, in a read-write transaction of
    * Sluice's own statements that ends before the query starts: CREATE TEMP TABLE (PostgreSQL allows
-   * no CREATE in the session's read-only transactions), COPY … FROM STDIN, ANALYZE (a temporary
-   * table has no statistics otherwise, and the join's plan would guess its size), COMMIT. The
+   * no CREATE in the session's read-only transactions), COPY … FROM STDIN, ANALYZE (autovacuum
+   * never analyses a temporary table: without it the join is planned without knowing how many
+   * distinct keys the table holds), COMMIT. The
    * model's query itself still runs read-only (SPEC §5). The table lives in the session's own
    * schema, invisible to other sessions and dropped with the connection when the stream ends.
    * Aborting `signal` or `close` during the load stops the COPY (CopyFail, or the connection's end).
@@ -137,7 +140,7 @@ export class PostgresSource implements Source {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const columns = table.columns.map((name) => `${name} text COLLATE "C" NOT NULL`).join(', ');
-    const name = postgresCapabilities.temporaryTableSql?.(table.name);
+    const name = temporaryTableSql(table.name);
     try {
       await client.query(
         `START TRANSACTION READ WRITE; CREATE TEMP TABLE ${table.name} (${columns}) ON COMMIT PRESERVE ROWS`,
@@ -321,9 +324,7 @@ export class PostgresSource implements Source {
  * nothing could match it anyway, and a row missing from the warehouse diff's table is only diffed
  * in the state store.
  */
-export async function* copyText(
-  pages: AsyncIterable<readonly (readonly string[])[]>,
-): AsyncGenerator<string> {
+async function* copyText(pages: AsyncIterable<readonly (readonly string[])[]>): AsyncGenerator<string> {
   for await (const page of pages) {
     const rows = page[0]?.length ?? 0;
     let text = '';
