@@ -159,3 +159,58 @@ describe.each([
     expect(result.counts).toMatchObject({ changed: USERS / 100 + 1, unchanged: USERS - USERS / 100 - 1 });
   });
 });
+
+// A PostgreSQL user without the TEMP privilege cannot have the warehouse diff's table: the run
+// still completes, looks every row up in the state store, and says how to get the faster way.
+describe('change detection for a PostgreSQL user without the TEMP privilege', () => {
+  let db: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let role: string;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempWorkspace());
+    receiver = await startReceiver({ port: 0 });
+    db = await createPostgresDatabase('sluice_change_notemp');
+    role = `${db.name}_reader`;
+    await db.query(USERS_SQL.postgres);
+    await db.query(`CREATE ROLE ${role} LOGIN`);
+    await db.query(`GRANT SELECT ON users TO ${role}`);
+    await db.query(`REVOKE TEMPORARY ON DATABASE ${db.name} FROM PUBLIC`);
+    const url = new URL(db.url);
+    url.username = role;
+    warehouse = { source: `{ type: postgres, url: "${url}" }`, run: async () => {}, close: async () => {} };
+  });
+
+  afterAll(async () => {
+    await receiver?.close();
+    if (db !== undefined) {
+      await db.query(`REVOKE SELECT ON users FROM ${role}`);
+      await db.query(`DROP ROLE IF EXISTS ${role}`);
+      await db.drop();
+    }
+    await cleanup?.();
+  });
+
+  it('falls back to the state lookup with a warning, and fails a sync that says diff: warehouse', async () => {
+    // No diff: written, so the run may choose. The first run has nothing to diff against.
+    await writeYaml(dir, workspace(baseMappings).replace(/ {4}diff: .*\n/, ''));
+    const first = await sluice('-w', dir, 'sync', 'run', 'users-to-segment', '--json');
+    expect(first.code).toBe(0);
+    expect(first.json<SyncRunResult>().counts).toMatchObject({ extracted: USERS, succeeded: USERS });
+    const again = await sluice('-w', dir, 'sync', 'run', 'users-to-segment', '--json');
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`GRANT TEMPORARY ON DATABASE ${db.name} TO ${role}`);
+    expect(again.stderr).toContain('looked every row up in the state store instead');
+    expect(again.json<SyncRunResult>().counts).toMatchObject({
+      extracted: USERS,
+      unchanged: USERS,
+      planned: 0,
+    });
+    // Written out, the warehouse diff is required: the run fails, naming the GRANT.
+    diff = 'warehouse';
+    await writeYaml(dir, workspace(baseMappings));
+    const required = await sluice('-w', dir, 'sync', 'run', 'users-to-segment', '--json');
+    expect(required.code).toBe(1);
+    expect(required.stdout + required.stderr).toContain('says diff: warehouse');
+    expect(required.stdout + required.stderr).toContain(`GRANT TEMPORARY ON DATABASE ${db.name} TO ${role}`);
+  });
+});
