@@ -187,10 +187,14 @@ export function temporaryTableError(
   password: string | undefined,
 ): SluiceError {
   const { code = '', message = '' } = describe(error);
-  const advice =
-    code.startsWith('08') || code.startsWith('57P') || /terminated|ECONNRESET|EPIPE/.test(message)
-      ? 'the connection to the server broke: check that the server is up, then run again'
-      : "the sync's delivered fingerprints could not be loaded into a temporary table: write diff: state in the sync to diff in the state store instead";
+  let advice =
+    "the sync's delivered fingerprints could not be loaded into a temporary table: write diff: state in the sync to diff in the state store instead";
+  if (code.startsWith('08') || code.startsWith('57P') || /terminated|ECONNRESET|EPIPE/.test(message)) {
+    advice = 'the connection to the server broke: check that the server is up, then run again';
+  } else if (code === '57014' && /statement timeout/.test(message)) {
+    advice =
+      "loading the sync's delivered fingerprints (COPY) ran longer than the statement timeout: raise statement_timeout for this source in sluice.yaml, or write diff: state in the sync";
+  }
   return shared.queryError(sourceName, error, wordsOf(error, password), advice, {});
 }
 

@@ -404,6 +404,22 @@ describe('PostgresSource.streamWithTable', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('fails a load that outlasts statement_timeout, saying which setting to raise', async () => {
+    const source = open({ statementTimeoutMs: 100 });
+    async function* slow() {
+      for (let p = 0; p < 5; p++) {
+        yield [[`k${p}`], ['h']];
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    const table = { name: 'sluice_fingerprints', columns: ['key', 'row_hash'], pages: slow() };
+    const error = await failure(withTable(source, table, 'SELECT 1 AS one'));
+    expect(error.code).toBe('source_error');
+    expect(isTemporaryTableUnavailable(error)).toBe(false);
+    expect(error.message).toContain('raise statement_timeout');
+    await source.close();
+  });
+
   it('says the table is unavailable, with the GRANT to run, for a user without the TEMP privilege', async () => {
     const role = `${db.name}_notemp`;
     await db.query(`CREATE ROLE ${role} LOGIN`);
