@@ -318,7 +318,7 @@ describe.each(ENGINES)('the warehouse diff, against the state lookup ($engine)',
       for (const row of keyed.invalid) invalid.push(`${row.key}:${row.reason}`);
     }
     const removedKeys = await removed!.finish({
-      run: `run-${sync.diff}`,
+      run: `run-${sync.name}-${sync.diff}`,
       record: false,
       source: from,
       modelSql: sql,
@@ -424,17 +424,20 @@ describe.each(ENGINES)('the warehouse diff, against the state lookup ($engine)',
         text: { sql: `('Key' || chr(9) || 'tab\\' || chr(10) || i) collate "POSIX"`, leftOut: true },
         n2: { sql: '(i + 0.5)::numeric(6,2)', leftOut: false },
       };
-      for (const [name, key] of Object.entries(keys)) {
-        const before = typed(key.sql, (i) => `${i}@example.com`);
-        const after = typed(key.sql, (i) => (i === 2 ? 'edited@example.com' : `${i}@example.com`));
-        const sync = { ...testSync(), name: `users_${name}` };
-        await deliver(before, sync.name);
-        const state = await detectAll({ ...sync, diff: 'state' }, after);
-        const warehouse = await detectAll({ ...sync, diff: 'warehouse' }, after);
-        expect(warehouse.outcome, name).toEqual(state.outcome);
-        expect(state.outcome.unchanged, name).toBe(2);
-        expect(warehouse.rowsRead, name).toBe(key.leftOut ? 1 : 3);
-      }
+      // One sync per key type, side by side (each its own connections; one state store).
+      await Promise.all(
+        Object.entries(keys).map(async ([name, key]) => {
+          const before = typed(key.sql, (i) => `${i}@example.com`);
+          const after = typed(key.sql, (i) => (i === 2 ? 'edited@example.com' : `${i}@example.com`));
+          const sync = { ...testSync(), name: `users_${name}` };
+          await deliver(before, sync.name);
+          const state = await detectAll({ ...sync, diff: 'state' }, after);
+          const warehouse = await detectAll({ ...sync, diff: 'warehouse' }, after);
+          expect(warehouse.outcome, name).toEqual(state.outcome);
+          expect(state.outcome.unchanged, name).toBe(2);
+          expect(warehouse.rowsRead, name).toBe(key.leftOut ? 1 : 3);
+        }),
+      );
     },
   );
 
