@@ -404,6 +404,33 @@ describe('PostgresSource.streamWithTable', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('replaces a table an earlier run left in the session (a pooler without a reset query)', async () => {
+    // The driver's sessions start with a stale table of the same name, as a reused server session would.
+    class PooledClient extends pg.Client {
+      override async connect(): Promise<pg.Client> {
+        await super.connect();
+        await this.query(
+          "CREATE TEMP TABLE sluice_fingerprints (key text, row_hash text); INSERT INTO sluice_fingerprints VALUES ('stale', 'h')",
+        );
+        return this;
+      }
+    }
+    const source = new PostgresSource(
+      { ...driver, Client: PooledClient },
+      { url: new Secret(urlWith()) },
+      { name: 'app', workspaceDir: '/' },
+    );
+    const table = {
+      name: 'sluice_fingerprints',
+      columns: ['key', 'row_hash'],
+      pages: pages([['fresh'], ['h']]),
+    };
+    expect(await withTable(source, table, 'SELECT key FROM pg_temp.sluice_fingerprints')).toEqual([
+      { key: 'fresh' },
+    ]);
+    await source.close();
+  });
+
   it('fails a load that outlasts statement_timeout, saying which setting to raise', async () => {
     const source = open({ statementTimeoutMs: 100 });
     async function* slow() {

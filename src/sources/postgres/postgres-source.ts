@@ -142,8 +142,10 @@ export class PostgresSource implements Source {
     const columns = table.columns.map((name) => `${name} text COLLATE "C" NOT NULL`).join(', ');
     const name = temporaryTableSql(table.name);
     try {
+      // A pooler in session mode without a reset query (PgBouncer's server_reset_query) can hand
+      // over a server session that still has the table of an earlier run: it goes first.
       await client.query(
-        `START TRANSACTION READ WRITE; CREATE TEMP TABLE ${table.name} (${columns}) ON COMMIT PRESERVE ROWS`,
+        `START TRANSACTION READ WRITE; DROP TABLE IF EXISTS ${name}; CREATE TEMP TABLE ${table.name} (${columns}) ON COMMIT PRESERVE ROWS`,
       );
       this.#assertGoing(signal);
       const copy = client.query(
