@@ -15,7 +15,7 @@ const FINGERPRINT_PAGE = 20_000;
  * privilege): the detector then falls back (detect-changes.ts). Where a source can, it is the faster
  * way on a run where little changed, so the automatic choice takes it with no rule per engine:
  * DuckDB ≈ 1 s less of ≈ 7 at 1M rows; PostgreSQL, where unchanged rows no longer cross the network
- * either, 0.45–0.6× the state lookup's time (bench/README.md).
+ * either, 0.3–0.9× the state lookup's time in every pair measured (bench/README.md).
  */
 export function canDiffInWarehouse(source: Source): boolean {
   const { rowHashSql, temporaryTableSql, keyTextSql } = source.capabilities;
