@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../src/receiver/receiver.js';
+import { createPostgresDatabase } from '../src/sources/source-conformance-databases.case.js';
 import type { SyncRunResult } from '../src/sync/run-result.js';
 import { sluice } from './helpers/cli.js';
 import { duckdb, tempWorkspace, writeYaml } from './helpers/workspace.js';
@@ -11,15 +12,47 @@ import { duckdb, tempWorkspace, writeYaml } from './helpers/workspace.js';
 let dir: string;
 let cleanup: () => Promise<void>;
 let receiver: Receiver;
-let warehouse: string;
+/** The warehouse of the pass below: its source in sluice.yaml, and a way to run SQL in it. */
+let warehouse: { source: string; run(sql: string): Promise<void>; close(): Promise<void> };
 /** The sync's `diff:`, set per pass below. */
 let diff: string;
 
 const USERS = 1000;
 
+/** The users table, for DuckDB and for PostgreSQL (same rows). */
+const USERS_SQL = {
+  duckdb: `create table users as
+       select i as id, 'user' || i || '@example.com' as email,
+              case when i % 10 = 0 then null else (['free', 'pro'])[1 + i % 2] end as plan
+       from range(1, ${USERS + 1}) t(i)`,
+  postgres: `create table users as
+       select i as id, 'user' || i || '@example.com' as email,
+              case when i % 10 = 0 then null else (array['free', 'pro'])[1 + i % 2] end as plan
+       from generate_series(1, ${USERS}) t(i)`,
+};
+
+async function openWarehouse(engine: 'duckdb' | 'postgres'): Promise<typeof warehouse> {
+  if (engine === 'duckdb') {
+    const path = join(dir, 'warehouse.duckdb');
+    return {
+      source: '{ type: duckdb, path: warehouse.duckdb }',
+      run: (sql) => duckdb(path, sql),
+      close: async () => {},
+    };
+  }
+  const db = await createPostgresDatabase('sluice_change_detection');
+  return {
+    source: `{ type: postgres, url: "${db.url}" }`,
+    run: async (sql) => {
+      await db.query(sql);
+    },
+    close: () => db.drop(),
+  };
+}
+
 function workspace(mappings: string, extra = ''): string {
   return `sources:
-  warehouse: { type: duckdb, path: warehouse.duckdb }
+  warehouse: ${warehouse.source}
 destinations:
   segment: { type: segment, write_key: test-key, endpoint: "${receiver.url}" }
 models:
@@ -61,26 +94,27 @@ function fingerprints(): Map<string, string> {
 }
 
 // Run once per detector: diff: state looks every row up in the state store, diff: warehouse leaves
-// unchanged rows in DuckDB (sync/warehouse-diff.ts); both must give the same counts and messages.
-describe.each(['state', 'warehouse'])('change detection when the mapping changes (diff: %s)', (mode) => {
+// unchanged rows in DuckDB, and in PostgreSQL (sync/warehouse-diff.ts); all must give the same
+// counts and messages. The state lookup does not depend on the engine, so PostgreSQL runs only the
+// warehouse diff (each pass costs ≈ 4–8 s).
+describe.each([
+  ['duckdb', 'state'],
+  ['duckdb', 'warehouse'],
+  ['postgres', 'warehouse'],
+] as const)('change detection when the mapping changes (%s, diff: %s)', (engine, mode) => {
   beforeAll(async () => {
     diff = mode;
     ({ dir, cleanup } = await tempWorkspace());
     receiver = await startReceiver({ port: 0 });
-    warehouse = join(dir, 'warehouse.duckdb');
-    await duckdb(
-      warehouse,
-      `create table users as
-       select i as id, 'user' || i || '@example.com' as email,
-              case when i % 10 = 0 then null else (['free', 'pro'])[1 + i % 2] end as plan
-       from range(1, ${USERS + 1}) t(i)`,
-    );
+    warehouse = await openWarehouse(engine);
+    await warehouse.run(USERS_SQL[engine]);
     await writeYaml(dir, workspace(baseMappings));
     expect((await run()).counts.succeeded).toBe(USERS);
   });
 
   afterAll(async () => {
     await receiver?.close();
+    await warehouse?.close();
     await cleanup?.();
   });
 
@@ -117,12 +151,66 @@ describe.each(['state', 'warehouse'])('change detection when the mapping changes
 
   it('still finds a changed row among unchanged ones after a mapping change', async () => {
     // 10 emails, and one plan that was NULL and is now the text 'NULL'.
-    await duckdb(
-      warehouse,
+    await warehouse.run(
       `update users set email = 'changed-' || email where id % 100 = 1;
          update users set plan = 'NULL' where id = 10`,
     );
     const result = await run();
     expect(result.counts).toMatchObject({ changed: USERS / 100 + 1, unchanged: USERS - USERS / 100 - 1 });
+  });
+});
+
+// A PostgreSQL user without the TEMP privilege cannot have the warehouse diff's table: the run
+// still completes, looks every row up in the state store, and says how to get the faster way.
+describe('change detection for a PostgreSQL user without the TEMP privilege', () => {
+  let db: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let role: string;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempWorkspace());
+    receiver = await startReceiver({ port: 0 });
+    db = await createPostgresDatabase('sluice_change_notemp');
+    role = `${db.name}_reader`;
+    await db.query(USERS_SQL.postgres);
+    await db.query(`CREATE ROLE ${role} LOGIN`);
+    await db.query(`GRANT SELECT ON users TO ${role}`);
+    await db.query(`REVOKE TEMPORARY ON DATABASE ${db.name} FROM PUBLIC`);
+    const url = new URL(db.url);
+    url.username = role;
+    warehouse = { source: `{ type: postgres, url: "${url}" }`, run: async () => {}, close: async () => {} };
+  });
+
+  afterAll(async () => {
+    await receiver?.close();
+    if (db !== undefined) {
+      await db.query(`REVOKE SELECT ON users FROM ${role}`);
+      await db.query(`DROP ROLE IF EXISTS ${role}`);
+      await db.drop();
+    }
+    await cleanup?.();
+  });
+
+  it('falls back to the state lookup with a warning, and fails a sync that says diff: warehouse', async () => {
+    // No diff: written, so the run may choose. The first run has nothing to diff against.
+    await writeYaml(dir, workspace(baseMappings).replace(/ {4}diff: .*\n/, ''));
+    const first = await sluice('-w', dir, 'sync', 'run', 'users-to-segment', '--json');
+    expect(first.code).toBe(0);
+    expect(first.json<SyncRunResult>().counts).toMatchObject({ extracted: USERS, succeeded: USERS });
+    const again = await sluice('-w', dir, 'sync', 'run', 'users-to-segment', '--json');
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`GRANT TEMPORARY ON DATABASE ${db.name} TO ${role}`);
+    expect(again.stderr).toContain('looked every row up in the state store instead');
+    expect(again.json<SyncRunResult>().counts).toMatchObject({
+      extracted: USERS,
+      unchanged: USERS,
+      planned: 0,
+    });
+    // Written out, the warehouse diff is required: the run fails, naming the GRANT.
+    diff = 'warehouse';
+    await writeYaml(dir, workspace(baseMappings));
+    const required = await sluice('-w', dir, 'sync', 'run', 'users-to-segment', '--json');
+    expect(required.code).toBe(1);
+    expect(required.stdout + required.stderr).toContain('says diff: warehouse');
+    expect(required.stdout + required.stderr).toContain(`GRANT TEMPORARY ON DATABASE ${db.name} TO ${role}`);
   });
 });

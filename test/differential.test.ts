@@ -207,7 +207,7 @@ describe('the oracle', () => {
 });
 
 /** Engines whose source diffs in the warehouse: their syncs run once per detector. */
-const WAREHOUSE_DIFF: ReadonlySet<Engine> = new Set(['duckdb', 'parquet', 'csv', 'jsonl']);
+const WAREHOUSE_DIFF: ReadonlySet<Engine> = new Set(['duckdb', 'parquet', 'csv', 'jsonl', 'postgres']);
 
 for (const [engine, diff] of ENGINES.flatMap((engine) =>
   (WAREHOUSE_DIFF.has(engine) ? (['state', 'warehouse'] as const) : (['state'] as const)).map(

@@ -249,9 +249,10 @@ export interface SyncConfig {
   cursor?: SyncCursor;
   /**
    * `diff: warehouse | state`: where a run finds unchanged rows (sync/detect-changes.ts). Absent:
-   * in the warehouse where the source can (DuckDB, files) and the sync has no cursor, else in the
-   * state store. `state` always diffs in the state store; `warehouse` fails a run whose source
-   * cannot.
+   * in the warehouse where the source can (DuckDB, files, PostgreSQL) and the sync has no cursor,
+   * else in the state store — also when the source's connection refuses the temporary table
+   * (PostgreSQL without the TEMP privilege, a read replica), with a warning. `state` always diffs
+   * in the state store; `warehouse` fails a run whose source or connection cannot.
    */
   diff?: 'warehouse' | 'state';
   /**

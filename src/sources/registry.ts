@@ -31,12 +31,17 @@ export async function createSource(config: SourceConfig, context: SourceContext)
       return new DuckDBSource(driver, { ...config, path: ':memory:' }, context);
     }
     case 'postgres': {
-      const [{ PostgresSource }, pg, cursor] = await Promise.all([
+      const [{ PostgresSource }, pg, cursor, copyStreams] = await Promise.all([
         import('./postgres/postgres-source.js'),
         import('pg'),
         import('pg-cursor'),
+        import('pg-copy-streams'),
       ]);
-      return new PostgresSource({ Client: pg.Client, Cursor: cursor.default }, config, context);
+      return new PostgresSource(
+        { Client: pg.Client, Cursor: cursor.default, copyFrom: copyStreams.from },
+        config,
+        context,
+      );
     }
     case 'mysql': {
       const [{ MysqlSource }, mysql] = await Promise.all([

@@ -1,3 +1,4 @@
+import { isSluiceError, SluiceError } from '../core/errors.js';
 import type { Row } from '../core/values.js';
 import type { SourceConfig } from '../core/workspace.js';
 
@@ -42,6 +43,25 @@ export interface SourceCapabilities {
    * `onColumns` names it: a column that holds no timestamps or dates answers a sentence saying so.
    */
   cursorCondition(column: string, type: string | undefined, since: string): CursorCondition | string;
+  /**
+   * How a query names a temporary table of `streamWithTable` (its plain `name`): DuckDB's
+   * connection-private catalog `temp.<name>`, PostgreSQL's session schema `pg_temp.<name>`. Engines
+   * whose sources load no temporary table leave it out.
+   */
+  temporaryTableSql?(name: string): string;
+  /**
+   * The text of the (quoted, qualified) key column as a warehouse diff compares it with a temporary
+   * table's text column, byte for byte (sync/extract.ts buildDiffExtract). Where it differs from
+   * Sluice's own text of the key, nothing matches and the row is diffed in the state store: slower,
+   * never wrong. Present with `temporaryTableSql`.
+   */
+  keyTextSql?(key: string): string;
+  /**
+   * What a warehouse diff takes the least of (`min(…) over ()`) to find the one key whose rows
+   * always come through, given the (quoted, qualified) key column: the column itself when left out,
+   * its text where the engine lacks `min` for some key types (PostgreSQL: uuid, boolean).
+   */
+  leastKeySql?(key: string): string;
 }
 
 /** A filter on the model's rows whose one parameter (`$1` or `?`) is `param`. */
@@ -92,7 +112,7 @@ export interface StreamOptions {
  * fingerprints, sync/warehouse-diff.ts), loaded for one query only.
  */
 export interface TemporaryTable {
-  /** A plain identifier ([a-z_]+), quoted by nobody: the query names it as `temp.<name>`. */
+  /** A plain identifier ([a-z_]+), quoted by nobody: the query names it as `capabilities.temporaryTableSql` says. */
   name: string;
   /** Its columns' names (plain identifiers, like `name`), all of type text. */
   columns: readonly string[];
@@ -112,6 +132,9 @@ export interface Source {
    * Like `stream`, on a connection where `table` was first created as a temporary table (private
    * to that connection, gone with it: the warehouse itself is not written, SPEC §5) and loaded with
    * the engine's bulk path. Sources that cannot leave it out, and the sync diffs in the state store.
+   * Where this connection cannot have one (PostgreSQL: a role without the TEMP privilege, a hot
+   * standby), the iteration throws {@link temporaryTableUnavailable}'s error before any row, and
+   * the sync diffs in the state store instead.
    */
   streamWithTable?(table: TemporaryTable, sql: string, options: StreamOptions): AsyncIterable<Row[]>;
   /** Connects and runs a trivial query; throws SluiceError('source_error') saying what to check. */
@@ -162,4 +185,27 @@ export interface WritebackRequest {
  */
 export interface WritebackWriter {
   write(request: WritebackRequest): Promise<number>;
+}
+
+/**
+ * The error of a `streamWithTable` whose connection may not create the temporary table: the
+ * server's `words`, and `fix`, what would let it (the sync falls back to the state store unless it
+ * says `diff: warehouse`, sync/detect-changes.ts).
+ */
+export function temporaryTableUnavailable(
+  sourceName: string,
+  words: string,
+  fix: string,
+  cause: unknown,
+): SluiceError {
+  return new SluiceError(
+    'source_error',
+    `source "${sourceName}" cannot create a temporary table for the warehouse diff: ${words} — ${fix}`,
+    { cause, details: { temporaryTable: 'unavailable', fix } },
+  );
+}
+
+/** Whether `error` is {@link temporaryTableUnavailable}'s. */
+export function isTemporaryTableUnavailable(error: unknown): error is SluiceError {
+  return isSluiceError(error) && error.details.temporaryTable === 'unavailable';
 }

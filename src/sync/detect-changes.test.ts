@@ -1,15 +1,17 @@
 // The change detectors: which one a run uses (a table), and what each finds in a real SQLite state
 // store, including the removed-keys accounting they feed (checked by finishing it against a real
 // DuckDB source whose model returns the keys).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  createPostgresDatabase,
   fileDestination,
   sourceRow,
+  type TestDatabase,
   tempStateStore,
   testMapper,
   testSync,
 } from '../../test/helpers/pipe-parts.js';
-import type { SyncConfig } from '../core/workspace.js';
+import { Secret, type SourceConfig, type SyncConfig } from '../core/workspace.js';
 import { createSource } from '../sources/registry.js';
 import type { Source } from '../sources/source.js';
 import type { StateStore } from '../state/state-store.js';
@@ -238,7 +240,20 @@ describe('the detectors', () => {
   });
 });
 
-describe('the warehouse diff, against the state lookup', () => {
+/** The engines that diff in the warehouse: files (DuckDB) and PostgreSQL (a database of this file's own). */
+const ENGINES: { engine: string; config: () => SourceConfig }[] = [
+  { engine: 'files', config: () => ({ type: 'files' }) },
+  { engine: 'postgres', config: () => ({ type: 'postgres', url: new Secret(pgDatabase.url) }) },
+];
+let pgDatabase: TestDatabase;
+beforeAll(async () => {
+  pgDatabase = await createPostgresDatabase('sluice_detect');
+});
+afterAll(async () => {
+  await pgDatabase?.drop();
+});
+
+describe.each(ENGINES)('the warehouse diff, against the state lookup ($engine)', ({ engine, config }) => {
   let parts: Awaited<ReturnType<typeof tempStateStore>>;
   let store: StateStore;
   let source: Source;
@@ -249,7 +264,7 @@ describe('the warehouse diff, against the state lookup', () => {
   beforeEach(async () => {
     parts = await tempStateStore();
     store = parts.store;
-    source = await createSource({ type: 'files' }, { name: 'warehouse', workspaceDir: parts.dir });
+    source = await createSource(config(), { name: 'warehouse', workspaceDir: parts.dir });
   });
   afterEach(async () => {
     await source.close();
@@ -257,16 +272,16 @@ describe('the warehouse diff, against the state lookup', () => {
   });
 
   /** Delivers the model's rows as a run would record them, fingerprinted by the warehouse's hashes. */
-  async function deliver(sql: string): Promise<void> {
+  async function deliver(sql: string, sync = 'users'): Promise<void> {
     const runId = await store.runs.start({
-      sync: 'users',
+      sync,
       fullResync: false,
       startedAt: new Date().toISOString(),
     });
     for await (const rows of extractRows(source, sql, 'id', { batchSize: 100 })) {
       const keyed = keyBatch(rows, mapper);
       await store.ledger.recordDeliveries(
-        'users',
+        sync,
         runId,
         keyed.rows.map((row, i) => ({
           key: row.key,
@@ -284,16 +299,17 @@ describe('the warehouse diff, against the state lookup', () => {
   }
 
   /** Everything a run's detector tells the plan, over the whole model, and the removed keys. */
-  async function detectAll(sync: SyncConfig, sql: string) {
+  async function detectAll(sync: SyncConfig, sql: string, from: Source = source, warnings: string[] = []) {
     const { detector, removed } = await detectorFor(store, sync, 'upsert', false, {
-      source,
+      source: from,
       salt: mapper.salt,
+      onWarning: (message) => warnings.push(message),
     });
     let rowsRead = 0;
     let unchanged = 0;
     const states: string[] = [];
     const invalid: string[] = [];
-    for await (const rows of detector.extract(source, sql, 'id', { batchSize: 2 })) {
+    for await (const rows of detector.extract(from, sql, 'id', { batchSize: 2 })) {
       rowsRead += rows.length;
       const keyed = keyBatch(rows, mapper);
       const found = await detector.detect(keyed);
@@ -302,9 +318,9 @@ describe('the warehouse diff, against the state lookup', () => {
       for (const row of keyed.invalid) invalid.push(`${row.key}:${row.reason}`);
     }
     const removedKeys = await removed!.finish({
-      run: `run-${sync.diff}`,
+      run: `run-${sync.name}-${sync.diff}`,
       record: false,
-      source,
+      source: from,
       modelSql: sql,
       keyColumn: 'id',
       mapper,
@@ -389,4 +405,79 @@ describe('the warehouse diff, against the state lookup', () => {
     });
     expect(fallback.detector.strategy).toBe('state-lookup');
   });
+
+  it.runIf(engine === 'postgres')(
+    "leaves out keys of int4, int8, uuid, numeric and collated text whose text is Sluice's, and looks up the rest",
+    async () => {
+      // Each column a key type; `n2` (numeric(6,2)) prints trailing zeros where Sluice does not
+      // (1.50 → "1.5"), so its rows all come through and are found unchanged in the state store.
+      // `text` has a collation of its own, which the table's ("C") must not clash with.
+      const typed = (key: string, email: (i: number) => string) =>
+        `select ${key} as id, email from (values ${[1, 2, 3]
+          .map((i) => `(${i}, '${email(i)}')`)
+          .join(', ')}) t(i, email)`;
+      const keys: Record<string, { sql: string; leftOut: boolean }> = {
+        int4: { sql: 'i::int4', leftOut: true },
+        int8: { sql: '(9007199254740990 + i)::int8', leftOut: true },
+        uuid: { sql: "('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1' || i)::uuid", leftOut: true },
+        numeric: { sql: "('123456789012345678901234567890' || i)::numeric", leftOut: true },
+        text: { sql: `('Key' || chr(9) || 'tab\\' || chr(10) || i) collate "POSIX"`, leftOut: true },
+        n2: { sql: '(i + 0.5)::numeric(6,2)', leftOut: false },
+      };
+      // One sync per key type, side by side (each its own connections; one state store).
+      await Promise.all(
+        Object.entries(keys).map(async ([name, key]) => {
+          const before = typed(key.sql, (i) => `${i}@example.com`);
+          const after = typed(key.sql, (i) => (i === 2 ? 'edited@example.com' : `${i}@example.com`));
+          const sync = { ...testSync(), name: `users_${name}` };
+          await deliver(before, sync.name);
+          const state = await detectAll({ ...sync, diff: 'state' }, after);
+          const warehouse = await detectAll({ ...sync, diff: 'warehouse' }, after);
+          expect(warehouse.outcome, name).toEqual(state.outcome);
+          expect(state.outcome.unchanged, name).toBe(2);
+          expect(warehouse.rowsRead, name).toBe(key.leftOut ? 1 : 3);
+        }),
+      );
+    },
+  );
+
+  it.runIf(engine === 'postgres')(
+    'falls back to the state lookup for a user without the TEMP privilege, with a warning; diff: warehouse fails naming the GRANT',
+    async () => {
+      const role = `${pgDatabase.name}_notemp`;
+      await pgDatabase.query(`CREATE ROLE ${role} LOGIN`);
+      await pgDatabase.query(`REVOKE TEMPORARY ON DATABASE ${pgDatabase.name} FROM PUBLIC`);
+      const url = new URL(pgDatabase.url);
+      url.username = role;
+      const limited = await createSource(
+        { type: 'postgres', url: new Secret(url.toString()) },
+        { name: 'replica', workspaceDir: parts.dir },
+      );
+      try {
+        const ids = ['u1', 'u2', 'u3'];
+        const sql = model(ids.map((id) => [id, `${id}@example.com`]));
+        await deliver(sql);
+        const warnings: string[] = [];
+        const fallback = await detectAll(testSync(), sql, limited, warnings);
+        expect(fallback.rowsRead).toBe(3);
+        expect(fallback.outcome).toEqual({ unchanged: 3, states: [], invalid: [], removedKeys: 0 });
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toContain('sync "users"');
+        expect(warnings[0]).toContain(`GRANT TEMPORARY ON DATABASE ${pgDatabase.name} TO ${role}`);
+        expect(warnings[0]).toContain('state store instead');
+        const required = await detectAll(testSync({ diff: 'warehouse' }), sql, limited).catch(
+          (e: unknown) => e,
+        );
+        expect(required).toBeInstanceOf(Error);
+        expect((required as Error).message).toContain('says diff: warehouse');
+        expect((required as Error).message).toContain(
+          `GRANT TEMPORARY ON DATABASE ${pgDatabase.name} TO ${role}`,
+        );
+      } finally {
+        await limited.close();
+        await pgDatabase.query(`GRANT TEMPORARY ON DATABASE ${pgDatabase.name} TO PUBLIC`);
+        await pgDatabase.query(`DROP ROLE ${role}`);
+      }
+    },
+  );
 });

@@ -1,7 +1,8 @@
 import { SluiceError } from '../core/errors.js';
+import type { Row } from '../core/values.js';
 import type { SyncConfig } from '../core/workspace.js';
 import type { ObjectDescriptor } from '../destinations/destination.js';
-import type { Source } from '../sources/source.js';
+import { isTemporaryTableUnavailable, type Source } from '../sources/source.js';
 import type { KeyState, StateStore } from '../state/state-store.js';
 import { extractRows } from './extract.js';
 import type { KeyedBatch } from './key-batch.js';
@@ -90,6 +91,11 @@ export function chooseStrategy(facts: DetectionFacts): DetectionStrategy {
 export interface WarehouseSide {
   source: Source;
   salt: string;
+  /**
+   * Told, as one line, that the source's connection refused the temporary table (a PostgreSQL
+   * user without the TEMP privilege, a read replica) and the run diffs in the state store instead.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -124,20 +130,25 @@ export async function detectorFor(
     fullResync,
     warehouseDiff: able && sync.diff !== 'state' && sync.cursor === undefined,
   });
-  return { detector: createDetector(strategy, state, sync.name, removed, warehouse), removed };
+  const side = warehouse === undefined ? undefined : { ...warehouse, required: sync.diff === 'warehouse' };
+  return { detector: createDetector(strategy, state, sync.name, removed, side), removed };
 }
 
-/** The detector of a strategy (see {@link chooseStrategy}); `warehouse-diff` needs `warehouse`. */
+/**
+ * The detector of a strategy (see {@link chooseStrategy}); `warehouse-diff` needs `warehouse`, whose
+ * `required` (the sync says `diff: warehouse`) makes a source that refuses the temporary table fail
+ * the run instead of falling back.
+ */
 export function createDetector(
   strategy: DetectionStrategy,
   state: StateStore,
   sync: string,
   removed: RemovedKeys | null,
-  warehouse?: WarehouseSide,
+  warehouse?: WarehouseSide & { required?: boolean },
 ): ChangeDetector {
   if (strategy === 'warehouse-diff') {
     if (warehouse === undefined) throw new Error('a warehouse-diff detector needs the warehouse side');
-    return warehouseDetector(state, sync, removed, warehouse.salt);
+    return warehouseDetector(state, sync, removed, warehouse);
   }
   const detect = DETECTORS[strategy];
   return {
@@ -160,24 +171,43 @@ async function invalidKeys(removed: RemovedKeys | null, batch: KeyedBatch): Prom
  * (before its first batch); the rows it returns are looked up as `state-lookup` does, and the rows
  * left out count as found unchanged for the removed keys too — each is a distinct key with state,
  * not flagged removed (DeliveryLedger.deliveredFingerprints).
+ *
+ * A source whose connection refuses the temporary table (Source.streamWithTable) says so before any
+ * row: the run then reads every row with the plain extract, which leaves nothing out, and `detect`
+ * is `state-lookup`'s exactly (nothing unread) — unless the sync says `diff: warehouse`, which
+ * fails the run with the source's words and fix.
  */
 function warehouseDetector(
   state: StateStore,
   sync: string,
   removed: RemovedKeys | null,
-  salt: string,
+  warehouse: WarehouseSide & { required?: boolean },
 ): ChangeDetector {
   let unread = 0;
   const extract: typeof extractRows = (source, modelSql, keyColumn, options) =>
-    extractRows(source, modelSql, keyColumn, {
-      ...options,
-      diff: {
-        table: fingerprintsTable(state, sync, salt),
-        onUnread: (count) => {
-          unread += count;
+    orStateLookup(
+      extractRows(source, modelSql, keyColumn, {
+        ...options,
+        diff: {
+          table: fingerprintsTable(state, sync, warehouse.salt),
+          onUnread: (count) => {
+            unread += count;
+          },
         },
+      }),
+      () => extractRows(source, modelSql, keyColumn, options),
+      (error) => {
+        if (warehouse.required) {
+          throw new SluiceError('source_error', `sync "${sync}" says diff: warehouse, and ${error.message}`, {
+            cause: error,
+            details: { ...error.details },
+          });
+        }
+        warehouse.onWarning?.(
+          `warning: sync "${sync}": ${error.message}. This run looked every row up in the state store instead (slower).`,
+        );
       },
-    });
+    );
   return {
     strategy: 'warehouse-diff',
     extract,
@@ -190,6 +220,30 @@ function warehouseDetector(
       return { ...found, unread: left };
     },
   };
+}
+
+/**
+ * The diffed extract's batches, or, when its source refused the temporary table before the first
+ * batch, the plain extract's (after `refused` has had its say: it throws to fail the run).
+ */
+async function* orStateLookup(
+  diffed: AsyncIterable<Row[]>,
+  plain: () => AsyncIterable<Row[]>,
+  refused: (error: SluiceError) => void,
+): AsyncGenerator<Row[]> {
+  const iterator = diffed[Symbol.asyncIterator]();
+  let first: IteratorResult<Row[]>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    if (!isTemporaryTableUnavailable(error)) throw error;
+    refused(error);
+    yield* plain();
+    return;
+  }
+  if (first.done) return;
+  yield first.value;
+  yield* { [Symbol.asyncIterator]: () => iterator };
 }
 
 type Detect = (

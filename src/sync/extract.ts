@@ -1,13 +1,14 @@
 import { isSluiceError, SluiceError } from '../core/errors.js';
 import type { Row, Value } from '../core/values.js';
 import type { ModelConfig } from '../core/workspace.js';
-import type {
-  ModelLines,
-  Source,
-  SourceCapabilities,
-  SourceColumn,
-  StreamOptions,
-  TemporaryTable,
+import {
+  isTemporaryTableUnavailable,
+  type ModelLines,
+  type Source,
+  type SourceCapabilities,
+  type SourceColumn,
+  type StreamOptions,
+  type TemporaryTable,
 } from '../sources/source.js';
 import { locateModelError, modelBody, modelLinesIn, probeModel } from './model-sql.js';
 
@@ -179,9 +180,12 @@ function buildExtract(
  * fingerprints on the key's text and row hash. It returns only rows with no matching fingerprint
  * (new keys, changed rows, keys with a pending change or flagged removed: those have none, see
  * DeliveryLedger.deliveredFingerprints) and every row of a duplicated or null key, which the sync
- * reports invalid as it would without the diff. The key's text is `cast(… as varchar)`: where it
- * differs from Sluice's own text of the key (keyToString, e.g. a DOUBLE) nothing matches and the
- * row comes through to be diffed in the state store, as without this diff — slower, never wrong.
+ * reports invalid as it would without the diff. The key's text is the engine's
+ * (`capabilities.keyTextSql`, a cast to text): where it differs from Sluice's own text of the key
+ * (keyToString, e.g. a DOUBLE, a NUMERIC with trailing zeros) nothing matches and the row comes
+ * through to be diffed in the state store, as without this diff — slower, never wrong. A match
+ * needs the row hash too, and an equal hash means the row is the one delivered, key and all. The
+ * table is named as the engine names temporary tables (`capabilities.temporaryTableSql`).
  * The row hash is the one the sync's fingerprint is made of (sync/map.ts: salt, then this hash);
  * the state store kept only fingerprints of the run's salt, without it (warehouse-diff.ts).
  *
@@ -189,7 +193,9 @@ function buildExtract(
  * the rows of the least key always come through, the one of them flagged {@link UNCHANGED_COLUMN}
  * when it is unchanged (extractRows drops it). The least key, not a row number: `min(key) over ()`
  * shares the window that counts the whole result, where `row_number()` cost DuckDB a window of its
- * own (measured ≈ 1 s more per 1M rows at memory_limit 128MB). A model whose keys are all null
+ * own (measured ≈ 1 s more per 1M rows at memory_limit 128MB); of the key's text where the engine
+ * has no `min` for some key types (`capabilities.leastKeySql`: PostgreSQL has none for uuid or
+ * boolean). A model whose keys are all null
  * returns every row anyway. The counts of the diff's own result ({@link RETURNED_TOTAL_COLUMN},
  * {@link CHANGED_TOTAL_COLUMN}) make the rows left out `total − changed`, and check that the
  * stream did not end early: they are windows over the rows returned only, which a run that changed
@@ -203,15 +209,21 @@ function buildDiffExtract(
   filter: RowFilter | undefined,
   columns: readonly SourceColumn[] | undefined,
 ): { sql: string; modelLines: ModelLines } {
-  if (capabilities.rowHashSql === undefined)
-    throw new Error('a warehouse diff needs an engine that hashes rows');
+  const { temporaryTableSql, keyTextSql } = capabilities;
+  if (capabilities.rowHashSql === undefined || temporaryTableSql === undefined || keyTextSql === undefined) {
+    throw new Error('a warehouse diff needs an engine that hashes rows and names temporary tables');
+  }
+  const leastKeySql = capabilities.leastKeySql ?? ((column: string) => column);
   const quote = (name: string) => capabilities.quoteIdentifier(name);
   const diffed = quote('d');
   const fingerprints = quote('f');
   const counted = countedRows(modelSql, keyColumn, capabilities, filter, columns, [
     {
       name: FIRST_KEY_COLUMN,
-      of: (key) => ({ window: `min(${key}) over ()`, subquery: `(select min(${key}) from ${quote('m')})` }),
+      of: (key) => ({
+        window: `min(${leastKeySql(key)}) over ()`,
+        subquery: `(select min(${leastKeySql(key)}) from ${quote('m')})`,
+      }),
     },
   ]);
   const keyCount = `${diffed}.${quote(KEY_COUNT_COLUMN)}`;
@@ -222,9 +234,9 @@ function buildDiffExtract(
   const diffedKey = `${diffed}.${quote(keyColumn)}`;
   const order = capabilities.inProcess ? '' : `\norder by ${diffedKey}`;
   const join =
-    `\n) ${diffed} left join temp.${table.name} ${fingerprints}` +
-    ` on ${fingerprints}.key = cast(${diffedKey} as varchar) and ${fingerprints}.row_hash = ${diffed}.${quote(ROW_HASH_COLUMN)}` +
-    `\nwhere ${fingerprints}.key is null or ${keyCount} > 1 or ${diffedKey} = ${diffed}.${quote(FIRST_KEY_COLUMN)}` +
+    `\n) ${diffed} left join ${temporaryTableSql(table.name)} ${fingerprints}` +
+    ` on ${fingerprints}.key = ${keyTextSql(diffedKey)} and ${fingerprints}.row_hash = ${diffed}.${quote(ROW_HASH_COLUMN)}` +
+    `\nwhere ${fingerprints}.key is null or ${keyCount} > 1 or ${leastKeySql(diffedKey)} = ${diffed}.${quote(FIRST_KEY_COLUMN)}` +
     order;
   return {
     sql: `${prefix}${counted.body}${counted.suffix}${join}`,
@@ -332,6 +344,8 @@ export async function* extractRows(
     }
     check();
   } catch (error) {
+    // The source refused the diff's table: the detector reads the plain extract instead (detect-changes.ts).
+    if (isTemporaryTableUnavailable(error)) throw error;
     const column = error instanceof SluiceError ? error.details.duplicateColumn : undefined;
     if (typeof column === 'string' && EXTRACT_COLUMNS.has(column)) throw reservedColumnError(column, error);
     if (!checked && options.checkColumns && isSluiceError(error) && error.code === 'source_error') {

@@ -193,6 +193,7 @@ export async function runSync(
     const { detector, removed } = await detectorFor(state, sync, descriptor.behaviour, fullResync, {
       source,
       salt: mapper.salt,
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     });
     const checkColumns = (columns: readonly string[]) => assertColumns(sync, descriptor, columns);
     cursor = await EventCursor.open(state, sync, {

@@ -27,7 +27,7 @@ export interface SyncOutcome {
 
 /**
  * Where the syncs find unchanged rows (`diff:`): `state` on every engine, `warehouse` where the
- * source can diff (DuckDB and files: sync/warehouse-diff.ts).
+ * source can diff (DuckDB, files and PostgreSQL: sync/warehouse-diff.ts).
  */
 export type DiffMode = 'state' | 'warehouse';
 

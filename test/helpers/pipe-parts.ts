@@ -13,6 +13,12 @@ import { createRowMapper, type RowMapper } from '../../src/sync/map.js';
 
 /** The parts the pipe's stage tests share: a sync, its mapper and its source rows (src/sync/*.test.ts). */
 
+/** A throwaway PostgreSQL database, for stage tests that run a PostgreSQL source too. */
+export {
+  createPostgresDatabase,
+  type TestDatabase,
+} from '../../src/sources/source-conformance-databases.case.js';
+
 /** A sync keyed by `id` that maps `email` to `data.email` (a jsonl-file destination's line). */
 export function testSync(overrides: Partial<SyncConfig> = {}): SyncConfig {
   return {

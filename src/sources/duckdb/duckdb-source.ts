@@ -49,6 +49,9 @@ export const duckdbCapabilities: SourceCapabilities = Object.freeze({
     if (type === 'DATE') return { sql: `${column} >= CAST($1 AS DATE)`, param: since.slice(0, 10) };
     return `it is ${type ?? 'of an unknown type'}, not a TIMESTAMP, TIMESTAMPTZ or DATE`;
   },
+  // The connection's own in-memory catalog of temporary tables.
+  temporaryTableSql: (name: string) => `temp.${name}`,
+  keyTextSql: (key: string) => `cast(${key} as varchar)`,
 });
 
 export interface DuckDBSourceOptions {

@@ -1,8 +1,9 @@
 /**
- * The subset of `pg` and `pg-cursor` that the PostgreSQL source uses, written out structurally
+ * The subset of `pg`, `pg-cursor` and `pg-copy-streams` that the PostgreSQL source uses, written out structurally
  * (kysely's `PostgresPool` habit): nothing here imports a driver. `sources/registry.ts` loads both
  * lazily and passes them in; its call proves at compile time that the real modules fit.
  */
+import type { Writable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 
 /** Turns one value's text (never null: the driver keeps NULL as null) into the shared value model. */
@@ -55,6 +56,12 @@ export interface PgCursorConstructor {
   ): PgCursorLike;
 }
 
+/**
+ * `COPY … FROM STDIN` (pg-copy-streams' `from`): a writable stream of the COPY's data, which
+ * finishes once the server has taken all of it; destroying it sends CopyFail, which aborts the COPY.
+ */
+export type PgCopyFromLike = Writable;
+
 /** One connection: `pg.Client`. */
 export interface PgClientLike {
   connect(): Promise<unknown>;
@@ -62,8 +69,8 @@ export interface PgClientLike {
   query(text: string): Promise<unknown>;
   /** Runs one statement with `$n` parameters (the extended protocol): the writeback's inserts. */
   query(text: string, values: (string | null)[]): Promise<unknown>;
-  /** Submits a cursor; it starts running when the connection reaches it. */
-  query<T extends PgCursorLike>(cursor: T): T;
+  /** Submits a cursor or a COPY; it starts running when the connection reaches it. */
+  query<T extends PgCursorLike | PgCopyFromLike>(submittable: T): T;
   end(): Promise<void>;
   /** A connection that breaks while idle reports it here; without a listener the process would crash. */
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -74,8 +81,9 @@ export interface PgClientLike {
   readonly processID?: number | null;
 }
 
-/** The driver modules: `pg` itself and `pg-cursor`'s default export. */
+/** The driver modules: `pg` itself, `pg-cursor`'s default export and pg-copy-streams' `from`. */
 export interface PgDriver {
   Client: new (config: PgClientConfig) => PgClientLike;
   Cursor: PgCursorConstructor;
+  copyFrom: (sql: string) => PgCopyFromLike;
 }

@@ -157,4 +157,45 @@ export function queryError(
   return shared.queryError(sourceName, error, words, queryAdvice(error, statementTimeoutMs), place);
 }
 
+/**
+ * Why a connection may not have the warehouse diff's temporary table, by SQLSTATE, and what would
+ * let it: these fall back to the state store (sources/source.ts temporaryTableUnavailable).
+ */
+export function temporaryTableFix(
+  error: unknown,
+  who: { database: string; user: string },
+): string | undefined {
+  const { code } = describe(error);
+  if (code === '42501') {
+    return `grant the source's user the TEMP privilege (GRANT TEMPORARY ON DATABASE ${who.database} TO ${who.user}), or write diff: state in the sync`;
+  }
+  // A hot standby refuses read-write transactions (0A000) and temporary tables (25006).
+  if (code === '25006' || code === '0A000') {
+    return 'a read replica (hot standby) cannot have temporary tables: point the source at the primary, or write diff: state in the sync';
+  }
+  // Keys the database's encoding cannot hold (a LATIN1 database), which none of its rows can have.
+  if (code === '22P05' || code === '22021') {
+    return "the database's encoding cannot hold some of the sync's keys: write diff: state in the sync";
+  }
+  return undefined;
+}
+
+/** Loading the warehouse diff's temporary table failed for another reason: the run fails. */
+export function temporaryTableError(
+  sourceName: string,
+  error: unknown,
+  password: string | undefined,
+): SluiceError {
+  const { code = '', message = '' } = describe(error);
+  let advice =
+    "the sync's delivered fingerprints could not be loaded into a temporary table: write diff: state in the sync to diff in the state store instead";
+  if (code.startsWith('08') || code.startsWith('57P') || /terminated|ECONNRESET|EPIPE/.test(message)) {
+    advice = 'the connection to the server broke: check that the server is up, then run again';
+  } else if (code === '57014' && /statement timeout/.test(message)) {
+    advice =
+      "loading the sync's delivered fingerprints (COPY) ran longer than the statement timeout: raise statement_timeout for this source in sluice.yaml, or write diff: state in the sync";
+  }
+  return shared.queryError(sourceName, error, wordsOf(error, password), advice, {});
+}
+
 export const { interruptedError, closedError, duplicateColumnError } = shared;

@@ -1,8 +1,10 @@
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import Cursor from 'pg-cursor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SluiceError } from '../../core/errors.js';
 import { Secret } from '../../core/workspace.js';
+import { isTemporaryTableUnavailable, type TemporaryTable } from '../source.js';
 import { collectBatches, describeSourceConformance } from '../source-conformance.case.js';
 import {
   createPostgresDatabase,
@@ -12,7 +14,7 @@ import {
 import type { PostgresSettings } from './postgres-config.js';
 import { PostgresSource } from './postgres-source.js';
 
-const driver = { Client: pg.Client, Cursor };
+const driver = { Client: pg.Client, Cursor, copyFrom };
 const PASSWORD = 'Pg-Secret-Passw0rd';
 
 let db: TestDatabase;
@@ -272,5 +274,204 @@ describe('PostgresSource failures', () => {
     expect(error.code).toBe('source_error');
     expect(error.message).toContain('source "app" (postgres) is closed');
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('PostgresSource.streamWithTable', () => {
+  async function* pages(...list: string[][][]) {
+    for (const page of list) yield page;
+  }
+
+  async function withTable(
+    source: PostgresSource,
+    table: TemporaryTable,
+    sql: string,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>[]> {
+    const rows = [];
+    for await (const batch of source.streamWithTable(table, sql, {
+      batchSize: 100,
+      ...(signal ? { signal } : {}),
+    }))
+      rows.push(...batch);
+    return rows;
+  }
+
+  const HOSTILE = [
+    'tab\there',
+    'line\nbreak',
+    'carriage\rreturn',
+    'back\\slash',
+    '\\.',
+    '\\N',
+    '',
+    'ünïcødé 🦆',
+    'trailing\\',
+  ];
+
+  it('COPYs keys with tabs, newlines, backslashes and unicode exactly, and leaves out what text cannot hold', async () => {
+    const source = open();
+    const table = {
+      name: 'sluice_fingerprints',
+      columns: ['key', 'row_hash'],
+      pages: pages(
+        [HOSTILE.slice(0, 4), HOSTILE.slice(0, 4).map((k) => `h-${k}`)],
+        [],
+        [
+          [...HOSTILE.slice(4), 'nul\u0000key', 'lone\uD800surrogate', 'fine'],
+          [...HOSTILE.slice(4).map((k) => `h-${k}`), 'h', 'h', 'nul\u0000hash'],
+        ],
+      ),
+    };
+    const rows = await withTable(
+      source,
+      table,
+      'SELECT f.key, f.row_hash FROM pg_temp.sluice_fingerprints f ORDER BY f.key COLLATE "C"',
+    );
+    const expected = HOSTILE.map((key) => ({ key, row_hash: `h-${key}` })).sort((a, b) =>
+      Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)),
+    );
+    expect(rows).toEqual(expected);
+    // Private to the stream's connection and gone with it.
+    const error = await failure(collectBatches(source, 'SELECT * FROM pg_temp.sluice_fingerprints', 10));
+    expect(error.message).toContain('sluice_fingerprints');
+    await source.close();
+  });
+
+  it('loads an empty table, and the query after it runs read-only', async () => {
+    const source = open();
+    const empty = { name: 'sluice_fingerprints', columns: ['key', 'row_hash'], pages: pages() };
+    expect(
+      await withTable(source, empty, 'SELECT count(*)::int AS n FROM pg_temp.sluice_fingerprints'),
+    ).toEqual([{ n: 0 }]);
+    await db.query('CREATE TABLE IF NOT EXISTS untouched (id int)');
+    const again = { name: 'sluice_fingerprints', columns: ['key', 'row_hash'], pages: pages([['a'], ['h']]) };
+    const error = await failure(withTable(source, again, 'INSERT INTO untouched VALUES (1) RETURNING id'));
+    expect(error.message).toContain('read-only');
+    expect(await db.query('SELECT count(*)::int AS n FROM untouched')).toEqual([{ n: 0 }]);
+    await source.close();
+  });
+
+  /** Pages that never end: one page of `size` rows, again and again, until the load stops. */
+  async function* endless(size: number, onPage: () => void) {
+    for (let p = 0; ; p++) {
+      onPage();
+      yield [Array.from({ length: size }, (_, i) => `k${p}-${i}`), Array.from({ length: size }, () => 'h')];
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  it('stops a load at once when the signal aborts, and the next stream works', async () => {
+    const source = open();
+    const controller = new AbortController();
+    let pagesRead = 0;
+    const table = {
+      name: 'sluice_fingerprints',
+      columns: ['key', 'row_hash'],
+      pages: endless(1000, () => {
+        if (++pagesRead === 20) controller.abort();
+      }),
+    };
+    const started = Date.now();
+    const error = await failure(withTable(source, table, 'SELECT 1 AS one', controller.signal));
+    expect(error.code).toBe('interrupted');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(pagesRead).toBeLessThan(25);
+    const next = { name: 'sluice_fingerprints', columns: ['key', 'row_hash'], pages: pages([['a'], ['h']]) };
+    expect(
+      await withTable(source, next, 'SELECT count(*)::int AS n FROM pg_temp.sluice_fingerprints'),
+    ).toEqual([{ n: 1 }]);
+    await source.close();
+  });
+
+  it('ends a load with source_error when the source is closed meanwhile', async () => {
+    const source = open();
+    let pagesRead = 0;
+    const table = {
+      name: 'sluice_fingerprints',
+      columns: ['key', 'row_hash'],
+      pages: endless(1000, () => {
+        pagesRead++;
+      }),
+    };
+    const run = failure(withTable(source, table, 'SELECT 1 AS one'));
+    while (pagesRead < 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    const started = Date.now();
+    await source.close();
+    const error = await run;
+    expect(error.code).toBe('source_error');
+    expect(error.message).toContain('source "app" (postgres) is closed');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('replaces a table an earlier run left in the session (a pooler without a reset query)', async () => {
+    // The driver's sessions start with a stale table of the same name, as a reused server session would.
+    class PooledClient extends pg.Client {
+      override async connect(): Promise<pg.Client> {
+        await super.connect();
+        await this.query(
+          "CREATE TEMP TABLE sluice_fingerprints (key text, row_hash text); INSERT INTO sluice_fingerprints VALUES ('stale', 'h')",
+        );
+        return this;
+      }
+    }
+    const source = new PostgresSource(
+      { ...driver, Client: PooledClient },
+      { url: new Secret(urlWith()) },
+      { name: 'app', workspaceDir: '/' },
+    );
+    const table = {
+      name: 'sluice_fingerprints',
+      columns: ['key', 'row_hash'],
+      pages: pages([['fresh'], ['h']]),
+    };
+    expect(await withTable(source, table, 'SELECT key FROM pg_temp.sluice_fingerprints')).toEqual([
+      { key: 'fresh' },
+    ]);
+    await source.close();
+  });
+
+  it('fails a load that outlasts statement_timeout, saying which setting to raise', async () => {
+    const source = open({ statementTimeoutMs: 100 });
+    async function* slow() {
+      for (let p = 0; p < 5; p++) {
+        yield [[`k${p}`], ['h']];
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    const table = { name: 'sluice_fingerprints', columns: ['key', 'row_hash'], pages: slow() };
+    const error = await failure(withTable(source, table, 'SELECT 1 AS one'));
+    expect(error.code).toBe('source_error');
+    expect(isTemporaryTableUnavailable(error)).toBe(false);
+    expect(error.message).toContain('raise statement_timeout');
+    await source.close();
+  });
+
+  it('says the table is unavailable, with the GRANT to run, for a user without the TEMP privilege', async () => {
+    const role = `${db.name}_notemp`;
+    await db.query(`CREATE ROLE ${role} LOGIN`);
+    try {
+      await db.query(`REVOKE TEMPORARY ON DATABASE ${db.name} FROM PUBLIC`);
+      const source = new PostgresSource(
+        driver,
+        { url: new Secret(urlWith('', '127.0.0.1:5432', role)) },
+        { name: 'app', workspaceDir: '/' },
+      );
+      const table = {
+        name: 'sluice_fingerprints',
+        columns: ['key', 'row_hash'],
+        pages: pages([['a'], ['h']]),
+      };
+      const error = await failure(withTable(source, table, 'SELECT 1 AS one'));
+      expect(isTemporaryTableUnavailable(error)).toBe(true);
+      expect(error.message).toContain('permission denied');
+      expect(error.message).toContain(`GRANT TEMPORARY ON DATABASE ${db.name} TO ${role}`);
+      // The same connection settings still read.
+      expect(await collectBatches(source, 'SELECT 1 AS one', 10)).toEqual([[{ one: 1 }]]);
+      await source.close();
+    } finally {
+      await db.query(`GRANT TEMPORARY ON DATABASE ${db.name} TO PUBLIC`);
+      await db.query(`DROP ROLE ${role}`);
+    }
   });
 });

@@ -4,9 +4,18 @@
  * most two batches — the one being consumed and the next one, fetched meanwhile — whatever the
  * model returns. Values arrive as text and are converted per type OID (postgres-values.ts).
  */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { assignField, findDuplicateName } from '../../core/normalise.js';
 import type { Row, Value } from '../../core/values.js';
-import type { Source, SourceCapabilities, SourceContext, StreamOptions } from '../source.js';
+import {
+  type Source,
+  type SourceCapabilities,
+  type SourceContext,
+  type StreamOptions,
+  type TemporaryTable,
+  temporaryTableUnavailable,
+} from '../source.js';
 import type { PgClientConfig, PgClientLike, PgCursorLike, PgDriver, PgFieldLike } from './postgres-client.js';
 import {
   fallsBack,
@@ -22,9 +31,15 @@ import {
   mayBeAnotherServer,
   notPostgresError,
   queryError,
+  temporaryTableError,
+  temporaryTableFix,
+  wordsOf,
 } from './postgres-errors.js';
 import { identifyServer } from './postgres-probe.js';
 import { pgTypeName, pgTypes } from './postgres-values.js';
+
+/** A temporary table in the session's own schema, whatever the search_path says. */
+const temporaryTableSql = (name: string): string => `pg_temp.${name}`;
 
 /** PostgreSQL's dialect: standard double-quoted identifiers. */
 export const postgresCapabilities: SourceCapabilities = Object.freeze({
@@ -40,6 +55,13 @@ export const postgresCapabilities: SourceCapabilities = Object.freeze({
     if (type === 'date') return { sql: `${column} >= CAST($1 AS date)`, param: since.slice(0, 10) };
     return `it is ${type ?? 'of an unknown type'}, not a timestamptz, timestamp or date`;
   },
+  temporaryTableSql: (name: string) => temporaryTableSql(name),
+  // The type's output text (what Sluice reads the key from) under "C", the temporary table's
+  // collation: bytes compared as they are, and no clash with a key column's own collation (two
+  // different implicit collations cannot be compared; an explicit one wins).
+  keyTextSql: (key: string) => `cast(${key} as text) collate "C"`,
+  // PostgreSQL has no min(uuid) nor min(boolean); every type has a text.
+  leastKeySql: (key: string) => `cast(${key} as text) collate "C"`,
 });
 
 interface Fetched {
@@ -88,7 +110,67 @@ export class PostgresSource implements Source {
    * one). Aborting `signal` cancels the query and makes the iteration throw
    * `SluiceError('interrupted')`; stopping early (`break`) closes the cursor and the connection.
    */
-  async *stream(sql: string, options: StreamOptions): AsyncGenerator<Row[], void, undefined> {
+  stream(sql: string, options: StreamOptions): AsyncGenerator<Row[], void, undefined> {
+    return this.#stream(sql, options, undefined);
+  }
+
+  /**
+   * `stream` after loading `table` on the query's own connection, in a read-write transaction of
+   * Sluice's own statements that ends before the query starts: CREATE TEMP TABLE (PostgreSQL allows
+   * no CREATE in the session's read-only transactions), COPY … FROM STDIN, ANALYZE (autovacuum
+   * never analyses a temporary table: without it the join is planned without knowing how many
+   * distinct keys the table holds), COMMIT. The
+   * model's query itself still runs read-only (SPEC §5). The table lives in the session's own
+   * schema, invisible to other sessions and dropped with the connection when the stream ends.
+   * Aborting `signal` or `close` during the load stops the COPY (CopyFail, or the connection's end).
+   */
+  streamWithTable(
+    table: TemporaryTable,
+    sql: string,
+    options: StreamOptions,
+  ): AsyncGenerator<Row[], void, undefined> {
+    return this.#stream(sql, options, (client, plan) => this.#load(client, plan, table, options.signal));
+  }
+
+  /** Creates and fills `table` (see {@link streamWithTable}). */
+  async #load(
+    client: PgClientLike,
+    plan: PostgresConnectPlan,
+    table: TemporaryTable,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const columns = table.columns.map((name) => `${name} text COLLATE "C" NOT NULL`).join(', ');
+    const name = temporaryTableSql(table.name);
+    try {
+      // A pooler in session mode without a reset query (PgBouncer's server_reset_query) can hand
+      // over a server session that still has the table of an earlier run: it goes first.
+      await client.query(
+        `START TRANSACTION READ WRITE; DROP TABLE IF EXISTS ${name}; CREATE TEMP TABLE ${table.name} (${columns}) ON COMMIT PRESERVE ROWS`,
+      );
+      this.#assertGoing(signal);
+      const copy = client.query(
+        this.#driver.copyFrom(`COPY ${name} (${table.columns.join(', ')}) FROM STDIN`),
+      );
+      await pipeline(Readable.from(copyText(table.pages)), copy, ...(signal ? [{ signal }] : []));
+      await client.query(`ANALYZE ${name}; COMMIT`);
+    } catch (error) {
+      this.#assertGoing(signal);
+      const config = plan.attempts[0]?.config;
+      const fix = temporaryTableFix(error, {
+        database: config?.database ?? config?.user ?? '<database>',
+        user: config?.user ?? '<user>',
+      });
+      if (fix !== undefined)
+        throw temporaryTableUnavailable(this.#name, wordsOf(error, plan.password), fix, error);
+      throw temporaryTableError(this.#name, error, plan.password);
+    }
+  }
+
+  async *#stream(
+    sql: string,
+    options: StreamOptions,
+    prepare: ((client: PgClientLike, plan: PostgresConnectPlan) => Promise<void>) | undefined,
+  ): AsyncGenerator<Row[], void, undefined> {
     const { batchSize, signal } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
@@ -114,6 +196,7 @@ export class PostgresSource implements Source {
       return next;
     };
     try {
+      if (prepare !== undefined) await prepare(client, plan);
       this.#assertGoing(signal);
       cursor = client.query(
         new this.#driver.Cursor(sql, options.params === undefined ? undefined : [...options.params], {
@@ -235,6 +318,46 @@ export class PostgresSource implements Source {
     }
   }
 }
+
+/**
+ * A temporary table's pages as COPY's text format: a line per row, columns split by tabs, with
+ * backslash, tab, newline and carriage return escaped. A row with a value that PostgreSQL text
+ * cannot hold (a NUL, a lone UTF-16 surrogate) is left out: no value in the database equals it, so
+ * nothing could match it anyway, and a row missing from the warehouse diff's table is only diffed
+ * in the state store.
+ */
+async function* copyText(pages: AsyncIterable<readonly (readonly string[])[]>): AsyncGenerator<string> {
+  for await (const page of pages) {
+    const rows = page[0]?.length ?? 0;
+    let text = '';
+    for (let r = 0; r < rows; r++) {
+      let line = '';
+      let held = true;
+      for (let c = 0; c < page.length; c++) {
+        const value = (page[c] as readonly string[])[r] as string;
+        if (UNHELD.test(value)) {
+          held = false;
+          break;
+        }
+        line +=
+          (c === 0 ? '' : '\t') + (ESCAPED.test(value) ? value.replace(ESCAPED_ALL, escapeCopy) : value);
+      }
+      if (held) text += `${line}\n`;
+    }
+    if (text !== '') yield text;
+  }
+}
+
+const UNHELD = /[\0\uD800-\uDFFF]/u;
+const ESCAPED = /[\\\t\n\r]/;
+const ESCAPED_ALL = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Readonly<Record<string, string>> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+};
+const escapeCopy = (c: string): string => COPY_ESCAPES[c] as string;
 
 /** The next `count` rows of a cursor, with the result's fields. */
 function fetchRows(cursor: PgCursorLike, count: number): Promise<Fetched> {

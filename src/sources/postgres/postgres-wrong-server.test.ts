@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import Cursor from 'pg-cursor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SluiceError } from '../../core/errors.js';
@@ -10,7 +11,7 @@ import { Secret } from '../../core/workspace.js';
 import { judge } from './postgres-probe.js';
 import { PostgresSource } from './postgres-source.js';
 
-const driver = { Client: pg.Client, Cursor };
+const driver = { Client: pg.Client, Cursor, copyFrom };
 let http: Server;
 let httpPort: number;
 
