@@ -185,28 +185,34 @@ function warehouseDetector(
 ): ChangeDetector {
   let unread = 0;
   const extract: typeof extractRows = (source, modelSql, keyColumn, options) =>
-    orStateLookup(
-      extractRows(source, modelSql, keyColumn, {
-        ...options,
-        diff: {
-          table: fingerprintsTable(state, sync, warehouse.salt),
-          onUnread: (count) => {
-            unread += count;
+    unlessNothingToMatch(state, sync, warehouse.salt, extractRows(source, modelSql, keyColumn, options), () =>
+      orStateLookup(
+        extractRows(source, modelSql, keyColumn, {
+          ...options,
+          diff: {
+            table: fingerprintsTable(state, sync, warehouse.salt),
+            onUnread: (count) => {
+              unread += count;
+            },
           },
+        }),
+        () => extractRows(source, modelSql, keyColumn, options),
+        (error) => {
+          if (warehouse.required) {
+            throw new SluiceError(
+              'source_error',
+              `sync "${sync}" says diff: warehouse, and ${error.message}`,
+              {
+                cause: error,
+                details: { ...error.details },
+              },
+            );
+          }
+          warehouse.onWarning?.(
+            `warning: sync "${sync}": ${error.message}. This run looked every row up in the state store instead (slower).`,
+          );
         },
-      }),
-      () => extractRows(source, modelSql, keyColumn, options),
-      (error) => {
-        if (warehouse.required) {
-          throw new SluiceError('source_error', `sync "${sync}" says diff: warehouse, and ${error.message}`, {
-            cause: error,
-            details: { ...error.details },
-          });
-        }
-        warehouse.onWarning?.(
-          `warning: sync "${sync}": ${error.message}. This run looked every row up in the state store instead (slower).`,
-        );
-      },
+      ),
     );
   return {
     strategy: 'warehouse-diff',
@@ -220,6 +226,23 @@ function warehouseDetector(
       return { ...found, unread: left };
     },
   };
+}
+
+/**
+ * The plain extract when no delivered fingerprint carries this run's salt (after a mapping change,
+ * or an upgrade of Sluice): the diff would leave nothing out, and the windows that count its result
+ * would hold every row of it in the warehouse (in DuckDB, this process's memory). Otherwise the
+ * diffed extract.
+ */
+async function* unlessNothingToMatch(
+  state: StateStore,
+  sync: string,
+  salt: string,
+  plain: AsyncIterable<Row[]>,
+  diffed: () => AsyncIterable<Row[]>,
+): AsyncGenerator<Row[]> {
+  const first = await state.ledger.deliveredFingerprints(sync, { salt, limit: 1 });
+  yield* first.keys.length === 0 ? plain : diffed();
 }
 
 /**
