@@ -32,7 +32,7 @@ options:
                         incremental and events (default "default": none written, so the source
                         runs on DuckDB's own defaults, as a user's does)
   --large-memory-limit SIZE
-                        the same for the large and cursor scenarios (default 512MB; "default")
+                        the same for the large and cursor scenarios (default "default": none written)
   --timeout S           kill a job after S seconds (default 1200; the large seed gets 4×)
   --profile             write a CPU profile of every sync job and summarise it
   --work-dir DIR        keep fixtures in DIR and reuse a seeded large state found there
@@ -101,7 +101,7 @@ export function parseBenchOptions(argv) {
     repeat: values.repeat ? count(values.repeat, 'repeat') : 1,
     flushAt: values['flush-at'] ? count(values['flush-at'], 'flush-at') : 1000,
     duckdbMemoryLimit: memoryLimit(values['duckdb-memory-limit'] ?? 'default', 'duckdb-memory-limit'),
-    largeMemoryLimit: memoryLimit(values['large-memory-limit'] ?? '512MB', 'large-memory-limit'),
+    largeMemoryLimit: memoryLimit(values['large-memory-limit'] ?? 'default', 'large-memory-limit'),
     timeoutMs: (values.timeout ? count(values.timeout, 'timeout') : 1200) * 1000,
     profile: values.profile ?? false,
     workDir: values['work-dir'],
