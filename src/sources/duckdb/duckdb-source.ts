@@ -8,9 +8,11 @@ import { accessSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { findDuplicateName } from '../../core/normalise.js';
+import { columnValues, isPacked, packColumns, rowsOf } from '../../core/text-columns.js';
 import type { Row } from '../../core/values.js';
 import type { Source, SourceCapabilities, SourceContext, StreamOptions, TemporaryTable } from '../source.js';
 import type {
+  DuckDBAppenderLike,
   DuckDBConnectionLike,
   DuckDBDataChunkLike,
   DuckDBDriver,
@@ -129,27 +131,45 @@ export class DuckDBSource implements Source {
     return this.#stream(sql, options, (connection) => this.#load(connection, table, options.signal));
   }
 
-  /** Creates `table` and appends its pages (DuckDB's appender: no SQL per row). */
+  /**
+   * Creates `table` and loads its pages. A packed page (core/text-columns.ts) is one INSERT whose
+   * parameters are the packed columns, split by DuckDB on its own thread: a million (key, row
+   * hash) pairs cost the main thread ≈ 0.05 s, against ≈ 0.8 s appending them a value at a time
+   * (one native call per value and per row, and the appender's flushes, all on the main thread).
+   * Pages of lists are packed here first; a page with a value holding the separator, which packing
+   * cannot carry, goes through the appender.
+   */
   async #load(connection: DuckDBConnectionLike, table: TemporaryTable, signal?: AbortSignal): Promise<void> {
     const columns = table.columns.map((name) => `${name} VARCHAR NOT NULL`).join(', ');
     await this.#run(connection, () => connection.run(`CREATE TEMP TABLE ${table.name} (${columns})`), signal);
-    const appender = await this.#run(
-      connection,
-      () => connection.createAppender(table.name, null, 'temp'),
-      signal,
-    );
+    // unnest()s side by side in one SELECT pair up their lists' elements by position.
+    const split = table.columns.map(() => 'unnest(string_split(?, chr(31)))').join(', ');
+    const insert = `INSERT INTO temp.${table.name} SELECT ${split}`;
+    let appender: DuckDBAppenderLike | undefined;
     try {
       for await (const page of table.pages) {
         this.#assertGoing(signal);
-        const rows = page[0]?.length ?? 0;
+        if (rowsOf(page) === 0) continue;
+        const packed = isPacked(page) ? page : packColumns(page);
+        if (packed !== null) {
+          await this.#run(connection, () => connection.run(insert, [...packed.packed]), signal);
+          continue;
+        }
+        appender ??= await this.#run(
+          connection,
+          () => connection.createAppender(table.name, null, 'temp'),
+          signal,
+        );
+        const values = columnValues(page);
+        const rows = rowsOf(page);
         for (let r = 0; r < rows; r++) {
-          for (const column of page) appender.appendVarchar(column[r]!);
+          for (const column of values) appender.appendVarchar(column[r]!);
           appender.endRow();
         }
       }
-      appender.flushSync();
+      appender?.flushSync();
     } finally {
-      appender.closeSync();
+      appender?.closeSync();
     }
   }
 
