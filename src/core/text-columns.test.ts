@@ -33,6 +33,17 @@ describe('text columns', () => {
     expect(packedIfExact(1, [''])).toEqual({ rows: 1, packed: [''] });
   });
 
+  it('takes columns joined elsewhere as UTF-8 bytes, a leading U+FEFF kept as part of a value', () => {
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const packed = packedIfExact(2, [bytes('\ufeffключ\u001f😀\u0000'), bytes('a\u001fb')]);
+    expect(columnValues(packed!)).toEqual([
+      ['\ufeffключ', '😀\u0000'],
+      ['a', 'b'],
+    ]);
+    expect(packedIfExact(2, [bytes('a\u001fb\u001fc'), bytes('a\u001fb')])).toBeNull();
+    expect(packedIfExact(0, [new Uint8Array(0)])).toEqual({ rows: 0, packed: [new Uint8Array(0)] });
+  });
+
   it('counts the rows of lists too', () => {
     expect(
       rowsOf([

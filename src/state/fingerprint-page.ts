@@ -1,4 +1,3 @@
-import { packedIfExact, UNIT_SEPARATOR } from '../core/text-columns.js';
 import type { FingerprintPage } from './state-store.js';
 
 /**
@@ -6,8 +5,8 @@ import type { FingerprintPage } from './state-store.js';
  * scanned, in its key order: `[key, delivered source fingerprint]` as the caller reads them back
  * (unescaped), with the key to resume after as the store compares it (`storedLastKey`). Rows of
  * another salt are dropped here rather than in SQL: SQLite's text functions stop at the U+0000 that
- * ends a salt, and PostgreSQL stores it escaped (pg-text.ts). The stores' packed pages (below) are
- * the fast path; this one is for the pages those cannot carry.
+ * ends a salt, and PostgreSQL stores it escaped (pg-text.ts). The stores' packed pages (one string
+ * per column, joined in SQL) are the fast path; this one is for the pages those cannot carry.
  */
 export function fingerprintPage(
   rows: readonly (readonly [key: string, sourceHash: string])[],
@@ -37,25 +36,4 @@ export function prefixEnd(prefix: string): string | null {
   const last = characters.pop()?.codePointAt(0);
   if (last === undefined || last >= 0x10ffff || (last >= 0xd800 && last <= 0xdfff)) return null;
   return characters.join('') + String.fromCodePoint(last === 0xd7ff ? 0xe000 : last + 1);
-}
-
-/**
- * A page a store joined in SQL (U+001F between values, core/text-columns.ts): `rows` keys and their
- * delivered source fingerprints, each fingerprint `salt` followed by a non-empty row hash. Null when
- * a key or fingerprint contains the separator (then the store reads the page again as rows). With
- * no separator inside a value, every separator in `fingerprints` is followed by a salt: replacing
- * each separator-and-salt by the separator alone leaves exactly the row hashes.
- */
-export function packedFingerprintPage(
-  rows: number,
-  keys: string,
-  fingerprints: string,
-  salt: string,
-  next: string | null,
-): FingerprintPage | null {
-  const joined = packedIfExact(rows, [keys, fingerprints]);
-  if (joined === null) return null;
-  const rowHashes =
-    rows === 0 ? '' : fingerprints.slice(salt.length).replaceAll(UNIT_SEPARATOR + salt, UNIT_SEPARATOR);
-  return { pairs: { rows, packed: [keys, rowHashes] }, next };
 }

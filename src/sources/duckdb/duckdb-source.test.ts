@@ -353,12 +353,19 @@ describe('DuckDBSource.streamWithTable', () => {
 
   it('loads packed pages and pages of lists alike, whatever characters the values hold', async () => {
     const source = open(':memory:');
-    // More rows than one DuckDB chunk (2,048), other scripts, astral characters and U+0000;
-    // a page whose values hold the packing separator (U+001F) goes in value by value.
+    // More rows than one DuckDB chunk (2,048), other scripts, astral characters and U+0000; packed
+    // as strings and as bytes, and a page whose values hold the packing separator (U+001F), which
+    // goes in value by value.
     const keys = Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? `ключ-😀-${i}\u0000` : `user-${i}`));
     const hashes = keys.map((_, i) => `h${i}`);
-    const packed = packColumns([keys.slice(0, 4000), hashes.slice(0, 4000)]);
+    const packed = packColumns([keys.slice(0, 3000), hashes.slice(0, 3000)]);
     expect(packed).not.toBeNull();
+    // The same packed as UTF-8 bytes, as the SQLite state store hands them out.
+    const encoded = packColumns([keys.slice(3000, 4000), hashes.slice(3000, 4000)])!;
+    const bytes = {
+      rows: encoded.rows,
+      packed: encoded.packed.map((column) => new TextEncoder().encode(column as string)),
+    };
     const separated = [
       ['a\u001fb', ...keys.slice(4000)],
       ['hash\u001f', ...hashes.slice(4000)],
@@ -367,7 +374,7 @@ describe('DuckDBSource.streamWithTable', () => {
     const table = {
       name: 'sluice_fingerprints',
       columns: ['key', 'row_hash'],
-      pages: pages(packed!, [[], []], separated),
+      pages: pages(packed!, [[], []], bytes, separated),
     };
     const rows: { key: string; row_hash: string }[] = [];
     for await (const batch of source.streamWithTable(

@@ -79,9 +79,11 @@ export class DuckDBSource implements Source {
   readonly capabilities = duckdbCapabilities;
   readonly #name: string;
   readonly #database: DuckDBDatabase;
+  readonly #driver: DuckDBDriver;
 
   constructor(driver: DuckDBDriver, options: DuckDBSourceOptions, context: SourceContext) {
     this.type = options.type;
+    this.#driver = driver;
     this.#name = context.name;
     const settings: Record<string, string> = { file_search_path: context.workspaceDir };
     // Read-only (SPEC §5): any number of runs, workers and a running `serve` read one file at once
@@ -142,9 +144,6 @@ export class DuckDBSource implements Source {
   async #load(connection: DuckDBConnectionLike, table: TemporaryTable, signal?: AbortSignal): Promise<void> {
     const columns = table.columns.map((name) => `${name} VARCHAR NOT NULL`).join(', ');
     await this.#run(connection, () => connection.run(`CREATE TEMP TABLE ${table.name} (${columns})`), signal);
-    // unnest()s side by side in one SELECT pair up their lists' elements by position.
-    const split = table.columns.map(() => 'unnest(string_split(?, chr(31)))').join(', ');
-    const insert = `INSERT INTO temp.${table.name} SELECT ${split}`;
     let appender: DuckDBAppenderLike | undefined;
     try {
       for await (const page of table.pages) {
@@ -152,7 +151,16 @@ export class DuckDBSource implements Source {
         if (rowsOf(page) === 0) continue;
         const packed = isPacked(page) ? page : packColumns(page);
         if (packed !== null) {
-          await this.#run(connection, () => connection.run(insert, [...packed.packed]), signal);
+          // unnest()s side by side in one SELECT pair up their lists' elements by position; a
+          // column given as UTF-8 bytes is bound as a BLOB and made text by DuckDB (decode checks it).
+          const split = packed.packed.map(
+            (column) => `unnest(string_split(${typeof column === 'string' ? '?' : 'decode(?)'}, chr(31)))`,
+          );
+          const values = packed.packed.map((column) =>
+            typeof column === 'string' ? column : this.#driver.blobValue(column),
+          );
+          const insert = `INSERT INTO temp.${table.name} SELECT ${split.join(', ')}`;
+          await this.#run(connection, () => connection.run(insert, values), signal);
           continue;
         }
         appender ??= await this.#run(

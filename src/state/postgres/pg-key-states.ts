@@ -96,30 +96,32 @@ export class PgKeyStates {
     // A salt that is stored escaped (it holds the U+0000 that ends every RowMapper salt) makes every
     // fingerprint that carries it escaped too, starting with the salt's stored form and followed by
     // the row hash's: the page is then one row, each column joined by U+001F (core/text-columns.ts)
-    // in the subquery's order, instead of a row (and a JS object) per key. A value that was stored
-    // escaped (it holds U+0001) or holds U+001F sends the page the row way, which unescapes.
+    // in the subquery's order, instead of a row (and a JS object) per key. A page that mixes salts,
+    // or holds a value that was stored escaped (it has U+0001) or holds U+001F, is read as rows,
+    // which filters and unescapes.
     const storedSalt = toPgText(query.salt);
     if (storedSalt !== query.salt) {
-      const salted = 'length(p.fingerprint) > $5 AND left(p.fingerprint, $5) = $4';
       const { rows } = await db.query<{
         scanned: number;
         last: string | null;
-        rows: number;
+        salted: number;
         keys: string;
         row_hashes: string;
       }>(
-        `SELECT count(*)::int AS scanned, max(p.key) AS last, (count(*) FILTER (WHERE ${salted}))::int AS rows,
-                coalesce(string_agg(p.key, chr(31)) FILTER (WHERE ${salted}), '') AS keys,
-                coalesce(string_agg(substr(p.fingerprint, $5 + 1), chr(31)) FILTER (WHERE ${salted}), '') AS row_hashes
+        `SELECT count(*)::int AS scanned, max(p.key) AS last,
+                (count(*) FILTER (WHERE length(p.fingerprint) > $5 AND left(p.fingerprint, $5) = $4))::int AS salted,
+                coalesce(string_agg(p.key, chr(31)), '') AS keys,
+                coalesce(string_agg(substr(p.fingerprint, $5 + 1), chr(31)), '') AS row_hashes
          FROM (${page}) p`,
         [...params, storedSalt, storedSalt.length],
       );
       const row = rows[0]!;
-      if (!row.keys.includes(PG_ESCAPE_MARK) && !row.row_hashes.includes(PG_ESCAPE_MARK)) {
-        const joined = packedIfExact(row.rows, [row.keys, row.row_hashes]);
-        if (joined !== null) {
-          return { pairs: joined, next: row.scanned < query.limit ? null : row.last };
-        }
+      const next = row.scanned < query.limit ? null : row.last;
+      if (row.salted === 0) return { pairs: { rows: 0, packed: ['', ''] }, next };
+      const escaped = row.keys.includes(PG_ESCAPE_MARK) || row.row_hashes.includes(PG_ESCAPE_MARK);
+      if (row.salted === row.scanned && !escaped) {
+        const joined = packedIfExact(row.salted, [row.keys, row.row_hashes]);
+        if (joined !== null) return { pairs: joined, next };
       }
     }
     const { rows } = await db.query<{ key: string; fingerprint: string }>(page, params);
