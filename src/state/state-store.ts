@@ -71,8 +71,8 @@ export interface KeyLookup {
 export interface FingerprintPage {
   /**
    * Two columns, `[keys, rowHashes]` (core/text-columns.ts): `rowHashes[i]` is what follows the
-   * salt in `keys[i]`'s delivered source fingerprint. Packed, one string per column, unless a key or
-   * row hash contains the separator.
+   * salt in `keys[i]`'s delivered source fingerprint. Packed (a string or UTF-8 bytes per column)
+   * where the store can; lists for the pages it cannot pack (a value holding the separator, say).
    */
   pairs: TextColumns;
   /** Where the next page starts (pass it as `after`); null after the last page. */

@@ -34,7 +34,7 @@ export function fingerprintsTable(state: StateStore, sync: string, salt: string)
   };
 }
 
-/** The pages, the next one asked for while the warehouse appends this one. */
+/** The pages, the next one asked for while the warehouse loads this one. */
 async function* fingerprintPages(state: StateStore, sync: string, salt: string): AsyncGenerator<TextColumns> {
   const ask = (after: string | undefined): Promise<FingerprintPage> =>
     state.ledger.deliveredFingerprints(sync, {

@@ -168,10 +168,11 @@ export class SqliteKeyStates {
     // values (fingerprint-page.ts prefixEnd) and cut once per page, replace() after each separator
     // and substr() of the bytes for the first (SQLite's text functions would stop at its U+0000):
     // exact when every fingerprint of the page carries it, and no value holds the separator
-    // (packedFingerprintPage checks both). Measured per million keys on the state thread: ≈ 0.6 s;
-    // as rows (better-sqlite3's arrays and strings) ≈ 0.8 s before the thread filtered them and
-    // cloned them to the main thread; with a FILTER on each string_agg, to drop other salts in SQL,
-    // ≈ 1.3 s, so a page that mixes salts (a mapping change half refreshed) is read as rows instead.
+    // (the salted count and packedIfExact check both). Measured per million keys on the state
+    // thread: ≈ 0.6 s; as rows (better-sqlite3's arrays and strings) ≈ 0.8 s before the thread
+    // filtered them and cloned them to the main thread; with a FILTER on each string_agg, to drop
+    // other salts in SQL, ≈ 1.3 s, so a page that mixes salts (a mapping change half refreshed) is
+    // read as rows instead.
     this.#packedFingerprints = db
       .prepare(
         `SELECT count(*), max(key), count(*) FILTER (WHERE fingerprint > @salt AND fingerprint < @saltEnd),
