@@ -1,4 +1,5 @@
 import { isSluiceError, SluiceError } from '../core/errors.js';
+import type { TextColumns } from '../core/text-columns.js';
 import type { Row } from '../core/values.js';
 import type { SourceConfig } from '../core/workspace.js';
 
@@ -116,8 +117,11 @@ export interface TemporaryTable {
   name: string;
   /** Its columns' names (plain identifiers, like `name`), all of type text. */
   columns: readonly string[];
-  /** Its rows a page at a time, column by column: `page[c][r]` is column c of row r. */
-  pages: AsyncIterable<readonly (readonly string[])[]>;
+  /**
+   * Its rows a page at a time, column by column (core/text-columns.ts): lists, `page[c][r]` for
+   * column c of row r, or packed, one string per column, which a source can bind as is.
+   */
+  pages: AsyncIterable<TextColumns>;
 }
 
 /**

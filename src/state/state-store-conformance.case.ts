@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SluiceError } from '../core/errors.js';
 import { emptyCounts, type RunCounts } from '../core/run.js';
+import { columnValues, isPacked } from '../core/text-columns.js';
 import type { DeliveryResult, PlannedChange, StateStore } from './state-store.js';
 import { describeAlertConformance } from './state-store-alerts.case.js';
 import { describeCursorMarkConformance } from './state-store-cursors.case.js';
@@ -542,7 +543,8 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
             ...(after === undefined ? {} : { after }),
           });
           pages++;
-          found.push(...page.keys.map((key, i) => `${key}=${page.rowHashes[i]}`));
+          const [keys = [], rowHashes = []] = columnValues(page.pairs);
+          found.push(...keys.map((key, i) => `${key}=${rowHashes[i]}`));
           if (page.next === null) break;
           after = page.next;
         }
@@ -550,7 +552,64 @@ export function describeStateStoreConformance(name: string, open: () => Promise<
         expect(found.sort()).toEqual(['k1=r1', 'k5\u0000nul=r5', 'k7=r7']);
         expect(pages).toBeGreaterThanOrEqual(3);
         const empty = await store.ledger.deliveredFingerprints('no-such-sync', { salt, limit: 10 });
-        expect(empty).toEqual({ keys: [], rowHashes: [], next: null });
+        expect(empty.next).toBeNull();
+        expect(columnValues(empty.pairs)).toEqual([[], []]);
+      });
+
+      it('pages out fingerprints packed, and any key or row hash exactly, whatever characters it holds', async () => {
+        const store = await openStore();
+        const salt = 'c2FsdA\u0000';
+        // Plain keys, which a store packs, around the ones it may not: the separator of packed
+        // columns (U+001F), PostgreSQL's escape mark (U+0001), U+0000, other scripts and
+        // astral characters; and fingerprints just outside the salt's range of values.
+        const plain = Array.from({ length: 50 }, (_, i) => ({
+          key: `user-${String(i).padStart(3, '0')}`,
+          hash: `h${i}`,
+          sourceHash: `${salt}${'0123456789abcdef'.repeat(2)}${i}`,
+        }));
+        const special = [
+          { key: 'k\u001fsep', hash: 'h', sourceHash: `${salt}r-sep-key` },
+          { key: 'k-sep-hash', hash: 'h', sourceHash: `${salt}r\u001fsep` },
+          { key: '\u0001mark', hash: 'h', sourceHash: `${salt}r-mark` },
+          { key: 'mid\u0001mark', hash: 'h', sourceHash: `${salt}r\u0001mark` },
+          { key: 'nul\u0000key', hash: 'h', sourceHash: `${salt}r\u0000nul` },
+          { key: 'ключ-☃-😀', hash: 'h', sourceHash: `${salt}ряд-😀` },
+          { key: 'above-range', hash: 'h', sourceHash: `${salt.slice(0, -1)}\u0001r` },
+          { key: 'no-nul', hash: 'h', sourceHash: `${salt.slice(0, -1)}r` },
+          { key: 'salt-only', hash: 'h', sourceHash: salt },
+        ];
+        await store.ledger.markSeen(sync, [...plain, ...special]);
+        const expected = [...plain, ...special]
+          .filter((entry) => entry.sourceHash.startsWith(salt) && entry.sourceHash.length > salt.length)
+          .map((entry) => `${entry.key}=${entry.sourceHash.slice(salt.length)}`)
+          .sort();
+        expect(expected).toHaveLength(56);
+        for (const limit of [1, 7, 1000]) {
+          const found: string[] = [];
+          let after: string | undefined;
+          for (;;) {
+            const page = await store.ledger.deliveredFingerprints(sync, {
+              salt,
+              limit,
+              ...(after === undefined ? {} : { after }),
+            });
+            const [keys = [], rowHashes = []] = columnValues(page.pairs);
+            expect(keys.length).toBe(rowHashes.length);
+            expect(keys.length).toBeLessThanOrEqual(limit);
+            found.push(...keys.map((key, i) => `${key}=${rowHashes[i]}`));
+            if (page.next === null) break;
+            after = page.next;
+          }
+          expect(found.sort()).toEqual(expected);
+        }
+        // Plain keys alone (another sync) come as one packed page, in key order.
+        await store.ledger.markSeen(otherSync, plain);
+        const first = await store.ledger.deliveredFingerprints(otherSync, { salt, limit: 10 });
+        expect(isPacked(first.pairs)).toBe(true);
+        expect(columnValues(first.pairs)).toEqual([
+          plain.slice(0, 10).map((entry) => entry.key),
+          plain.slice(0, 10).map((entry) => entry.sourceHash.slice(salt.length)),
+        ]);
       });
 
       it('refreshes the source fingerprint of a key only while its delivered hash is the one given', async () => {

@@ -1,4 +1,5 @@
 import type { RecordStatus, RunCounts, RunRecord, RunStatus, RunSummary, RunWriteback } from '../core/run.js';
+import type { TextColumns } from '../core/text-columns.js';
 import type { TokenRole } from '../core/token-roles.js';
 import type { AlertKind, NotificationType } from '../core/workspace.js';
 
@@ -68,9 +69,12 @@ export interface KeyLookup {
 
 /** A page of a sync's delivered fingerprints (DeliveryLedger.deliveredFingerprints), in key order. */
 export interface FingerprintPage {
-  keys: string[];
-  /** `rowHashes[i]`: what follows the salt in `keys[i]`'s delivered source fingerprint. */
-  rowHashes: string[];
+  /**
+   * Two columns, `[keys, rowHashes]` (core/text-columns.ts): `rowHashes[i]` is what follows the
+   * salt in `keys[i]`'s delivered source fingerprint. Packed (a string or UTF-8 bytes per column)
+   * where the store can; lists for the pages it cannot pack (a value holding the separator, say).
+   */
+  pairs: TextColumns;
   /** Where the next page starts (pass it as `after`); null after the last page. */
   next: string | null;
 }

@@ -1,8 +1,9 @@
 import { SluiceError } from '../core/errors.js';
+import { rowsOf } from '../core/text-columns.js';
 import type { Row } from '../core/values.js';
 import type { SyncConfig } from '../core/workspace.js';
 import type { ObjectDescriptor } from '../destinations/destination.js';
-import { isTemporaryTableUnavailable, type Source } from '../sources/source.js';
+import { isTemporaryTableUnavailable, type Source, type TemporaryTable } from '../sources/source.js';
 import type { KeyState, StateStore } from '../state/state-store.js';
 import { extractRows } from './extract.js';
 import type { KeyedBatch } from './key-batch.js';
@@ -185,34 +186,37 @@ function warehouseDetector(
 ): ChangeDetector {
   let unread = 0;
   const extract: typeof extractRows = (source, modelSql, keyColumn, options) =>
-    unlessNothingToMatch(state, sync, warehouse.salt, extractRows(source, modelSql, keyColumn, options), () =>
-      orStateLookup(
-        extractRows(source, modelSql, keyColumn, {
-          ...options,
-          diff: {
-            table: fingerprintsTable(state, sync, warehouse.salt),
-            onUnread: (count) => {
-              unread += count;
-            },
-          },
-        }),
-        () => extractRows(source, modelSql, keyColumn, options),
-        (error) => {
-          if (warehouse.required) {
-            throw new SluiceError(
-              'source_error',
-              `sync "${sync}" says diff: warehouse, and ${error.message}`,
-              {
-                cause: error,
-                details: { ...error.details },
+    unlessNothingToMatch(
+      fingerprintsTable(state, sync, warehouse.salt),
+      () => extractRows(source, modelSql, keyColumn, options),
+      (table) =>
+        orStateLookup(
+          extractRows(source, modelSql, keyColumn, {
+            ...options,
+            diff: {
+              table,
+              onUnread: (count) => {
+                unread += count;
               },
+            },
+          }),
+          () => extractRows(source, modelSql, keyColumn, options),
+          (error) => {
+            if (warehouse.required) {
+              throw new SluiceError(
+                'source_error',
+                `sync "${sync}" says diff: warehouse, and ${error.message}`,
+                {
+                  cause: error,
+                  details: { ...error.details },
+                },
+              );
+            }
+            warehouse.onWarning?.(
+              `warning: sync "${sync}": ${error.message}. This run looked every row up in the state store instead (slower).`,
             );
-          }
-          warehouse.onWarning?.(
-            `warning: sync "${sync}": ${error.message}. This run looked every row up in the state store instead (slower).`,
-          );
-        },
-      ),
+          },
+        ),
     );
   return {
     strategy: 'warehouse-diff',
@@ -232,17 +236,29 @@ function warehouseDetector(
  * The plain extract when no delivered fingerprint carries this run's salt (after a mapping change,
  * or an upgrade of Sluice): the diff would leave nothing out, and the windows that count its result
  * would hold every row of it in the warehouse (in DuckDB, this process's memory). Otherwise the
- * diffed extract.
+ * diffed extract, over the same table. The table's pages are read up to the first that holds a
+ * fingerprint (the first page, unless the salt changed), which then leads the pages loaded.
  */
 async function* unlessNothingToMatch(
-  state: StateStore,
-  sync: string,
-  salt: string,
-  plain: AsyncIterable<Row[]>,
-  diffed: () => AsyncIterable<Row[]>,
+  table: TemporaryTable,
+  plain: () => AsyncIterable<Row[]>,
+  diffed: (table: TemporaryTable) => AsyncIterable<Row[]>,
 ): AsyncGenerator<Row[]> {
-  const first = await state.ledger.deliveredFingerprints(sync, { salt, limit: 1 });
-  yield* first.keys.length === 0 ? plain : diffed();
+  const pages = table.pages[Symbol.asyncIterator]();
+  let first = await pages.next();
+  while (!first.done && rowsOf(first.value) === 0) first = await pages.next();
+  if (first.done) {
+    yield* plain();
+    return;
+  }
+  const lead = first.value;
+  yield* diffed({
+    ...table,
+    pages: (async function* () {
+      yield lead;
+      yield* { [Symbol.asyncIterator]: () => pages };
+    })(),
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { rowsOf, type TextColumns } from '../core/text-columns.js';
 import type { Source, TemporaryTable } from '../sources/source.js';
 import type { FingerprintPage, StateStore } from '../state/state-store.js';
 
@@ -44,12 +45,8 @@ export function fingerprintsTable(state: StateStore, sync: string, salt: string)
   };
 }
 
-/** The pages, the next one asked for while the warehouse appends this one. */
-async function* fingerprintPages(
-  state: StateStore,
-  sync: string,
-  salt: string,
-): AsyncGenerator<readonly (readonly string[])[]> {
+/** The pages, the next one asked for while the warehouse loads this one. */
+async function* fingerprintPages(state: StateStore, sync: string, salt: string): AsyncGenerator<TextColumns> {
   const ask = (after: string | undefined): Promise<FingerprintPage> =>
     state.ledger.deliveredFingerprints(sync, {
       salt,
@@ -64,7 +61,7 @@ async function* fingerprintPages(
       next = ask(more);
       next.catch(() => {}); // observed when awaited above, or dropped when the load stops early
     }
-    if (page.keys.length > 0) yield [page.keys, page.rowHashes];
+    if (rowsOf(page.pairs) > 0) yield page.pairs;
     if (more === null) return;
   }
 }

@@ -81,8 +81,11 @@ export interface DuckDBConnectionLike {
   createAppender(table: string, schema?: string | null, catalog?: string | null): Promise<DuckDBAppenderLike>;
   /** Starts a query whose rows are computed as chunks are fetched, never all at once. */
   stream(sql: string, values?: string[]): Promise<DuckDBResultLike>;
-  /** Runs a statement to completion; `values` bind its `?` parameters (the writeback's inserts). */
-  run(sql: string, values?: (string | null)[]): Promise<unknown>;
+  /**
+   * Runs a statement to completion; `values` bind its `?` parameters (the writeback's inserts, a
+   * temporary table's packed pages).
+   */
+  run(sql: string, values?: (string | null | DuckDBBlobValueLike)[]): Promise<unknown>;
   /** Cancels the query running on this connection; it then fails with "INTERRUPT Error". */
   interrupt(): void;
   closeSync(): void;
@@ -93,8 +96,14 @@ export interface DuckDBInstanceLike {
   closeSync(): void;
 }
 
+/** A BLOB parameter (`blobValue`): the bytes, bound as they are. */
+export interface DuckDBBlobValueLike {
+  readonly bytes: Uint8Array;
+}
+
 /** The driver module itself: `await import('@duckdb/node-api')`. */
 export interface DuckDBDriver {
+  blobValue(bytes: Uint8Array): DuckDBBlobValueLike;
   DuckDBInstance: {
     /** `options` are DuckDB configuration settings, e.g. `{ memory_limit: '1GB' }`. */
     create(path?: string, options?: Record<string, string>): Promise<DuckDBInstanceLike>;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as driver from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SluiceError } from '../../core/errors.js';
+import { packColumns, type TextColumns } from '../../core/text-columns.js';
 import type { SourceContext } from '../source.js';
 import { collectBatches, describeSourceConformance } from '../source-conformance.case.js';
 import {
@@ -309,7 +310,7 @@ describe('DuckDBSource errors', () => {
 });
 
 describe('DuckDBSource.streamWithTable', () => {
-  async function* pages(...list: string[][][]) {
+  async function* pages(...list: TextColumns[]) {
     for (const page of list) yield page;
   }
 
@@ -347,6 +348,44 @@ describe('DuckDBSource.streamWithTable', () => {
     )) as SluiceError;
     expect(error.code).toBe('source_error');
     expect(error.message).toContain('sluice_fingerprints');
+    await source.close();
+  });
+
+  it('loads packed pages and pages of lists alike, whatever characters the values hold', async () => {
+    const source = open(':memory:');
+    // More rows than one DuckDB chunk (2,048), other scripts, astral characters and U+0000; packed
+    // as strings and as bytes, and a page whose values hold the packing separator (U+001F), which
+    // goes in value by value.
+    const keys = Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? `ключ-😀-${i}\u0000` : `user-${i}`));
+    const hashes = keys.map((_, i) => `h${i}`);
+    const packed = packColumns([keys.slice(0, 3000), hashes.slice(0, 3000)]);
+    expect(packed).not.toBeNull();
+    // The same packed as UTF-8 bytes, as the SQLite state store hands them out.
+    const encoded = packColumns([keys.slice(3000, 4000), hashes.slice(3000, 4000)])!;
+    const bytes = {
+      rows: encoded.rows,
+      packed: encoded.packed.map((column) => new TextEncoder().encode(column as string)),
+    };
+    const separated = [
+      ['a\u001fb', ...keys.slice(4000)],
+      ['hash\u001f', ...hashes.slice(4000)],
+    ];
+    expect(packColumns(separated)).toBeNull();
+    const table = {
+      name: 'sluice_fingerprints',
+      columns: ['key', 'row_hash'],
+      pages: pages(packed!, [[], []], bytes, separated),
+    };
+    const rows: { key: string; row_hash: string }[] = [];
+    for await (const batch of source.streamWithTable(
+      table,
+      'select key, row_hash from temp.sluice_fingerprints',
+      { batchSize: 1000 },
+    )) {
+      rows.push(...(batch as { key: string; row_hash: string }[]));
+    }
+    const expected = [...keys.map((key, i) => [key, hashes[i]]), ['a\u001fb', 'hash\u001f']];
+    expect(rows.map((row) => [row.key, row.row_hash]).sort()).toEqual(expected.sort());
     await source.close();
   });
 });

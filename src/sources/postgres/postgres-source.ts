@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { assignField, findDuplicateName } from '../../core/normalise.js';
+import { columnValues, type TextColumns } from '../../core/text-columns.js';
 import type { Row, Value } from '../../core/values.js';
 import {
   type Source,
@@ -326,8 +327,9 @@ export class PostgresSource implements Source {
  * nothing could match it anyway, and a row missing from the warehouse diff's table is only diffed
  * in the state store.
  */
-async function* copyText(pages: AsyncIterable<readonly (readonly string[])[]>): AsyncGenerator<string> {
-  for await (const page of pages) {
+async function* copyText(pages: AsyncIterable<TextColumns>): AsyncGenerator<string> {
+  for await (const packed of pages) {
+    const page = columnValues(packed);
     const rows = page[0]?.length ?? 0;
     let text = '';
     for (let r = 0; r < rows; r++) {

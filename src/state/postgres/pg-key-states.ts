@@ -1,7 +1,8 @@
+import { packedIfExact } from '../../core/text-columns.js';
 import { fingerprintPage } from '../fingerprint-page.js';
 import type { DeliveryResult, FingerprintPage, KeyState, PlannedChange, SeenEntry } from '../state-store.js';
 import type { PgQueryable } from './pg-pool.js';
-import { fromPgText, toPgText, toPgTexts } from './pg-text.js';
+import { fromPgText, PG_ESCAPE_MARK, toPgText, toPgTexts } from './pg-text.js';
 import { uniqueKeyGroups } from './unique-key-groups.js';
 
 export interface KeyStateRow {
@@ -87,15 +88,45 @@ export class PgKeyStates {
     sync: string,
     query: { salt: string; after?: string; limit: number },
   ): Promise<FingerprintPage> {
-    const { rows } = await db.query<{ key: string; delivered_source_hash: string }>(
-      `SELECT k.key, k.delivered_source_hash FROM key_states k
+    const page = `SELECT k.key, k.delivered_source_hash AS fingerprint FROM key_states k
        WHERE k.sync = $1 AND ($2::text IS NULL OR k.key > $2) AND k.delivered_source_hash IS NOT NULL
          AND k.delivered_hash IS NOT NULL AND k.pending_hash IS NULL AND NOT k.removed
-       ORDER BY k.key LIMIT $3`,
-      [sync, query.after ?? null, query.limit],
-    );
+       ORDER BY k.key LIMIT $3`;
+    const params = [sync, query.after ?? null, query.limit];
+    // A salt that is stored escaped (it holds the U+0000 that ends every RowMapper salt) makes every
+    // fingerprint that carries it escaped too, starting with the salt's stored form and followed by
+    // the row hash's: the page is then one row, each column joined by U+001F (core/text-columns.ts)
+    // in the subquery's order, instead of a row (and a JS object) per key. A page that mixes salts,
+    // or holds a value that was stored escaped (it has U+0001) or holds U+001F, is read as rows,
+    // which filters and unescapes.
+    const storedSalt = toPgText(query.salt);
+    if (storedSalt !== query.salt) {
+      const { rows } = await db.query<{
+        scanned: number;
+        last: string | null;
+        salted: number;
+        keys: string;
+        row_hashes: string;
+      }>(
+        `SELECT count(*)::int AS scanned, max(p.key) AS last,
+                (count(*) FILTER (WHERE length(p.fingerprint) > $5 AND left(p.fingerprint, $5) = $4))::int AS salted,
+                coalesce(string_agg(p.key, chr(31)), '') AS keys,
+                coalesce(string_agg(substr(p.fingerprint, $5 + 1), chr(31)), '') AS row_hashes
+         FROM (${page}) p`,
+        [...params, storedSalt, storedSalt.length],
+      );
+      const row = rows[0]!;
+      const next = row.scanned < query.limit ? null : row.last;
+      if (row.salted === 0) return { pairs: { rows: 0, packed: ['', ''] }, next };
+      const escaped = row.keys.includes(PG_ESCAPE_MARK) || row.row_hashes.includes(PG_ESCAPE_MARK);
+      if (row.salted === row.scanned && !escaped) {
+        const joined = packedIfExact(row.salted, [row.keys, row.row_hashes]);
+        if (joined !== null) return { pairs: joined, next };
+      }
+    }
+    const { rows } = await db.query<{ key: string; fingerprint: string }>(page, params);
     return fingerprintPage(
-      rows.map((row) => [fromPgText(row.key), fromPgText(row.delivered_source_hash)] as const),
+      rows.map((row) => [fromPgText(row.key), fromPgText(row.fingerprint)] as const),
       query.salt,
       query.limit,
       rows.at(-1)?.key,

@@ -8,6 +8,8 @@
  */
 const NUL = '\u0000';
 const MARK = '\u0001';
+/** What every escaped stored string starts with: a stored string without it is the text itself. */
+export const PG_ESCAPE_MARK = MARK;
 
 /** The stored form of `text`. */
 export function toPgText(text: string): string;
