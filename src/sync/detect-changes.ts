@@ -188,6 +188,7 @@ function warehouseDetector(
   const extract: typeof extractRows = (source, modelSql, keyColumn, options) =>
     unlessNothingToMatch(
       fingerprintsTable(state, sync, warehouse.salt),
+      warehouse.required === true,
       () => extractRows(source, modelSql, keyColumn, options),
       (table) =>
         orStateLookup(
@@ -236,26 +237,29 @@ function warehouseDetector(
  * The plain extract when no delivered fingerprint carries this run's salt (after a mapping change,
  * or an upgrade of Sluice): the diff would leave nothing out, and the windows that count its result
  * would hold every row of it in the warehouse (in DuckDB, this process's memory). Otherwise the
- * diffed extract, over the same table. The table's pages are read up to the first that holds a
- * fingerprint (the first page, unless the salt changed), which then leads the pages loaded.
+ * diffed extract, over the same table — also when the sync says `diff: warehouse`, so a source
+ * that cannot have the table fails that sync's every run, not only those with something to match.
+ * The table's pages are read up to the first that holds a fingerprint (the first page, unless the
+ * salt changed), which then leads the pages loaded.
  */
 async function* unlessNothingToMatch(
   table: TemporaryTable,
+  required: boolean,
   plain: () => AsyncIterable<Row[]>,
   diffed: (table: TemporaryTable) => AsyncIterable<Row[]>,
 ): AsyncGenerator<Row[]> {
   const pages = table.pages[Symbol.asyncIterator]();
   let first = await pages.next();
   while (!first.done && rowsOf(first.value) === 0) first = await pages.next();
-  if (first.done) {
+  if (first.done && !required) {
     yield* plain();
     return;
   }
-  const lead = first.value;
+  const lead = first.done ? [] : [first.value];
   yield* diffed({
     ...table,
     pages: (async function* () {
-      yield lead;
+      yield* lead;
       yield* { [Symbol.asyncIterator]: () => pages };
     })(),
   });
