@@ -82,6 +82,45 @@ describe('extractRows', () => {
   });
 });
 
+describe("DuckDB's extract", () => {
+  it('streams a model larger than memory_limit without holding it: nothing spilled, duplicates and total right', async () => {
+    // 2M rows of ≈ 80 bytes (≈ 160 MB), ids 1…10 all reading 1. At this limit a per-key window and
+    // a sort over them spill (src/sources/duckdb/duckdb-spill.test.ts); the extract must not need to.
+    const warehouse = await createSource(
+      { type: 'duckdb', path: ':memory:', memoryLimit: '128MB', threads: 2 },
+      { name: 'warehouse', workspaceDir: dir },
+    );
+    try {
+      const model = `select case when i <= 10 then 1 else i end as id, 'user-' || i || repeat('x', 60) as payload
+        from range(1, 2000001) t(i)`;
+      const spilledSql = 'select count(*)::integer as files from duckdb_temporary_files()';
+      let rows = 0;
+      let duplicates = 0;
+      let wrongTotal = 0;
+      let spilled = 0;
+      for await (const batch of extractRows(warehouse, model, 'id', { batchSize: 5000 })) {
+        for (const row of batch) {
+          if (row[KEY_COUNT_COLUMN] !== 1) duplicates += row[KEY_COUNT_COLUMN] === 10 ? 1 : 1_000_000;
+          if (Number(row[ROW_TOTAL_COLUMN]) !== 2_000_000) wrongTotal++;
+        }
+        rows += batch.length;
+        if (rows % 500_000 === 0) {
+          for await (const found of warehouse.stream(spilledSql, { batchSize: 1 }))
+            spilled += Number(found[0]?.files);
+        }
+      }
+      expect({ rows, duplicates, wrongTotal, spilled }).toEqual({
+        rows: 2_000_000,
+        duplicates: 10,
+        wrongTotal: 0,
+        spilled: 0,
+      });
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
+
 describe('readAhead', () => {
   async function* numbers(log: string[], count: number, fail?: number): AsyncGenerator<number> {
     try {

@@ -33,10 +33,11 @@ const THREADS = 2;
 const FILES_MEMORY_LIMIT = '320MB';
 
 /**
- * The sync's extract query as src/sync/extract.ts `buildExtractSql` writes it for DuckDB (sources may
- * not import sync): the per-key count, the row hash, in key order.
+ * A query that holds the model — a per-key window and a sort, the extract query's shape on server
+ * engines (src/sync/extract.ts; DuckDB's own streams instead) — so DuckDB must spill past its
+ * limit, as a user's model with its own windows or sorts makes it.
  */
-const extractSql = (model: string) =>
+const holdingSql = (model: string) =>
   `select "m".*, count(*) over (partition by "m"."id") as "__sluice_key_count", ` +
   `${duckdbCapabilities.rowHashSql?.('"m"')} as "__sluice_row_hash"\nfrom (\n${model}\n) "m"\norder by "m"."id"`;
 
@@ -106,7 +107,7 @@ describe('DuckDB memory_limit', () => {
     expect(spillTo).toMatch(
       new RegExp(`^${path.replaceAll('.', '\\.')}\\.sluice-${process.pid}-[0-9a-f]{8}\\.tmp$`),
     );
-    const result = await streamChecked(source, extractSql('select * from users'));
+    const result = await streamChecked(source, holdingSql('select * from users'));
     expect(result).toMatchObject({ rows: ROWS, last: ROWS, wrong: 0 });
     expect(result.spilled?.files).toBeGreaterThan(0);
     await source.close();
@@ -132,7 +133,7 @@ describe('DuckDB memory_limit', () => {
     // Not `.tmp` under the process's working folder (DuckDB's default for an in-memory database).
     const spillTo = String(await setting(source, 'temp_directory'));
     expect(spillTo.startsWith(join(tmpdir(), 'sluice-duckdb-files-'))).toBe(true);
-    const result = await streamChecked(source, extractSql("select * from read_parquet('users.parquet')"));
+    const result = await streamChecked(source, holdingSql("select * from read_parquet('users.parquet')"));
     expect(result).toMatchObject({ rows: ROWS, last: ROWS, wrong: 0 });
     expect(result.spilled?.files).toBeGreaterThan(0);
     await source.close();
@@ -181,7 +182,7 @@ describe('DuckDB temp_directory', () => {
       { type: 'files', path: ':memory:', memoryLimit: '8MB', threads: 1 },
       { name: 'files', workspaceDir: dir },
     );
-    const sql = extractSql("select * from read_parquet('users.parquet')");
+    const sql = holdingSql("select * from read_parquet('users.parquet')");
     const error = (await collectBatches(source, sql, 1000).catch((e: unknown) => e)) as SluiceError;
     expect(error.code).toBe('source_error');
     expect(error.message).toContain('Out of Memory Error');
