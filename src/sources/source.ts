@@ -138,9 +138,15 @@ export interface Source {
    * the engine's bulk path. Sources that cannot leave it out, and the sync diffs in the state store.
    * Where this connection cannot have one (PostgreSQL: a role without the TEMP privilege, a hot
    * standby), the iteration throws {@link temporaryTableUnavailable}'s error before any row, and
-   * the sync diffs in the state store instead.
+   * the sync diffs in the state store instead. `sql` may still be in the making while the table
+   * loads (an in-process engine's extract decides its shape by a check that runs meanwhile): it is
+   * awaited once the table is loaded.
    */
-  streamWithTable?(table: TemporaryTable, sql: string, options: StreamOptions): AsyncIterable<Row[]>;
+  streamWithTable?(
+    table: TemporaryTable,
+    sql: string | Promise<string>,
+    options: StreamOptions,
+  ): AsyncIterable<Row[]>;
   /** Connects and runs a trivial query; throws SluiceError('source_error') saying what to check. */
   check(): Promise<void>;
   close(): Promise<void>;

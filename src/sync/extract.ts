@@ -126,6 +126,7 @@ function countedRows(
   filter: RowFilter | undefined,
   columns: readonly SourceColumn[] | undefined,
   extra: { name: string; of: (key: string) => { window: string; subquery: string } }[] = [],
+  uniqueKeys = false,
 ): { prefix: string; body: string; suffix: string } {
   const quote = (name: string) => capabilities.quoteIdentifier(name);
   const body = modelBody(modelSql);
@@ -146,6 +147,16 @@ function countedRows(
   }
   const duplicates = quote('sluice_duplicates');
   const extras = extra.map((e) => `, ${e.of(key).subquery} as ${quote(e.name)}`).join('');
+  if (uniqueKeys) {
+    return {
+      prefix: `with ${alias} as not materialized (select * from (\n`,
+      body,
+      suffix:
+        `\n) ${alias}${where})\n` +
+        `select ${alias}.*, 1::bigint as ${quote(KEY_COUNT_COLUMN)}, (select count(*) from ${alias}) as ${quote(ROW_TOTAL_COLUMN)}${rowHash}${extras}\n` +
+        `from ${alias}`,
+    };
+  }
   return {
     prefix: `with ${alias} as not materialized (select * from (\n`,
     body,
@@ -208,6 +219,7 @@ function buildDiffExtract(
   table: TemporaryTable,
   filter: RowFilter | undefined,
   columns: readonly SourceColumn[] | undefined,
+  uniqueKeys = false,
 ): { sql: string; modelLines: ModelLines } {
   const { temporaryTableSql, keyTextSql } = capabilities;
   if (capabilities.rowHashSql === undefined || temporaryTableSql === undefined || keyTextSql === undefined) {
@@ -217,15 +229,23 @@ function buildDiffExtract(
   const quote = (name: string) => capabilities.quoteIdentifier(name);
   const diffed = quote('d');
   const fingerprints = quote('f');
-  const counted = countedRows(modelSql, keyColumn, capabilities, filter, columns, [
-    {
-      name: FIRST_KEY_COLUMN,
-      of: (key) => ({
-        window: `min(${leastKeySql(key)}) over ()`,
-        subquery: `(select min(${leastKeySql(key)}) from ${quote('m')})`,
-      }),
-    },
-  ]);
+  const counted = countedRows(
+    modelSql,
+    keyColumn,
+    capabilities,
+    filter,
+    columns,
+    [
+      {
+        name: FIRST_KEY_COLUMN,
+        of: (key) => ({
+          window: `min(${leastKeySql(key)}) over ()`,
+          subquery: `(select min(${leastKeySql(key)}) from ${quote('m')})`,
+        }),
+      },
+    ],
+    uniqueKeys,
+  );
   const keyCount = `${diffed}.${quote(KEY_COUNT_COLUMN)}`;
   const unchanged = `(${fingerprints}.key is not null and ${keyCount} = 1)`;
   const prefix =
@@ -307,10 +327,29 @@ export async function* extractRows(
       const reserved = probed.find((column) => EXTRACT_COLUMNS.has(column.name));
       if (reserved !== undefined) throw reservedColumnError(reserved.name);
     }
-    const { sql, modelLines } =
+    const { sql: plainSql, modelLines } =
       diff === undefined
         ? buildExtract(modelSql, keyColumn, source.capabilities, options.filter, probed)
         : buildDiffExtract(modelSql, keyColumn, source.capabilities, diff.table, options.filter, probed);
+    let sql: string | Promise<string> = plainSql;
+    if (diff !== undefined && source.capabilities.inProcess) {
+      // While the fingerprints load, DuckDB checks whether any key repeats; where none does (most
+      // models), the diff's query leaves out the keys-only duplicate check (≈ 2 s of 10M keys).
+      sql = keysAreUnique(source, modelSql, keyColumn, options).then((unique) =>
+        unique
+          ? buildDiffExtract(
+              modelSql,
+              keyColumn,
+              source.capabilities,
+              diff.table,
+              options.filter,
+              probed,
+              true,
+            ).sql
+          : plainSql,
+      );
+      sql.catch(() => undefined); // awaited by the source once the table is loaded
+    }
     const streamOptions: StreamOptions = {
       batchSize: options.batchSize,
       modelLines,
@@ -321,7 +360,7 @@ export async function* extractRows(
       ...(options.signal ? { signal: options.signal } : {}),
     };
     let stream: AsyncIterable<Row[]>;
-    if (diff === undefined) stream = source.stream(sql, streamOptions);
+    if (diff === undefined) stream = source.stream(plainSql, streamOptions);
     else if (source.streamWithTable === undefined) throw new Error('a warehouse diff needs streamWithTable');
     else stream = source.streamWithTable(diff.table, sql, streamOptions);
     for await (const rows of stream) {
@@ -361,6 +400,38 @@ export async function* extractRows(
       `the warehouse ended the result after ${received} of its ${expected} rows without an error (for DuckDB this happens when it runs out of memory mid-stream: raise memory_limit or lower threads in sluice.yaml); nothing after them was synced`,
     );
   }
+}
+
+/**
+ * Whether no two rows of the model (within the filter) share a non-null key, by the warehouse's
+ * own count (`count(key) = count(distinct key)`, which reads the key column only). A check that
+ * fails says false: the extract then counts duplicates itself, and the model's own error, if it
+ * has one, comes from the extract query, placed on its lines.
+ */
+async function keysAreUnique(
+  source: Source,
+  modelSql: string,
+  keyColumn: string,
+  options: ExtractOptions,
+): Promise<boolean> {
+  const quote = (name: string) => source.capabilities.quoteIdentifier(name);
+  const key = modelColumnSql(source.capabilities, keyColumn);
+  const body = modelBody(modelSql);
+  const where = options.filter === undefined ? '' : `\nwhere ${options.filter.sql}`;
+  const prefix = `select count(${key}) = count(distinct ${key}) as ${quote('unique_keys')}\nfrom (\n`;
+  try {
+    for await (const rows of source.stream(`${prefix}${body}\n) ${quote('m')}${where}`, {
+      batchSize: 1,
+      modelLines: modelLinesIn(prefix, body),
+      ...(options.filter === undefined ? {} : { params: options.filter.params }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      return rows[0]?.unique_keys === true;
+    }
+  } catch {
+    // Said by the extract query, if it matters.
+  }
+  return false;
 }
 
 /**

@@ -128,7 +128,7 @@ export class DuckDBSource implements Source {
    */
   streamWithTable(
     table: TemporaryTable,
-    sql: string,
+    sql: string | Promise<string>,
     options: StreamOptions,
   ): AsyncGenerator<Row[], void, undefined> {
     return this.#stream(sql, options, (connection) => this.#load(connection, table, options.signal));
@@ -183,7 +183,7 @@ export class DuckDBSource implements Source {
   }
 
   async *#stream(
-    sql: string,
+    query: string | Promise<string>,
     options: StreamOptions,
     prepare: ((connection: DuckDBConnectionLike) => Promise<void>) | undefined,
   ): AsyncGenerator<Row[], void, undefined> {
@@ -198,6 +198,7 @@ export class DuckDBSource implements Source {
     let exhausted = false;
     try {
       if (prepare !== undefined) await prepare(connection);
+      const sql = await query;
       const opened = await this.#run(
         connection,
         () => connection.stream(sql, options.params === undefined ? undefined : [...options.params]),

@@ -125,12 +125,14 @@ export class PostgresSource implements Source {
    * schema, invisible to other sessions and dropped with the connection when the stream ends.
    * Aborting `signal` or `close` during the load stops the COPY (CopyFail, or the connection's end).
    */
-  streamWithTable(
+  async *streamWithTable(
     table: TemporaryTable,
-    sql: string,
+    sql: string | Promise<string>,
     options: StreamOptions,
   ): AsyncGenerator<Row[], void, undefined> {
-    return this.#stream(sql, options, (client, plan) => this.#load(client, plan, table, options.signal));
+    // The sync hands PostgreSQL a finished query (only an in-process engine's is made meanwhile).
+    const text = await sql;
+    yield* this.#stream(text, options, (client, plan) => this.#load(client, plan, table, options.signal));
   }
 
   /** Creates and fills `table` (see {@link streamWithTable}). */
