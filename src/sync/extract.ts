@@ -118,6 +118,8 @@ export function modelColumnSql(capabilities: SourceCapabilities, column: string)
  * duplicated ones), and each count of the whole result from a subquery computed once before the
  * first row, so the rows themselves stream. The model then runs more than once (the CTE is not
  * materialized, or it would be held); over a table, the extra runs read the key column only.
+ * `uniqueKeys` (the warehouse has counted no repeated key: keysAreUnique) leaves the duplicate
+ * check out, every row's count being 1.
  */
 function countedRows(
   modelSql: string,
