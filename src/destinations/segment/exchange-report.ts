@@ -15,12 +15,16 @@ export type ExchangeAnswer =
  * removed where it is made: the Authorization header is replaced whole, and `redact` (which knows
  * the raw key and its Basic form) scrubs every other text. The body never holds the key
  * (batch-body.ts), but a mapped value or an answer may echo anything back.
+ *
+ * The request body is made (and redacted) when it is first read, then kept: a run's inspector reads
+ * a few bodies in a hundred (sync/exchange-sampler.ts), and a 450 KB body costs milliseconds to
+ * make into text and scrub.
  */
 export function redactedExchange(
   redact: (text: string) => string,
   url: string,
   headers: Readonly<Record<string, string>>,
-  body: string,
+  body: () => string,
   started: number,
   attempt: number,
   answer: ExchangeAnswer,
@@ -36,11 +40,15 @@ export function redactedExchange(
         responseHeaders[name] = redact(Array.isArray(value) ? value.join(', ') : value);
     }
   }
+  let requestBody: string | undefined;
   return {
     method: 'POST',
     url,
     requestHeaders,
-    requestBody: redact(body),
+    get requestBody(): string {
+      requestBody ??= redact(body());
+      return requestBody;
+    },
     status: 'status' in answer ? answer.status : undefined,
     responseHeaders,
     responseBody: 'status' in answer ? redact(answer.responseBody) : '',

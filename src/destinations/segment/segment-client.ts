@@ -3,9 +3,10 @@ import { SluiceError } from '../../core/errors.js';
 import type { Secret } from '../../core/workspace.js';
 import type { CheckResult, Exchange, SendOptions } from '../destination.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryOptions, sleep } from './backoff.js';
-import { batchBody, batchBodyPrefix } from './batch-body.js';
+import { BodyBuffers, batchBody, batchBodyPrefix, writeBatchBody } from './batch-body.js';
 import { classifyResponse } from './classify-response.js';
 import { redactedExchange } from './exchange-report.js';
+import { MAX_REQUEST_BYTES } from './segment-limits.js';
 
 export interface SegmentClientOptions {
   /** Base URL without /v1 (SegmentDestinationConfig.endpoint). */
@@ -56,6 +57,8 @@ export class SegmentClient {
   readonly #timeoutMs: number;
   /** A 429 with Retry-After pauses every request of this client, like analytics-node (§5). */
   #pausedUntil = 0;
+  /** Buffers the request bodies are written into, reused (batch-body.ts writeBatchBody). */
+  readonly #bodies: BodyBuffers;
 
   constructor(options: SegmentClientOptions) {
     const base = new URL(options.endpoint);
@@ -79,6 +82,7 @@ export class SegmentClient {
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#fingerprint = options.writeKey.fingerprint();
     this.#timeoutMs = options.timeoutMs;
+    this.#bodies = new BodyBuffers(MAX_REQUEST_BYTES, options.concurrency);
   }
 
   /** The batch URL, safe to show (it holds no credentials). */
@@ -94,11 +98,10 @@ export class SegmentClient {
    * before a retry (what failed, and for how long), for progress reports; `onExchange` of each
    * attempt's request and answer, redacted here (exchange-report.ts) before it leaves the client.
    */
-  async post(messages: readonly { json: string }[], options?: SendOptions): Promise<PostResult> {
+  async post(messages: readonly { json: string; bytes?: number }[], options?: SendOptions): Promise<PostResult> {
     const signal = options?.signal;
     const onRetry = options?.onRetry;
     const onExchange = options?.onExchange;
-    const prefix = batchBodyPrefix(messages);
     let counted = 0;
     let total = 0;
     for (;;) {
@@ -111,7 +114,12 @@ export class SegmentClient {
       const timeout = AbortSignal.timeout(this.#timeoutMs);
       const headers = total === 0 ? this.#headers : { ...this.#headers, 'x-retry-count': String(total) };
       total++;
-      const body = batchBody(prefix, new Date().toISOString());
+      const sentAt = new Date().toISOString();
+      const buffer = this.#bodies.take();
+      const body = writeBatchBody(messages, sentAt, buffer);
+      // The inspector's copy of the body as text, made only if an observer reads it (the sampler
+      // reads a few in a hundred): the messages hold it already.
+      const bodyText = () => batchBody(batchBodyPrefix(messages), sentAt);
       const started = onExchange ? performance.now() : 0;
       try {
         const response = await this.#pool.request({
@@ -126,7 +134,7 @@ export class SegmentClient {
         if (onExchange) {
           observe(
             onExchange,
-            redactedExchange(this.#redactor, this.#url, headers, body, started, total, {
+            redactedExchange(this.#redactor, this.#url, headers, bodyText, started, total, {
               status,
               responseHeaders: response.headers,
               responseBody: text,
@@ -134,7 +142,10 @@ export class SegmentClient {
           );
         }
         const verdict = classifyResponse(status, response.headers);
-        if (verdict.kind === 'sent') return { kind: 'sent' };
+        if (verdict.kind === 'sent') {
+          this.#bodies.giveBack(buffer);
+          return { kind: 'sent' };
+        }
         if (verdict.kind === 'reject') return { kind: 'rejected', error: this.#answer(status, text) };
         if (verdict.kind === 'fatal') {
           throw new SluiceError('destination_fatal', this.#redact(`${this.#url}: ${verdict.message}`), {
@@ -152,7 +163,7 @@ export class SegmentClient {
             : describeError(error, errorCode(error));
           observe(
             onExchange,
-            redactedExchange(this.#redactor, this.#url, headers, body, started, total, { error: why }),
+            redactedExchange(this.#redactor, this.#url, headers, bodyText, started, total, { error: why }),
           );
         }
         if (signal?.aborted)
