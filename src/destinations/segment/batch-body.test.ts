@@ -63,7 +63,10 @@ describe('batch body', () => {
     const text = batchBody(batchBodyPrefix(messages), SENT_AT);
     expect(writeBatchBody(messages, SENT_AT).equals(Buffer.from(text))).toBe(true);
     // That message is 15 bytes, not 13: the writes do not add up, and the body is built from its text.
-    const wrong = [{ json: '{"name":"Zoë"}', bytes: 13 }, { json: '{"n":2}', bytes: 7 }];
+    const wrong = [
+      { json: '{"name":"Zoë"}', bytes: 13 },
+      { json: '{"n":2}', bytes: 7 },
+    ];
     expect(writeBatchBody(wrong, SENT_AT, Buffer.alloc(1024)).equals(Buffer.from(text))).toBe(true);
   });
 });

@@ -98,7 +98,10 @@ export class SegmentClient {
    * before a retry (what failed, and for how long), for progress reports; `onExchange` of each
    * attempt's request and answer, redacted here (exchange-report.ts) before it leaves the client.
    */
-  async post(messages: readonly { json: string; bytes?: number }[], options?: SendOptions): Promise<PostResult> {
+  async post(
+    messages: readonly { json: string; bytes?: number }[],
+    options?: SendOptions,
+  ): Promise<PostResult> {
     const signal = options?.signal;
     const onRetry = options?.onRetry;
     const onExchange = options?.onExchange;
