@@ -123,7 +123,7 @@ export class SendingExecutor implements PlanExecutor {
     onFaultPoint?.('planned');
     for (const { row, decision } of planned) {
       const message = destination.encode(row.prepared, row.key, decision.messageId, plannedAt);
-      await this.#loader.push(message, {
+      const full = this.#loader.push(message, {
         hash: row.hash,
         sourceHash: row.sourceHash,
         generation: decision.generation,
@@ -131,6 +131,7 @@ export class SendingExecutor implements PlanExecutor {
         attempts: decision.attempts,
         firstFailedAt: decision.firstFailedAt,
       });
+      if (full !== undefined) await full;
     }
   }
 

@@ -57,10 +57,20 @@ export class Loader<T = void> {
     this.#packer = new BatchPacker(destination.limits);
   }
 
-  /** Queues a message; `context` (what the caller needs to record its outcome) comes back with it. */
-  async push(message: EncodedMessage, context: T): Promise<void> {
+  /**
+   * Queues a message; `context` (what the caller needs to record its outcome) comes back with it.
+   * A promise, to be awaited, only when the message starts a new batch (the full one is sent first,
+   * once a request slot is free); otherwise the message is queued at once and nothing is returned —
+   * an `async` push cost every message a promise and a turn of the microtask queue.
+   */
+  push(message: EncodedMessage, context: T): Promise<void> | undefined {
     this.#throwIfFailed();
-    if (!this.#packer.fits(message.bytes)) await this.#flush();
+    if (!this.#packer.fits(message.bytes)) return this.#flush().then(() => this.#queue(message, context));
+    this.#queue(message, context);
+    return undefined;
+  }
+
+  #queue(message: EncodedMessage, context: T): void {
     this.#packer.add(message.bytes);
     this.#batch.push(message);
     this.#contexts.push(context);
