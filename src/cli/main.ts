@@ -2,14 +2,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { openWorkspace, type Sluice, TOKEN_ROLES, VERSION } from '../index.js';
 import { type AlertsFlags, alertsCommand } from './commands/alerts.js';
 import { checkCommand } from './commands/check.js';
-import { demoCommand } from './commands/demo.js';
 import { recordsCommand, runsCommand } from './commands/history.js';
-import { initCommand } from './commands/init.js';
 import { inspectCommand } from './commands/inspect.js';
 import { modelPreviewCommand } from './commands/model-preview.js';
 import { pruneCommand } from './commands/prune.js';
-import { receiverCommand } from './commands/receiver.js';
-import { serveCommand } from './commands/serve.js';
 import { stateMigrateCommand } from './commands/state-migrate.js';
 import { syncListCommand } from './commands/sync-list.js';
 import { syncRunCommand } from './commands/sync-run.js';
@@ -19,6 +15,10 @@ import { EXIT } from './exit-codes.js';
 import { LOG_FORMATS, type LogFormat } from './log-lines.js';
 import type { Io } from './output.js';
 import { reportError } from './report-error.js';
+
+// `init`, `demo`, `receiver` and `serve` load their modules when they run (`await import`): the
+// HTTP API (hono, zod-openapi, prom-client) and the demo's DuckDB warehouse took ≈ 250 ms of every
+// other command's start, an hourly `sluice sync run` included.
 
 /**
  * Runs the CLI with `argv` (process.argv form) and resolves to the exit code (SPEC §4). Never calls
@@ -82,6 +82,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--endpoint <url>', 'where the demo destination sends', 'http://127.0.0.1:8787')
     .option('--force', 'overwrite an existing sluice.yaml', false)
     .action(async (dir: string, opts: { endpoint: string; force: boolean }) => {
+      const { initCommand } = await import('./commands/init.js');
       setExit(await initCommand(dir, opts, io));
     });
 
@@ -90,6 +91,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('build a fresh demo workspace, start a local receiver and run every demo sync (npm start)')
     .argument('[dir]', 'folder for the demo workspace (deleted and recreated)', 'demo')
     .action(async (dir: string) => {
+      const { demoCommand } = await import('./commands/demo.js');
       setExit(await demoCommand(dir, io));
     });
 
@@ -261,7 +263,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         concurrency: number;
         metricsPublic: boolean;
         logFormat: LogFormat;
-      }) => withWorkspace((sluice) => serveCommand(sluice, opts, io)),
+      }) => {
+        const { serveCommand } = await import('./commands/serve.js');
+        return withWorkspace((sluice) => serveCommand(sluice, opts, io));
+      },
     );
 
   program
@@ -299,6 +304,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .addOption(new Option('--latency <ms>', 'delay every answer').argParser(wholeNumber))
     .action(async (opts) => {
+      const { receiverCommand } = await import('./commands/receiver.js');
       setExit(await receiverCommand(opts, io));
     });
 
