@@ -32,7 +32,7 @@ export function batchBodyBytes(messages: readonly { bytes: number }[], sentAtLen
  * hands back buffers of its earlier requests, see BodyBuffers) or else into a new buffer of its own.
  * Built as a string and then encoded, a 450 KB body cost ≈ 2.7 ms here — V8 flattens the joined
  * string into a fresh large object, then encodes it into a fresh buffer, and fresh pages fault —
- * against ≈ 0.1 ms for these writes into a buffer already used (bench/README.md, Run H). A
+ * against ≈ 0.2–0.4 ms for these writes into a buffer already used (bench/README.md, Run H). A
  * message's `bytes` (its UTF-8 length, as the destination counted it to pack the batch) says where
  * the next one starts; one that was counted wrong gets the body built the slow, exact way.
  */
